@@ -1,0 +1,198 @@
+"""The landing-file contract of ../shared/spec/sources.md, as data.
+
+One `Entity` per landing folder `<system>/<entity>`. The reader, the simulator, the raw
+tables, the quality suites and the dbt sources are all generated from this module, so the
+contract is written down exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Field types of the contract and the DuckDB type a loaded value gets in the raw tables.
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "enum": "VARCHAR",
+    "timestamp": "TIMESTAMPTZ",
+    "date": "DATE",
+    "decimal": "DECIMAL(18,4)",
+    "int": "BIGINT",
+    "bool": "BOOLEAN",
+}
+
+# Reason codes of quarantined rows (ops.quarantine.reason), first failing check wins in this order.
+REASONS = (
+    "malformed",  # JSON that does not parse / not an object, CSV row with the wrong number of fields
+    "missing_required",  # a required field is absent, null or empty
+    "bad_type",  # a value that does not parse as the field's type
+    "no_offset",  # a timestamp without a UTC offset
+    "unknown_enum",  # a value outside the field's enum set
+    "negative_amount",  # a money amount below zero
+    "out_of_range",  # a value outside its documented range (ints >= 1, birth_year, csat 1..5, rate > 0)
+    "future_timestamp",  # later than the end of the batch day (reporting zone) plus one day
+)
+
+# Metadata columns every raw table carries after the contract's fields.
+RAW_METADATA_COLUMNS = {
+    "_batch_dt": "DATE",  # the dt= partition the row arrived in
+    "_file": "VARCHAR",  # path of the landing file, relative to the landing root
+    "_line": "BIGINT",  # 1-based line of the record in its file (CSV: header is line 1)
+    "_row_hash": "VARCHAR",  # hash of the typed field values, for exact-duplicate detection
+}
+
+SOURCE_FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # a key of DUCKDB_TYPES
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    min_value: float | None = None  # inclusive lower bound (reason out_of_range, or negative_amount for money)
+    max_value: float | None = None  # inclusive upper bound; the sentinel "current_year" is resolved at ingest
+    exclusive_min: bool = False  # True: value must be > min_value
+    pii: bool = False  # personal data: hashed or dropped in staging
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Entity:
+    system: str
+    entity: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    change_capture: bool = False  # latest updated_at wins in the model layer
+    usual_format: str = "csv"
+
+    @property
+    def name(self) -> str:
+        """`shop_orders`: the raw table name (schema `raw`) and the asset name suffix."""
+        return f"{self.system}_{self.entity}"
+
+    @property
+    def folder(self) -> str:
+        return f"{self.system}/{self.entity}"
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def required(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+def _s(name, required=False, pii=False):
+    return Field(name, "string", required=required, pii=pii)
+
+
+def _ts(name, required=False):
+    return Field(name, "timestamp", required=required)
+
+
+def _money(name, required=False):
+    return Field(name, "decimal", required=required, min_value=0)
+
+
+def _enum(name, values, required=False):
+    return Field(name, "enum", required=required, enum=tuple(values))
+
+
+PLATFORMS = ("web", "app", "mini_program")
+ORDER_STATUSES = ("pending", "paid", "shipped", "delivered", "cancelled")
+PAYMENT_METHODS = ("alipay", "wechat_pay", "card", "paypal", "cash_on_delivery")
+PAYMENT_STATUSES = ("pending", "succeeded", "failed")
+REFUND_REASONS = ("defective", "wrong_item", "not_as_described", "size_fit", "changed_mind", "late_delivery", "other")
+REFUND_STATUSES = ("requested", "approved", "rejected", "completed")
+KNOWN_EVENT_NAMES = (
+    "page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase", "share",
+)
+PAGE_TYPES = ("home", "category", "product", "search", "cart", "checkout", "confirmation", "content", "live")
+DEVICE_TYPES = ("mobile", "desktop", "tablet")
+SERVICE_EVENT_TYPES = (
+    "ticket_created", "customer_message", "agent_message", "bot_message",
+    "status_changed", "ticket_solved", "ticket_reopened", "csat_rated",
+)
+SERVICE_CHANNELS = ("chat", "email", "phone", "social")
+SERVICE_CATEGORIES = (
+    "pre_sale", "order_status", "shipping", "return_refund", "payment", "product_quality", "complaint", "account", "other",
+)
+PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_STATUSES = ("open", "pending", "solved", "closed")
+
+ENTITIES: tuple[Entity, ...] = (
+    Entity("shop", "customers", (
+        _s("customer_id", True), _ts("signup_at", True),
+        _s("email", pii=True), _s("phone", pii=True), _s("full_name", pii=True),
+        Field("birth_year", "int", min_value=1900, max_value="current_year"),  # type: ignore[arg-type]
+        _s("country", True), _s("region"), _s("city"), _ts("updated_at", True),
+    ), key=("customer_id",), change_capture=True),
+    Entity("shop", "products", (
+        _s("product_id", True), _s("title", True), _s("category", True), _s("subcategory"), _s("brand"),
+        _money("list_price", True), _money("unit_cost"), _s("currency", True), _ts("launched_at", True),
+        Field("is_active", "bool", required=True), _ts("updated_at", True),
+    ), key=("product_id",), change_capture=True),
+    Entity("shop", "orders", (
+        _s("order_id", True), _s("customer_id", True), _ts("created_at", True), _ts("updated_at", True),
+        _enum("status", ORDER_STATUSES, True), _enum("platform", PLATFORMS, True), _s("session_id"), _s("coupon_code"),
+        _s("currency", True), _money("items_subtotal", True), _money("discount_amount", True),
+        _money("shipping_fee", True), _money("tax_amount", True), _money("total_amount", True),
+        _s("ship_country", True), _s("ship_region"), _s("device_id", pii=True), _s("ip_address", pii=True),
+    ), key=("order_id",), change_capture=True),
+    Entity("shop", "order_items", (
+        _s("order_id", True), Field("line_number", "int", required=True, min_value=1), _s("product_id", True),
+        Field("quantity", "int", required=True, min_value=1), _money("unit_price", True), _money("discount_amount", True),
+    ), key=("order_id", "line_number")),
+    Entity("shop", "payments", (
+        _s("payment_id", True), _s("order_id", True), _enum("method", PAYMENT_METHODS, True),
+        _enum("status", PAYMENT_STATUSES, True), _money("amount", True), _s("currency", True),
+        _ts("created_at", True), _ts("updated_at", True),
+    ), key=("payment_id",), change_capture=True),
+    Entity("shop", "refunds", (
+        _s("refund_id", True), _s("order_id", True), _s("product_id"), Field("quantity", "int", min_value=1),
+        _money("amount", True), _s("currency", True), _enum("reason", REFUND_REASONS, True),
+        _enum("status", REFUND_STATUSES, True), _ts("requested_at", True), _ts("updated_at", True),
+    ), key=("refund_id",), change_capture=True),
+    Entity("traffic", "events", (
+        _s("event_id", True), _ts("event_ts", True), _s("anonymous_id", True, pii=True), _s("user_id"),
+        _s("session_id", True), _s("event_name", True), _enum("page_type", PAGE_TYPES), _s("page_url"), _s("referrer"),
+        _s("utm_source"), _s("utm_medium"), _s("utm_campaign"), _enum("platform", PLATFORMS, True),
+        _enum("device_type", DEVICE_TYPES), _s("country"), _s("product_id"), _s("search_query"), _s("order_id"),
+        _money("value"), _s("currency"), Field("page_load_ms", "int", min_value=0),
+        _s("experiment_id"), _s("variant"), _s("ip_address", pii=True),
+    ), key=("event_id",), usual_format="jsonl"),
+    Entity("service", "events", (
+        _s("event_id", True), _s("ticket_id", True), _ts("event_ts", True),
+        _enum("event_type", SERVICE_EVENT_TYPES, True), _enum("channel", SERVICE_CHANNELS),
+        _enum("category", SERVICE_CATEGORIES), _enum("priority", PRIORITIES),
+        _s("customer_id"), _s("order_id"), _s("agent_id"), _enum("new_status", TICKET_STATUSES),
+        Field("csat_score", "int", min_value=1, max_value=5),
+    ), key=("event_id",), usual_format="jsonl"),
+    Entity("marketing", "spend", (
+        Field("date", "date", required=True), _s("channel", True), _s("campaign", True),
+        Field("impressions", "int", min_value=0), Field("clicks", "int", min_value=0),
+        _money("spend", True), _s("currency", True),
+    ), key=("date", "channel", "campaign")),
+    Entity("finance", "fx_rates", (
+        Field("date", "date", required=True), _s("currency", True),
+        Field("rate_to_base", "decimal", required=True, min_value=0, exclusive_min=True),
+    ), key=("date", "currency")),
+)
+
+ENTITY_BY_NAME = {e.name: e for e in ENTITIES}
+
+# The systems whose folders a shop may not send at all (only the order system is mandatory).
+OPTIONAL_SYSTEMS = ("traffic", "service", "marketing", "finance")
+
+
+def raw_table_ddl(entity: Entity, schema: str = "raw") -> str:
+    cols = [f'"{f.name}" {f.duckdb_type}' for f in entity.fields]
+    cols += [f"{name} {typ}" for name, typ in RAW_METADATA_COLUMNS.items()]
+    return f"CREATE TABLE IF NOT EXISTS {schema}.{entity.name} (\n  " + ",\n  ".join(cols) + "\n)"
