@@ -1,0 +1,48 @@
+"""The last two steps of a run: publish the audited marts, then rebuild the dashboards from them.
+Both only run when every upstream asset and blocking check of the run succeeded."""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from dashboards.site import build_site
+from orchestration.assets.transform import MART_KEYS
+from orchestration.partitions import batch_days, single_run
+from orchestration.publish import publish
+from orchestration.settings import load_settings
+
+SERVING_KEY = AssetKey(["serving", "serving_database"])
+DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
+
+
+@asset(
+    key=SERVING_KEY,
+    deps=MART_KEYS,
+    partitions_def=batch_days,
+    backfill_policy=single_run,
+    group_name="serving",
+    kinds={"duckdb"},
+    description="serving.duckdb: the marts and ops history, swapped in atomically after every gate passed.",
+    pool="working_db",
+)
+def serving_database(context: AssetExecutionContext) -> MaterializeResult:
+    settings = load_settings()
+    rows = publish(settings.working_db, settings.serving_db, context.run_id)
+    context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
+    return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
+
+
+@asset(
+    key=DASHBOARDS_KEY,
+    deps=[SERVING_KEY],
+    partitions_def=batch_days,
+    backfill_policy=single_run,
+    group_name="serving",
+    kinds={"html", "plotly"},
+    description="The leadership dashboards: a static site built from the serving database.",
+)
+def dashboards_site(context: AssetExecutionContext) -> MaterializeResult:
+    settings = load_settings()
+    index = build_site(settings.serving_db, settings.dashboards_dir)
+    context.log.info(f"dashboards at {index}")
+    return MaterializeResult(metadata={"index": str(index)})

@@ -1,0 +1,217 @@
+"""`warehouse`: the one command for everything a person does with the warehouse.
+
+Errors print as one line (`error: ...`); the full traceback goes to $WAREHOUSE_HOME/logs/warehouse.log.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+
+from orchestration.settings import Settings, load_settings
+
+log = logging.getLogger("warehouse")
+
+
+def _setup_logging(settings: Settings) -> None:
+    settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(settings.log_file)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+class WarehouseGroup(click.Group):
+    """Turns any unexpected exception into one readable line; details go to the log file."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the point is to catch everything at the edge
+            log.exception("command failed")
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            click.echo(f"error: {message} (details: {load_settings().log_file})", err=True)
+            ctx.exit(1)
+
+
+def _yesterday(settings: Settings) -> date:
+    return datetime.now(ZoneInfo(settings.tz)).date() - timedelta(days=1)
+
+
+def _progress(stage: str, done: int, total: int) -> None:
+    width = 30
+    filled = int(width * done / total) if total else width
+    end = "\n" if done >= total else ""
+    click.echo(f"\r  {stage:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
+    if end:
+        click.echo("", err=True)
+
+
+@click.group(cls=WarehouseGroup)
+def main() -> None:
+    """Operations warehouse for online shops: landing files in, trusted marts out.
+
+    Settings come from the environment: WAREHOUSE_HOME (state, default ./.warehouse),
+    WAREHOUSE_LANDING, WAREHOUSE_TZ, WAREHOUSE_BASE_CURRENCY, WAREHOUSE_HOME_COUNTRY,
+    WAREHOUSE_MAX_QUARANTINE_SHARE.
+    """
+    _setup_logging(load_settings())
+
+
+@main.command()
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day (default: DAYS days before yesterday).")
+@click.option("--days", type=int, default=90, show_default=True, help="Number of batch days to write.")
+@click.option("--scale", type=click.Choice(["tiny", "small", "large"]), default="small", show_default=True,
+              help="Daily volume: small ~1k orders and 50k events a day, tiny 1/100 of that, large 10x.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same files.")
+@click.option("--faults", is_flag=True, help="Inject every row-level bad input of the contract at a small rate.")
+def simulate(start, days, scale, seed, faults) -> None:
+    """Write realistic landing files of a simulated shop into WAREHOUSE_LANDING."""
+    from ingest.simulate import simulate as run_simulation
+
+    settings = load_settings()
+    first = start.date() if start else _yesterday(settings) - timedelta(days=days - 1)
+    summary = _simulate(settings, first, days, scale, seed, faults, run_simulation)
+    click.echo(f"wrote {sum(summary['rows'].values()):,} rows for {days} batch days from {first} into {settings.landing}")
+
+
+def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dict:
+    click.echo(f"simulating {days} days of a {scale} shop from {first} (seed {seed})", err=True)
+    return run_simulation(
+        settings.landing, first, days, scale=scale, seed=seed, faults=faults,
+        base_currency=settings.base_currency, home_country=settings.home_country, tz=settings.tz,
+        progress=_progress,
+    )
+
+
+def _run(settings: Settings, start: date, end: date) -> None:
+    from orchestration.runner import run_window
+
+    click.echo(f"running batch days {start}..{end} as one Dagster run", err=True)
+    report = run_window(settings, start, end)
+    if not report.success:
+        raise click.ClickException(report.one_line())
+    click.echo(report.one_line())
+
+
+@main.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="One batch day (default: yesterday).")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day of a range.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last batch day of a range (inclusive).")
+def run(day, start, end) -> None:
+    """Ingest, gate, build, publish and rebuild dashboards for batch days: one Dagster run."""
+    settings = load_settings()
+    if day and (start or end):
+        raise click.UsageError("give either --date or --start/--end")
+    if bool(start) != bool(end):
+        raise click.UsageError("--start and --end go together")
+    if day:
+        start = end = day
+    first = start.date() if start else _yesterday(settings)
+    last = end.date() if end else first
+    _run(settings, first, last)
+
+
+@main.command()
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First batch day.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last batch day (inclusive).")
+def backfill(start, end) -> None:
+    """Re-run a range of batch days as a single Dagster run (one dbt invocation)."""
+    _run(load_settings(), start.date(), end.date())
+
+
+@main.command()
+def status() -> None:
+    """Freshness per source, last runs, failed checks and quarantine counts."""
+    from orchestration.status import render_status
+
+    click.echo(render_status(load_settings()))
+
+
+@main.command()
+@click.argument("sql")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+def query(sql, as_csv) -> None:
+    """Run read-only SQL against the serving database and print the result."""
+    from orchestration.serving import query_serving
+
+    frame = query_serving(load_settings(), sql)
+    if as_csv:
+        click.echo(frame.write_csv(), nl=False)
+    else:
+        import polars as pl
+
+        with pl.Config(tbl_rows=200, tbl_cols=-1, tbl_width_chars=240, tbl_hide_dataframe_shape=True):
+            click.echo(frame)
+
+
+@main.command()
+@click.option("--port", type=int, default=3000, show_default=True)
+def ui(port) -> None:
+    """Start the Dagster UI on the warehouse's instance, so CLI runs appear there."""
+    import os
+    import subprocess
+
+    from orchestration.instance import dagster_instance
+
+    settings = load_settings()
+    dagster_instance(settings)  # writes dagster.yaml and sets DAGSTER_HOME
+    click.echo(f"Dagster UI on http://127.0.0.1:{port} (instance {settings.dagster_home})", err=True)
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)]
+    raise SystemExit(subprocess.call(cmd, env=os.environ.copy()))
+
+
+@main.command()
+@click.option("--open", "serve", is_flag=True, help="Serve the site on localhost and print its link.")
+@click.option("--port", type=int, default=8050, show_default=True)
+def dashboards(serve, port) -> None:
+    """Build the dashboards from the serving database (or serve them with --open)."""
+    from dashboards.site import build_site
+
+    settings = load_settings()
+    index = build_site(settings.serving_db, settings.dashboards_dir)
+    click.echo(f"dashboards built: {index}")
+    if serve:
+        from dashboards.serve import serve_forever
+
+        serve_forever(settings.dashboards_dir, port)
+
+
+@main.command()
+@click.option("--days", type=int, default=90, show_default=True)
+@click.option("--scale", type=click.Choice(["tiny", "small", "large"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+def demo(days, scale, seed) -> None:
+    """The main job end to end: simulate a shop, run the pipeline over it, print a few KPIs."""
+    from ingest.simulate import simulate as run_simulation
+    from orchestration.serving import query_serving
+
+    settings = load_settings()
+    last = _yesterday(settings)
+    first = last - timedelta(days=days - 1)
+    _simulate(settings, first, days, scale, seed, False, run_simulation)
+    _run(settings, first, last)
+    import polars as pl
+
+    kpis = query_serving(
+        settings,
+        "SELECT date, paid_orders, gmv, net_revenue, aov, sessions, conversion_rate, new_customers, csat "
+        "FROM marts.kpi_daily ORDER BY date DESC LIMIT 7",
+    )
+    with pl.Config(tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True, float_precision=3):
+        click.echo(kpis)
+    click.echo(f"serving database: {settings.serving_db}")
+    click.echo(f"dashboards:       {settings.dashboards_dir / 'index.html'}  (or: warehouse dashboards --open)")
+    click.echo("Dagster UI:       warehouse ui  -> http://127.0.0.1:3000")
+    click.echo('ask anything:     warehouse query "SELECT * FROM marts.kpi_daily ORDER BY date DESC LIMIT 5"')
+
+
+if __name__ == "__main__":
+    main()

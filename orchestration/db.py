@@ -1,0 +1,22 @@
+"""Connections to the working database. Opened per step and closed at once, because dbt (a
+subprocess) must be able to open the same file afterwards: DuckDB allows one writer process."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import duckdb
+
+from ingest.load import ensure_schema
+from orchestration.settings import Settings
+
+
+@contextmanager
+def working_db(settings: Settings):
+    settings.home.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.working_db))
+    try:
+        ensure_schema(con)
+        yield con
+    finally:
+        con.close()

@@ -1,0 +1,39 @@
+"""The dbt project in transform/ as Dagster sees it, with its manifest kept current."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+
+from orchestration.settings import load_settings
+
+TRANSFORM_DIR = Path(__file__).resolve().parent.parent / "transform"
+
+dbt_project = DbtProject(project_dir=TRANSFORM_DIR, profiles_dir=TRANSFORM_DIR)
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(TRANSFORM_DIR))
+
+
+def export_dbt_env() -> None:
+    """dbt runs as a subprocess and reads the settings from its environment (transform/macros)."""
+    os.environ.update(load_settings().dbt_env())
+
+
+def _newest_source_mtime() -> float:
+    watched = [TRANSFORM_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests", "snapshots"):
+        watched += [p for p in (TRANSFORM_DIR / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in watched if p.exists())
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than any project file."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        export_dbt_env()
+        dbt_project.preparer.prepare(dbt_project)
+    return manifest

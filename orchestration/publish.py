@@ -1,0 +1,72 @@
+"""Write–audit–publish: copy the audited marts (and ops history) into a new DuckDB file and swap
+it over the serving database with an atomic rename. Readers hold either the old file or the new
+one, never a mix, and never wait on a lock: nobody but this function writes serving files."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from ingest.contract import ENTITIES
+
+PUBLISHED_SCHEMAS = ("marts", "ops")
+
+# Entities whose raw lines carry personal data: their quarantined raw text stays in the working
+# database (for engineers) and is redacted in the served copy.
+_PII_ENTITIES = sorted(e.name for e in ENTITIES if any(f.pii for f in e.fields))
+REDACTED = "[redacted: holds personal data; full text in the working database]"
+
+
+def _served_select(schema: str, table: str) -> str:
+    if (schema, table) == ("ops", "quarantine"):
+        entities = ", ".join(f"'{e}'" for e in _PII_ENTITIES)
+        return (
+            f"SELECT * REPLACE (CASE WHEN entity IN ({entities}) THEN '{REDACTED}' ELSE raw_text END AS raw_text) "
+            f"FROM work.ops.quarantine"
+        )
+    return f'SELECT * FROM work.{schema}."{table}"'
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
+    """Publish every table of the published schemas; return rows per `schema.table`."""
+    serving_db.parent.mkdir(parents=True, exist_ok=True)
+    staged = serving_db.parent / f".{serving_db.name}.{run_id}.tmp"
+    staged.unlink(missing_ok=True)
+    rows: dict[str, int] = {}
+    con = duckdb.connect(str(staged))
+    try:
+        con.execute(f"ATTACH '{working_db}' AS work (READ_ONLY)")
+        schemas = ", ".join(f"'{s}'" for s in PUBLISHED_SCHEMAS)
+        tables = con.execute(
+            f"SELECT schema_name, table_name FROM duckdb_tables() "
+            f"WHERE database_name = 'work' AND schema_name IN ({schemas}) ORDER BY 1, 2"
+        ).fetchall()
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for schema, table in tables:
+            con.execute(f'CREATE TABLE {schema}."{table}" AS {_served_select(schema, table)}')
+            rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0]
+        con.execute(
+            "CREATE TABLE ops.publication AS SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, "
+            "?::INTEGER AS tables",
+            [run_id, datetime.now(timezone.utc), len(tables)],
+        )
+        con.execute("DETACH work")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _fsync(staged)
+    os.replace(staged, serving_db)
+    _fsync(serving_db.parent)
+    return rows

@@ -1,0 +1,51 @@
+"""Publish: a new serving file swapped in atomically; readers keep the version they opened."""
+
+from __future__ import annotations
+
+import duckdb
+
+from orchestration.publish import REDACTED, publish
+
+
+def _working(path, gmv: int):
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS ops; CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute("CREATE OR REPLACE TABLE marts.kpi_daily AS SELECT DATE '2026-03-01' AS date, ?::INTEGER AS gmv", [gmv])
+    con.execute("CREATE OR REPLACE VIEW marts.a_view AS SELECT 1 AS x")
+    con.execute("CREATE OR REPLACE TABLE staging.secret AS SELECT 'alice@example.com' AS email")
+    con.execute(
+        "CREATE OR REPLACE TABLE ops.quarantine AS SELECT * FROM (VALUES "
+        "('shop_customers', 'c1,alice@example.com', 'bad_type'), ('finance_fx_rates', '2026-03-01,USD,-1', 'out_of_range')"
+        ") t(entity, raw_text, reason)"
+    )
+    con.close()
+
+
+def test_publish_copies_marts_and_ops_only(tmp_path):
+    work, serving = tmp_path / "w.duckdb", tmp_path / "serving.duckdb"
+    _working(work, 100)
+    rows = publish(work, serving, "run1")
+    assert rows == {"marts.kpi_daily": 1, "ops.quarantine": 2}
+    con = duckdb.connect(str(serving), read_only=True)
+    assert con.execute("SELECT gmv FROM marts.kpi_daily").fetchall() == [(100,)]
+    assert con.execute("SELECT run_id, tables FROM ops.publication").fetchall() == [("run1", 2)]
+    schemas = {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+    assert schemas == {"marts", "ops"}
+    quarantine = dict(con.execute("SELECT entity, raw_text FROM ops.quarantine").fetchall())
+    assert quarantine == {"shop_customers": REDACTED, "finance_fx_rates": "2026-03-01,USD,-1"}
+    con.close()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_reader_keeps_its_version_while_a_new_one_is_published(tmp_path):
+    work, serving = tmp_path / "w.duckdb", tmp_path / "serving.duckdb"
+    _working(work, 100)
+    publish(work, serving, "run1")
+    reader = duckdb.connect(str(serving), read_only=True)
+    _working(work, 200)
+    publish(work, serving, "run2")
+    assert reader.execute("SELECT gmv FROM marts.kpi_daily").fetchall() == [(100,)]
+    reader.close()
+    fresh = duckdb.connect(str(serving), read_only=True)
+    assert fresh.execute("SELECT gmv FROM marts.kpi_daily").fetchall() == [(200,)]
+    fresh.close()
