@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
@@ -15,7 +16,9 @@ dbt_project = DbtProject(project_dir=TRANSFORM_DIR, profiles_dir=TRANSFORM_DIR)
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(TRANSFORM_DIR))
+    # dbt lives in the same virtual environment as this interpreter, which need not be on PATH.
+    dbt = Path(sys.executable).parent / "dbt"
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(TRANSFORM_DIR), dbt_executable=str(dbt))
 
 
 def export_dbt_env() -> None:

@@ -21,6 +21,7 @@ def connect_serving(settings: Settings) -> duckdb.DuckDBPyConnection:
 def query_serving(settings: Settings, sql: str) -> pl.DataFrame:
     con = connect_serving(settings)
     try:
-        return con.execute(sql).pl()
+        relation = con.sql(sql)
+        return relation.pl() if relation is not None else pl.DataFrame()
     finally:
         con.close()

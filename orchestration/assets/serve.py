@@ -1,7 +1,6 @@
 """The last two steps of a run: publish the audited marts, then rebuild the dashboards from them.
 Both only run when every upstream asset and blocking check of the run succeeded."""
 
-from __future__ import annotations
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 

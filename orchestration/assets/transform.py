@@ -1,7 +1,6 @@
 """Every dbt model as an asset and every dbt test as an asset check, built by ONE `dbt build`
 per run whatever the number of batch days: the window is passed to dbt as vars."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping
