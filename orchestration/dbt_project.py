@@ -38,5 +38,5 @@ def ensure_manifest() -> Path:
     manifest = dbt_project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         export_dbt_env()
-        dbt_project.preparer.prepare(dbt_project)
+        dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
     return manifest

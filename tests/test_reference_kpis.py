@@ -29,31 +29,10 @@ if str(TESTS) not in sys.path:
 from fixtures.edge_shop_expected import (  # noqa: E402
     EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_KPIS, TRAFFIC_KPIS,
 )
+from reference.compare import TOLERANCE, mismatches as _mismatches  # noqa: E402
 from reference.kpi_daily import KPI_COLUMNS, compute_kpi_daily  # noqa: E402
 
 FIXTURE = TESTS / "fixtures" / "edge_shop"
-TOLERANCE = 0.01
-
-
-def _mismatches(actual: pl.DataFrame, expected: dict) -> list[str]:
-    rows = {r["date"]: r for r in actual.iter_rows(named=True)}
-    problems = []
-    if sorted(rows) != sorted(expected):
-        problems.append(f"dates {sorted(rows)} != expected {sorted(expected)}")
-    for day, columns in sorted(expected.items()):
-        row = rows.get(day)
-        if row is None:
-            continue
-        for column, want in columns.items():
-            got = row[column]
-            if want is None or got is None:
-                ok = want is None and got is None
-            else:
-                ok = math.isclose(float(got), float(want), abs_tol=TOLERANCE)
-            if not ok:
-                problems.append(f"{day} {column}: got {got!r}, expected {want!r}")
-    return problems
-
 
 # --------------------------------------------------------------------------- the reference
 
