@@ -94,6 +94,8 @@ def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dic
 def _run(settings: Settings, start: date, end: date) -> None:
     from orchestration.runner import run_window
 
+    if end < start:
+        raise click.UsageError(f"--end {end} is before --start {start}")
     click.echo(f"running batch days {start}..{end} as one Dagster run", err=True)
     report = run_window(settings, start, end)
     if not report.success:
