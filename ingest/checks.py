@@ -1,0 +1,190 @@
+"""The contract checks as one DuckDB statement, generated from `ingest.contract`.
+
+Input: a relation with `_file_idx`, `_line`, `_raw`, `_malformed`, `_extra` and one VARCHAR
+column per contract field (see `ingest.reader.source_select`). Output (`stage_sql`): per record
+the typed field values, `_reason` (a code of `contract.REASONS` or NULL), `_detail`, `_raw` (kept
+for quarantined records only), `_row_hash` and `_dup` (exact duplicate of an earlier record of
+this batch or of an earlier batch).
+
+Per record the first failing check in the order of `contract.REASONS` wins; within one reason
+the first field in contract order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from ingest.contract import REASONS, Entity, Field
+
+# A well-formed timestamp: date, `T` or space, hh:mm[:ss[.fraction]], then an optional offset.
+_TS_BODY = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?"
+_TS_OFFSET = r"(Z|[+-](0\d|1[0-4])(:?[0-5]\d)?)"
+_INT = r"[+-]?\d+"
+_DECIMAL = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_SHOW = 120  # characters of an offending value quoted in `detail`
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _t(name: str) -> str:
+    """Column holding the typed value of a field."""
+    return _q("t_" + name)
+
+
+def _shown(f: Field) -> str:
+    """The offending value, quoted, for `detail`."""
+    v = _q(f.name)
+    return f"'''' || left({v}, {_SHOW}) || CASE WHEN length({v}) > {_SHOW} THEN '...' ELSE '' END || ''''"
+
+
+def _typed(f: Field) -> str:
+    v = _q(f.name)
+    if f.type in ("string", "enum"):
+        return v
+    if f.type == "int":
+        return f"CASE WHEN regexp_full_match({v}, '{_INT}') THEN TRY_CAST({v} AS BIGINT) END"
+    if f.type == "decimal":
+        return f"CASE WHEN regexp_full_match({v}, '{_DECIMAL}') THEN TRY_CAST({v} AS DECIMAL(18,4)) END"
+    if f.type == "bool":
+        return f"CASE {v} WHEN 'true' THEN true WHEN 'false' THEN false END"
+    if f.type == "date":
+        return f"CASE WHEN regexp_full_match({v}, '{_DATE}') THEN TRY_CAST({v} AS DATE) END"
+    if f.type == "timestamp":
+        return f"CASE WHEN regexp_full_match({v}, '{_TS_BODY}{_TS_OFFSET}') THEN TRY_CAST({v} AS TIMESTAMPTZ) END"
+    raise ValueError(f"unknown field type {f.type}")
+
+
+@dataclass(frozen=True)
+class Check:
+    reason: str
+    field: str
+    condition: str  # SQL, true when the record fails
+    detail: str  # SQL producing the readable phrase
+
+
+def checks(entity: Entity, dt: date, tz: str) -> list[Check]:
+    """Every check of the entity, in the order the reason is decided."""
+    cutoff_local = datetime.combine(dt + timedelta(days=2), time(0), tzinfo=ZoneInfo(tz))
+    cutoff_utc = cutoff_local.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00")
+    cutoff_text = f"{cutoff_local:%Y-%m-%d %H:%M} {tz}"
+    out: list[Check] = []
+    for f in entity.fields:
+        v, t, shown = _q(f.name), _t(f.name), _shown(f)
+        if f.required:
+            out.append(Check("missing_required", f.name, f"{v} IS NULL", _lit(f"required field {f.name} is missing or empty")))
+        if f.type not in ("string", "enum"):
+            cond = f"{v} IS NOT NULL AND {t} IS NULL"
+            if f.type == "timestamp":  # a valid timestamp without offset is no_offset, not bad_type
+                no_offset = f"regexp_full_match({v}, '{_TS_BODY}') AND TRY_CAST({v} AS TIMESTAMP) IS NOT NULL"
+                out.append(Check("no_offset", f.name, f"{cond} AND {no_offset}",
+                                 f"{_lit(f.name + ': ')} || {shown} || ' has no UTC offset'"))
+                cond += f" AND NOT ({no_offset})"
+            typename = {"int": "an integer", "decimal": "a decimal number", "bool": "true or false",
+                        "date": "a date (YYYY-MM-DD)", "timestamp": "an ISO-8601 timestamp"}[f.type]
+            out.append(Check("bad_type", f.name, cond, f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not ' + typename)}"))
+        if f.enum:
+            allowed = ", ".join(_lit(x) for x in f.enum)
+            out.append(Check("unknown_enum", f.name, f"{v} NOT IN ({allowed})",
+                             f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not one of ' + ', '.join(f.enum))}"))
+        if f.type == "decimal" and f.min_value == 0 and not f.exclusive_min:
+            out.append(Check("negative_amount", f.name, f"{t} < 0", f"{_lit(f.name + ': ')} || {shown} || ' is negative'"))
+        elif f.min_value is not None or f.max_value is not None:
+            conds, rule = [], []
+            if f.min_value is not None:
+                lo = f.min_value
+                conds.append(f"{t} <= {lo}" if f.exclusive_min else f"{t} < {lo}")
+            hi = dt.year if f.max_value == "current_year" else f.max_value
+            if hi is not None:
+                conds.append(f"{t} > {hi}")
+            if f.min_value is not None and hi is not None:
+                rule = f"outside {_num(f.min_value)}..{_num(hi)}"
+            elif f.exclusive_min:
+                rule = f"not greater than {_num(f.min_value)}"
+            else:
+                rule = f"below the minimum {_num(f.min_value)}"
+            out.append(Check("out_of_range", f.name, " OR ".join(conds), f"{_lit(f.name + ': ')} || {shown} || {_lit(' is ' + rule)}"))
+        if f.type == "timestamp":
+            out.append(Check("future_timestamp", f.name, f"{t} >= TIMESTAMPTZ '{cutoff_utc}'",
+                             f"{_lit(f.name + ': ')} || {shown} || "
+                             f"{_lit(' is at or after ' + cutoff_text + ' (end of the batch day plus one day)')}"))
+    order = {r: i for i, r in enumerate(REASONS)}
+    return sorted(out, key=lambda c: order[c.reason])  # stable: contract field order within a reason
+
+
+def _num(x) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def row_hash(entity: Entity) -> str:
+    """DuckDB's hash() of the typed values, as 16 hex digits: deterministic, independent of the
+    session time zone (a TIMESTAMPTZ hashes as its instant), `98.0` = `98.00`, NULL distinct from ''.
+    Duplicates are judged on this hash *and* the key, so a 64-bit collision cannot drop a record
+    with a different key."""
+    return f"printf('%016x', hash({', '.join(_t(f.name) for f in entity.fields)}))"
+
+
+def _key_match(entity: Entity, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{_q(k)} = {right}.{_q(k)}" for k in entity.key)
+
+
+def stage_sql(entity: Entity, dt: date, tz: str, source_sql: str, raw_table: str) -> str:
+    """One statement: typing, checks, reason, detail and row hash per record; `_dup` flags exact
+    duplicates of records loaded from earlier batches (`dedupe_batch_sql` adds those within the
+    batch); `_extra` keeps a record's non-contract keys (jsonl) when there are any."""
+    cs = checks(entity, dt, tz)
+    names = entity.field_names
+    nulled = ", ".join(f"NULLIF({_q(n)}, '') AS {_q(n)}" for n in names)
+    typed = ", ".join(f"{_typed(f)} AS {_t(f.name)}" for f in entity.fields)
+    chk = "CASE WHEN _malformed IS NOT NULL THEN 0 " + " ".join(
+        f"WHEN {c.condition} THEN {i + 1}" for i, c in enumerate(cs)) + " END"
+    reasons = "[" + ", ".join(_lit(r) for r in ["malformed"] + [c.reason for c in cs]) + "]"
+    detail = "CASE _chk WHEN 0 THEN _malformed " + " ".join(
+        f"WHEN {i + 1} THEN {c.detail}" for i, c in enumerate(cs)) + " END"
+    out_fields = ", ".join(f"{_t(n)} AS {_q(n)}" for n in names)
+    earlier = (f"EXISTS (SELECT 1 FROM {raw_table} AS r WHERE r._batch_dt < DATE '{dt.isoformat()}' "
+               f"AND r._row_hash = o._row_hash AND {_key_match(entity, 'r', 'o')})")
+    return f"""
+WITH src AS ({source_sql}),
+v AS (SELECT _file_idx, _line, _raw, _malformed, {nulled}, _extra FROM src),
+t AS (SELECT *, {typed} FROM v),
+c AS (SELECT *, {chk} AS _chk FROM t),
+o AS (SELECT _file_idx, _line,
+  CASE WHEN _chk IS NOT NULL THEN {reasons}[_chk + 1] END AS _reason,
+  {detail} AS _detail,
+  CASE WHEN _chk IS NOT NULL THEN _raw END AS _raw,
+  {out_fields},
+  CASE WHEN _chk IS NULL THEN {row_hash(entity)} END AS _row_hash,
+  CASE WHEN len(_extra) > 0 THEN _extra END AS _extra
+  FROM c)
+SELECT *, _row_hash IS NOT NULL AND {earlier} AS _dup FROM o
+"""
+
+
+def dedupe_batch_sql(entity: Entity, stage: str) -> str:
+    """Flag records identical to an earlier record of the same batch (file order, then line).
+    Only hashes seen more than once are ranked, so the usual case costs one aggregation."""
+    keys = ", ".join(_q(k) for k in entity.key)
+    return f"""
+UPDATE {stage} SET _dup = true
+FROM (
+  SELECT _file_idx, _line FROM (
+    SELECT _file_idx, _line, row_number() OVER (PARTITION BY _row_hash, {keys} ORDER BY _file_idx, _line) AS _n
+    FROM {stage}
+    WHERE _row_hash IN (SELECT _row_hash FROM {stage} WHERE _row_hash IS NOT NULL GROUP BY 1 HAVING count(*) > 1)
+  ) WHERE _n > 1
+) AS later
+WHERE {stage}._file_idx = later._file_idx AND {stage}._line = later._line
+"""
+
+
+sql_ident = _q
+sql_literal = _lit

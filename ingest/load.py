@@ -1,0 +1,200 @@
+"""Ingest one batch day of one entity into the working database, enforcing the contract.
+
+Public API (called by the Dagster assets):
+
+    ensure_schema(con)
+    ingest_partition(con, landing, entity, dt, tz) -> list[FileResult]
+    landed_batch_days(landing, entity) -> list[date]
+    FileRejected, FileResult
+
+Reading is `ingest.reader`, the checks are `ingest.checks` (one generated DuckDB statement); this
+module owns the tables and the replace-a-partition transaction. The rules are in docs/design.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow as pa
+
+from ingest import checks, reader
+from ingest.contract import ENTITIES, Entity, raw_table_ddl
+
+QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS ops.quarantine (
+  entity VARCHAR, batch_dt DATE, file VARCHAR, line_number BIGINT, raw_text VARCHAR, reason VARCHAR, detail VARCHAR
+)"""
+INGEST_LOG_DDL = """CREATE TABLE IF NOT EXISTS ops.ingest_log (
+  entity VARCHAR, batch_dt DATE, file VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+  rows_duplicate BIGINT, extra_columns VARCHAR[], status VARCHAR, error VARCHAR, ingested_at TIMESTAMPTZ
+)"""
+_STAGE = "_ingest_stage"
+_BATCH_ROWS = 8192
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One row of ops.ingest_log."""
+
+    entity: str
+    batch_dt: date
+    file: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    rows_duplicate: int
+    extra_columns: tuple[str, ...]
+    status: str  # "loaded" or "rejected"
+    error: str | None
+    ingested_at: datetime
+
+    def as_row(self) -> tuple:
+        return (self.entity, self.batch_dt, self.file, self.rows_read, self.rows_loaded, self.rows_quarantined,
+                self.rows_duplicate, list(self.extra_columns), self.status, self.error, self.ingested_at)
+
+
+class FileRejected(Exception):
+    """A file of the partition cannot be read as a whole; nothing of the partition was replaced.
+
+    `str(exc)` is one line, `<file relative to the landing root>: <reason>`; `results` holds the
+    ops.ingest_log rows written for every rejected file of the partition.
+    """
+
+    def __init__(self, file: str, reason: str, results: list[FileResult]):
+        super().__init__(f"{file}: {reason}")
+        self.file = file
+        self.reason = reason
+        self.results = results
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Schemas raw and ops, every raw table of the contract, ops.quarantine and ops.ingest_log."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    for entity in ENTITIES:
+        con.execute(raw_table_ddl(entity))
+    con.execute(QUARANTINE_DDL)
+    con.execute(INGEST_LOG_DDL)
+
+
+def landed_batch_days(landing: Path, entity: Entity) -> list[date]:
+    """The batch days (`dt=` folders) present for an entity, sorted."""
+    return reader.batch_days(Path(landing), entity)
+
+
+def _rejected(con, entity: Entity, dt: date, errors: list[tuple[str, str]], now: datetime) -> FileRejected:
+    """Log the rejected files (replacing earlier rejections of this partition) and build the error."""
+    results = [FileResult(entity.name, dt, rel, 0, 0, 0, 0, (), "rejected", reason, now) for rel, reason in errors]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ? AND status = 'rejected'",
+                    [entity.name, dt])
+        con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [r.as_row() for r in results])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    rel, reason = errors[0]
+    if len(errors) > 1:
+        reason += f" (and {len(errors) - 1} more rejected file{'s' if len(errors) > 2 else ''} in this batch)"
+    return FileRejected(rel, reason, results)
+
+
+def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, dt: date, tz: str) -> list[FileResult]:
+    """Load every file of `<landing>/<system>/<entity>/dt=<dt>/`, replacing that partition.
+
+    Raw rows, quarantine rows and ingest-log rows of (entity, dt) are replaced in one transaction,
+    so a re-run gives identical tables (except `ingested_at`). A missing folder is a no-op and
+    returns []. Raises `FileRejected` (after logging it) when a file cannot be read as a whole;
+    then nothing of the partition is replaced.
+    """
+    landing = Path(landing)
+    ZoneInfo(tz)  # an unknown reporting zone fails here, before anything is read
+    files = reader.list_partition(landing, entity, dt)
+    if files is None:
+        return []
+    now = datetime.now(timezone.utc)
+
+    frames: list[reader.FileFrame] = []
+    errors: list[tuple[str, str]] = []
+    for lf in files:
+        try:
+            frames.append(reader.read_file(lf, entity))
+        except reader.Rejected as e:
+            errors.append((lf.rel, e.reason))
+    if errors:
+        raise _rejected(con, entity, dt, errors, now)
+
+    tables = {i: f"_ingest_src_{i}" for i, frame in enumerate(frames) if frame.table is not None}
+    try:
+        for i, name in tables.items():
+            # small record batches let DuckDB spread the scan over all its threads
+            table = frames[i].table
+            con.register(name, pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), table.schema))
+        return _replace(con, entity, dt, tz, frames, tables, now)
+    finally:
+        for name in tables.values():
+            con.unregister(name)
+
+
+def _stage(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], tables: dict[int, str]) -> None:
+    """Build the temp table of checked records: one statement for typing and checks over all files,
+    then the within-batch duplicates, Parquet raw text of quarantined rows and extra JSON keys."""
+    selects = [f"SELECT {i} AS _file_idx, * FROM ({reader.source_select(frames[i], name, entity)})"
+               for i, name in tables.items()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
+                + checks.stage_sql(entity, dt, tz, " UNION ALL ".join(selects), f"raw.{entity.name}"))
+    con.execute(checks.dedupe_batch_sql(entity, _STAGE))
+    for i, name in tables.items():
+        if frames[i].file.fmt == "parquet":
+            con.execute(reader.parquet_raw_sql(frames[i], name, _STAGE, i))
+    extra = con.execute(f"SELECT DISTINCT _file_idx, unnest(_extra) AS k FROM {_STAGE} "
+                        f"WHERE _extra IS NOT NULL ORDER BY 1, 2").fetchall()
+    for i, key in extra:
+        frames[i].extra_columns.append(key)
+
+
+def _replace(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], tables: dict[int, str],
+             now: datetime) -> list[FileResult]:
+    """One transaction: check the records, then replace raw rows, quarantine and log of (entity, dt)."""
+    table = f"raw.{entity.name}"
+    fields = ", ".join(checks.sql_ident(f) for f in entity.field_names)
+    file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for f in frames) + "][_file_idx + 1]"
+    counts: dict[int, tuple[int, int, int, int]] = {}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if tables:
+            _stage(con, entity, dt, tz, frames, tables)
+        con.execute(f"DELETE FROM {table} WHERE _batch_dt = ?", [dt])
+        con.execute("DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
+        con.execute("DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
+        if tables:
+            con.execute(
+                f"INSERT INTO {table} SELECT {fields}, ?::DATE, {file_of}, _line, _row_hash FROM {_STAGE} "
+                f"WHERE _reason IS NULL AND NOT _dup", [dt])
+            con.execute(
+                f"INSERT INTO ops.quarantine SELECT ?, ?::DATE, {file_of}, _line, _raw, _reason, _detail FROM {_STAGE} "
+                f"WHERE _reason IS NOT NULL ORDER BY _file_idx, _line", [entity.name, dt])
+            rows = con.execute(
+                f"SELECT _file_idx, count(*), count(*) FILTER (_reason IS NULL AND NOT _dup), "
+                f"count(*) FILTER (_reason IS NOT NULL), count(*) FILTER (_dup) FROM {_STAGE} GROUP BY _file_idx"
+            ).fetchall()
+            counts = {r[0]: tuple(r[1:]) for r in rows}
+            con.execute(f"DROP TABLE {_STAGE}")
+        results = []
+        for i, frame in enumerate(frames):
+            read, loaded, quarantined, dup = counts.get(i, (0, 0, 0, 0))
+            results.append(FileResult(entity.name, dt, frame.file.rel, read, loaded, quarantined, dup,
+                                      tuple(frame.extra_columns), "loaded", None, now))
+        if results:
+            con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [r.as_row() for r in results])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return results
