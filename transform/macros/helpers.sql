@@ -1,0 +1,76 @@
+{#- Small portable helpers used across models, so each rule is written once. -#}
+
+
+{#-
+  Ordering of a change-captured entity's versions, newest first (docs/design.md, "Latest state"):
+  the greatest `updated_at` wins; ties go to the later batch, then the later file and line.
+  Use as `row_number() over (partition by <key> order by {{ latest_first() }}) = 1`.
+-#}
+{% macro latest_first(updated_at='updated_at') -%}
+  {{ updated_at }} desc, _batch_dt desc, _file desc, _line desc
+{%- endmacro %}
+
+
+{#-
+  Ordering of re-sent rows of an entity without `updated_at` (marketing spend, fx rates, order
+  items): the later batch, file and line replace earlier ones.
+-#}
+{% macro last_arrival_first() -%}
+  _batch_dt desc, _file desc, _line desc
+{%- endmacro %}
+
+
+{#- Ordering of append-only events sharing an `event_id`: the first arrival wins. -#}
+{% macro first_arrival_first() -%}
+  _batch_dt, _file, _line
+{%- endmacro %}
+
+
+{#- numerator / denominator as a float, null when the denominator is 0 or null. -#}
+{% macro safe_divide(numerator, denominator) -%}
+  (cast({{ numerator }} as {{ type_double() }}) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+
+{#- Number of rows of the group where `condition` is true. -#}
+{% macro count_where(condition) -%}
+  sum(case when {{ condition }} then 1 else 0 end)
+{%- endmacro %}
+
+
+{#- 64-bit floating point (ratios, averages, percentiles); dbt.type_float() is 32-bit on DuckDB. -#}
+{% macro type_double() -%}
+  double precision
+{%- endmacro %}
+
+
+{#- Type of money columns in marts (base currency). -#}
+{% macro type_money() -%}
+  decimal(18, 4)
+{%- endmacro %}
+
+
+{#-
+  One row per calendar day (`date_day`) from `start_day` to `end_day` inclusive, both columns of
+  the one-row relation `bounds_relation` (e.g. a CTE). Built from a cross join of digits, so it
+  is plain SQL on any engine and needs no query at compile time; it covers up to 100,000 days.
+  No rows when either bound is null.
+-#}
+{% macro day_spine(bounds_relation, start_day='start_day', end_day='end_day') -%}
+  with digits as (
+    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+  ),
+  day_offsets as (
+    select ones.d + 10 * tens.d + 100 * hundreds.d + 1000 * thousands.d + 10000 * ten_thousands.d as day_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+    cross join digits as thousands
+    cross join digits as ten_thousands
+  )
+  select cast({{ dbt.dateadd('day', 'day_offsets.day_offset', 'b.' ~ start_day) }} as date) as date_day
+  from day_offsets
+  cross join {{ bounds_relation }} as b
+  where day_offsets.day_offset <= {{ dbt.datediff('b.' ~ start_day, 'b.' ~ end_day, 'day') }}
+{%- endmacro %}

@@ -1,0 +1,37 @@
+-- One row per order line, with its order's date, status and currency, and money in the base
+-- currency at the order's rate. Lines whose order is not (yet) known are left out; the
+-- relationships test on stg_shop__order_items reports them.
+with items as (
+
+    select * from {{ ref('stg_shop__order_items') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders') }}
+
+)
+
+select
+    items.order_id,
+    items.line_number,
+    items.product_id,
+    items.quantity,
+    items.unit_price,
+    items.discount_amount,
+    -- kpis.md: product revenue = quantity x unit_price - item discount
+    items.quantity * items.unit_price - items.discount_amount as line_revenue,
+    orders.currency,
+    orders.fx_rate,
+    items.unit_price * orders.fx_rate as unit_price_base,
+    items.discount_amount * orders.fx_rate as discount_amount_base,
+    (items.quantity * items.unit_price - items.discount_amount) * orders.fx_rate as line_revenue_base,
+    orders.order_date,
+    orders.status as order_status,
+    orders.is_paid as order_is_paid,
+    orders.customer_id,
+    orders.session_id
+from items
+inner join orders
+    on orders.order_id = items.order_id

@@ -1,0 +1,45 @@
+-- Latest state of every order (the greatest updated_at wins; ties: later batch, file, line),
+-- with local times in the reporting zone and personal data replaced by keyed hashes.
+-- Amounts stay in the order's own currency; int_orders converts them to the base currency.
+with source as (
+
+    select * from {{ source('raw', 'shop_orders') }}
+
+),
+
+versions as (
+
+    select
+        *,
+        row_number() over (partition by order_id order by {{ latest_first() }}) as version_rank
+    from source
+
+)
+
+select
+    order_id,
+    customer_id,
+    created_at,
+    {{ to_local_timestamp('created_at') }} as created_at_local,
+    {{ to_local_date('created_at') }} as created_date,
+    updated_at,
+    {{ to_local_timestamp('updated_at') }} as updated_at_local,
+    status,
+    platform,
+    session_id,
+    coupon_code,
+    upper(currency) as currency,
+    items_subtotal,
+    discount_amount,
+    shipping_fee,
+    tax_amount,
+    total_amount,
+    upper(ship_country) as ship_country,
+    ship_region,
+    {{ hash_pii('device_id') }} as device_id_hash,
+    {{ hash_pii('ip_address') }} as ip_address_hash,
+    _batch_dt,
+    _file,
+    _line
+from versions
+where version_rank = 1

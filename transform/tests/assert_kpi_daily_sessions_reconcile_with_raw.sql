@@ -1,0 +1,21 @@
+-- Σ sessions over kpi_daily must equal the number of distinct session_id in raw traffic events:
+-- every session starts on exactly one local day, and kpi_daily covers every day a session
+-- started on.
+with from_raw as (
+
+    select count(distinct session_id) as sessions from {{ source('raw', 'traffic_events') }}
+
+),
+
+from_mart as (
+
+    select coalesce(sum(sessions), 0) as sessions from {{ ref('kpi_daily') }}
+
+)
+
+select
+    from_raw.sessions as raw_sessions,
+    from_mart.sessions as mart_sessions
+from from_raw
+cross join from_mart
+where from_raw.sessions <> from_mart.sessions
