@@ -3,8 +3,17 @@ edge-case shop: kpi_daily equals the hand-worked numbers and the independent pol
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -147,3 +156,41 @@ def test_settings_change_the_results_as_they_should(tmp_path, monkeypatch):
     assert mismatches(got, EXPECTED_UTC_HOME_US) == []
     assert mismatches(got, as_expected(compute_kpi_daily(EDGE_SHOP, tz="UTC", home_country="US"))) == []
     assert mismatches(got, EXPECTED) != []  # the defaults give other numbers
+
+
+def _graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["data"]
+
+
+def test_warehouse_ui_shows_the_cli_run(edge_shop_run):
+    settings, report = edge_shop_run
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "WAREHOUSE_HOME": str(settings.home), "WAREHOUSE_LANDING": str(settings.landing)}
+    ui = subprocess.Popen(
+        [str(Path(sys.executable).parent / "warehouse"), "ui", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                runs = _graphql(port, "{ runsOrError { ... on Runs { results { runId status jobName } } } }")
+                break
+            except OSError:
+                if time.monotonic() > deadline or ui.poll() is not None:
+                    raise
+                time.sleep(1)
+        assert {"runId": report.run_id, "status": "SUCCESS", "jobName": "warehouse_job"} in runs["runsOrError"]["results"]
+        nodes = _graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
+        shown = {tuple(n["assetKey"]["path"]) for n in nodes}
+        assert {tuple(k.path) for k in defs.get_repository_def().asset_graph.get_all_asset_keys()} <= shown
+    finally:
+        os.killpg(ui.pid, signal.SIGTERM)
+        ui.wait(timeout=30)
