@@ -1,0 +1,87 @@
+-- One row per traffic session with its channel (kpis.md: "session channel: channel of the
+-- session's first event, by the channel rules"). The rules are the seed `channel_rules`; each
+-- session is compared with every rule and the matching rule with the lowest priority wins.
+-- int_sessions already carries the first event's utm_*, referrer and landing page_url (first
+-- event = earliest event_ts, ties by event_id).
+with sessions as (
+
+    select * from {{ ref('int_sessions') }}
+
+),
+
+rules as (
+
+    select
+        priority,
+        match_kind,
+        lower(trim(coalesce(match_value, ''))) as match_value,
+        channel
+    from {{ ref('channel_rules') }}
+
+),
+
+landing as (
+
+    select
+        session_id,
+        session_date,
+        nullif(lower(trim(utm_medium)), '') as utm_medium,
+        nullif(lower(trim(utm_source)), '') as utm_source,
+        {{ url_host('referrer') }} as raw_referrer_host,
+        {{ url_host('landing_page_url') }} as page_host,
+        nullif(trim(referrer), '') as referrer
+    from sessions
+
+),
+
+-- kpis.md rule 9: a referrer whose host equals the host of the event's own page_url is internal
+-- navigation and counts as empty
+external_referrers as (
+
+    select
+        session_id,
+        session_date,
+        utm_medium,
+        utm_source,
+        case
+            when referrer is null then null
+            when raw_referrer_host is not null and raw_referrer_host = page_host then null
+            else coalesce(raw_referrer_host, lower(referrer))
+        end as referrer_host
+    from landing
+
+),
+
+matches as (
+
+    select
+        external_referrers.session_id,
+        rules.priority,
+        rules.channel,
+        row_number() over (
+            partition by external_referrers.session_id
+            order by rules.priority, rules.channel
+        ) as match_rank
+    from external_referrers
+    inner join rules
+        on (rules.match_kind = 'utm_medium' and external_referrers.utm_medium = rules.match_value)
+        or (rules.match_kind = 'utm_source' and external_referrers.utm_source = rules.match_value)
+        or (rules.match_kind = 'referrer_host'
+            and {{ host_matches_domain('external_referrers.referrer_host', 'rules.match_value') }})
+        or (rules.match_kind = 'any_referrer' and external_referrers.referrer_host is not null)
+        or rules.match_kind = 'always'
+
+)
+
+select
+    external_referrers.session_id,
+    external_referrers.session_date,
+    external_referrers.utm_medium,
+    external_referrers.utm_source,
+    external_referrers.referrer_host,
+    matches.priority as channel_rule,
+    matches.channel
+from external_referrers
+inner join matches
+    on matches.session_id = external_referrers.session_id
+    and matches.match_rank = 1

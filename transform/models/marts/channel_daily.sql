@@ -1,0 +1,144 @@
+-- Traffic, attributed orders and marketing spend per local day and session channel (kpis.md,
+-- "Marketing", "Traffic and conversion"; published mart, grain date x channel). Definitions are
+-- in channel_daily.yml, word for word from kpis.md. Rules we chose:
+--   * a row for every (date, channel) with a session starting, a visitor's event, an attributed
+--     paid order or a spend row; counts and sums are 0 where that (date, channel) has none;
+--   * attribution is last-touch on the order's own session_id; a paid order whose session_id is
+--     null or matches no session counts as `direct`;
+--   * ratios are null where their denominator is 0.
+{%- set events = ref('stg_traffic__events') %}
+
+with
+
+session_channels as (
+    select
+        session_channels.session_id,
+        session_channels.session_date,
+        session_channels.channel,
+        sessions.has_purchase
+    from {{ ref('int_session_channels') }} as session_channels
+    inner join {{ ref('int_sessions') }} as sessions
+        on sessions.session_id = session_channels.session_id
+),
+
+-- paid orders with the channel of their own session (unknown session -> direct)
+attributed_orders as (
+    select
+        orders.order_id,
+        orders.customer_id,
+        orders.order_date,
+        orders.total_amount_base,
+        coalesce(session_channels.channel, 'direct') as channel
+    from {{ ref('int_orders') }} as orders
+    left join session_channels
+        on session_channels.session_id = orders.session_id
+    where orders.is_paid
+),
+
+session_days as (
+    select
+        session_date as date_day,
+        channel,
+        count(*) as sessions,
+        {{ count_where('has_purchase') }} as converted_sessions
+    from session_channels
+    group by session_date, channel
+),
+
+-- visitors: distinct anonymous_id with an event that day, in a session of the channel
+visitor_days as (
+    select
+        events.event_date as date_day,
+        session_channels.channel,
+        count(distinct events.anonymous_id_hash) as visitors
+    from {{ events }} as events
+    inner join session_channels
+        on session_channels.session_id = events.session_id
+    group by events.event_date, session_channels.channel
+),
+
+order_days as (
+    select
+        order_date as date_day,
+        channel,
+        count(*) as attributed_orders,
+        sum(total_amount_base) as attributed_revenue
+    from attributed_orders
+    group by order_date, channel
+),
+
+new_customer_days as (
+    select
+        first_orders.first_paid_order_date as date_day,
+        attributed_orders.channel,
+        count(*) as new_customers
+    from {{ ref('int_customer_first_orders') }} as first_orders
+    inner join attributed_orders
+        on attributed_orders.order_id = first_orders.first_paid_order_id
+    group by first_orders.first_paid_order_date, attributed_orders.channel
+),
+
+spend_days as (
+    select
+        spend_date as date_day,
+        channel,
+        sum(spend_base) as spend,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks
+    from {{ ref('int_marketing_spend') }}
+    group by spend_date, channel
+),
+
+keys as (
+    select date_day, channel from session_days
+    union
+    select date_day, channel from visitor_days
+    union
+    select date_day, channel from order_days
+    union
+    select date_day, channel from spend_days
+),
+
+daily as (
+    select
+        keys.date_day,
+        keys.channel,
+        coalesce(session_days.sessions, 0) as sessions,
+        coalesce(session_days.converted_sessions, 0) as converted_sessions,
+        coalesce(visitor_days.visitors, 0) as visitors,
+        coalesce(order_days.attributed_orders, 0) as attributed_orders,
+        coalesce(order_days.attributed_revenue, 0) as attributed_revenue,
+        coalesce(spend_days.spend, 0) as spend,
+        coalesce(new_customer_days.new_customers, 0) as new_customers,
+        coalesce(spend_days.impressions, 0) as impressions,
+        coalesce(spend_days.clicks, 0) as clicks
+    from keys
+    left join session_days
+        on session_days.date_day = keys.date_day and session_days.channel = keys.channel
+    left join visitor_days
+        on visitor_days.date_day = keys.date_day and visitor_days.channel = keys.channel
+    left join order_days
+        on order_days.date_day = keys.date_day and order_days.channel = keys.channel
+    left join new_customer_days
+        on new_customer_days.date_day = keys.date_day and new_customer_days.channel = keys.channel
+    left join spend_days
+        on spend_days.date_day = keys.date_day and spend_days.channel = keys.channel
+)
+
+select
+    date_day as {{ adapter.quote('date') }},
+    cast(channel as {{ dbt.type_string() }}) as channel,
+    cast(sessions as {{ dbt.type_bigint() }}) as sessions,
+    cast(visitors as {{ dbt.type_bigint() }}) as visitors,
+    cast(attributed_orders as {{ dbt.type_bigint() }}) as attributed_orders,
+    cast(attributed_revenue as {{ type_money() }}) as attributed_revenue,
+    {{ safe_divide('converted_sessions', 'sessions') }} as conversion_rate,
+    cast(spend as {{ type_money() }}) as spend,
+    {{ safe_divide('attributed_revenue', 'spend') }} as roas,
+    cast(new_customers as {{ dbt.type_bigint() }}) as new_customers,
+    {{ safe_divide('spend', 'new_customers') }} as cac,
+    cast(impressions as {{ dbt.type_bigint() }}) as impressions,
+    cast(clicks as {{ dbt.type_bigint() }}) as clicks,
+    {{ safe_divide('clicks', 'impressions') }} as ctr,
+    {{ safe_divide('spend', 'clicks') }} as cpc
+from daily
