@@ -53,7 +53,7 @@ def _typed(f: Field) -> str:
     if f.type == "int":
         return f"CASE WHEN regexp_full_match({v}, '{_INT}') THEN TRY_CAST({v} AS BIGINT) END"
     if f.type == "decimal":
-        return f"CASE WHEN regexp_full_match({v}, '{_DECIMAL}') THEN TRY_CAST({v} AS DECIMAL(18,4)) END"
+        return f"CASE WHEN regexp_full_match({v}, '{_DECIMAL}') THEN TRY_CAST({v} AS {f.duckdb_type}) END"
     if f.type == "bool":
         return f"CASE {v} WHEN 'true' THEN true WHEN 'false' THEN false END"
     if f.type == "date":

@@ -53,9 +53,12 @@ class Field:
     max_value: float | None = None  # inclusive upper bound; the sentinel "current_year" is resolved at ingest
     exclusive_min: bool = False  # True: value must be > min_value
     pii: bool = False  # personal data: hashed or dropped in staging
+    scale: int = 4  # decimals: digits kept after the point (money 4, exchange rates 10)
 
     @property
     def duckdb_type(self) -> str:
+        if self.type == "decimal":
+            return f"DECIMAL(18,{self.scale})"
         return DUCKDB_TYPES[self.type]
 
 
@@ -182,7 +185,7 @@ ENTITIES: tuple[Entity, ...] = (
     ), key=("date", "channel", "campaign")),
     Entity("finance", "fx_rates", (
         Field("date", "date", required=True), _s("currency", True),
-        Field("rate_to_base", "decimal", required=True, min_value=0, exclusive_min=True),
+        Field("rate_to_base", "decimal", required=True, min_value=0, exclusive_min=True, scale=10),
     ), key=("date", "currency")),
 )
 

@@ -63,9 +63,10 @@ def run_window(settings: Settings, start: date, end: date, log_level: str = "INF
     report = RunReport(result.run_id, result.success, start, end)
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            message = _first_line(error.message if error else "")
-            # dagster wraps Failure(description=...) text; keep the part after the last ": " prefix noise
+            data = event.step_failure_data
+            # an asset that raised Failure(description=...) said itself what went wrong
+            user = data.user_failure_data.description if data.user_failure_data else None
+            message = _first_line(user or (data.error.message if data.error else ""))
             report.failures.append(f"{event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data

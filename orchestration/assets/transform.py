@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project, ensure_manifest, export_dbt_env
@@ -56,7 +56,28 @@ def dbt_window_vars(context: AssetExecutionContext) -> dict[str, str]:
 )
 def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource):
     export_dbt_env()
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_window_vars(context))], context=context).stream()
+    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_window_vars(context))], context=context,
+                         raise_on_error=False)
+    yield from invocation.stream()
+    if not invocation.is_successful():
+        raise Failure(description=dbt_failure_summary(invocation.get_artifact("run_results.json")))
+
+
+def dbt_failure_summary(run_results: Mapping[str, Any], limit: int = 3) -> str:
+    """One line naming what failed in a dbt invocation: `dbt build failed: model int_orders
+    (Out of Range Error: ...); test unique_kpi_daily_date (Got 2 results, ...)`."""
+    failed = [r for r in run_results.get("results", []) if r.get("status") in ("error", "fail", "runtime error")]
+    if not failed:
+        return "dbt build failed (see the log)"
+    parts = []
+    for result in failed[:limit]:
+        kind, _, name = result["unique_id"].partition(".")
+        name = name.split(".")[1] if name.count(".") >= 1 else name
+        lines = [line.strip() for line in (result.get("message") or "").splitlines() if line.strip()]
+        detail = lines[-1] if lines else result["status"]
+        parts.append(f"{kind} {name} ({detail})")
+    more = f"; and {len(failed) - limit} more" if len(failed) > limit else ""
+    return "dbt build failed: " + "; ".join(parts) + more
 
 
 MART_KEYS = [key for key in transform_assets.keys if key.path[0] == "marts"]

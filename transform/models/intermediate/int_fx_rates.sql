@@ -9,7 +9,8 @@ with listed_rates as (
     select
         currency,
         rate_date,
-        rate_to_base
+        -- wide enough that amount * rate never overflows (DECIMAL(18,x) products stay 18 wide)
+        cast(rate_to_base as decimal(38, 10)) as rate_to_base
     from {{ ref('stg_finance__fx_rates') }}
     where currency <> {{ sql_literal(base_currency()) }}
 
@@ -20,7 +21,7 @@ base_rate as (
     select
         {{ sql_literal(base_currency()) }} as currency,
         cast('0001-01-01' as date) as rate_date,
-        cast(1 as decimal(18, 4)) as rate_to_base
+        cast(1 as decimal(38, 10)) as rate_to_base
 
 ),
 

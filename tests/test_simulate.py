@@ -1,0 +1,179 @@
+"""The simulator writes the landing layout of sources.md, contract-valid unless asked for faults,
+deterministically, with the behaviour the warehouse must handle (checked on the ingested rows,
+not on the simulator's own bookkeeping, wherever the raw tables can say it)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.contract import ENTITIES, REASONS
+from ingest.load import ensure_schema, ingest_partition, landed_batch_days
+from ingest.simulate import MANIFEST, SCALES, simulate
+
+TZ = "Asia/Shanghai"
+TINY_START, TINY_DAYS = date(2026, 2, 20), 14
+SMALL_START, SMALL_DAYS = date(2026, 3, 1), 8
+
+
+def _ingest_all(landing: Path, db: Path) -> duckdb.DuckDBPyConnection:
+    """Every landed partition of every entity, batch days in order (as the pipeline does)."""
+    con = duckdb.connect(str(db))
+    ensure_schema(con)
+    for entity in ENTITIES:
+        for dt in landed_batch_days(landing, entity):
+            ingest_partition(con, landing, entity, dt, TZ)
+    return con
+
+
+def _digests(landing: Path) -> dict[str, str]:
+    return {str(p.relative_to(landing)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(landing.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    landing = tmp_path_factory.mktemp("tiny")
+    calls = []
+    summary = simulate(landing, TINY_START, TINY_DAYS, scale="tiny", seed=3, progress=lambda *a: calls.append(a))
+    con = _ingest_all(landing, tmp_path_factory.mktemp("tiny_db") / "w.duckdb")
+    yield landing, summary, con, calls
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    landing = tmp_path_factory.mktemp("faulty")
+    summary = simulate(landing, SMALL_START, SMALL_DAYS, scale="small", seed=5, faults=True)
+    con = _ingest_all(landing, tmp_path_factory.mktemp("faulty_db") / "w.duckdb")
+    yield landing, summary, con
+    con.close()
+
+
+def _one(con, sql: str):
+    return con.execute(sql).fetchone()[0]
+
+
+def test_every_entity_lands_in_the_contract_layout(tiny):
+    landing, summary, _, calls = tiny
+    days = {f"dt={TINY_START + timedelta(days=i)}" for i in range(TINY_DAYS)}
+    for entity in ENTITIES:
+        folders = {p.name for p in (landing / entity.folder).iterdir()}
+        assert folders <= days and f"dt={TINY_START}" in folders, entity.name
+    suffix = {"traffic": ".jsonl.gz", "service": ".jsonl"}
+    for entity in ENTITIES:
+        for part in (landing / entity.folder).iterdir():
+            files = list(part.iterdir())
+            assert files and all(f.name.endswith(suffix.get(entity.system, ".csv")) for f in files), part
+    for part in (landing / "traffic/events").iterdir():
+        assert len(list(part.iterdir())) >= 2, f"{part}: a batch of app, web and mini-program files"
+    orders = next((landing / "shop/orders").glob("dt=*/*.csv")).read_text()
+    payments = next((landing / "shop/payments").glob("dt=*/*.csv")).read_text()
+    assert "+08:00" in orders and "Z," in payments  # both offset conventions appear
+    assert calls[-1] == ("simulate", TINY_DAYS, TINY_DAYS) and len(calls) == TINY_DAYS
+    manifest = json.loads((landing / MANIFEST).read_text())
+    assert manifest["rows"] == summary["rows"] and sum(manifest["rows"].values()) > 5_000
+
+
+def test_clean_files_load_without_a_single_quarantined_row(tiny):
+    landing, summary, con, _ = tiny
+    log = con.execute("SELECT entity, sum(rows_read), sum(rows_loaded), sum(rows_quarantined), sum(rows_duplicate) "
+                      "FROM ops.ingest_log GROUP BY 1").fetchall()
+    assert {row[0] for row in log} == {e.name for e in ENTITIES}
+    for entity, read, loaded, quarantined, duplicate in log:
+        assert quarantined == 0, entity
+        assert read == loaded + duplicate == summary["rows"][entity], entity
+    traffic = summary["truths"]["traffic"]
+    dropped = _one(con, "SELECT sum(rows_duplicate) FROM ops.ingest_log WHERE entity = 'traffic_events'")
+    assert dropped == traffic["duplicate_same_file"] + traffic["duplicate_next_batch"] > 0
+    assert _one(con, "SELECT count(DISTINCT order_id) FROM raw.shop_orders") == summary["truths"]["orders"]["placed"]
+
+
+def test_the_same_seed_writes_the_same_bytes_and_only_fx_depends_on_the_base_currency(tmp_path):
+    args = dict(start=date(2026, 1, 1), days=4, scale="tiny")
+    simulate(tmp_path / "a", seed=9, **args)
+    simulate(tmp_path / "b", seed=9, **args)
+    simulate(tmp_path / "c", seed=10, **args)
+    simulate(tmp_path / "usd", seed=9, base_currency="USD", **args)
+    a, b, c, usd = (_digests(tmp_path / name) for name in ("a", "b", "c", "usd"))
+    assert a == b
+    assert a != c
+    changed = {name for name in a if a[name] != usd.get(name)}
+    assert changed and all(name.startswith("finance/fx_rates/") for name in changed)
+    assert set(a) == set(usd)
+
+
+def test_late_data_arrives_in_later_batches(tiny):
+    _, _, con, _ = tiny
+    # order status changes and refunds of earlier orders
+    assert _one(con, "SELECT count(*) FROM (SELECT order_id FROM raw.shop_orders "
+                     "GROUP BY 1 HAVING count(DISTINCT _batch_dt) > 1)") > 0
+    assert _one(con, f"SELECT count(*) FROM raw.shop_refunds r JOIN raw.shop_orders o USING (order_id) "
+                     f"WHERE o.status = 'pending' AND r._batch_dt > o._batch_dt") > 0
+    # app events sent days late, and never web events
+    late = con.execute(f"SELECT platform, max(_batch_dt - CAST(timezone('{TZ}', event_ts) AS DATE)) "
+                       f"FROM raw.traffic_events GROUP BY 1").fetchall()
+    lateness = dict(late)
+    assert 1 <= lateness["app"] <= 3 and lateness["web"] == 0
+
+
+def test_the_shop_behaves_like_a_shop(faulty):
+    landing, summary, con = faulty
+    local = f"CAST(timezone('{TZ}', created_at) AS DATE)"
+    daily = dict(con.execute(f"SELECT {local}, count(DISTINCT order_id) FROM raw.shop_orders GROUP BY 1").fetchall())
+    promo = [date.fromisoformat(d) for d in summary["plan"]["promotion_days"]]
+    ordinary = sorted(n for d, n in daily.items() if d not in promo and SMALL_START <= d)
+    assert promo and min(daily[d] for d in promo) > 1.8 * ordinary[len(ordinary) // 2]
+    assert 600 < ordinary[len(ordinary) // 2] < 1500  # "small": about a thousand orders a day
+    # repeat buyers, cross-border orders in foreign currencies, whole-order and item refunds
+    assert _one(con, "SELECT count(*) FROM (SELECT customer_id FROM raw.shop_orders "
+                     "GROUP BY 1 HAVING count(DISTINCT order_id) >= 2)") > 100
+    currencies = {r[0] for r in con.execute("SELECT DISTINCT currency FROM raw.shop_orders").fetchall()}
+    assert {"CNY", "USD", "EUR"} <= currencies
+    kinds = dict(con.execute("SELECT product_id IS NULL, count(*) FROM raw.shop_refunds GROUP BY 1").fetchall())
+    assert kinds.get(True, 0) > 0 and kinds.get(False, 0) > 0
+    # the funnel narrows, channels differ, the experiment has two arms
+    funnel = dict(con.execute("SELECT event_name, count(DISTINCT session_id) FROM raw.traffic_events "
+                              "GROUP BY 1").fetchall())
+    assert funnel["page_view"] > funnel["product_view"] > funnel["add_to_cart"] > funnel["begin_checkout"] \
+        > funnel["purchase"] > 0
+    assert _one(con, "SELECT count(DISTINCT utm_source) FROM raw.traffic_events") >= 8
+    arms = {r[0] for r in con.execute("SELECT DISTINCT variant FROM raw.traffic_events "
+                                      "WHERE experiment_id IS NOT NULL").fetchall()}
+    assert arms == {"control", "treatment"}
+    lift = summary["truths"]["experiment"]["measured_relative_lift"]
+    assert 0.05 < lift < 0.25  # planted: +15 % purchase after checkout
+    # service: bots and agents reply, tickets are solved, reopened and rated
+    service = {r[0] for r in con.execute("SELECT DISTINCT event_type FROM raw.service_events").fetchall()}
+    assert service == {"ticket_created", "customer_message", "agent_message", "bot_message", "status_changed",
+                       "ticket_solved", "ticket_reopened", "csat_rated"}
+    # spend per channel and campaign; planted fraud patterns
+    assert _one(con, "SELECT count(DISTINCT channel) FROM raw.marketing_spend") >= 5
+    risk = summary["truths"]["risk"]
+    assert risk["order_velocity"]["max_orders_in_60_min_by_device_id"] == 7
+    assert risk["refund_abuse"]["rule_met_at_end"]
+
+
+def test_faults_are_quarantined_with_the_reason_the_simulator_planted(faulty):
+    _, summary, con = faulty
+    planted = summary["fault_summary"]["by_reason"]
+    got = dict(con.execute("SELECT reason, count(*) FROM ops.quarantine GROUP BY 1").fetchall())
+    assert set(planted) == set(REASONS) and all(planted[r] > 0 for r in REASONS)
+    assert got == planted
+    identity = _one(con, "SELECT count(*) FROM ops.ingest_log "
+                         "WHERE rows_read <> rows_loaded + rows_quarantined + rows_duplicate")
+    assert identity == 0
+    worst = _one(con, "SELECT max(q / r) FROM (SELECT entity, batch_dt, sum(rows_quarantined) AS q, "
+                      "sum(rows_read) AS r FROM ops.ingest_log GROUP BY 1, 2 HAVING r > 0)")
+    assert 0 < worst < 0.05  # below the quarantine gate: a faulty shop still publishes
+    extra = con.execute("SELECT file, extra_columns FROM ops.ingest_log WHERE len(extra_columns) > 0").fetchall()
+    assert {tuple(cols) for _, cols in extra} == {("warehouse_code",), ("sdk_version",)}
+
+
+def test_scales_grow_tenfold():
+    assert SCALES["large"].events_per_day == 10 * SCALES["small"].events_per_day == 1000 * SCALES["tiny"].events_per_day
