@@ -1,9 +1,14 @@
-"""Shared fixtures: a private warehouse home per test (or module), and running the real pipeline."""
+"""Shared fixtures: a private warehouse home per test (or module), running the real pipeline, and
+two shops run once per session: the hand-worked `edge_shop` fixture and a small simulated shop.
+
+The pipeline reads its settings from the environment (as the CLI does), so `run_ok` applies the
+run's own settings to the environment for the duration of the run: a session-wide run never
+depends on what another module's fixture left in `os.environ`."""
 
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -16,6 +21,9 @@ from orchestration.settings import Settings, load_settings
 TESTS = Path(__file__).resolve().parent
 EDGE_SHOP = TESTS / "fixtures" / "edge_shop"
 EDGE_SHOP_DAYS = (date(2026, 3, 1), date(2026, 3, 4))
+# The simulated shop every mart's reconciliation test uses: three weeks across a year boundary.
+SIM_START, SIM_DAYS, SIM_SEED = date(2025, 12, 20), 21, 11
+SIM_END = SIM_START + timedelta(days=SIM_DAYS - 1)
 
 _SETTING_VARS = (
     "WAREHOUSE_HOME", "WAREHOUSE_LANDING", "WAREHOUSE_TZ", "WAREHOUSE_BASE_CURRENCY",
@@ -34,8 +42,25 @@ def use_warehouse(monkeypatch, home: Path, landing: Path, **settings: str) -> Se
     return load_settings()
 
 
+def settings_env(monkeypatch, settings: Settings) -> None:
+    """Make the environment say exactly what `settings` says."""
+    for name in _SETTING_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (("WAREHOUSE_HOME", settings.home), ("WAREHOUSE_LANDING", settings.landing),
+                        ("WAREHOUSE_TZ", settings.tz), ("WAREHOUSE_BASE_CURRENCY", settings.base_currency),
+                        ("WAREHOUSE_HOME_COUNTRY", settings.home_country),
+                        ("WAREHOUSE_MAX_QUARANTINE_SHARE", settings.max_quarantine_share)):
+        monkeypatch.setenv(name, str(value))
+
+
+def run_window_as(settings: Settings, start: date, end: date) -> RunReport:
+    with pytest.MonkeyPatch.context() as mp:
+        settings_env(mp, settings)
+        return run_window(settings, start, end, log_level="WARNING")
+
+
 def run_ok(settings: Settings, start: date, end: date) -> RunReport:
-    report = run_window(settings, start, end, log_level="WARNING")
+    report = run_window_as(settings, start, end)
     assert report.success, report.one_line()
     return report
 
@@ -58,12 +83,31 @@ def module_monkeypatch():
         yield mp
 
 
-@pytest.fixture(scope="module")
-def edge_shop_run(tmp_path_factory, module_monkeypatch):
+def new_settings(home: Path, landing: Path, **overrides: str) -> Settings:
+    """Settings of a warehouse at `home` over `landing`, without touching the environment."""
+    with pytest.MonkeyPatch.context() as mp:
+        return use_warehouse(mp, home, landing, **overrides)
+
+
+@pytest.fixture(scope="session")
+def edge_shop_run(tmp_path_factory):
     """The edge-case fixture shop run once through the whole pipeline (default settings)."""
-    settings = use_warehouse(module_monkeypatch, tmp_path_factory.mktemp("edge_home"), EDGE_SHOP)
+    settings = new_settings(tmp_path_factory.mktemp("edge_home"), EDGE_SHOP)
     report = run_ok(settings, *EDGE_SHOP_DAYS)
     return settings, report
+
+
+@pytest.fixture(scope="session")
+def simulated_shop(tmp_path_factory):
+    """A tiny simulated shop (SIM_START, SIM_DAYS, seed SIM_SEED) run once through the pipeline;
+    marts are compared with independent computations over `settings.landing`."""
+    from ingest.simulate import simulate
+
+    landing = tmp_path_factory.mktemp("sim_landing")
+    simulate(landing, SIM_START, SIM_DAYS, scale="tiny", seed=SIM_SEED)
+    settings = new_settings(tmp_path_factory.mktemp("sim_home"), landing)
+    run_ok(settings, SIM_START, SIM_END)
+    return settings
 
 
 def pytest_configure(config):

@@ -16,7 +16,7 @@ TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
-from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, read_table, run_ok, use_warehouse  # noqa: E402
+from conftest import EDGE_SHOP, read_table  # noqa: E402
 from reference.channel_funnel import (  # noqa: E402
     CHANNEL_COLUMNS, FUNNEL_COLUMNS, compute_channel_daily, compute_funnel_daily, session_channel, url_host,
 )
@@ -144,11 +144,8 @@ def test_reference_funnel_daily_hand_worked():
 
 
 @pytest.fixture(scope="module")
-def channel_funnel_run(tmp_path_factory, module_monkeypatch):
-    """The edge_shop fixture run once through the whole pipeline (default settings)."""
-    settings = use_warehouse(module_monkeypatch, tmp_path_factory.mktemp("channel_home") / "home", EDGE_SHOP)
-    run_ok(settings, *EDGE_SHOP_DAYS)
-    return settings
+def channel_funnel_run(edge_shop_run):
+    return edge_shop_run[0]
 
 
 def test_pipeline_channel_daily_matches_the_reference(channel_funnel_run):

@@ -4,11 +4,9 @@ cases (orders around local midnight, late status changes, foreign-currency order
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import duckdb
 import pytest
-from conftest import kpi_daily, run_ok, use_warehouse
+from conftest import SIM_DAYS as DAYS, SIM_END as END, SIM_SEED, SIM_START as START, kpi_daily, new_settings, run_ok
 from reference.compare import as_expected, mismatches
 from reference.kpi_daily import compute_kpi_daily
 
@@ -16,17 +14,10 @@ from ingest.simulate import simulate
 
 pytestmark = pytest.mark.slow
 
-START, DAYS = date(2025, 12, 20), 21  # crosses a month and a year boundary
-END = START + timedelta(days=DAYS - 1)
-
 
 @pytest.fixture(scope="module")
-def simulated_run(tmp_path_factory, module_monkeypatch):
-    landing = tmp_path_factory.mktemp("sim_landing")
-    simulate(landing, START, DAYS, scale="tiny", seed=11)
-    settings = use_warehouse(module_monkeypatch, tmp_path_factory.mktemp("sim_home"), landing)
-    run_ok(settings, START, END)
-    return settings
+def simulated_run(simulated_shop):
+    return simulated_shop
 
 
 def _count(db, sql: str) -> int:
@@ -59,11 +50,11 @@ def test_kpi_daily_equals_the_independent_polars_route(simulated_run):
     assert mismatches(got, as_expected(compute_kpi_daily(simulated_run.landing))) == []
 
 
-def test_the_base_currency_setting_converts_money(tmp_path, monkeypatch, simulated_run):
+def test_the_base_currency_setting_converts_money(tmp_path, simulated_run):
     """The same shop with a USD ledger: fx rates to USD, money in marts in USD."""
     landing = tmp_path / "landing"
-    simulate(landing, START, DAYS, scale="tiny", seed=11, base_currency="USD")
-    settings = use_warehouse(monkeypatch, tmp_path / "home", landing, WAREHOUSE_BASE_CURRENCY="USD")
+    simulate(landing, START, DAYS, scale="tiny", seed=SIM_SEED, base_currency="USD")
+    settings = new_settings(tmp_path / "home", landing, WAREHOUSE_BASE_CURRENCY="USD")
     run_ok(settings, START, END)
     in_usd = kpi_daily(settings)
     assert mismatches(in_usd, as_expected(compute_kpi_daily(landing, base_currency="USD"))) == []
