@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.contract import ENTITIES
+from orchestration.checksum import marts_checksum
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
@@ -41,8 +42,10 @@ def _fsync(path: Path) -> None:
 def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
     """Publish every table of the published schemas; return rows per `schema.table`."""
     serving_db.parent.mkdir(parents=True, exist_ok=True)
+    # copies left by a publish that was killed half-way (runs are serialised: none is in use)
+    for stale in serving_db.parent.glob(f".{serving_db.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     staged = serving_db.parent / f".{serving_db.name}.{run_id}.tmp"
-    staged.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     con = duckdb.connect(str(staged))
     try:
@@ -59,8 +62,8 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
             rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0]
         con.execute(
             "CREATE TABLE ops.publication AS SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, "
-            "?::INTEGER AS tables",
-            [run_id, datetime.now(timezone.utc), len(tables)],
+            "?::INTEGER AS tables, ?::VARCHAR AS marts_checksum",
+            [run_id, datetime.now(timezone.utc), len(tables), marts_checksum(con)],
         )
         con.execute("DETACH work")
         con.execute("CHECKPOINT")

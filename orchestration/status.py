@@ -22,8 +22,11 @@ def _serving_sections(settings: Settings) -> list[str]:
     except NotPublishedYet as exc:
         return [str(exc)]
     try:
-        run_id, published_at = con.execute("SELECT run_id, published_at FROM ops.publication").fetchone()
-        lines = [f"serving database: {settings.serving_db}", f"  published {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id}"]
+        run_id, published_at, checksum = con.execute(
+            "SELECT run_id, published_at, marts_checksum FROM ops.publication").fetchone()
+        lines = [f"serving database: {settings.serving_db}",
+                 f"  published {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id}",
+                 f"  data version (marts checksum) {checksum[:16]}"]
         lines.append("freshness per source (latest batch day loaded, files, rows read, quarantined, duplicates):")
         for entity, last_dt, files, read, quarantined, dup in con.execute(
             """
@@ -43,8 +46,10 @@ def _failure_lines(instance, run_id: str) -> list[str]:
     for record in instance.all_logs(run_id, of_type=kinds):
         event = record.dagster_event
         if event.event_type == DagsterEventType.STEP_FAILURE:
-            error = event.step_failure_data.error
-            message = error.message.strip().splitlines()[0] if error and error.message.strip() else "failed"
+            data = event.step_failure_data
+            text = (data.user_failure_data.description if data.user_failure_data else None) or (
+                data.error.message if data.error else "")
+            message = text.strip().splitlines()[0] if text.strip() else "failed"
             lines.append(f"      failed step {event.step_key}: {message}")
         elif not event.event_specific_data.passed:
             evaluation = event.event_specific_data

@@ -74,7 +74,9 @@ def dbt_failure_summary(run_results: Mapping[str, Any], limit: int = 3) -> str:
         kind, _, name = result["unique_id"].partition(".")
         name = name.split(".")[1] if name.count(".") >= 1 else name
         lines = [line.strip() for line in (result.get("message") or "").splitlines() if line.strip()]
-        detail = lines[-1] if lines else result["status"]
+        # "Runtime Error in model x (path)" is a header: the reason is on the line after it
+        header = len(lines) > 1 and " in " in lines[0] and lines[0].split(" in ")[0].endswith("Error")
+        detail = lines[1] if header else (lines[0] if lines else result["status"])
         parts.append(f"{kind} {name} ({detail})")
     more = f"; and {len(failed) - limit} more" if len(failed) > limit else ""
     return "dbt build failed: " + "; ".join(parts) + more

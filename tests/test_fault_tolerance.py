@@ -1,0 +1,147 @@
+"""Runs that survive faults (issue 4): a run killed with SIGKILL at any point and started again
+publishes what an uninterrupted run publishes; runs started at once are serialised; readers of
+the serving database during publishes never fail and always see a complete version."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, new_settings, run_ok
+
+from orchestration.checksum import marts_checksum
+
+pytestmark = pytest.mark.slow
+
+WAREHOUSE = str(Path(sys.executable).with_name("warehouse"))
+START, END = (d.isoformat() for d in EDGE_SHOP_DAYS)
+
+
+def _env(settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DAGSTER_"))}
+    env.update(WAREHOUSE_HOME=str(settings.home), WAREHOUSE_LANDING=str(settings.landing))
+    return env
+
+
+def _start_run(settings) -> subprocess.Popen:
+    return subprocess.Popen([WAREHOUSE, "run", "--start", START, "--end", END], env=_env(settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _served_checksum(db: Path) -> str:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return marts_checksum(con)
+    finally:
+        con.close()
+
+
+class _Output:
+    """Collects a process's output on a thread, so the test can wait for a line to appear."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc, self.lines = proc, []
+        self._thread = threading.Thread(target=lambda: self.lines.extend(proc.stdout), daemon=True)
+        self._thread.start()
+
+    def wait_for(self, marker: str, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(marker in line for line in list(self.lines)):
+                return
+            if self.proc.poll() is not None:
+                self._thread.join(5)
+                pytest.fail(f"run ended (exit {self.proc.returncode}) before '{marker}': {''.join(self.lines)[-2000:]}")
+            time.sleep(0.05)
+        pytest.fail(f"'{marker}' never appeared")
+
+
+@pytest.mark.parametrize("moment, marker, delay", [
+    ("during ingest", "shop_customers: ", 0.0),
+    ("during the dbt build", "Running dbt command", 4.0),
+])
+def test_a_killed_run_started_again_publishes_what_a_clean_run_does(tmp_path, edge_shop_run, moment, marker, delay):
+    clean = _served_checksum(edge_shop_run[0].serving_db)
+    settings = new_settings(tmp_path / "home", EDGE_SHOP)
+    proc = _start_run(settings)
+    _Output(proc).wait_for(marker)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGKILL)  # the run and its dbt child, as a power cut would
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, f"the run finished before it could be killed {moment}"
+    assert not settings.serving_db.exists(), "a killed first run must not leave a serving database"
+
+    if moment == "during the dbt build":
+        # two runs at once on the same home: serialised by the run lock, both succeed
+        first, second = _start_run(settings), _start_run(settings)
+        outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
+        assert [first.returncode, second.returncode] == [0, 0], outputs
+    else:
+        run_ok(settings, *EDGE_SHOP_DAYS)
+    assert _served_checksum(settings.serving_db) == clean
+    assert not list(settings.serving_db.parent.glob(".serving.duckdb.*.tmp"))
+
+
+# A reader process: "reconnect" opens the serving database afresh for every query (it must see
+# each new version, complete); "hold" keeps one connection open across publishes (it must keep
+# working on the version it opened). Two processes, because DuckDB shares one open database per
+# path inside a process.
+READER = r"""
+import os, sys, time, duckdb
+db, mode, stop, out = sys.argv[1:5]
+held = duckdb.connect(db, read_only=True) if mode == "hold" else None
+reads = errors = 0
+versions = set()
+with open(out, "w") as log:
+    while not os.path.exists(stop):
+        try:
+            con = held or duckdb.connect(db, read_only=True)
+            try:
+                run_id, tables, n = con.execute(
+                    "SELECT run_id, tables, (SELECT count(*) FROM marts.kpi_daily) FROM ops.publication").fetchone()
+                present = con.execute(
+                    "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('marts', 'ops')").fetchone()[0]
+            finally:
+                if con is not held:
+                    con.close()
+            if n == 0 or present != tables + 1:  # every published table, plus ops.publication itself
+                log.write(f"incomplete version {run_id}: {n} kpi rows, {present} of {tables + 1} tables\n")
+                errors += 1
+            versions.add(run_id)
+            reads += 1
+        except Exception as exc:
+            log.write(f"error: {exc!r}\n")
+            errors += 1
+    log.write(f"reads={reads} errors={errors} versions={len(versions)}\n")
+"""
+
+
+def test_readers_never_fail_while_runs_publish(tmp_path):
+    settings = new_settings(tmp_path / "home", EDGE_SHOP)
+    run_ok(settings, *EDGE_SHOP_DAYS)
+    stop = tmp_path / "stop"
+    readers = {mode: (tmp_path / f"{mode}.log") for mode in ("reconnect", "hold")}
+    procs = [subprocess.Popen([sys.executable, "-c", READER, str(settings.serving_db), mode, str(stop), str(out)])
+             for mode, out in readers.items()]
+    try:
+        for _ in range(2):
+            run_ok(settings, *EDGE_SHOP_DAYS)
+    finally:
+        stop.touch()
+        for proc in procs:
+            proc.wait(timeout=60)
+    seen = {}
+    for mode, out in readers.items():
+        lines = out.read_text().splitlines()
+        summary = dict(part.split("=") for part in lines[-1].split())
+        assert lines[:-1] == [] and summary["errors"] == "0", (mode, lines[:5])
+        assert int(summary["reads"]) > 50, mode
+        seen[mode] = int(summary["versions"])
+    assert seen == {"reconnect": 3, "hold": 1}  # saw both publishes happen / kept its own version
