@@ -119,6 +119,7 @@ with open(out, "w") as log:
         except Exception as exc:
             log.write(f"error: {exc!r}\n")
             errors += 1
+        time.sleep(0.02)  # leave the CPU to the runs being read
     log.write(f"reads={reads} errors={errors} versions={len(versions)}\n")
 """
 
