@@ -52,3 +52,20 @@
 {% macro duckdb__sha256_hex(expression) -%}
   sha256({{ expression }})
 {%- endmacro %}
+
+
+{#- The Monday on or before a DATE (kpis.md: "a week starts on Monday"), as a DATE. -#}
+{% macro week_start(day) -%}
+  {{ return(adapter.dispatch('week_start', 'shop_warehouse')(day)) }}
+{%- endmacro %}
+
+{#- ISO weeks (Monday first) in PostgreSQL, Redshift, Databricks; engines whose `date_trunc('week')`
+    follows a session setting (Snowflake WEEK_START) or another argument order (BigQuery:
+    `date_trunc(d, isoweek)`) need their own spelling. -#}
+{% macro default__week_start(day) -%}
+  cast(date_trunc('week', {{ day }}) as date)
+{%- endmacro %}
+
+{% macro duckdb__week_start(day) -%}
+  cast(date_trunc('week', {{ day }}) as date)
+{%- endmacro %}
