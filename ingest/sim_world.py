@@ -124,6 +124,9 @@ class Catalogue:
                                    rng.integers(1, max(days, 2), size=n), 10**6)
         self.change_day = np.where(~self.retired & (rng.random(n) < P.PRICE_CHANGE_SHARE),
                                    rng.integers(1, max(days, 2), size=n), 10**6)
+        # a price can only change after the product is launched (else the change row would carry
+        # a launch time in its batch's future)
+        self.change_day = np.where(self.change_day <= self.launch_day, 10**6, self.change_day)
         self.new_price_cny = _charm(self.price_cny * rng.choice([0.85, 0.9, 1.1, 1.15], size=n), "CNY")
         rank = rng.permutation(n) + 1
         self.popularity = (1.0 / rank ** P.POPULARITY_ZIPF) * np.exp(rng.normal(0, 0.3, n))

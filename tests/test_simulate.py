@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from ingest.contract import ENTITIES, REASONS
@@ -177,3 +178,15 @@ def test_faults_are_quarantined_with_the_reason_the_simulator_planted(faulty):
 
 def test_scales_grow_tenfold():
     assert SCALES["large"].events_per_day == 10 * SCALES["small"].events_per_day == 1000 * SCALES["tiny"].events_per_day
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_product_rows_never_carry_a_time_after_their_own_change(seed):
+    """A row's timestamps must not lie in its batch's future (else ingest quarantines it)."""
+    from ingest.sim_calendar import Calendar, WORLD, rng_for
+    from ingest.sim_world import Catalogue
+
+    catalogue = Catalogue(800, rng_for(seed, WORLD), Calendar(date(2026, 1, 1), 365, TZ), "CNY")
+    rows = catalogue.rows()
+    assert rows.height > 800
+    assert rows.filter(pl.col("launched_at") > pl.col("updated_at")).height == 0
