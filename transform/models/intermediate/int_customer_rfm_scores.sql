@@ -1,0 +1,65 @@
+-- Recency, frequency and monetary of every customer with a paid order in (D - 365 days, D], and
+-- their 1-5 scores (kpis.md, "Customers": RFM). The segment and the hashed key are added by the
+-- published mart customer_rfm. As-of date D = the latest order date (any status) in the data.
+with as_of as (
+
+    select max(order_date) as as_of_date
+    from {{ ref('int_orders') }}
+
+),
+
+-- paid orders in (D - 365 days, D]
+window_orders as (
+
+    select
+        orders.customer_id,
+        orders.order_date,
+        orders.total_amount_base,
+        as_of.as_of_date
+    from {{ ref('int_orders') }} as orders
+    cross join as_of
+    where orders.is_paid
+        and orders.order_date > {{ dbt.dateadd('day', -365, 'as_of.as_of_date') }}
+        and orders.order_date <= as_of.as_of_date
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        as_of_date,
+        {{ dbt.datediff('max(order_date)', 'as_of_date', 'day') }} as recency_days,
+        count(*) as frequency,
+        -- rounded to the published precision before scoring, so customers showing the same
+        -- monetary share its score
+        cast(sum(total_amount_base) as {{ type_money() }}) as monetary
+    from window_orders
+    group by customer_id, as_of_date
+
+),
+
+-- percent_rank over the as-of date's customers ordered from worst to best. percent_rank =
+-- (rank - 1) / (customers - 1) gives tied values the same rank, so ties share a score; a lone
+-- customer has percent_rank 0 (score 1).
+ranked as (
+
+    select
+        customers.*,
+        percent_rank() over (order by recency_days desc) as r_rank,
+        percent_rank() over (order by frequency) as f_rank,
+        percent_rank() over (order by monetary) as m_rank
+    from customers
+
+)
+
+select
+    customer_id,
+    as_of_date,
+    recency_days,
+    frequency,
+    monetary,
+    cast(least(5, 1 + floor(5 * r_rank)) as integer) as r_score,
+    cast(least(5, 1 + floor(5 * f_rank)) as integer) as f_score,
+    cast(least(5, 1 + floor(5 * m_rank)) as integer) as m_score
+from ranked

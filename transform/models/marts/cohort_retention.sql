@@ -1,0 +1,92 @@
+-- Monthly cohort retention (kpis.md, "Customers"; published mart). Definitions are in
+-- cohort_retention.yml, word for word from kpis.md. Cohort = month of a customer's first paid
+-- order; every cohort gets a row for every month offset from 0 to the last month with data (the
+-- month of the latest order date, any status), zeros included.
+with cohorts as (
+
+    select customer_id, cohort_month
+    from {{ ref('int_customer_cohorts') }}
+
+),
+
+last_month as (
+
+    select cast({{ dbt.date_trunc('month', 'max(order_date)') }} as date) as last_month
+    from {{ ref('int_orders') }}
+
+),
+
+-- months (first day) in which a customer has a paid order
+active_months as (
+
+    select distinct
+        customer_id,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as activity_month
+    from {{ ref('int_orders') }}
+    where is_paid
+
+),
+
+cohort_sizes as (
+
+    select cohort_month, count(*) as cohort_size
+    from cohorts
+    group by cohort_month
+
+),
+
+active_by_offset as (
+
+    select
+        cohorts.cohort_month,
+        -- both sides are first days of months, so this counts calendar months (Dec -> Jan = 1)
+        {{ dbt.datediff('cohorts.cohort_month', 'active_months.activity_month', 'month') }} as month_offset,
+        count(*) as active_customers
+    from cohorts
+    inner join active_months
+        on active_months.customer_id = cohorts.customer_id
+    group by 1, 2
+
+),
+
+-- 0..999 month offsets (83 years), plain SQL on any engine
+digits as (
+
+    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
+    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+
+),
+
+offsets as (
+
+    select ones.d + 10 * tens.d + 100 * hundreds.d as month_offset
+    from digits as ones
+    cross join digits as tens
+    cross join digits as hundreds
+
+),
+
+-- every (cohort, k) from k = 0 to the last month with data
+grid as (
+
+    select
+        cohort_sizes.cohort_month,
+        offsets.month_offset,
+        cohort_sizes.cohort_size
+    from cohort_sizes
+    cross join last_month
+    inner join offsets
+        on offsets.month_offset <= {{ dbt.datediff('cohort_sizes.cohort_month', 'last_month.last_month', 'month') }}
+
+)
+
+select
+    grid.cohort_month,
+    cast(grid.month_offset as integer) as month_offset,
+    cast(grid.cohort_size as {{ dbt.type_bigint() }}) as cohort_size,
+    cast(coalesce(active_by_offset.active_customers, 0) as {{ dbt.type_bigint() }}) as active_customers,
+    {{ safe_divide('coalesce(active_by_offset.active_customers, 0)', 'grid.cohort_size') }} as retention
+from grid
+left join active_by_offset
+    on active_by_offset.cohort_month = grid.cohort_month
+    and active_by_offset.month_offset = grid.month_offset
