@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sys
 from pathlib import Path
@@ -36,7 +37,17 @@ def _newest_source_mtime() -> float:
 def ensure_manifest() -> Path:
     """Parse the dbt project when its manifest is missing or older than any project file."""
     manifest = dbt_project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        export_dbt_env()
-        dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
+
+    def stale() -> bool:
+        return not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
+
+    if stale():
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        # several processes may load the definitions at once (parallel test workers, the UI
+        # beside a run): one parses, the others wait and then find the manifest current
+        with open(manifest.parent / ".parse.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if stale():
+                export_dbt_env()
+                dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
     return manifest
