@@ -1,6 +1,7 @@
 -- Σ attributed_revenue of channel_daily per date must equal kpi_daily.gross_revenue of that date:
 -- every paid order is attributed to exactly one channel (unknown session -> direct). Both sides
 -- are rounded to 4 decimals per row, so up to 0.01 of rounding is tolerated.
+{{ config(meta={'dagster': {'ref': {'name': 'channel_daily'}}}) }}
 with channels as (
 
     select {{ adapter.quote('date') }} as date_day, sum(attributed_revenue) as revenue

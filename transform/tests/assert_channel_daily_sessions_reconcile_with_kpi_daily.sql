@@ -1,5 +1,6 @@
 -- Σ sessions of channel_daily per date must equal kpi_daily.sessions of that date (every session
 -- has exactly one channel). Fails once per date that differs.
+{{ config(meta={'dagster': {'ref': {'name': 'channel_daily'}}}) }}
 with channels as (
 
     select {{ adapter.quote('date') }} as date_day, sum(sessions) as sessions

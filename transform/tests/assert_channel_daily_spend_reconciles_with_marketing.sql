@@ -1,5 +1,6 @@
 -- Σ spend of channel_daily must equal Σ spend_base of int_marketing_spend (every spend row lands
 -- in exactly one (date, channel) row). Up to 0.01 of rounding is tolerated.
+{{ config(meta={'dagster': {'ref': {'name': 'channel_daily'}}}) }}
 with from_spend as (
 
     select coalesce(sum(spend_base), 0) as spend from {{ ref('int_marketing_spend') }}

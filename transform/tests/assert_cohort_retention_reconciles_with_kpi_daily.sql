@@ -2,6 +2,7 @@
 -- equal Σ kpi_daily.new_customers of that month's days (new customers = customers whose first
 -- paid order has that order date), and Σ cohort sizes the number of customers with a paid order
 -- in int_orders. Fails once per month that differs, and once more if the total differs.
+{{ config(meta={'dagster': {'ref': {'name': 'cohort_retention'}}}) }}
 with cohorts as (
 
     select cohort_month, max(cohort_size) as cohort_size

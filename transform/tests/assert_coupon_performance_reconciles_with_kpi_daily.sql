@@ -5,6 +5,7 @@
 --   * no_coupon_aov is one value per day, null exactly when every paid order had a coupon;
 --   * Σ discount <= kpi_daily.discount_amount.
 -- Money is rounded per row, so 0.01 plus 0.0001 per coupon row is tolerated.
+{{ config(meta={'dagster': {'ref': {'name': 'coupon_performance'}}}) }}
 with coupon_days as (
 
     select

@@ -2,6 +2,7 @@
 -- Σ frequency = Σ paid_orders and Σ monetary = Σ gross_revenue (each side rounded to 4 decimals
 -- per row, so up to 0.0001 per row of rounding is tolerated); and one row per customer with a
 -- paid order in the window (int_orders). Returns a row per check that fails.
+{{ config(meta={'dagster': {'ref': {'name': 'customer_rfm'}}}) }}
 with rfm as (
 
     select

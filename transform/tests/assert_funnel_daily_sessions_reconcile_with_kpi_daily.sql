@@ -1,5 +1,6 @@
 -- Σ sessions of funnel_daily per date must equal kpi_daily.sessions of that date (every session
 -- is in exactly one (date, platform, device_type) row). Fails once per date that differs.
+{{ config(meta={'dagster': {'ref': {'name': 'funnel_daily'}}}) }}
 with funnel as (
 
     select {{ adapter.quote('date') }} as date_day, sum(sessions) as sessions

@@ -1,5 +1,6 @@
 -- kpi_daily has exactly one row per local date from the earliest to the latest date on which an
 -- order was created, a session started or a ticket was created (docs/design.md), no gaps.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 with activity as (
 
     select order_date as activity_date from {{ ref('int_orders') }}

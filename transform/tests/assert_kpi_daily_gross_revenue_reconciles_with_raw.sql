@@ -3,6 +3,7 @@
 -- exists" (instead of a window), the rate by "greatest rate date on or before the order date"
 -- (instead of validity ranges), no intermediate models. Tolerance 0.01 (kpi_daily rounds each
 -- day to 4 decimals).
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 {{ config(severity='error') }}
 
 with order_versions as (

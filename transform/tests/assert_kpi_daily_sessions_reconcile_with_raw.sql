@@ -1,6 +1,7 @@
 -- Σ sessions over kpi_daily must equal the number of distinct session_id in raw traffic events:
 -- every session starts on exactly one local day, and kpi_daily covers every day a session
 -- started on.
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 with from_raw as (
 
     select count(distinct session_id) as sessions from {{ source('raw', 'traffic_events') }}

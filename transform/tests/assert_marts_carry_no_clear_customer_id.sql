@@ -3,6 +3,7 @@
 -- Runs after the customer marts (the test names no model itself):
 -- depends_on: {{ ref('customer_rfm') }}
 -- depends_on: {{ ref('cohort_retention') }}
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 select table_schema, table_name, column_name
 from information_schema.columns
 where table_catalog = {{ sql_literal(target.database) }}

@@ -9,6 +9,7 @@
 -- depends_on: {{ ref('stg_shop__products') }}
 -- depends_on: {{ ref('stg_shop__payments') }}
 -- depends_on: {{ ref('int_marketing_spend') }}
+{{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 
 with dbt_columns as (
 

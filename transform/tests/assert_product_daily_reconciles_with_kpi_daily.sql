@@ -4,6 +4,7 @@
 --     orders whose lines are not loaded (those cannot be spread over products; see
 --     int_product_refunds). Money is rounded to 4 decimals per row on both sides, so the
 --     tolerance is 0.01 plus 0.0001 per product row of the day.
+{{ config(meta={'dagster': {'ref': {'name': 'product_daily'}}}) }}
 with product_days as (
 
     select

@@ -4,6 +4,7 @@
 -- {paid, shipped, delivered} on stg_shop__orders, the rate by "greatest rate date on or before
 -- the order date" (base currency at 1). Tolerance: 0.01 plus 0.0001 per product row of the day
 -- (each mart row is rounded to 4 decimals).
+{{ config(meta={'dagster': {'ref': {'name': 'product_daily'}}}) }}
 with paid_orders as (
 
     select order_id, created_date as order_date, currency

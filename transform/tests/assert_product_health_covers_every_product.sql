@@ -1,5 +1,6 @@
 -- product_health has one row per product of the products feed, and its as_of_date is the
 -- latest date on which kpi_daily counts a placed order; no orders at all -> no rows.
+{{ config(meta={'dagster': {'ref': {'name': 'product_health'}}}) }}
 with expected as (
 
     select max({{ adapter.quote('date') }}) as as_of_date

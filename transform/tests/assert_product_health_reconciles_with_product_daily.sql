@@ -3,6 +3,7 @@
 -- row, for rounding); return_rate_30d = Σ refunded_units / Σ units_sold (product_daily's
 -- refunded_units are the item refunds the return rate counts), both null or within 1e-9.
 -- A product with units or item refunds in the window but no product_health row fails too.
+{{ config(meta={'dagster': {'ref': {'name': 'product_health'}}}) }}
 with as_of as (
 
     select max(as_of_date) as as_of_date from {{ ref('product_health') }}

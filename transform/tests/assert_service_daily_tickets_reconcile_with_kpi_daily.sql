@@ -1,6 +1,7 @@
 -- Σ tickets of service_daily per date must equal kpi_daily.tickets of that date (every ticket is
 -- in exactly one (date, channel, category) row, unknowns included). Fails once per date that
 -- differs.
+{{ config(meta={'dagster': {'ref': {'name': 'service_daily'}}}) }}
 with service as (
 
     select {{ adapter.quote('date') }} as date_day, sum(tickets) as tickets

@@ -1,6 +1,7 @@
 -- Σ sessions of session_paths per week must equal the sessions of kpi_daily's dates in that week
 -- (every session has exactly one path, '(none)' included, and counts in the week of its start
 -- date), and the shares of a week must add up to 1. Fails once per week that differs.
+{{ config(meta={'dagster': {'ref': {'name': 'session_paths'}}}) }}
 with paths as (
 
     select
