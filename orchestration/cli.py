@@ -154,6 +154,65 @@ def query(sql, as_csv) -> None:
             click.echo(frame)
 
 
+def _names(value: str | None) -> list[str]:
+    return [name.strip() for name in (value or "").split(",") if name.strip()]
+
+
+@main.command()
+@click.option("--metrics", help="Comma-separated metric names, e.g. gmv,aov (see --list).")
+@click.option("--group-by", default="", help="Comma-separated dimensions to slice by, e.g. "
+              "metric_time__day,order__platform; metric_time__week/__month roll up local days.")
+@click.option("--where", multiple=True, help="Filter, MetricFlow syntax: "
+              "\"{{ Dimension('order__platform') }} = 'app'\" (repeatable).")
+@click.option("--start-time", type=click.DateTime(["%Y-%m-%d"]), help="First local day of metric_time.")
+@click.option("--end-time", type=click.DateTime(["%Y-%m-%d"]), help="Last local day of metric_time.")
+@click.option("--order", default="", help="Comma-separated order, '-' for descending (default: the group-by).")
+@click.option("--limit", type=int, help="At most this many rows.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--explain", is_flag=True, help="Print the SQL MetricFlow generates instead of running it.")
+@click.option("--list", "list_only", is_flag=True, help="List the metrics, their definitions and dimensions.")
+def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv, explain, list_only) -> None:
+    """Query KPIs by name through the semantic layer (dbt metrics + MetricFlow).
+
+    Reads the serving database read-only, so it works while the pipeline runs. A metric means
+    what its kpi_daily column means: `--metrics gmv --group-by metric_time__day` equals
+    kpi_daily.gmv per date. Examples:
+
+      warehouse metrics --list
+
+      warehouse metrics --metrics gmv,aov --group-by metric_time__week,order__platform
+
+      warehouse metrics --metrics conversion_rate --group-by session__channel --start-time 2026-03-01
+    """
+    from orchestration.metrics import MetricEngine, MetricQueryError
+
+    engine = MetricEngine(load_settings())
+    if list_only:
+        for info in engine.list_metrics():
+            click.echo(f"{info.name} ({info.type}): {info.description}")
+            click.echo(f"    by: {', '.join(info.dimensions)}")
+        return
+    if not _names(metrics):
+        raise click.UsageError("give --metrics (see `warehouse metrics --list`)")
+    request = dict(metrics=_names(metrics), group_by=_names(group_by), where=list(where),
+                   start=start_time.date() if start_time else None, end=end_time.date() if end_time else None,
+                   order=_names(order), limit=limit)
+    try:
+        if explain:
+            click.echo(engine.explain(**request))
+            return
+        frame = engine.query(**request)
+    except MetricQueryError as exc:  # MetricFlow's own explanation, with suggestions: all of it
+        raise click.ClickException(str(exc)) from exc
+    if as_csv:
+        click.echo(frame.write_csv(), nl=False)
+    else:
+        import polars as pl
+
+        with pl.Config(tbl_rows=200, tbl_cols=-1, tbl_width_chars=240, tbl_hide_dataframe_shape=True):
+            click.echo(frame)
+
+
 @main.command()
 @click.option("--port", type=int, default=3000, show_default=True)
 def ui(port) -> None:

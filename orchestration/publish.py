@@ -57,6 +57,10 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
         ).fetchall()
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        # the tables the semantic layer reads, in the same swap as the marts
+        from orchestration.semantic_sources import publish_semantic_sources
+
+        rows.update(publish_semantic_sources(con))
         for schema, table in tables:
             con.execute(f'CREATE TABLE {schema}."{table}" AS {_served_select(schema, table)}')
             rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0]
