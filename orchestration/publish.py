@@ -12,6 +12,7 @@ import duckdb
 
 from ingest.contract import ENTITIES
 from orchestration.checksum import marts_checksum
+from orchestration.semantic_sources import publish_semantic_sources
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
@@ -58,8 +59,6 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         # the tables the semantic layer reads, in the same swap as the marts
-        from orchestration.semantic_sources import publish_semantic_sources
-
         rows.update(publish_semantic_sources(con))
         for schema, table in tables:
             con.execute(f'CREATE TABLE {schema}."{table}" AS {_served_select(schema, table)}')
