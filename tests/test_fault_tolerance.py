@@ -68,8 +68,12 @@ class _Output:
     ("during the dbt build", "Running dbt command", 4.0),
 ])
 def test_a_killed_run_started_again_publishes_what_a_clean_run_does(tmp_path, edge_shop_run, moment, marker, delay):
-    clean = _served_checksum(edge_shop_run[0].serving_db)
+    clean_settings = edge_shop_run[0]
+    clean = _served_checksum(clean_settings.serving_db)
     settings = new_settings(tmp_path / "home", EDGE_SHOP)
+    # same personal-data hash key as the clean run, so hashed customer keys compare equal
+    settings.home.mkdir(parents=True)
+    (settings.home / "hash_key").write_text((clean_settings.home / "hash_key").read_text())
     proc = _start_run(settings)
     _Output(proc).wait_for(marker)
     time.sleep(delay)
