@@ -1,6 +1,7 @@
 """Write–audit–publish: copy the audited marts (and ops history) into a new DuckDB file and swap
 it over the serving database with an atomic rename. Readers hold either the old file or the new
-one, never a mix, and never wait on a lock: nobody but this function writes serving files."""
+one, never a mix, and never wait on a lock: nobody but this function writes serving files.
+`marts.data_health` is built on the way from `ops.check_results` (quality/results.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import duckdb
 from ingest.contract import ENTITIES
 from orchestration.checksum import marts_checksum
 from orchestration.semantic_sources import publish_semantic_sources
+from quality.results import DATA_HEALTH_SQL
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
@@ -63,6 +65,11 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
         for schema, table in tables:
             con.execute(f'CREATE TABLE {schema}."{table}" AS {_served_select(schema, table)}')
             rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0]
+        if ("ops", "check_results") in tables:
+            # built here, not by dbt: it must hold the dbt tests of the very build being published
+            con.execute(f"CREATE TABLE marts.data_health AS {DATA_HEALTH_SQL}")
+            rows["marts.data_health"] = con.execute("SELECT count(*) FROM marts.data_health").fetchone()[0]
+            tables.append(("marts", "data_health"))
         con.execute(
             "CREATE TABLE ops.publication AS SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, "
             "?::INTEGER AS tables, ?::VARCHAR AS marts_checksum",

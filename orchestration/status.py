@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from dagster import DagsterEventType, RunsFilter
+from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -40,6 +40,38 @@ def _serving_sections(settings: Settings) -> list[str]:
         con.close()
 
 
+def _short(text: str | None, limit: int = 240) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _last_failed_run_lines(instance) -> list[str]:
+    """The failed checks (with what they found) and steps of the most recent failed run. Read from
+    the Dagster instance, which stays readable while a run holds the working database."""
+    runs = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.FAILURE]), limit=1)
+    if not runs:
+        return []
+    run = runs[0]
+    first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_NAME_TAG, "?"))
+    last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG, first)
+    lines = [f"last failed run: {run.run_id[:8]} (batch days {first}..{last})"]
+    checks, steps = [], []
+    kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
+    for record in instance.all_logs(run.run_id, of_type=kinds):
+        event = record.dagster_event
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                checks.append(f"  failed check {name}: {_short(getattr(evaluation, 'description', None)) or 'failed'}")
+        else:
+            data = event.step_failure_data
+            message = (data.user_failure_data.description if data.user_failure_data else None) or (
+                data.error.message.strip().splitlines()[0] if data.error and data.error.message.strip() else "failed")
+            steps.append(f"  failed step {event.step_key}: {_short(message)}")
+    return lines + (checks or ["  no check failed"]) + steps
+
+
 def _failure_lines(instance, run_id: str) -> list[str]:
     lines = []
     kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
@@ -60,7 +92,8 @@ def _failure_lines(instance, run_id: str) -> list[str]:
 def _run_sections(settings: Settings, limit: int = 5) -> list[str]:
     instance = dagster_instance(settings)
     runs = instance.get_runs(RunsFilter(), limit=limit)
-    lines = ["last runs:"] if runs else ["no runs yet"]
+    failed = _last_failed_run_lines(instance)
+    lines = (failed + [""] if failed else []) + (["last runs:"] if runs else ["no runs yet"])
     for run in runs:
         started = instance.get_run_stats(run.run_id).start_time
         when = datetime.fromtimestamp(started, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if started else "-"

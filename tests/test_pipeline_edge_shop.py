@@ -72,7 +72,9 @@ def _published_tables(settings) -> dict:
     return {
         name: read_table(settings.serving_db, f"SELECT * FROM {name} ORDER BY ALL")
         for (name,) in duckdb.connect(str(settings.serving_db), read_only=True).execute(
-            "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name = 'marts'"
+            # data_health is the record of the runs themselves: a rerun adds its own checks
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
+            "AND table_name <> 'data_health'"
         ).fetchall()
     }
 

@@ -1,6 +1,9 @@
-"""Raw assets: one daily-partitioned asset per landing entity, loading a whole window per step."""
+"""Raw assets: one daily-partitioned asset per landing entity, loading a whole window per step, then
+validating it: the quality checks of `quality/` are blocking asset checks of the raw asset."""
 
 from __future__ import annotations
+
+import time
 
 from dagster import (
     AssetCheckResult,
@@ -19,27 +22,31 @@ from orchestration.db import working_db
 from orchestration.partitions import batch_days, single_run
 from orchestration.settings import load_settings
 from orchestration.window import batch_days_of
+from quality.gate import validate_raw
+from quality.outcome import CheckOutcome
+from quality.results import record_outcomes
+from quality.suites import check_names, upstream_entities
 
-QUARANTINE_CHECK = "quarantine_share"
+QUARANTINE_CHECK = "quarantine_share"  # one of the quality checks (quality/suites.py)
 
 
 def raw_key(entity: Entity) -> AssetKey:
     return AssetKey(["raw", entity.name])
 
 
-def _quarantine_breaches(con, entity: Entity, days, max_share: float) -> list[tuple]:
-    """Batch days of the window whose quarantined share of rows exceeds the gate."""
-    return con.execute(
-        """
-        SELECT batch_dt, sum(rows_quarantined) AS quarantined, sum(rows_read) AS read
-        FROM ops.ingest_log
-        WHERE entity = ? AND batch_dt BETWEEN ? AND ?
-        GROUP BY batch_dt
-        HAVING sum(rows_read) > 0 AND sum(rows_quarantined) / sum(rows_read) > ?
-        ORDER BY batch_dt
-        """,
-        [entity.name, days[0], days[-1], max_share],
-    ).fetchall()
+def _check_result(outcome: CheckOutcome) -> AssetCheckResult:
+    return AssetCheckResult(
+        check_name=outcome.check_name,
+        passed=outcome.passed,
+        severity=AssetCheckSeverity.ERROR,
+        description=None if outcome.passed else outcome.detail,
+        metadata={
+            "batch_days": outcome.partition,
+            "failed_batch_days": ", ".join(outcome.failed_partitions) or "none",
+            "rows_affected": outcome.rows_affected if outcome.rows_affected is not None else "-",
+            "detail": outcome.detail,
+        },
+    )
 
 
 def build_raw_asset(entity: Entity) -> AssetsDefinition:
@@ -47,19 +54,18 @@ def build_raw_asset(entity: Entity) -> AssetsDefinition:
 
     @asset(
         key=key,
+        # rows of order items, payments and refunds are checked against the orders loaded before them
+        deps=[AssetKey(["raw", name]) for name in upstream_entities(entity)],
         partitions_def=batch_days,
         backfill_policy=single_run,
         group_name="raw",
         kinds={"polars", "duckdb"},
         description=f"Landing files of `{entity.folder}` checked against the contract and loaded into "
-        f"`raw.{entity.name}`; bad rows go to `ops.quarantine`, one `ops.ingest_log` row per file.",
+        f"`raw.{entity.name}`; bad rows go to `ops.quarantine`, one `ops.ingest_log` row per file. "
+        "Then the quality gate: every check below is blocking (docs/data-quality.md).",
         check_specs=[
-            AssetCheckSpec(
-                QUARANTINE_CHECK,
-                asset=key,
-                blocking=True,
-                description="Quarantined share of each batch day's rows stays within WAREHOUSE_MAX_QUARANTINE_SHARE.",
-            )
+            AssetCheckSpec(name, asset=key, blocking=True, description=description)
+            for name, description in check_names(entity.name)
         ],
         pool="working_db",
     )
@@ -77,27 +83,19 @@ def build_raw_asset(entity: Entity) -> AssetsDefinition:
                 for r in results:
                     for field in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"):
                         totals[field] += getattr(r, field)
-            breaches = _quarantine_breaches(con, entity, days, settings.max_quarantine_share)
+            started = time.perf_counter()
+            outcomes = validate_raw(con, entity, days, settings.tz, settings.max_quarantine_share)
+            # recorded before Dagster hears of them: a run stopped by a gate still leaves its record
+            record_outcomes(con, context.run_id, outcomes)
         context.log.info(
             f"{entity.name}: {len(days)} batch day(s), {totals['files']} file(s), {totals['rows_read']} rows read, "
-            f"{totals['rows_loaded']} loaded, {totals['rows_quarantined']} quarantined, {totals['rows_duplicate']} duplicates"
+            f"{totals['rows_loaded']} loaded, {totals['rows_quarantined']} quarantined, {totals['rows_duplicate']} duplicates; "
+            f"{len(outcomes)} quality checks in {time.perf_counter() - started:.2f}s, "
+            f"{sum(not o.passed for o in outcomes)} failed"
         )
         yield MaterializeResult(metadata={**totals, "batch_days": len(days)})
-        yield AssetCheckResult(
-            check_name=QUARANTINE_CHECK,
-            passed=not breaches,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "max_share": settings.max_quarantine_share,
-                "breaches": "; ".join(f"dt={d}: {q} of {n} rows quarantined" for d, q, n in breaches) or "none",
-            },
-            description=(
-                f"{entity.name}: quarantined share above {settings.max_quarantine_share:.0%} on "
-                + ", ".join(str(d) for d, _, _ in breaches)
-                if breaches
-                else None
-            ),
-        )
+        for outcome in outcomes:
+            yield _check_result(outcome)
 
     return _raw
 

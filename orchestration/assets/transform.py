@@ -11,7 +11,10 @@ from dagster import AssetExecutionContext, AssetKey, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project, ensure_manifest, export_dbt_env
+from orchestration.db import working_db
 from orchestration.partitions import batch_days, single_run
+from orchestration.settings import load_settings
+from quality.results import dbt_test_outcomes, record_outcomes
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -59,8 +62,23 @@ def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource):
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_window_vars(context))], context=context,
                          raise_on_error=False)
     yield from invocation.stream()
+    record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
     if not invocation.is_successful():
         raise Failure(description=dbt_failure_summary(invocation.get_artifact("run_results.json")))
+
+
+def record_dbt_tests(context: AssetExecutionContext, invocation) -> None:
+    """Every data test of this dbt build into ops.check_results (quality/results.py)."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except FileNotFoundError:  # dbt stopped before running anything
+        return
+    window = dbt_window_vars(context)
+    partition = window["min_date"] if window["min_date"] == window["max_date"] else f"{window['min_date']}..{window['max_date']}"
+    outcomes = dbt_test_outcomes(run_results, invocation.manifest, partition,
+                                 asset_of=lambda props: ".".join(translator.get_asset_key(props).path))
+    with working_db(load_settings()) as con:
+        record_outcomes(con, context.run_id, outcomes)
 
 
 def dbt_failure_summary(run_results: Mapping[str, Any], limit: int = 3) -> str:

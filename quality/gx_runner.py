@@ -1,0 +1,102 @@
+"""Great-expectations (GX Core 1.x), kept quiet, local and fast.
+
+One ephemeral context per process (no project folder, no data docs, no usage statistics), one
+pandas datasource, one dataframe asset per suite. GX is imported on first use only: it takes
+seconds to import and nothing but a validating run needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pandas as pd
+
+from quality.suites import Expectation
+
+# Before GX is imported anywhere: no usage statistics leave the machine.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+BATCH = "window"
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    expectation: Expectation
+    success: bool
+    result: dict[str, Any]  # GX's result dict (counts, unexpected values and index rows)
+    error: str | None = None  # the exception GX caught while evaluating, if any
+
+
+@cache
+def _datasource():
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context.data_sources.add_pandas("warehouse")
+
+
+def _batch_definition(suite_name: str):
+    source = _datasource()
+    try:
+        asset = source.get_asset(suite_name)
+    except LookupError:
+        asset = source.add_dataframe_asset(suite_name)
+        asset.add_batch_definition_whole_dataframe(BATCH)
+    return asset.get_batch_definition(BATCH)
+
+
+def _build(expectation: Expectation, position: int):
+    import great_expectations.expectations as gxe
+
+    cls = getattr(gxe, expectation.gx_class)
+    return cls(**expectation.kwargs, meta={"position": position})
+
+
+def validate(suite_name: str, frame: pd.DataFrame, expectations: list[Expectation],
+             index_columns: list[str] | None = None) -> list[ExpectationResult]:
+    """Validate `frame` against the expectations (one GX suite); results in the given order.
+
+    Without `index_columns` GX only says pass or fail (fast); with them, every failing row comes
+    back with those columns (GX's COMPLETE result format), for counts and samples.
+    """
+    import great_expectations as gx
+
+    if not expectations:
+        return []
+    suite = gx.ExpectationSuite(name=suite_name, expectations=[_build(e, i) for i, e in enumerate(expectations)])
+    result_format: Any = "BOOLEAN_ONLY"
+    if index_columns:
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
+                         "return_unexpected_index_query": False}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = _batch_definition(suite_name).get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(suite, result_format=result_format)
+    out: list[ExpectationResult | None] = [None] * len(expectations)
+    for r in validation.results:
+        position = r.expectation_config.meta["position"]
+        error = _raised(r.exception_info)
+        out[position] = ExpectationResult(expectations[position], bool(r.success) and not error,
+                                          dict(r.result or {}), error)
+    return [r for r in out if r is not None]
+
+
+def _raised(info) -> str | None:
+    """The message of an exception GX caught: `exception_info` is one dict, or one per metric."""
+    if not info:
+        return None
+    infos = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    for i in infos:
+        if i.get("raised_exception"):
+            return str(i.get("exception_message") or "exception while evaluating")
+    return None

@@ -1,0 +1,359 @@
+"""The quality gate: GX suites per raw entity, blocking checks, ops.check_results and data_health.
+
+Three parts:
+- every suite passes on the clean shops (the edge-case fixture and the simulated shop), read from
+  the ops.check_results rows their session runs left;
+- each kind of expectation fails on a hand-made bad partition, with a description naming the
+  expectation, the batch day, the rows affected and a sample (the validation is called directly on
+  a copy of the edge shop's working database, corrupted by hand);
+- a gate failing inside a real run: a copy of the simulated shop whose one day of orders is 20 %
+  bad. The run fails before dbt, serving.duckdb stays byte for byte the last good one (whose
+  data_health lists that good run's checks) and `warehouse status` names the failed checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, SIM_END, SIM_START, new_settings, read_table, run_window_as
+from dagster import DagsterEventType
+from ingest_support import csv_text, record, write_bytes
+
+from ingest.contract import ENTITIES, ENTITY_BY_NAME
+from ingest.load import ensure_schema, ingest_partition, landed_batch_days
+from orchestration.assets.ingest import raw_key
+from orchestration.assets.serve import DASHBOARDS_KEY, SERVING_KEY
+from orchestration.assets.transform import transform_assets
+from orchestration.instance import dagster_instance
+from orchestration.status import render_status
+from quality.gate import MASK, validate_raw
+from quality.suites import check_names
+
+TZ = "Asia/Shanghai"
+D1, D2, D3, D4 = (EDGE_SHOP_DAYS[0] + timedelta(days=i) for i in range(4))
+D5 = D4 + timedelta(days=1)
+
+
+def _all_check_names() -> set[str]:
+    return {f"raw.{e.name}:{name}" for e in ENTITIES for name, _ in check_names(e.name)}
+
+
+def _checks_of_last_run(db) -> tuple[str, dict[str, dict]]:
+    rows = read_table(db, "SELECT * FROM ops.check_results WHERE run_id = "
+                          "(SELECT run_id FROM ops.check_results ORDER BY checked_at DESC LIMIT 1)").to_dicts()
+    return rows[0]["run_id"], {r["check_name"]: r for r in rows}
+
+
+# --- every suite passes on the clean shops ------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shop", ["edge_shop_run", "simulated_shop"])
+def test_every_suite_passes_on_a_clean_shop(shop, request):
+    settings = request.getfixturevalue(shop)
+    settings = settings[0] if isinstance(settings, tuple) else settings
+    _, checks = _checks_of_last_run(settings.working_db)
+    assert _all_check_names() <= checks.keys()  # every check of every raw entity was evaluated
+    failed = {name: r["detail"] for name, r in checks.items() if not r["passed"]}
+    assert failed == {}
+    # the dbt tests of the same build are recorded beside them, attached to their model
+    assert "marts.kpi_daily:unique_kpi_daily_date" in checks
+    assert checks["raw.shop_orders:order_total_identity"]["partition"].count("..") == 1
+    # the edge shop's two versions of o10 with the same updated_at are change capture, not duplicates
+    assert checks["raw.shop_orders:key_unique"]["rows_affected"] == 0
+
+
+# --- each kind of expectation fails on a hand-made bad partition ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def edge_template(tmp_path_factory):
+    """The edge shop ingested (no dbt): the clean base every hand-made bad partition starts from."""
+    path = tmp_path_factory.mktemp("edge_raw") / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    for entity in ENTITIES:
+        for dt in landed_batch_days(EDGE_SHOP, entity):
+            ingest_partition(con, EDGE_SHOP, entity, dt, TZ)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def raw_db(edge_template, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(edge_template, path)
+    con = duckdb.connect(str(path))
+    yield con
+    con.close()
+
+
+def _outcomes(con, entity_name: str, days=EDGE_SHOP_DAYS, max_share: float = 0.05) -> dict:
+    first, last = days
+    window = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return {o.check_name: o for o in validate_raw(con, ENTITY_BY_NAME[entity_name], window, TZ, max_share)}
+
+
+def test_the_clean_edge_shop_passes_every_check_of_every_entity(raw_db):
+    for entity in ENTITIES:
+        outcomes = _outcomes(raw_db, entity.name)
+        assert [name for name, _ in check_names(entity.name)] == list(outcomes)
+        assert {n: o.detail for n, o in outcomes.items() if not o.passed} == {}, entity.name
+
+
+# (entity, check, SQL that breaks it, phrases the description must hold)
+BAD_PARTITIONS = [
+    ("shop_orders", "contract_schema", "ALTER TABLE raw.shop_orders DROP COLUMN coupon_code",
+     ["expect_column_distinct_values_to_equal_set(column_def)", "missing or retyped: coupon_code VARCHAR"]),
+    ("finance_fx_rates", "contract_schema", "ALTER TABLE raw.finance_fx_rates ALTER rate_to_base TYPE DOUBLE",
+     ["expect_column_distinct_values_to_equal_set", "rate_to_base DECIMAL(18,10)", "not in the contract: rate_to_base DOUBLE"]),
+    ("shop_orders", "required_not_null", "UPDATE raw.shop_orders SET ship_country = NULL WHERE order_id = 'o7'",
+     ["expect_column_values_to_not_be_null(ship_country)", "1 batch day [2026-03-03 (1 row)]", "1 row affected",
+      "ship_country=null at shop/orders/dt=2026-03-03/orders.csv:3"]),
+    ("shop_payments", "enum_values", "UPDATE raw.shop_payments SET method = 'crypto' WHERE payment_id = 'pay6'",
+     ["expect_column_values_to_be_in_set(method in {alipay, wechat_pay, card, paypal, cash_on_delivery})",
+      "[2026-03-02 (1 row)]", "method='crypto' at shop/payments/dt=2026-03-02/payments.csv:4"]),
+    ("shop_order_items", "value_ranges", "UPDATE raw.shop_order_items SET quantity = 0 WHERE order_id = 'o9'",
+     ["expect_column_values_to_be_between(quantity >= 1)", "[2026-03-03 (1 row)]", "quantity=0 at"]),
+    ("finance_fx_rates", "value_ranges", "UPDATE raw.finance_fx_rates SET rate_to_base = 0 WHERE _batch_dt = '2026-03-04'",
+     ["expect_column_values_to_be_between(rate_to_base > 0)", "[2026-03-04 (1 row)]", "rate_to_base=0 at"]),
+    # a refund stamped three days after its batch day: later than the end of the batch day plus one day
+    ("shop_refunds", "value_ranges",
+     "UPDATE raw.shop_refunds SET updated_at = updated_at + INTERVAL 3 DAY WHERE refund_id = 'r3'",
+     ["expect_column_pair_values_a_to_be_greater_than_b(_ts_limit > updated_at)", "[2026-03-02 (1 row)]",
+      "updated_at=2026-03-05T"]),
+    ("shop_customers", "value_ranges", "UPDATE raw.shop_customers SET birth_year = 2027 WHERE customer_id = 'c6'",
+     ["expect_column_pair_values_a_to_be_greater_than_b(_batch_year >= birth_year)", "birth_year=2027"]),
+    # an order-item line loaded twice in one batch (ingest would have dropped it: a broken dedupe)
+    ("shop_order_items", "key_unique",
+     "INSERT INTO raw.shop_order_items SELECT * REPLACE (unit_price + 1 AS unit_price) FROM raw.shop_order_items "
+     "WHERE order_id = 'o6' AND line_number = 2",
+     ["expect_compound_columns_to_be_unique(_batch_dt, order_id, line_number)", "[2026-03-02 (2 rows)]",
+      "order_id='o6', line_number=2 at shop/order_items/dt=2026-03-02/order_items.csv:4"]),
+    # the same version of a customer twice in a batch: the key is personal, the sample masks it
+    ("shop_customers", "key_unique",
+     "INSERT INTO raw.shop_customers SELECT * FROM raw.shop_customers WHERE customer_id = 'c6'",
+     ["expect_compound_columns_to_be_unique(_batch_dt, customer_id, _row_hash)", "[2026-03-03 (2 rows)]",
+      f"customer_id={MASK} at shop/customers/dt=2026-03-03/customers.csv:3"]),
+    # o9's total no longer adds up: 1 of the 5 order rows of batch 3 is 20 %
+    ("shop_orders", "order_total_identity", "UPDATE raw.shop_orders SET total_amount = 60 WHERE order_id = 'o9'",
+     ["expect_column_values_to_be_between(bad_total_share >= 0 and <= 0.05)", "1 batch day [2026-03-03]",
+      "1 row affected", "1 of 5 order rows off: o9 (total 60.00, parts give 66.00)"]),
+    # pay1 (batch 1) now points to o7, which only arrives in batch 3: not known up to batch 1
+    ("shop_payments", "order_known", "UPDATE raw.shop_payments SET order_id = 'o7' WHERE payment_id = 'pay1'",
+     ["expect_column_values_to_be_between(unknown_order_share >= 0 and <= 0.05)", "[2026-03-01]",
+      "2 rows affected", "2 of 5 rows point to unknown orders: order_id o7"]),
+    ("shop_refunds", "order_known", "UPDATE raw.shop_refunds SET order_id = 'o404' WHERE refund_id = 'r2'",
+     ["[2026-03-04]", "2 of 2 rows point to unknown orders: order_id o404"]),
+]
+
+
+@pytest.mark.parametrize("entity_name, check, breaking_sql, phrases", BAD_PARTITIONS,
+                         ids=[f"{e}-{c}-{i}" for i, (e, c, _, _) in enumerate(BAD_PARTITIONS)])
+def test_each_kind_of_expectation_fails_on_a_bad_partition(raw_db, entity_name, check, breaking_sql, phrases):
+    assert _outcomes(raw_db, entity_name)[check].passed
+    raw_db.execute(breaking_sql)
+    outcomes = _outcomes(raw_db, entity_name)
+    outcome = outcomes[check]
+    assert not outcome.passed
+    for phrase in phrases:
+        assert phrase in outcome.detail, (phrase, outcome.detail)
+    if check != "contract_schema":  # a wrong column type leaves the other checks standing
+        assert [n for n, o in outcomes.items() if not o.passed] == [check]
+
+
+def _orders_batch(landing, dt: date, n: int, bad_status: int = 0, bad_total: int = 0) -> None:
+    rows = []
+    for i in range(n):
+        ts = f"{dt.isoformat()}T10:{i % 60:02d}:00+08:00"
+        rec = record("shop_orders", order_id=f"n{dt:%d}-{i}", created_at=ts, updated_at=ts)
+        if i < bad_status:
+            rec["status"] = "refunded"  # not in the enum: quarantined by ingest
+        elif i < bad_status + bad_total:
+            rec["total_amount"] = "95.00"  # parts give 98.00
+        rows.append(rec)
+    write_bytes(landing, "shop_orders", "orders.csv", csv_text(rows).encode(), dt)
+
+
+def test_quarantine_share_fails_on_a_batch_with_a_fifth_of_its_rows_quarantined(raw_db, tmp_path):
+    _orders_batch(tmp_path, D5, 10, bad_status=2)
+    ingest_partition(raw_db, tmp_path, ENTITY_BY_NAME["shop_orders"], D5, TZ)
+    outcome = _outcomes(raw_db, "shop_orders", (D5, D5))["quarantine_share"]
+    assert not outcome.passed and outcome.rows_affected == 2 and outcome.failed_partitions == ("2026-03-05",)
+    assert "expect_column_values_to_be_between(quarantined_share >= 0 and <= 0.05)" in outcome.detail
+    assert "2026-03-05: 2 of 10 rows quarantined (unknown_enum 2)" in outcome.detail
+    # the same share passes when the setting allows it
+    assert _outcomes(raw_db, "shop_orders", (D5, D5), max_share=0.25)["quarantine_share"].passed
+
+
+def test_a_few_wrong_totals_are_tolerated_and_reported(raw_db, tmp_path):
+    # 1 of 30 orders (3.3 %) is within the 5 % tolerance; 2 of 30 (6.7 %) is not
+    _orders_batch(tmp_path, D5, 30, bad_total=1)
+    ingest_partition(raw_db, tmp_path, ENTITY_BY_NAME["shop_orders"], D5, TZ)
+    outcome = _outcomes(raw_db, "shop_orders", (D5, D5))["order_total_identity"]
+    assert outcome.passed and outcome.rows_affected == 1
+    assert "within tolerance: 2026-03-05: 1 of 30 order rows off: n05-0 (total 95.00, parts give 98.00)" in outcome.detail
+    _orders_batch(tmp_path, D5, 30, bad_total=2)
+    ingest_partition(raw_db, tmp_path, ENTITY_BY_NAME["shop_orders"], D5, TZ)
+    assert not _outcomes(raw_db, "shop_orders", (D5, D5))["order_total_identity"].passed
+
+
+def _log_batches(con, counts: dict[date, int]) -> None:
+    con.executemany(
+        "INSERT INTO ops.ingest_log VALUES ('shop_orders', ?, 'x.csv', ?, ?, 0, 0, [], 'loaded', NULL, now())",
+        [(dt, n, n) for dt, n in counts.items()])
+
+
+@pytest.mark.parametrize("today, verdict", [(100, True), (25, True), (15, False), (480, True), (560, False), (0, False)])
+def test_row_count_bounds_against_the_median_of_the_seven_batch_days_before(tmp_path, today, verdict):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    day = date(2026, 5, 20)
+    # nine earlier batch days; the seven before `day` have a median of 100 (0.2x = 20, 5x = 500)
+    history = [5000, 5000, 90, 100, 110, 100, 95, 105, 120]
+    _log_batches(con, {day - timedelta(days=len(history) - i): n for i, n in enumerate(history)} | {day: today})
+    outcome = _outcomes(con, "shop_orders", (day, day))["row_count_bounds"]
+    assert outcome.passed is verdict, outcome.detail
+    if not verdict:
+        assert "expect_column_values_to_be_between(volume_ratio >= 0.2 and <= 5)" in outcome.detail
+        assert f"2026-05-20: {today} rows loaded, median of the 7 batch days before: 100" in outcome.detail
+        assert outcome.rows_affected == today
+
+
+def test_row_count_bounds_pass_on_a_short_or_small_history(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    day = date(2026, 5, 20)
+    _log_batches(con, {day - timedelta(days=2): 100, day - timedelta(days=1): 100, day: 1})  # 2 earlier days only
+    assert _outcomes(con, "shop_orders", (day, day))["row_count_bounds"].passed
+    _log_batches(con, {day - timedelta(days=5): 12, day - timedelta(days=4): 15, day - timedelta(days=3): 19})
+    # five earlier days now, median 19 rows: a quiet day of a small source is not judged
+    assert _outcomes(con, "shop_orders", (day, day))["row_count_bounds"].passed
+
+
+# --- GX stays fast ------------------------------------------------------------------------------
+
+
+def test_validating_a_day_of_fifty_thousand_events_is_fast(tmp_path):
+    from ingest.simulate import simulate
+
+    day = date(2026, 1, 5)
+    simulate(tmp_path / "landing", day, 1, scale="small", seed=3)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_schema(con)
+    ingest_partition(con, tmp_path / "landing", ENTITY_BY_NAME["traffic_events"], day, TZ)
+    rows = con.execute("SELECT count(*) FROM raw.traffic_events").fetchone()[0]
+    assert rows > 35_000
+    _outcomes(con, "traffic_events", (day, day))  # warm: GX imported, context and assets made
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        outcomes = _outcomes(con, "traffic_events", (day, day))
+        timings.append(time.perf_counter() - started)
+    assert all(o.passed for o in outcomes.values())
+    print(f"\nvalidating {rows:,} traffic events ({len(outcomes)} checks): best {min(timings):.2f}s")
+    # "well under a second or two" on a quiet machine; the bound leaves room for a busy CI box
+    assert min(timings) < 4.0
+
+
+# --- a gate failing inside a real run ----------------------------------------------------------
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+BAD_DAY = date(2026, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def failed_gate_run(simulated_shop, tmp_path_factory):
+    """A copy of the simulated shop after its good run; one day's orders file is then 20 % bad
+    (a tenth with an unknown status, quarantined; a tenth with totals that do not add up) and
+    that day is run again: ONE extra pipeline run, of one batch day."""
+    good = simulated_shop
+    home, landing = tmp_path_factory.mktemp("gate_home"), tmp_path_factory.mktemp("gate_landing")
+    shutil.copytree(good.home, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock", "*.tmp"))
+    shutil.copytree(good.landing, landing, dirs_exist_ok=True)
+    [orders_file] = (landing / "shop" / "orders" / f"dt={BAD_DAY}").iterdir()
+    lines = orders_file.read_text().splitlines()
+    header, body = lines[0].split(","), lines[1:]
+    status, total = header.index("status"), header.index("total_amount")
+    tenth = max(1, len(body) // 10)
+    for i in range(0, 2 * tenth):
+        fields = body[i].split(",")
+        assert len(fields) == len(header)  # the simulator writes no quoted commas in orders
+        if i < tenth:
+            fields[status] = "on_hold"
+        else:
+            fields[total] = f"{float(fields[total]) + 7:.2f}"
+        body[i] = ",".join(fields)
+    orders_file.write_text("\n".join([lines[0], *body]) + "\n")
+
+    settings = new_settings(home, landing)
+    serving_before = _sha256(settings.serving_db)
+    published_run = read_table(settings.serving_db, "SELECT run_id FROM ops.publication").item()
+    report = run_window_as(settings, BAD_DAY, BAD_DAY)
+    return settings, report, serving_before, published_run
+
+
+@pytest.mark.slow
+def test_a_failed_gate_stops_the_run_before_dbt(failed_gate_run):
+    settings, report, _, _ = failed_gate_run
+    assert not report.success
+    text = report.one_line()
+    assert "raw/shop_orders:quarantine_share failed" in text and "raw/shop_orders:order_total_identity failed" in text
+    instance = dagster_instance(settings)
+    materialized = {r.dagster_event.asset_key
+                    for r in instance.all_logs(report.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
+    assert raw_key(ENTITY_BY_NAME["shop_orders"]) in materialized  # loaded, then stopped by its gate
+    assert materialized.isdisjoint(set(transform_assets.keys) | {SERVING_KEY, DASHBOARDS_KEY})
+    # dbt, publish and dashboards never started (nor did the orders' children: they wait for the gate)
+    started = {r.dagster_event.step_key for r in instance.all_logs(report.run_id, of_type=DagsterEventType.STEP_START)}
+    assert "raw__shop_orders" in started and "raw__traffic_events" in started
+    assert not any(step.startswith(("transform", "serving", "raw__shop_payments")) for step in started)
+
+
+@pytest.mark.slow
+def test_a_failed_gate_leaves_serving_untouched_and_its_record_in_the_working_db(failed_gate_run):
+    settings, report, serving_before, published_run = failed_gate_run
+    assert _sha256(settings.serving_db) == serving_before
+    checks = read_table(settings.working_db, "SELECT * FROM ops.check_results WHERE run_id = ?".replace(
+        "?", f"'{report.run_id}'")).to_dicts()
+    failed = {r["check_name"]: r for r in checks if not r["passed"]}
+    assert set(failed) == {"raw.shop_orders:quarantine_share", "raw.shop_orders:order_total_identity"}
+    quarantine = failed["raw.shop_orders:quarantine_share"]
+    assert quarantine["partition"] == str(BAD_DAY) and quarantine["rows_affected"] > 0
+    assert f"{BAD_DAY}: " in quarantine["detail"] and "unknown_enum" in quarantine["detail"]
+    identity = failed["raw.shop_orders:order_total_identity"]
+    assert identity["rows_affected"] > 0 and "parts give" in identity["detail"]
+    # the other entities of the day were loaded and checked; the orders' children waited for them
+    assert {r["asset"] for r in checks} >= {"raw.traffic_events", "raw.shop_customers", "raw.finance_fx_rates"}
+    assert "raw.shop_payments" not in {r["asset"] for r in checks}
+
+
+@pytest.mark.slow
+def test_status_names_the_failed_checks_of_the_last_failed_run(failed_gate_run):
+    settings, report, _, _ = failed_gate_run
+    text = render_status(settings)
+    assert f"last failed run: {report.run_id[:8]}" in text
+    assert "failed check raw/shop_orders:order_total_identity: expect_column_values_to_be_between(bad_total_share" in text
+    assert "failed check raw/shop_orders:quarantine_share" in text
+
+
+@pytest.mark.slow
+def test_data_health_in_serving_lists_the_checks_of_the_last_good_run(failed_gate_run):
+    settings, report, _, published_run = failed_gate_run
+    health = read_table(settings.serving_db, "SELECT * FROM marts.data_health")
+    assert report.run_id not in set(health["run_id"])
+    good = health.filter(health["run_id"] == published_run)
+    names = set(good["check_name"])
+    assert _all_check_names() <= names and "marts.kpi_daily:unique_kpi_daily_date" in names
+    assert good["passed"].all() and good.height == len(names)  # grain: one row per (run_id, check_name)
+    assert set(good["partition"]) >= {f"{SIM_START}..{SIM_END}"}
+    assert {"checked_at", "asset", "partition", "passed", "rows_affected", "detail"} <= set(health.columns)
