@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, build_schedule_from_partitioned_job, define_asset_job
 
+from orchestration.assets.analytics import analytics_assets
 from orchestration.assets.ingest import raw_assets
 from orchestration.assets.serve import dashboards_site, serving_database
 from orchestration.assets.transform import transform_assets
@@ -12,14 +13,14 @@ from orchestration.partitions import batch_days
 
 JOB_NAME = "warehouse_job"
 
-# Ingest -> gate -> dbt build -> publish -> dashboards, for one batch day or a range, as one run.
+# Ingest -> gate -> dbt build -> statistics marts -> publish -> dashboards, for one batch day or a range, as one run.
 warehouse_job = define_asset_job(JOB_NAME, selection=AssetSelection.all(), partitions_def=batch_days)
 
 # Every morning at 02:00 in the reporting zone: yesterday's batch.
 daily_schedule = build_schedule_from_partitioned_job(warehouse_job, hour_of_day=2)
 
 defs = Definitions(
-    assets=[*raw_assets, transform_assets, serving_database, dashboards_site],
+    assets=[*raw_assets, transform_assets, *analytics_assets, serving_database, dashboards_site],
     jobs=[warehouse_job],
     schedules=[daily_schedule],
     resources={"dbt": dbt_resource()},

@@ -5,6 +5,7 @@ Both only run when every upstream asset and blocking check of the run succeeded.
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from dashboards.site import build_site
+from orchestration.assets.analytics import ANALYTICS_KEYS
 from orchestration.assets.transform import MART_KEYS
 from orchestration.partitions import batch_days, single_run
 from orchestration.publish import publish
@@ -16,7 +17,8 @@ DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
 
 @asset(
     key=SERVING_KEY,
-    deps=MART_KEYS,
+    # the dbt marts and the Python-built marts (assets/analytics.py) of the same run
+    deps=[*MART_KEYS, *ANALYTICS_KEYS],
     partitions_def=batch_days,
     backfill_policy=single_run,
     group_name="serving",

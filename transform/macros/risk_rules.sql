@@ -1,0 +1,49 @@
+{#-
+  The thresholds of kpis.md "Risk early warning", in ONE editable place, and the severity ladders
+  we chose (docs/design.md, "Risk alerts"). `risk_alerts` reads every number from here.
+
+  severity: an alert is `low` when it only crosses the rule's threshold, `medium` from
+  `medium_from`, `high` from `high_from`, measured on the rule's own scale (orders in the window,
+  multiple of the median, refunded share, standard deviations, MADs).
+-#}
+{% macro risk_rules() -%}
+  {{ return({
+    'order_velocity': {
+      'min_orders': 5, 'window_minutes': 60,
+      'medium_from': 7, 'high_from': 10,
+    },
+    'amount_outlier': {
+      'median_multiple': 10, 'trailing_days': 30,
+      'medium_from': 20, 'high_from': 50,
+    },
+    'refund_abuse': {
+      'min_paid_orders': 3, 'trailing_days': 90, 'refunded_share_above': 0.5,
+      'medium_from': 0.7, 'high_from': 0.9,
+    },
+    'payment_failures': {
+      'trailing_days': 28, 'min_trailing_days': 7, 'sigmas': 3,
+      'medium_from': 4.5, 'high_from': 6,
+    },
+    'kpi_anomaly': {
+      'weeks': 4, 'mads': 3, 'min_mad_share_of_median': 0.01,
+      'medium_from': 4.5, 'high_from': 6,
+    },
+  }) }}
+{%- endmacro %}
+
+
+{#- `low` / `medium` / `high` of a value on the rule's severity scale (see risk_rules). -#}
+{% macro risk_severity(rule, scale_value) -%}
+  {%- set r = risk_rules()[rule] -%}
+  case
+    when {{ scale_value }} >= {{ r['high_from'] }} then 'high'
+    when {{ scale_value }} >= {{ r['medium_from'] }} then 'medium'
+    else 'low'
+  end
+{%- endmacro %}
+
+
+{#- A number as text with `places` decimals (fixed, e.g. 236.10), for alert explanations. -#}
+{% macro fmt_number(expression, places=2) -%}
+  cast(cast(round({{ expression }}, {{ places }}) as decimal(38, {{ places }})) as {{ dbt.type_string() }})
+{%- endmacro %}
