@@ -2,7 +2,7 @@
 small, seed 7): does experiment_results show the planted lift, does risk_alerts find the planted
 fraud patterns (and how many others), what backtest MAPE does gmv_forecast report?
 
-Too slow for pytest (simulating takes ~5 minutes and the run ~20 on a shared 2-core machine), so
+Too slow for pytest (simulating takes ~5 minutes and the run 8-20 minutes on a shared 2-core machine), so
 it is a script; its figures are recorded in docs/analytics.md.
 
     .venv/bin/python bench/check_demo_shop.py [--workdir /tmp/demo_shop] [--start 2025-10-01]

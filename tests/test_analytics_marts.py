@@ -214,3 +214,19 @@ def test_pipeline_on_the_simulated_shop_matches_the_reference(simulated_shop):
     mart = _forecast_mart(simulated_shop)
     assert mart["model"].to_list() == ["insufficient_history: 3 weeks of complete days, 8 needed"]
     assert _differences(mart, compute_gmv_forecast(landing), ["date"], tol=1e-4) == []
+
+
+def test_python_marts_match_their_documented_columns(analytics_shop_run):
+    """The columns and types of the Python-built marts are those declared (and documented) in
+    transform/models/marts/_python_marts.yml, in order."""
+    import yaml
+
+    declared = yaml.safe_load((TESTS.parent / "transform/models/marts/_python_marts.yml").read_text())
+    tables = {t["name"]: t for t in declared["sources"][0]["tables"]}
+    assert sorted(tables) == ["experiment_results", "gmv_forecast"]
+    for name, table in tables.items():
+        served = read_table(analytics_shop_run.serving_db, f"DESCRIBE marts.{name}")
+        got = [(r["column_name"], r["column_type"].lower().replace(" ", "")) for r in served.iter_rows(named=True)]
+        want = [(c["name"], c["data_type"].lower().replace(" ", "")) for c in table["columns"]]
+        assert got == want, name
+        assert all(c.get("description") for c in table["columns"]), name
