@@ -234,7 +234,7 @@ def ui(port) -> None:
 @click.option("--port", type=int, default=8050, show_default=True)
 def dashboards(serve, port) -> None:
     """Build the dashboards from the serving database (or serve them with --open)."""
-    from dashboards.site import build_site
+    from dashboards.build import build_site
 
     settings = load_settings()
     index = build_site(settings.serving_db, settings.dashboards_dir)

@@ -4,7 +4,7 @@ Both only run when every upstream asset and blocking check of the run succeeded.
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from dashboards.site import build_site
+from dashboards.build import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
 from orchestration.assets.transform import MART_KEYS
 from orchestration.partitions import batch_days, single_run

@@ -1,0 +1,60 @@
+"""Page 1, Overview: the KPI cards, active risk alerts and data freshness."""
+
+from __future__ import annotations
+
+from dashboards.pages.common import kpi_table, table
+from dashboards.queries import Reader
+
+FILE, TITLE = "index.html", "Overview"
+
+# (key, label, format, numerator, denominator, lower is better): a card's value over any span of
+# days is Σ numerator / Σ denominator of the daily KPI table (just Σ numerator without one)
+CARDS = (
+    ("gmv", "GMV", "money", "gmv", None),
+    ("net_revenue", "Net revenue", "money", "net_revenue", None),
+    ("paid_orders", "Paid orders", "int", "paid_orders", None),
+    ("aov", "AOV", "money", "gross_revenue", "paid_orders"),
+    ("sessions", "Sessions", "int", "sessions", None),
+    ("conversion_rate", "Conversion rate", "pct", "purchasing_sessions", "sessions"),
+    ("new_customers", "New customers", "int", "new_customers", None),
+    ("csat", "CSAT", "pct", "satisfied", "rated"),
+)
+
+ALERTS_SQL = """
+SELECT alert_date, alert_type, severity, metric_value, threshold, explanation
+FROM marts.risk_alerts
+ORDER BY alert_date DESC, CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, alert_type
+"""
+
+FRESHNESS_SQL = """
+SELECT entity AS source, max(batch_dt) AS latest_batch_day,
+       strftime(max(ingested_at) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M UTC') AS last_loaded,
+       ? - max(batch_dt) AS days_behind, count(*) AS files, sum(rows_loaded) AS rows_loaded
+FROM ops.ingest_log WHERE status = 'loaded' GROUP BY entity ORDER BY entity
+"""
+
+
+def cards() -> list[dict]:
+    return [
+        {"key": key, "label": label, "fmt": fmt, "num": num, **({"den": den} if den else {})}
+        for key, label, fmt, num, den in CARDS
+    ]
+
+
+def build(reader: Reader) -> dict:
+    alerts = reader.rows(ALERTS_SQL)
+    for alert in alerts:  # the entity (a hashed device, IP or customer key) stays out of the page
+        alert["explanation"] = alert["explanation"][:160]
+    widgets = [
+        {"type": "cards", "table": "kpi", "cards": cards()},
+        table("Risk alerts in the range", [
+            ("alert_date", "date", "text"), ("alert_type", "type", "text"), ("severity", "severity", "text"),
+            ("metric_value", "value", "num2"), ("threshold", "threshold", "num2"), ("explanation", "why", "text"),
+        ], rows=alerts, date_col="alert_date", limit=15, empty="no risk alert in this range", wide=True),
+        table("Data freshness per source", [
+            ("source", "source", "text"), ("latest_batch_day", "latest batch day", "text"),
+            ("days_behind", "days behind", "int"), ("last_loaded", "last loaded", "text"),
+            ("files", "files", "int"), ("rows_loaded", "rows", "int"),
+        ], rows=reader.rows(FRESHNESS_SQL, [reader.last]), wide=True),
+    ]
+    return {"widgets": widgets, "tables": {"kpi": kpi_table(reader)}}

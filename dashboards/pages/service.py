@@ -1,0 +1,69 @@
+"""Page 5, Service & after-sales: tickets per 100 orders, response and resolution times, SLA
+breaches, CSAT by channel and category, reopen rate."""
+
+from __future__ import annotations
+
+from dashboards.pages.common import bars, kpi_table, line, measure, table
+from dashboards.queries import Reader
+
+FILE, TITLE = "service.html", "Service & after-sales"
+
+# counts behind service_daily's rates (rate × tickets) and the CSAT counts of the tickets, per day
+# and channel or category; the browser sums them over the range
+_SERVICE_SQL = """
+WITH s AS (
+    SELECT date, {dim}, sum(tickets) AS tickets, round(sum(sla_breach_rate * tickets)) AS breached,
+           round(sum(reopen_rate * tickets)) AS reopened
+    FROM marts.service_daily GROUP BY ALL
+), r AS (
+    SELECT ticket_date AS date, {dim}, count(*) FILTER (WHERE is_rated) AS rated,
+           count(*) FILTER (WHERE is_satisfied) AS satisfied
+    FROM intermediate.int_tickets GROUP BY ALL
+)
+SELECT s.*, coalesce(r.rated, 0) AS rated, coalesce(r.satisfied, 0) AS satisfied
+FROM s LEFT JOIN r USING (date, {dim}) ORDER BY date, {dim}
+"""
+DAILY_TIMES_SQL = """
+SELECT ticket_date AS date,
+       quantile_cont(first_response_minutes, 0.5) AS fr_p50, quantile_cont(first_response_minutes, 0.9) AS fr_p90,
+       quantile_cont(resolution_minutes, 0.5) AS res_p50, quantile_cont(resolution_minutes, 0.9) AS res_p90
+FROM intermediate.int_tickets GROUP BY 1 ORDER BY 1
+"""
+TIMES_SQL = """
+SELECT coalesce(channel, 'all channels') AS channel, count(*) AS tickets,
+       quantile_cont(first_response_minutes, 0.5) AS fr_p50, quantile_cont(first_response_minutes, 0.9) AS fr_p90,
+       quantile_cont(resolution_minutes, 0.5) AS res_p50, quantile_cont(resolution_minutes, 0.9) AS res_p90
+FROM intermediate.int_tickets WHERE ticket_date >= $1
+GROUP BY ROLLUP (channel) ORDER BY channel IS NULL, tickets DESC
+"""
+
+
+def build(reader: Reader) -> dict:
+    kpi = kpi_table(reader)
+    kpi["c"] = {k: kpi["c"][k] for k in ("tickets", "paid_orders")}
+    rates = [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")]
+    widgets = [
+        line("tickets-per-100", "Tickets per 100 paid orders", "kpi",
+             [measure("tickets per 100 orders", "tickets", "paid_orders", scale=100)], fmt="num2"),
+        line("service-rates", "SLA breach and reopen rate", "svc_channel",
+             [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")], fmt="pct"),
+        line("response-times", "First response and resolution per day (minutes)", "times", [
+            measure("first response p50", "fr_p50"), measure("first response p90", "fr_p90"),
+            measure("resolution p50", "res_p50", yaxis="y2"), measure("resolution p90", "res_p90", yaxis="y2"),
+        ], fmt="int", y2fmt="int", note="first response on the left axis, resolution on the right", wide=True),
+        table("Response and resolution times by channel (minutes)", [
+            ("channel", "channel", "text"), ("tickets", "tickets", "int"), ("fr_p50", "first response p50", "min"),
+            ("fr_p90", "first response p90", "min"), ("res_p50", "resolution p50", "min"), ("res_p90", "resolution p90", "min"),
+        ], by_range="times", wide=True),
+        bars("csat-channel", "CSAT by channel (share of ratings 4–5)", "svc_channel", [measure("CSAT", "satisfied", "rated")], fmt="pct"),
+        bars("csat-category", "CSAT by category", "svc_category", [measure("CSAT", "satisfied", "rated")], fmt="pct"),
+        bars("rates-channel", "SLA breach and reopen rate by channel", "svc_channel", rates, fmt="pct"),
+        bars("rates-category", "SLA breach and reopen rate by category", "svc_category", rates, fmt="pct"),
+    ]
+    return {
+        "widgets": widgets,
+        "tables": {"kpi": kpi, "times": reader.daily(DAILY_TIMES_SQL),
+                   "svc_channel": reader.daily(_SERVICE_SQL.format(dim="channel"), "channel"),
+                   "svc_category": reader.daily(_SERVICE_SQL.format(dim="category"), "category")},
+        "by_range": {"times": reader.by_range(TIMES_SQL)},
+    }

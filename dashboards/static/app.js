@@ -1,0 +1,240 @@
+/* Shared renderer of every dashboards page (shipped once as assets/app.js).
+   A page embeds its data and widget specs as JSON (<script id="page-data">); this script draws
+   the widgets and redraws them when the date-range control changes, all in the browser: no
+   server, no network. Daily tables are long: {d: [date index], g: [group], c: {column: [values]}},
+   date indexes point into DATA.dates (every day of marts.kpi_daily, oldest first). */
+(function () {
+  "use strict";
+  const DATA = JSON.parse(document.getElementById("page-data").textContent);
+  const N = DATA.dates.length;
+  const RANGES = ["7", "28", "90", "all"];
+  const PLOT_CONFIG = { displayModeBar: false, responsive: true };
+  const COLORS = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"];
+
+  // ---- formatting -------------------------------------------------------------------------
+  const nf0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+  const nf1 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const nf2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  function fmt(v, kind) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "–";
+    if (typeof v === "string") return v;
+    switch (kind) {
+      case "pct": return nf1.format(v * 100) + " %";
+      case "int": return nf0.format(v);
+      case "money": return nf0.format(v);
+      case "x": return nf2.format(v) + "×";
+      case "min": return nf0.format(v) + " min";
+      case "ms": return nf0.format(v) + " ms";
+      case "num2": return nf2.format(v);
+      case "p": return v < 0.001 ? "< 0.001" : nf2.format(v).replace(/^0/, "0");
+      default: return String(v);
+    }
+  }
+  function change(cur, prev) {
+    if (cur === null || prev === null || prev === 0) return null;
+    return cur / prev - 1;
+  }
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  }
+
+  // ---- ranges and aggregation -------------------------------------------------------------
+  function span(range) { // [lo, hi] date indexes of the chosen range (inclusive)
+    const days = range === "all" ? N : Math.min(Number(range), N);
+    return [N - days, N - 1];
+  }
+  function aggregate(table, spec, lo, hi, group) {
+    // Σ num / Σ den over the rows in [lo, hi] (of one group when given); days where a value is
+    // null are left out of both sums, so a ratio is never mixed with missing days.
+    const t = DATA.tables[table];
+    const num = t.c[spec.num], den = spec.den ? t.c[spec.den] : null;
+    let a = 0, b = 0, seen = false;
+    for (let i = 0; i < t.d.length; i++) {
+      const d = t.d[i];
+      if (d < lo || d > hi || (group !== undefined && t.g[i] !== group)) continue;
+      const x = num[i], y = den ? den[i] : 1;
+      if (x === null || y === null) continue;
+      a += x; b += y; seen = true;
+    }
+    if (!seen) return null;
+    if (!den) return a * (spec.scale || 1);
+    return b === 0 ? null : (a / b) * (spec.scale || 1);
+  }
+  function daily(table, spec, lo, hi, group) { // one value per day of [lo, hi]
+    const xs = [], ys = [];
+    for (let d = lo; d <= hi; d++) { xs.push(DATA.dates[d]); ys.push(null); }
+    const t = DATA.tables[table];
+    const num = t.c[spec.num], den = spec.den ? t.c[spec.den] : null;
+    const sums = new Map();
+    for (let i = 0; i < t.d.length; i++) {
+      const d = t.d[i];
+      if (d < lo || d > hi || (group !== undefined && t.g[i] !== group)) continue;
+      if (num[i] === null || (den && den[i] === null)) continue;
+      const s = sums.get(d) || [0, 0];
+      s[0] += num[i]; s[1] += den ? den[i] : 1;
+      sums.set(d, s);
+    }
+    for (const [d, [a, b]] of sums) ys[d - lo] = den ? (b === 0 ? null : (a / b) * (spec.scale || 1)) : a * (spec.scale || 1);
+    return { x: xs, y: ys };
+  }
+  function groups(table) {
+    return DATA.tables[table].groups;
+  }
+
+  // ---- widgets ----------------------------------------------------------------------------
+  function layout(extra) {
+    return Object.assign({
+      margin: { t: 10, r: 10, b: 40, l: 55 }, height: 320, colorway: COLORS,
+      legend: { orientation: "h", y: -0.18 }, font: { size: 12 },
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      xaxis: { automargin: true }, yaxis: { automargin: true, rangemode: "tozero" },
+    }, extra || {});
+  }
+  function axisFormat(kind) {
+    return kind === "pct" ? { tickformat: ".1%" } : kind === "x" ? { ticksuffix: "×" } : {};
+  }
+
+  function drawCards(w, el, range) {
+    const [lo, hi] = span(range);
+    const days = hi - lo + 1;
+    const label = range === "all" ? `all ${days} days` : `last ${days} days`;
+    let html = "";
+    for (const card of w.cards) {
+      const rows = [[`${label}`, "range", lo, hi, true]];
+      for (const p of [1, 7, 28]) rows.push([p === 1 ? "last day" : `last ${p} days`, String(p), Math.max(0, N - p), N - 1, false]);
+      let cells = "";
+      for (const [text, key, a, b, main] of rows) {
+        const n = b - a + 1;
+        const cur = aggregate(w.table, card, a, b);
+        const prev = a - n >= 0 ? aggregate(w.table, card, a - n, a - 1) : null;
+        const ch = change(cur, prev);
+        const cls = ch === null ? "flat" : (ch >= 0) === !card.lower_is_better ? "up" : "down";
+        const chText = ch === null ? "" : (ch >= 0 ? "▲ " : "▼ ") + nf1.format(Math.abs(ch) * 100) + " %";
+        cells += `<div class="period${main ? " main" : ""}" data-period="${key}" data-value="${cur === null ? "" : cur}">` +
+          `<span class="plabel">${text}</span><span class="value">${fmt(cur, card.fmt)}</span>` +
+          `<span class="change ${cls}" title="vs the ${n} day(s) before">${chText}</span></div>`;
+      }
+      html += `<section class="card" data-kpi="${card.key}"><h3>${esc(card.label)}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
+    }
+    el.innerHTML = `<div class="cardgrid">${html}</div>`;
+    for (const card of w.cards) {
+      const s = daily(w.table, card, lo, hi);
+      Plotly.react(`spark-${card.key}`, [{ x: s.x, y: s.y, type: "scatter", mode: "lines", line: { width: 1.5, color: COLORS[0] }, fill: "tozeroy", fillcolor: "rgba(37,99,235,.08)", hoverinfo: "x+y" }],
+        { margin: { t: 2, r: 2, b: 2, l: 2 }, height: 44, xaxis: { visible: false }, yaxis: { visible: false }, showlegend: false, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)" },
+        { staticPlot: true, responsive: true });
+    }
+  }
+
+  function plotDiv(el, w) {
+    if (!el.querySelector(".chart")) el.innerHTML = `<h2>${esc(w.title)}</h2>${w.note ? `<p class="note">${esc(w.note)}</p>` : ""}<div class="chart" id="chart-${w.id}"></div>`;
+    return `chart-${w.id}`;
+  }
+
+  function drawLine(w, el, range) {
+    const [lo, hi] = span(range);
+    const traces = [];
+    const kind = w.kind || "line";
+    for (const s of w.series) {
+      const gs = s.split ? groups(w.table) : [s.group];
+      for (const g of gs) {
+        const v = daily(w.table, s, lo, hi, g);
+        const name = s.split ? g : s.name;
+        const tr = kind === "bar" ? { type: "bar", x: v.x, y: v.y, name } : { type: "scatter", mode: "lines", x: v.x, y: v.y, name, line: { width: 2 }, connectgaps: true };
+        if (s.yaxis) tr.yaxis = s.yaxis;
+        traces.push(tr);
+      }
+    }
+    const extra = { barmode: w.barmode || "group", yaxis: Object.assign({ automargin: true, rangemode: "tozero" }, axisFormat(w.fmt)) };
+    if (w.y2fmt) extra.yaxis2 = Object.assign({ overlaying: "y", side: "right", rangemode: "tozero", showgrid: false }, axisFormat(w.y2fmt));
+    Plotly.react(plotDiv(el, w), traces, layout(extra), PLOT_CONFIG);
+  }
+
+  function drawBars(w, el, range) { // Σ over the range, one bar per group and measure
+    const [lo, hi] = span(range);
+    const gs = groups(w.table);
+    const traces = w.measures.map((m) => ({
+      type: "bar", name: m.name, x: gs, y: gs.map((g) => aggregate(w.table, m, lo, hi, g)),
+      text: gs.map((g) => fmt(aggregate(w.table, m, lo, hi, g), w.fmt)), textposition: w.measures.length > 1 ? "none" : "auto", hoverinfo: "x+text+name",
+    }));
+    Plotly.react(plotDiv(el, w), traces, layout({ barmode: "group", yaxis: Object.assign({ automargin: true }, axisFormat(w.fmt)) }), PLOT_CONFIG);
+  }
+
+  function drawForecast(w, el, range) {
+    const [lo, hi] = span(range);
+    const traces = w.series.map((s) => { const v = daily(w.table, s, lo, hi); return { type: "scatter", mode: "lines", name: s.name, x: v.x, y: v.y }; });
+    const f = w.forecast;
+    if (f.x.length) {
+      traces.push({ type: "scatter", mode: "lines", x: f.x.concat([...f.x].reverse()), y: f.upper.concat([...f.lower].reverse()), fill: "toself", fillcolor: "rgba(37,99,235,.15)", line: { width: 0 }, name: "80 % interval", hoverinfo: "skip" });
+      traces.push({ type: "scatter", mode: "lines", x: f.x, y: f.y, name: "GMV forecast", line: { dash: "dash", color: COLORS[0] } });
+    }
+    Plotly.react(plotDiv(el, w), traces, layout(), PLOT_CONFIG);
+  }
+
+  function drawStaticBars(w, el) { // fixed data, not cut by the range
+    const traces = w.series.map((s) => ({ type: "bar", name: s.name, x: w.x, y: s.y, yaxis: s.yaxis, offsetgroup: s.name,
+      text: s.y.map((v) => fmt(v, s.yaxis === "y2" ? w.y2fmt : w.fmt)), textposition: "auto", hoverinfo: "x+text+name" }));
+    const extra = { barmode: "group", yaxis: Object.assign({ automargin: true }, axisFormat(w.fmt)) };
+    if (w.y2fmt) extra.yaxis2 = Object.assign({ overlaying: "y", side: "right", showgrid: false, rangemode: "tozero" }, axisFormat(w.y2fmt));
+    Plotly.react(plotDiv(el, w), traces, layout(extra), PLOT_CONFIG);
+  }
+
+  function drawHeatmap(w, el) {
+    const trace = { type: "heatmap", x: w.x, y: w.y, z: w.z, colorscale: [[0, "#eff6ff"], [0.5, "#60a5fa"], [1, "#1e3a8a"]], zmin: 0, zmax: 1, hovertemplate: "%{y} month +%{x}: %{z:.1%}<extra></extra>", colorbar: { tickformat: ".0%" } };
+    Plotly.react(plotDiv(el, w), [trace], layout({ xaxis: { title: { text: w.xtitle }, dtick: 1 }, yaxis: { type: "category", automargin: true }, height: Math.max(260, 40 + 26 * w.y.length) }), PLOT_CONFIG);
+  }
+
+  function drawTable(w, el, range) {
+    let rows = w.rows || (w.by_range ? DATA.by_range[range][w.by_range] : []);
+    if (w.date_col) { // rows dated inside the range only
+      const [lo] = span(range);
+      rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]);
+    }
+    if (w.limit) rows = rows.slice(0, w.limit);
+    const head = w.columns.map((c) => `<th class="${c.fmt && c.fmt !== "text" ? "num" : ""}">${esc(c.label)}</th>`).join("");
+    const body = rows.length
+      ? rows.map((r) => "<tr>" + w.columns.map((c) => `<td class="${c.fmt && c.fmt !== "text" ? "num" : ""}">${esc(fmt(r[c.key], c.fmt))}</td>`).join("") + "</tr>").join("")
+      : `<tr><td colspan="${w.columns.length}" class="empty">${esc(w.empty || "nothing in this range")}</td></tr>`;
+    el.innerHTML = `<h2>${esc(w.title)}</h2>${w.note ? `<p class="note">${esc(w.note)}</p>` : ""}<div class="tablewrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+  }
+
+  function drawText(w, el, range) {
+    const items = w.items || DATA.by_range[range][w.by_range];
+    el.innerHTML = `<h2>${esc(w.title)}</h2><ul class="facts">${items.map((t) => `<li>${esc(t)}</li>`).join("")}</ul>`;
+  }
+
+  const DRAW = { sbar: drawStaticBars, cards: drawCards, line: drawLine, bars: drawBars, forecast: drawForecast, heatmap: drawHeatmap, table: drawTable, text: drawText };
+
+  // ---- page -------------------------------------------------------------------------------
+  function currentRange() {
+    const m = /r=(7|28|90|all)/.exec(location.hash);
+    return m ? m[1] : DATA.default_range;
+  }
+  let shown = null;
+  function render(range) {
+    if (range === shown) return;
+    shown = range;
+    document.querySelectorAll(".range button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.range === range)));
+    document.querySelectorAll("nav a").forEach((a) => { a.href = a.getAttribute("href").split("#")[0] + "#r=" + range; });
+    const [lo, hi] = span(range);
+    document.getElementById("range-label").textContent = `${DATA.dates[lo]} – ${DATA.dates[hi]}`;
+    DATA.widgets.forEach((w, i) => {
+      const el = document.getElementById(`w${i}`);
+      if ((w.type === "sbar" || w.type === "heatmap") && el.dataset.drawn) return; // not cut by the range
+      DRAW[w.type](w, el, range);
+      el.dataset.drawn = "1";
+    });
+  }
+  const main = document.getElementById("widgets");
+  DATA.widgets.forEach((w, i) => {
+    const el = document.createElement("section");
+    el.id = `w${i}`;
+    el.className = `widget ${w.type}${w.wide ? " wide" : ""}`;
+    main.appendChild(el);
+  });
+  for (const r of RANGES) {
+    const b = document.querySelector(`.range button[data-range="${r}"]`);
+    b.addEventListener("click", () => { render(r); location.hash = "r=" + r; });
+  }
+  window.addEventListener("hashchange", () => render(currentRange()));
+  render(currentRange());
+})();
