@@ -7,8 +7,15 @@ import http.server
 from pathlib import Path
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass  # one line per request would bury the link
+
+
 def make_server(site_dir: Path, port: int) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    # the site is a symlink switched by every build: the handler resolves it on each request, so
+    # a rebuild while serving shows the new version from the next page load
+    handler = functools.partial(_Quiet, directory=str(site_dir))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 

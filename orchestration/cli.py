@@ -230,10 +230,13 @@ def ui(port) -> None:
 
 
 @main.command()
-@click.option("--open", "serve", is_flag=True, help="Serve the site on localhost and print its link.")
-@click.option("--port", type=int, default=8050, show_default=True)
+@click.option("--open", "serve", is_flag=True, help="After building, serve the site on 127.0.0.1 and print its link.")
+@click.option("--port", type=int, default=8050, show_default=True, help="Port of --open (0: any free port).")
 def dashboards(serve, port) -> None:
-    """Build the dashboards from the serving database (or serve them with --open)."""
+    """Build the leadership dashboards (a static site of seven pages) from the serving database.
+
+    The site is WAREHOUSE_HOME/dashboards: open index.html from disk, or use --open to serve it on
+    localhost (nothing leaves the machine). Every good pipeline run rebuilds it by itself."""
     from dashboards.build import build_site
 
     settings = load_settings()

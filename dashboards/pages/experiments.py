@@ -18,8 +18,12 @@ ORDER BY r.experiment_id, r.variant <> 'control', r.variant
 ALPHA = 0.05
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.0f} %" if abs(x) >= 0.095 else f"{x * 100:.1f} %"
+def _num(x: float) -> str:  # percent points of a relative change: whole ones, a decimal below 1
+    return f"{x * 100:.0f}".replace("-", "−") if abs(x) >= 0.01 else f"{x * 100:.1f}".replace("-", "−")
+
+
+def _interval(low: float, high: float) -> str:
+    return f"{_num(low)}–{_num(high)} %" if low >= 0 else f"{_num(low)} to {_num(high)} %"
 
 
 def sentence(row: dict) -> str:
@@ -30,15 +34,15 @@ def sentence(row: dict) -> str:
     if row["lift"] is None or not row["control_conversion"]:
         return f"{name}: no comparison with a control yet ({row['exposed']:,} users exposed)."
     lift, base = row["lift"], row["control_conversion"]
-    words = f"converts {_pct(abs(lift))} {'better' if lift >= 0 else 'worse'} than control"
+    words = f"converts {_num(abs(lift))} % {'better' if lift >= 0 else 'worse'} than control"
     ci = ""
     if row["ci_low"] is not None:
-        ci = f", 95 % CI {_pct(row['ci_low'] / base)} to {_pct(row['ci_high'] / base)}"
+        ci = f", 95 % CI {_interval(row['ci_low'] / base, row['ci_high'] / base)}"
     verdict = "no p-value"
     if row["p_value"] is not None:
         verdict = ("significant" if row["p_value"] < ALPHA else "not significant") + f" (p = {row['p_value']:.3f})"
     srm = " Warning: the split of users between variants is off (sample-ratio mismatch): do not trust this result." if row["srm_flag"] else ""
-    return f"{name} {words} ({row['conversion']:.1%} vs {base:.1%}){ci}; {verdict}.{srm}"
+    return f"{name} {words} ({row['conversion'] * 100:.1f} % vs {base * 100:.1f} %){ci}; {verdict}.{srm}"
 
 
 def build(reader: Reader) -> dict:
