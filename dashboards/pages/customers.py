@@ -47,11 +47,12 @@ def _facts(reader: Reader) -> dict[str, list[str]]:
 def _heatmap(reader: Reader) -> dict:
     rows = reader.rows(COHORT_SQL)
     cohorts = sorted({r["cohort"] for r in rows})
-    offsets = sorted({r["month_offset"] for r in rows})
+    # month 0 is 100 % by definition: left out, so the colours spread over the months that vary
+    offsets = sorted({r["month_offset"] for r in rows} - {0}) or [0]
     cell = {(r["cohort"], r["month_offset"]): r["retention"] for r in rows}
     size = {r["cohort"]: r["cohort_size"] for r in rows}
     return {"type": "heatmap", "id": "cohorts", "title": "Cohort retention (share of a month's new customers buying again)",
-            "note": "all cohorts, whatever the range", "x": offsets, "xtitle": "months after the first order",
+            "note": "all cohorts (new customers in brackets), whatever the range; month 0 is 100 %", "x": offsets, "xtitle": "months after the first order",
             "y": [f"{c} ({size[c]:,})" for c in cohorts],
             "z": [[cell.get((c, k)) for k in offsets] for c in cohorts]}
 
@@ -74,7 +75,7 @@ def build(reader: Reader) -> dict:
         table("RFM segments", [
             ("segment", "segment", "text"), ("customers", "customers", "int"), ("share", "share", "pct"),
             ("value", "value", "money"), ("avg_value", "avg value", "money"), ("avg_orders", "avg orders", "num2"),
-            ("avg_recency_days", "avg days since last order", "int"),
-        ], rows=segments),
+            ("avg_recency_days", "recency (days)", "int"),
+        ], rows=segments, wide=True),
     ]
     return {"widgets": widgets, "tables": {"kpi": kpi}, "by_range": {"facts": _facts(reader)}}

@@ -40,7 +40,8 @@ def sentence(row: dict) -> str:
         ci = f", 95 % CI {_interval(row['ci_low'] / base, row['ci_high'] / base)}"
     verdict = "no p-value"
     if row["p_value"] is not None:
-        verdict = ("significant" if row["p_value"] < ALPHA else "not significant") + f" (p = {row['p_value']:.3f})"
+        p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
+        verdict = ("significant" if row["p_value"] < ALPHA else "not significant") + f" ({p})"
     srm = " Warning: the split of users between variants is off (sample-ratio mismatch): do not trust this result." if row["srm_flag"] else ""
     return f"{name} {words} ({row['conversion'] * 100:.1f} % vs {base * 100:.1f} %){ci}; {verdict}.{srm}"
 

@@ -47,7 +47,7 @@ def build(reader: Reader) -> dict:
         ], rows=reader.rows(RUNS_SQL)),
         table("Failed checks", [
             ("run", "run", "text"), ("check_name", "check", "text"), ("severity", "severity", "text"),
-            ("rows_affected", "rows", "int"), ("detail", "detail", "text"),
+            ("rows_affected", "rows", "int"), ("detail", "detail", "long"),
         ], rows=reader.rows(FAILED_SQL), empty="no check failed"),
         bars("quarantine", "Quarantined and duplicate rows per source", "quarantine",
              [measure("quarantined", "quarantined"), measure("duplicates", "duplicates")], fmt="int", wide=True),

@@ -44,12 +44,12 @@ def cards() -> list[dict]:
 def build(reader: Reader) -> dict:
     alerts = reader.rows(ALERTS_SQL)
     for alert in alerts:  # the entity (a hashed device, IP or customer key) stays out of the page
-        alert["explanation"] = alert["explanation"][:160]
+        alert["explanation"] = alert["explanation"][:240]
     widgets = [
         {"type": "cards", "table": "kpi", "cards": cards()},
         table("Risk alerts in the range", [
             ("alert_date", "date", "text"), ("alert_type", "type", "text"), ("severity", "severity", "text"),
-            ("metric_value", "value", "num2"), ("threshold", "threshold", "num2"), ("explanation", "why", "text"),
+            ("metric_value", "value", "g"), ("threshold", "threshold", "g"), ("explanation", "why", "long"),
         ], rows=alerts, date_col="alert_date", limit=15, empty="no risk alert in this range", wide=True),
         table("Data freshness per source", [
             ("source", "source", "text"), ("latest_batch_day", "latest batch day", "text"),

@@ -26,6 +26,7 @@
       case "min": return nf0.format(v) + " min";
       case "ms": return nf0.format(v) + " ms";
       case "num2": return nf2.format(v);
+      case "g": return Math.abs(v) >= 100 ? nf0.format(v) : Math.abs(v) >= 1 ? nf2.format(v) : Number(v.toPrecision(3)).toString();
       case "p": return v < 0.001 ? "< 0.001" : nf2.format(v).replace(/^0/, "0");
       default: return String(v);
     }
@@ -145,7 +146,7 @@
       }
     }
     const extra = { barmode: w.barmode || "group", yaxis: Object.assign({ automargin: true, rangemode: "tozero" }, axisFormat(w.fmt)) };
-    if (w.y2fmt) extra.yaxis2 = Object.assign({ overlaying: "y", side: "right", rangemode: "tozero", showgrid: false }, axisFormat(w.y2fmt));
+    if (w.y2fmt) extra.yaxis2 = Object.assign({ overlaying: "y", side: "right", rangemode: "tozero", showgrid: false, automargin: true }, axisFormat(w.y2fmt));
     Plotly.react(plotDiv(el, w), traces, layout(extra), PLOT_CONFIG);
   }
 
@@ -172,15 +173,16 @@
 
   function drawStaticBars(w, el) { // fixed data, not cut by the range
     const traces = w.series.map((s) => ({ type: "bar", name: s.name, x: w.x, y: s.y, yaxis: s.yaxis, offsetgroup: s.name,
-      text: s.y.map((v) => fmt(v, s.yaxis === "y2" ? w.y2fmt : w.fmt)), textposition: "auto", hoverinfo: "x+text+name" }));
+      text: s.y.map((v) => fmt(v, s.yaxis === "y2" ? w.y2fmt : w.fmt)), textposition: w.series.length > 1 ? "none" : "auto", hoverinfo: "x+text+name" }));
     const extra = { barmode: "group", yaxis: Object.assign({ automargin: true }, axisFormat(w.fmt)) };
-    if (w.y2fmt) extra.yaxis2 = Object.assign({ overlaying: "y", side: "right", showgrid: false, rangemode: "tozero" }, axisFormat(w.y2fmt));
+    if (w.y2fmt) extra.yaxis2 = Object.assign({ overlaying: "y", side: "right", showgrid: false, rangemode: "tozero", automargin: true }, axisFormat(w.y2fmt));
     Plotly.react(plotDiv(el, w), traces, layout(extra), PLOT_CONFIG);
   }
 
   function drawHeatmap(w, el) {
-    const trace = { type: "heatmap", x: w.x, y: w.y, z: w.z, colorscale: [[0, "#eff6ff"], [0.5, "#60a5fa"], [1, "#1e3a8a"]], zmin: 0, zmax: 1, hovertemplate: "%{y} month +%{x}: %{z:.1%}<extra></extra>", colorbar: { tickformat: ".0%" } };
-    Plotly.react(plotDiv(el, w), [trace], layout({ xaxis: { title: { text: w.xtitle }, dtick: 1 }, yaxis: { type: "category", automargin: true }, height: Math.max(260, 40 + 26 * w.y.length) }), PLOT_CONFIG);
+    const trace = { type: "heatmap", x: w.x, y: w.y, z: w.z, colorscale: [[0, "#eff6ff"], [0.5, "#60a5fa"], [1, "#1e3a8a"]], zmin: 0,
+      texttemplate: "%{z:.1%}", hovertemplate: "cohort %{y}, month +%{x}: %{z:.1%}<extra></extra>", colorbar: { tickformat: ".0%" } };
+    Plotly.react(plotDiv(el, w), [trace], layout({ xaxis: { title: { text: w.xtitle }, dtick: 1, automargin: true }, yaxis: { type: "category", automargin: true, autorange: "reversed" }, height: Math.max(260, 80 + 34 * w.y.length) }), PLOT_CONFIG);
   }
 
   function drawTable(w, el, range) {
@@ -190,9 +192,10 @@
       rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]);
     }
     if (w.limit) rows = rows.slice(0, w.limit);
-    const head = w.columns.map((c) => `<th class="${c.fmt && c.fmt !== "text" ? "num" : ""}">${esc(c.label)}</th>`).join("");
+    const cls = (c) => (c.fmt === "long" ? "wrap" : c.fmt && c.fmt !== "text" ? "num" : "");
+    const head = w.columns.map((c) => `<th class="${cls(c)}">${esc(c.label)}</th>`).join("");
     const body = rows.length
-      ? rows.map((r) => "<tr>" + w.columns.map((c) => `<td class="${c.fmt && c.fmt !== "text" ? "num" : ""}">${esc(fmt(r[c.key], c.fmt))}</td>`).join("") + "</tr>").join("")
+      ? rows.map((r) => "<tr>" + w.columns.map((c) => `<td class="${cls(c)}">${esc(fmt(r[c.key], c.fmt))}</td>`).join("") + "</tr>").join("")
       : `<tr><td colspan="${w.columns.length}" class="empty">${esc(w.empty || "nothing in this range")}</td></tr>`;
     el.innerHTML = `<h2>${esc(w.title)}</h2>${w.note ? `<p class="note">${esc(w.note)}</p>` : ""}<div class="tablewrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
   }
