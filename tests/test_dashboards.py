@@ -114,3 +114,17 @@ def test_the_experiment_sentence_reads_like_a_manager_would_say_it():
     text = sentence(worse)
     assert "converts 20 % worse" in text and "95 % CI −40 to 0.0 %" in text and "not significant (p = 0.300)" in text and "sample-ratio mismatch" in text
     assert "no comparison" in sentence({**row, "lift": None})
+
+
+def test_dashboards_before_any_publish_is_one_readable_line(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    warehouse = str(Path(sys.executable).parent / "warehouse")
+    env = {"PATH": "/usr/bin:/bin", "WAREHOUSE_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    result = subprocess.run([warehouse, "dashboards"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: no serving database at"), result.stderr
+    assert not (tmp_path / "dashboards").exists()
