@@ -49,8 +49,8 @@ def build(reader: Reader) -> dict:
              [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")], fmt="pct"),
         line("response-times", "First response and resolution per day (minutes)", "times", [
             measure("first response p50", "fr_p50"), measure("first response p90", "fr_p90"),
-            measure("resolution p50", "res_p50", yaxis="y2"), measure("resolution p90", "res_p90", yaxis="y2"),
-        ], fmt="int", y2fmt="int", note="first response on the left axis, resolution on the right", wide=True),
+            measure("resolution p50", "res_p50"), measure("resolution p90", "res_p90"),
+        ], fmt="int", note="percentiles over the tickets created that day", wide=True),
         table("Response and resolution times by channel (minutes)", [
             ("channel", "channel", "text"), ("tickets", "tickets", "int"), ("fr_p50", "first response p50", "min"),
             ("fr_p90", "first response p90", "min"), ("res_p50", "resolution p50", "min"), ("res_p90", "resolution p90", "min"),
