@@ -11,6 +11,7 @@ Only aggregates leave this module: no customer id, email, name or hashed persona
 
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta, timezone
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ def _plain(value):
     if isinstance(value, Decimal):
         value = float(value)
     if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None  # JSON has no NaN; a page shows "–"
         return round(value, 4) if abs(value) >= 1 else float(f"{value:.6g}")
     if isinstance(value, date):
         return value.isoformat()
@@ -36,7 +39,7 @@ class Reader:
         self.con = con
         self.dates: list[date] = [r[0] for r in con.execute("SELECT date FROM marts.kpi_daily ORDER BY date").fetchall()]
         self.index = {d: i for i, d in enumerate(self.dates)}
-        self.last = self.dates[-1]
+        self.last: date | None = self.dates[-1] if self.dates else None  # None: nothing published has a day yet
 
     def has(self, schema: str, table: str) -> bool:
         return bool(self.con.execute(
@@ -44,14 +47,17 @@ class Reader:
         ).fetchone()[0])
 
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
+        return self._query(sql, params)[1]
+
+    def _query(self, sql: str, params: list | None = None) -> tuple[list[str], list[dict]]:
         cur = self.con.execute(sql, params or [])
         names = [c[0] for c in cur.description]
-        return [{n: _plain(v) for n, v in zip(names, row)} for row in cur.fetchall()]
+        return names, [{n: _plain(v) for n, v in zip(names, row)} for row in cur.fetchall()]
 
     def daily(self, sql: str, group: str | None = None) -> dict:
         """A long daily table from `sql` (a `date` column, an optional group column, values)."""
-        rows = self.rows(sql)
-        cols = [c for c in (rows[0].keys() if rows else []) if c not in ("date", group)]
+        names, rows = self._query(sql)
+        cols = [c for c in names if c not in ("date", group)]
         kept = [r for r in rows if date.fromisoformat(r["date"]) in self.index]
         table = {
             "d": [self.index[date.fromisoformat(r["date"])] for r in kept],
@@ -64,6 +70,8 @@ class Reader:
     def range_start(self, key: str) -> date:
         """First day of a range of the control (ranges end on the last day of kpi_daily)."""
         days = RANGE_DAYS[key]
+        if not self.dates:
+            return date.min
         return self.dates[0] if days is None else max(self.dates[0], self.last - timedelta(days=days - 1))
 
     def by_range(self, sql: str) -> dict[str, list[dict]]:
@@ -74,7 +82,7 @@ class Reader:
         run_id, published_at, checksum = self.con.execute(
             "SELECT run_id, published_at, marts_checksum FROM ops.publication").fetchone()
         return {
-            "as_of": self.last.isoformat(),
+            "as_of": self.last.isoformat() if self.last else "no data yet",
             "published": published_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "version": checksum or "",
             "run_id": run_id,

@@ -189,7 +189,7 @@
     let rows = w.rows || (w.by_range ? DATA.by_range[range][w.by_range] : []);
     if (w.date_col) { // rows dated inside the range only
       const [lo] = span(range);
-      rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]);
+      rows = N ? rows.filter((r) => r[w.date_col] >= DATA.dates[lo]) : rows;
     }
     if (w.limit) rows = rows.slice(0, w.limit);
     const cls = (c) => (c.fmt === "long" ? "wrap" : c.fmt && c.fmt !== "text" ? "num" : "");
@@ -219,7 +219,7 @@
     document.querySelectorAll(".range button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.range === range)));
     document.querySelectorAll("nav a").forEach((a) => { a.href = a.getAttribute("href").split("#")[0] + "#r=" + range; });
     const [lo, hi] = span(range);
-    document.getElementById("range-label").textContent = `${DATA.dates[lo]} – ${DATA.dates[hi]}`;
+    document.getElementById("range-label").textContent = N ? `${DATA.dates[lo]} – ${DATA.dates[hi]}` : "no data yet";
     DATA.widgets.forEach((w, i) => {
       const el = document.getElementById(`w${i}`);
       if ((w.type === "sbar" || w.type === "heatmap") && el.dataset.drawn) return; // not cut by the range
