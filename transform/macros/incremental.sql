@@ -51,8 +51,8 @@ select cast(null as date) as event_date where 1 = 0
   {%- elif staged is none %}
 with bounds as (
     select
-        cast({{ dbt.dateadd('day', -1, 'min(' ~ ts_column ~ ')') }} as date) as start_day,
-        cast({{ dbt.dateadd('day', 1, 'max(' ~ ts_column ~ ')') }} as date) as end_day
+        cast({{ dbt.dateadd('day', -2, 'min(' ~ ts_column ~ ')') }} as date) as start_day,
+        cast({{ dbt.dateadd('day', 2, 'max(' ~ ts_column ~ ')') }} as date) as end_day
     from {{ raw_relation }}
 ),
 spine as (
@@ -83,12 +83,13 @@ where {{ id_column }} in (select {{ id_column }} from window_ids)
 
 {#-
   Condition on a TIMESTAMPTZ column: its local date is one of the days in `days_relation`
-  (column `day_column`). A cheap range test on the instant (a day of margin covers any UTC
-  offset) comes first, so only the few rows near those days pay for the time-zone conversion.
+  (column `day_column`). A cheap range test on the instant comes first (two days of margin cover
+  any pair of UTC offsets of the reporting zone and the session's zone), so only the rows near
+  those days pay for the time-zone conversion.
 -#}
 {% macro on_local_days(ts_column, days_relation, day_column='event_date') -%}
-  ({{ ts_column }} >= (select cast({{ dbt.dateadd('day', -1, 'min(' ~ day_column ~ ')') }} as {{ dbt.type_timestamp() }}) from {{ days_relation }})
-    and {{ ts_column }} < (select cast({{ dbt.dateadd('day', 2, 'max(' ~ day_column ~ ')') }} as {{ dbt.type_timestamp() }}) from {{ days_relation }})
+  ({{ ts_column }} >= (select cast({{ dbt.dateadd('day', -2, 'min(' ~ day_column ~ ')') }} as {{ dbt.type_timestamp() }}) from {{ days_relation }})
+    and {{ ts_column }} < (select cast({{ dbt.dateadd('day', 3, 'max(' ~ day_column ~ ')') }} as {{ dbt.type_timestamp() }}) from {{ days_relation }})
     and {{ to_local_date(ts_column) }} in (select {{ day_column }} from {{ days_relation }}))
 {%- endmacro %}
 
