@@ -91,23 +91,29 @@ def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dic
     )
 
 
-def _run(settings: Settings, start: date, end: date) -> None:
+def _run(settings: Settings, start: date, end: date, full_refresh: bool = False) -> None:
     from orchestration.runner import run_window
 
     if end < start:
         raise click.UsageError(f"--end {end} is before --start {start}")
-    click.echo(f"running batch days {start}..{end} as one Dagster run", err=True)
-    report = run_window(settings, start, end)
+    mode = " (dbt full refresh)" if full_refresh else ""
+    click.echo(f"running batch days {start}..{end} as one Dagster run{mode}", err=True)
+    report = run_window(settings, start, end, full_refresh=full_refresh)
     if not report.success:
         raise click.ClickException(report.one_line())
     click.echo(report.one_line())
+
+
+_FULL_REFRESH_HELP = ("Rebuild every incremental dbt model from all loaded raw rows (dbt --full-refresh) "
+                      "instead of only the days the batches touch.")
 
 
 @main.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="One batch day (default: yesterday).")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day of a range.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last batch day of a range (inclusive).")
-def run(day, start, end) -> None:
+@click.option("--full-refresh", is_flag=True, help=_FULL_REFRESH_HELP)
+def run(day, start, end, full_refresh) -> None:
     """Ingest, gate, build, publish and rebuild dashboards for batch days: one Dagster run."""
     settings = load_settings()
     if day and (start or end):
@@ -118,15 +124,16 @@ def run(day, start, end) -> None:
         start = end = day
     first = start.date() if start else _yesterday(settings)
     last = end.date() if end else first
-    _run(settings, first, last)
+    _run(settings, first, last, full_refresh)
 
 
 @main.command()
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First batch day.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last batch day (inclusive).")
-def backfill(start, end) -> None:
+@click.option("--full-refresh", is_flag=True, help=_FULL_REFRESH_HELP)
+def backfill(start, end, full_refresh) -> None:
     """Re-run a range of batch days as a single Dagster run (one dbt invocation)."""
-    _run(load_settings(), start.date(), end.date())
+    _run(load_settings(), start.date(), end.date(), full_refresh)
 
 
 @main.command()

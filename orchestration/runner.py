@@ -45,8 +45,18 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
-def run_window(settings: Settings, start: date, end: date, log_level: str = "INFO") -> RunReport:
-    """Ingest, gate, build, publish and rebuild dashboards for batch days start..end: ONE run."""
+def run_config(log_level: str = "INFO", full_refresh: bool = False) -> dict:
+    """Run config of the warehouse job; `full_refresh` rebuilds every incremental dbt model."""
+    config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if full_refresh:
+        config["ops"] = {"transform": {"config": {"full_refresh": True}}}
+    return config
+
+
+def run_window(settings: Settings, start: date, end: date, log_level: str = "INFO",
+               full_refresh: bool = False) -> RunReport:
+    """Ingest, gate, build, publish and rebuild dashboards for batch days start..end: ONE run
+    (one dbt invocation; `full_refresh` passes dbt --full-refresh)."""
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
     instance = dagster_instance(settings)
@@ -57,7 +67,7 @@ def run_window(settings: Settings, start: date, end: date, log_level: str = "INF
         result = job.execute_in_process(
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config=run_config(log_level, full_refresh),
             raise_on_error=False,
         )
     report = RunReport(result.run_id, result.success, start, end)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Failure
+from dagster import AssetExecutionContext, AssetKey, Config, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.dbt_project import dbt_project, ensure_manifest, export_dbt_env
@@ -48,6 +48,21 @@ def dbt_window_vars(context: AssetExecutionContext) -> dict[str, str]:
     }
 
 
+class TransformConfig(Config):
+    """Run config of the dbt step (Dagster UI launchpad: ops.transform.config)."""
+
+    full_refresh: bool = False  # dbt --full-refresh: rebuild every incremental model from all raw rows
+    lookback_days: int | None = None  # override dbt var lookback_days (transform/macros/incremental.sql)
+
+
+def dbt_build_args(window: Mapping[str, str], config: TransformConfig) -> list[str]:
+    """The one `dbt build` of a run: the window's vars, and --full-refresh when asked for."""
+    variables = dict(window)
+    if config.lookback_days is not None:
+        variables["lookback_days"] = config.lookback_days
+    return ["build", "--vars", json.dumps(variables)] + (["--full-refresh"] if config.full_refresh else [])
+
+
 @dbt_assets(
     manifest=ensure_manifest(),
     project=dbt_project,
@@ -57,10 +72,9 @@ def dbt_window_vars(context: AssetExecutionContext) -> dict[str, str]:
     name="transform",
     pool="working_db",
 )
-def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource):
+def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig):
     export_dbt_env()
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_window_vars(context))], context=context,
-                         raise_on_error=False)
+    invocation = dbt.cli(dbt_build_args(dbt_window_vars(context), config), context=context, raise_on_error=False)
     yield from invocation.stream()
     record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
     if not invocation.is_successful():

@@ -1,6 +1,17 @@
 -- One row per order line, with its order's date, status and currency, and money in the base
 -- currency at the order's rate. Lines whose order is not (yet) known are left out; the
 -- relationships test on stg_shop__order_items reports them.
+--
+-- Incremental, keyed on order_date: a run rebuilds the order dates in int_order_rebuild_days
+-- (orders or lines the batch window changes, fx corrections) from all lines of those orders.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='order_date',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rebuild_days('order_date', 'select order_date from ' ~ ref('int_order_rebuild_days')) }}"
+) }}
+-- depends_on: {{ ref('int_order_rebuild_days') }}
 with items as (
 
     select * from {{ ref('stg_shop__order_items') }}
@@ -31,7 +42,14 @@ select
     orders.status as order_status,
     orders.is_paid as order_is_paid,
     orders.customer_id,
-    orders.session_id
+    orders.session_id,
+    -- batches of the line's and of the order's latest versions: a re-ingest of either batch
+    -- rebuilds the line (int_order_rebuild_days)
+    items._batch_dt,
+    orders._batch_dt as _order_batch_dt
 from items
 inner join orders
     on orders.order_id = items.order_id
+{% if is_incremental() %}
+where orders.order_date in (select order_date from {{ ref('int_order_rebuild_days') }})
+{% endif %}

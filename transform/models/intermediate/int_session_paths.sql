@@ -11,9 +11,29 @@
 --     path and the paths of a week add up to its sessions;
 --   * the session's week is the Monday on or before its date (the local date of its first
 --     event), so a session running past midnight into Monday stays in the week it started in.
-{%- set events = ref('stg_traffic__events') %}
+--
+-- Incremental like int_sessions (keyed on session_date, the same dates rebuilt): the window
+-- functions below then sort only the events of the sessions being rebuilt.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuild_days('session_date', session_rebuild_dates()) }}"
+) }}
+-- depends_on: {{ ref('int_traffic_rebuild_days') }}
+{%- set events = 'scoped_events' if is_incremental() else ref('stg_traffic__events') %}
 
 with
+{% if is_incremental() %}
+scoped_events as (
+    {{ session_event_scope(ref('stg_traffic__events')) }}
+),
+
+rebuild_dates as (
+    {{ session_rebuild_dates() }}
+),
+{% endif %}
 
 page_events as (
 
@@ -72,6 +92,9 @@ sessions as (
 
     select session_id, session_date, has_purchase
     from {{ ref('int_sessions') }}
+    {% if is_incremental() %}
+    where session_date in (select session_date from rebuild_dates)
+    {% endif %}
 
 )
 

@@ -5,11 +5,32 @@
 --
 -- Written with aggregates and joins rather than a window over the whole clickstream: ranking
 -- every event of ~4.5M by session sorts them all, the aggregates do not.
-{#- The events table is named in each CTE rather than through one shared CTE, which DuckDB
-    would materialize (a copy of the whole clickstream). -#}
-{%- set events = ref('stg_traffic__events') %}
+--
+-- Incremental, keyed on session_date: a run rebuilds the sessions dated within lookback_days of a
+-- rebuilt event day (macros/incremental.sql, session_rebuild_dates), from the events around them.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuild_days('session_date', session_rebuild_dates()) }}"
+) }}
+-- depends_on: {{ ref('int_traffic_rebuild_days') }}
+{#- On a full build the events table is named in each CTE rather than through one shared CTE,
+    which DuckDB would materialize (a copy of the whole clickstream); an incremental run reads
+    the few days of `scoped_events` only. -#}
+{%- set events = 'scoped_events' if is_incremental() else ref('stg_traffic__events') %}
 
 with
+{% if is_incremental() %}
+scoped_events as (
+    {{ session_event_scope(ref('stg_traffic__events')) }}
+),
+
+rebuild_dates as (
+    {{ session_rebuild_dates() }}
+),
+{% endif %}
 
 session_activity as (
 
@@ -79,3 +100,6 @@ select
 from session_activity
 inner join first_events
     on first_events.session_id = session_activity.session_id
+{% if is_incremental() %}
+where first_events.event_date in (select session_date from rebuild_dates)
+{% endif %}

@@ -1,8 +1,25 @@
 -- Customer-service events, one row per event_id (the first arrival wins: batch, file, line),
--- with the local time and date in the reporting zone.
+-- with the local time and date in the reporting zone. An incremental table keyed on event_date:
+-- a run rebuilds the days in int_service_rebuild_days from every raw copy of the events of those
+-- days (docs/design.md, "Incremental models and late data").
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_service_rebuild_days')) }}"
+) }}
+-- depends_on: {{ ref('int_service_rebuild_days') }}
 with source as (
 
     select * from {{ source('raw', 'service_events') }}
+    {% if is_incremental() %}
+    where event_id in (
+        select event_id
+        from {{ source('raw', 'service_events') }}
+        where {{ on_local_days('event_ts', ref('int_service_rebuild_days')) }}
+    )
+    {% endif %}
 
 ),
 
@@ -35,3 +52,7 @@ select
     _line
 from arrivals
 where arrival_rank = 1
+{% if is_incremental() %}
+    -- an event whose first arrival is dated on a day not rebuilt keeps its row of that day
+    and {{ to_local_date('event_ts') }} in (select event_date from {{ ref('int_service_rebuild_days') }})
+{% endif %}

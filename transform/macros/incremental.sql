@@ -1,0 +1,126 @@
+{#-
+  Incremental facts (docs/design.md, "Incremental models and late data").
+
+  The large facts are `incremental` with `delete+insert` keyed on their business day
+  (event_date, session_date, order_date). A run rebuilds the days that the raw rows of its batch
+  window (vars min_date / max_date) touch, found by the small `int_*_rebuild_days` tables, which
+  are built BEFORE the facts change (so they still see what a re-ingested batch used to hold).
+  Every day to rebuild is first deleted (pre-hook `delete_rebuild_days`: a day that lost all its
+  rows is emptied too), then its rows are computed from ALL raw rows of that day, so the result
+  equals a full refresh whatever order the batches arrived in.
+-#}
+
+
+{#- Days around a touched day whose sessions are rebuilt: sessions may cross midnight, so a
+    late event of day d can change a session that started up to `lookback_days` earlier (or, by
+    moving its start, one dated up to `lookback_days` later). Sessions must not last longer. -#}
+{% macro lookback_days() -%}
+  {%- set days = var('lookback_days', 2) | int -%}
+  {%- if days < 0 -%}
+    {{- exceptions.raise_compiler_error("var lookback_days must be 0 or more, got " ~ days) -}}
+  {%- endif -%}
+  {{- return(days) -}}
+{%- endmacro %}
+
+
+{#- The existing table of another model, or none (first build). Read without ref(): the
+    rebuild-days tables run before that model and must see its previous state. -#}
+{#- The existing table of another model; none on a full refresh, or when it does not exist
+    yet or is still a view (a warehouse built before the models became incremental). Read
+    without ref(): the rebuild-days tables run before that model and must see its previous state. -#}
+{% macro previous_state(model_name) -%}
+  {%- set node = graph.nodes.values() | selectattr('name', 'equalto', model_name) | first -%}
+  {%- set relation = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+  {{- return(none if relation is none or relation.is_view else relation) -}}
+{%- endmacro %}
+
+
+{#-
+  Local days whose rows of an append-only event source must be rebuilt: every local day of every
+  raw copy, and of the loaded row, of an event id that the batch window brings or used to bring
+  (a re-ingested batch may have dropped a row). Events are deduplicated by id with the first
+  arrival winning, so an id's copies in other batches can move it between days: all its days are
+  rebuilt. On a full refresh nothing is incremental: no days. Without a previous table (first
+  build, or a view of an older layout) every day of the source, so that facts downstream that
+  already exist are rebuilt whole.
+-#}
+{% macro event_rebuild_days(raw_relation, staged_model, id_column='event_id', ts_column='event_ts') -%}
+  {%- set staged = previous_state(staged_model) if execute else none -%}
+  {%- if should_full_refresh() or not execute %}
+select cast(null as date) as event_date where 1 = 0
+  {%- elif staged is none %}
+with bounds as (
+    select
+        cast({{ dbt.dateadd('day', -2, 'min(' ~ ts_column ~ ')') }} as date) as start_day,
+        cast({{ dbt.dateadd('day', 2, 'max(' ~ ts_column ~ ')') }} as date) as end_day
+    from {{ raw_relation }}
+),
+spine as (
+    {{ day_spine('bounds') }}
+)
+select date_day as event_date from spine
+  {%- else %}
+with
+
+window_ids as (
+
+    select {{ id_column }} from {{ raw_relation }} where {{ in_batch_window('_batch_dt') }}
+    union
+    select {{ id_column }} from {{ staged }} where {{ in_batch_window('_batch_dt') }}
+
+)
+
+select {{ to_local_date(ts_column) }} as event_date
+from {{ raw_relation }}
+where {{ id_column }} in (select {{ id_column }} from window_ids)
+union
+select event_date
+from {{ staged }}
+where {{ id_column }} in (select {{ id_column }} from window_ids)
+  {%- endif %}
+{%- endmacro %}
+
+
+{#-
+  Condition on a TIMESTAMPTZ column: its local date is one of the days in `days_relation`
+  (column `day_column`). A cheap range test on the instant comes first (two days of margin cover
+  any pair of UTC offsets of the reporting zone and the session's zone), so only the rows near
+  those days pay for the time-zone conversion.
+-#}
+{% macro on_local_days(ts_column, days_relation, day_column='event_date') -%}
+  ({{ ts_column }} >= (select cast({{ dbt.dateadd('day', -2, 'min(' ~ day_column ~ ')') }} as {{ dbt.type_timestamp() }}) from {{ days_relation }})
+    and {{ ts_column }} < (select cast({{ dbt.dateadd('day', 3, 'max(' ~ day_column ~ ')') }} as {{ dbt.type_timestamp() }}) from {{ days_relation }})
+    and {{ to_local_date(ts_column) }} in (select {{ day_column }} from {{ days_relation }}))
+{%- endmacro %}
+
+
+{#- Session dates to rebuild: every day within lookback_days of a rebuilt event day. -#}
+{% macro session_rebuild_dates() -%}
+  {%- set lookback = lookback_days() -%}
+  {%- for offset in range(-lookback, lookback + 1) %}
+select cast({{ dbt.dateadd('day', offset, 'event_date') }} as date) as session_date from {{ ref('int_traffic_rebuild_days') }}
+{{ 'union' if not loop.last }}
+  {%- endfor %}
+{%- endmacro %}
+
+
+{#- Events that can belong to a session dated in session_rebuild_dates(): sessions last at most
+    lookback_days, so a margin of lookback_days on either side of those dates holds all of them. -#}
+{% macro session_event_scope(events_relation) -%}
+  {%- set margin = 2 * lookback_days() -%}
+select *
+from {{ events_relation }}
+where event_date >= (select cast({{ dbt.dateadd('day', -margin, 'min(event_date)') }} as date) from {{ ref('int_traffic_rebuild_days') }})
+    and event_date <= (select cast({{ dbt.dateadd('day', margin, 'max(event_date)') }} as date) from {{ ref('int_traffic_rebuild_days') }})
+{%- endmacro %}
+
+
+{#- pre-hook of an incremental fact: delete the days about to be rebuilt (a no-op on a first build
+    or full refresh). `days_sql` selects one column of days. -#}
+{% macro delete_rebuild_days(day_column, days_sql) -%}
+  {%- if is_incremental() -%}
+    delete from {{ this }} where {{ day_column }} in ({{ days_sql }})
+  {%- else -%}
+    select 1 as nothing_to_delete
+  {%- endif -%}
+{%- endmacro %}
