@@ -4,6 +4,7 @@ Public API (called by the Dagster assets):
 
     ensure_schema(con)
     ingest_partition(con, landing, entity, dt, tz) -> list[FileResult]
+    ingest_window(con, landing, entity, days, tz) -> list[FileResult]
     landed_batch_days(landing, entity) -> list[date]
     FileRejected, FileResult
 
@@ -139,6 +140,16 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Enti
     finally:
         for name in tables.values():
             con.unregister(name)
+
+
+def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, days: list[date],
+                  tz: str) -> list[FileResult]:
+    """Load batch days `days` (in date order) of one entity, each replacing its partition as
+    `ingest_partition` does; stops at the first rejected partition (`FileRejected`)."""
+    results: list[FileResult] = []
+    for dt in sorted(days):
+        results += ingest_partition(con, landing, entity, dt, tz)
+    return results
 
 
 def _stage(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], tables: dict[int, str]) -> None:
