@@ -1,5 +1,8 @@
 """Run one benchmark stage as a subprocess and measure it: wall time and peak memory.
 
+CPU time (user + system, from `os.wait4`) is reported beside wall time: on a shared machine wall
+time depends on what else runs, CPU time much less.
+
 Peak memory is taken two ways, because a stage may be several processes (dbt, DuckDB threads are
 one process, but `warehouse run` may start dbt as a child):
 - `max_rss_mib`: `os.wait4`'s `ru_maxrss` of the stage process, i.e. the largest resident set of
@@ -25,6 +28,7 @@ class Measured:
     argv: list[str]
     returncode: int
     wall_s: float
+    cpu_s: float  # user + system CPU of the process and its waited-for descendants
     max_rss_mib: float
     peak_tree_rss_mib: float
     stdout: str
@@ -89,4 +93,4 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path |
     tail = ""
     if log and log.exists():
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-5:])
-    return Measured(argv, proc.returncode, wall, usage.ru_maxrss / 1024, peak[0] / 2**20, stdout, tail)
+    return Measured(argv, proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20, stdout, tail)

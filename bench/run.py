@@ -106,7 +106,7 @@ class Ladder:
               extra_env: dict[str, str] | None = None) -> dict:
         print(f"[{datetime.now():%H:%M:%S}] {name}: {' '.join(argv[:4])} ...", file=sys.stderr, flush=True)
         m = run_measured(argv, env=self.env(home or self.home, extra_env), cwd=ROOT, log=self.logs / f"{name}.log")
-        result = {"wall_s": round(m.wall_s, 2), "max_rss_mib": round(m.max_rss_mib), "peak_tree_rss_mib": round(m.peak_tree_rss_mib),
+        result = {"wall_s": round(m.wall_s, 2), "cpu_s": round(m.cpu_s, 2), "max_rss_mib": round(m.max_rss_mib), "peak_tree_rss_mib": round(m.peak_tree_rss_mib),
                   "returncode": m.returncode, "loadavg_after": os.getloadavg()[0]}
         line = m.stdout.strip().splitlines()[-1] if m.stdout.strip() else ""
         if line.startswith("{"):
@@ -190,8 +190,13 @@ class Ladder:
             core = wall["ingest"] + wall["gate"] + wall["dbt_core"]
             out["core_pipeline_s"] = round(core, 2)
             out["core_pipeline_over_floor"] = round(core / wall["floor"], 2)
+        cpu = {k: v.get("cpu_s") for k, v in s.items() if isinstance(v, dict) and v.get("cpu_s")}
+        if all(k in cpu for k in ("ingest", "gate", "dbt_core", "floor")):
+            out["core_pipeline_over_floor_cpu"] = round((cpu["ingest"] + cpu["gate"] + cpu["dbt_core"]) / cpu["floor"], 2)
         if "ingest" in wall and "bare_read" in wall:
             out["ingest_over_bare_read"] = round(wall["ingest"] / wall["bare_read"], 2)
+        if "ingest" in cpu and "bare_read" in cpu:
+            out["ingest_over_bare_read_cpu"] = round(cpu["ingest"] / cpu["bare_read"], 2)
         if "end_to_end" in wall and "full_refresh" in wall:
             out["backfill_over_full_refresh"] = round(wall["end_to_end"] / wall["full_refresh"], 2)
         peaks = [v.get("peak_tree_rss_mib", 0) for k, v in s.items()
@@ -211,12 +216,12 @@ class Ladder:
         (RESULTS / f"{self.args.label}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
 
     def table(self) -> str:
-        lines = [f"| {self.args.label} stage | wall s | peak MiB (tree) | rows | rows/s |", "|---|---:|---:|---:|---:|"]
+        lines = [f"| {self.args.label} stage | wall s | cpu s | peak MiB (tree) | rows | rows/s |", "|---|---:|---:|---:|---:|---:|"]
         for name, r in self.stages.items():
             if "wall_s" not in r:
-                lines.append(f"| {name} | {r.get('skipped') or 'reused'} | | | |")
+                lines.append(f"| {name} | {r.get('skipped') or 'reused'} | | | | |")
                 continue
-            lines.append(f"| {name} | {r['wall_s']} | {r['peak_tree_rss_mib']} | {r.get('rows', '')} | {r.get('rows_per_s', '')} |")
+            lines.append(f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['peak_tree_rss_mib']} | {r.get('rows', '')} | {r.get('rows_per_s', '')} |")
         lines.append("")
         lines += [f"- {k}: {v}" for k, v in self.ratios().items()]
         return "\n".join(lines)
