@@ -211,6 +211,9 @@ class Ladder:
                 step()
             if name == "bare_read":
                 self.input_rows = self.stages.get("bare_read", {}).get("rows", 0)
+                sim = self.stages.get("simulate", {})
+                if sim.get("wall_s") and not sim.get("rows"):  # the rows it wrote are the rows read
+                    sim.update(rows=self.input_rows, rows_per_s=round(self.input_rows / sim["wall_s"]))
         self.machine["loadavg_at_end"] = os.getloadavg()
         self.machine["other_load_at_end"] = _other_load()
         self.save()
