@@ -14,6 +14,7 @@ one process, but `warehouse run` may start dbt as a child):
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -33,6 +34,7 @@ class Measured:
     peak_tree_rss_mib: float
     stdout: str
     stderr_tail: str
+    killed_over_mib: float | None = None  # set when the memory cap stopped the stage
 
 
 def _children_map() -> dict[int, list[int]]:
@@ -65,17 +67,26 @@ def _tree_rss(root: int) -> int:
 
 
 def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
-                 log: Path | None = None) -> Measured:
-    """Run `argv` to completion; its stderr goes to `log` (and its last lines into the result)."""
+                 log: Path | None = None, cap_mib: float | None = None) -> Measured:
+    """Run `argv` to completion; its stderr goes to `log` (and its last lines into the result).
+
+    `cap_mib`: the stage's process group is killed when its tree's resident memory passes this, so
+    a stage that would swallow a shared machine's memory fails instead (reported in the result)."""
     peak = [0]
+    killed = [None]
     done = threading.Event()
     err = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True,
+                            start_new_session=True)
 
     def poll() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            rss = _tree_rss(proc.pid)
+            peak[0] = max(peak[0], rss)
+            if cap_mib and rss > cap_mib * 2**20 and killed[0] is None:
+                killed[0] = rss / 2**20
+                os.killpg(proc.pid, signal.SIGKILL)
             done.wait(0.05)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -93,4 +104,5 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path |
     tail = ""
     if log and log.exists():
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-5:])
-    return Measured(argv, proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20, stdout, tail)
+    return Measured(argv, proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20,
+                    stdout, tail, killed[0])
