@@ -4,6 +4,7 @@ Public API (called by the Dagster assets):
 
     ensure_schema(con)
     ingest_partition(con, landing, entity, dt, tz) -> list[FileResult]
+    ingest_window(con, landing, entity, days, tz) -> list[FileResult]
     landed_batch_days(landing, entity) -> list[date]
     FileRejected, FileResult
 
@@ -112,13 +113,47 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Enti
     returns []. Raises `FileRejected` (after logging it) when a file cannot be read as a whole;
     then nothing of the partition is replaced.
     """
+    return ingest_window(con, landing, entity, [dt], tz)
+
+
+def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, days: list[date],
+                  tz: str) -> list[FileResult]:
+    """Load batch days `days` of one entity in date order, each replacing its partition as
+    `ingest_partition` says, in ONE transaction for the whole window.
+
+    One commit, not one per day: every commit of a day's rows made DuckDB checkpoint the growing raw
+    table, which cost more than checking the rows (docs/performance.md). The outcome is the same
+    as loading the days one at a time: when a partition has a rejected file, the days before it
+    are committed, its rejection is logged, `FileRejected` is raised and later days are not read.
+    """
     landing = Path(landing)
     ZoneInfo(tz)  # an unknown reporting zone fails here, before anything is read
-    files = reader.list_partition(landing, entity, dt)
-    if files is None:
-        return []
-    now = datetime.now(timezone.utc)
+    results: list[FileResult] = []
+    con.execute("BEGIN TRANSACTION")
+    open_transaction = True
+    try:
+        for dt in sorted(days):
+            files = reader.list_partition(landing, entity, dt)
+            if files is None:
+                continue
+            now = datetime.now(timezone.utc)
+            frames, errors = _read_partition(files, entity)
+            if errors:
+                con.execute("COMMIT")  # the days before this one stand, as if loaded one by one
+                open_transaction = False
+                raise _rejected(con, entity, dt, errors, now)
+            results += _load_partition(con, entity, dt, tz, frames, now)
+        con.execute("COMMIT")
+        open_transaction = False
+    except BaseException:
+        if open_transaction:
+            con.execute("ROLLBACK")
+        raise
+    return results
 
+
+def _read_partition(files: list[reader.LandingFile], entity: Entity) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
+    """Every file of the partition is read before anything is written; rejected files are collected."""
     frames: list[reader.FileFrame] = []
     errors: list[tuple[str, str]] = []
     for lf in files:
@@ -126,9 +161,10 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Enti
             frames.append(reader.read_file(lf, entity))
         except reader.Rejected as e:
             errors.append((lf.rel, e.reason))
-    if errors:
-        raise _rejected(con, entity, dt, errors, now)
+    return frames, errors
 
+
+def _load_partition(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], now: datetime) -> list[FileResult]:
     tables = {i: f"_ingest_src_{i}" for i, frame in enumerate(frames) if frame.table is not None}
     try:
         for i, name in tables.items():
@@ -160,41 +196,36 @@ def _stage(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame
 
 def _replace(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], tables: dict[int, str],
              now: datetime) -> list[FileResult]:
-    """One transaction: check the records, then replace raw rows, quarantine and log of (entity, dt)."""
+    """Inside the caller's transaction: check the records, then replace raw rows, quarantine and
+    log of (entity, dt)."""
     table = f"raw.{entity.name}"
     fields = ", ".join(checks.sql_ident(f) for f in entity.field_names)
     file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for f in frames) + "][_file_idx + 1]"
     counts: dict[int, tuple[int, int, int, int]] = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if tables:
-            _stage(con, entity, dt, tz, frames, tables)
-        con.execute(f"DELETE FROM {table} WHERE _batch_dt = ?", [dt])
-        con.execute("DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
-        con.execute("DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
-        if tables:
-            con.execute(
-                f"INSERT INTO {table} SELECT {fields}, ?::DATE, {file_of}, _line, _row_hash FROM {_STAGE} "
-                f"WHERE _reason IS NULL AND NOT _dup", [dt])
-            con.execute(
-                f"INSERT INTO ops.quarantine SELECT ?, ?::DATE, {file_of}, _line, _raw, _reason, _detail FROM {_STAGE} "
-                f"WHERE _reason IS NOT NULL ORDER BY _file_idx, _line", [entity.name, dt])
-            rows = con.execute(
-                f"SELECT _file_idx, count(*), count(*) FILTER (_reason IS NULL AND NOT _dup), "
-                f"count(*) FILTER (_reason IS NOT NULL), count(*) FILTER (_dup) FROM {_STAGE} GROUP BY _file_idx"
-            ).fetchall()
-            counts = {r[0]: tuple(r[1:]) for r in rows}
-            con.execute(f"DROP TABLE {_STAGE}")
-        results = []
-        for i, frame in enumerate(frames):
-            read, loaded, quarantined, dup = counts.get(i, (0, 0, 0, 0))
-            results.append(FileResult(entity.name, dt, frame.file.rel, read, loaded, quarantined, dup,
-                                      tuple(frame.extra_columns), "loaded", None, now))
-        if results:
-            con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [r.as_row() for r in results])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    if tables:
+        _stage(con, entity, dt, tz, frames, tables)
+    con.execute(f"DELETE FROM {table} WHERE _batch_dt = ?", [dt])
+    con.execute("DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
+    con.execute("DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
+    if tables:
+        con.execute(
+            f"INSERT INTO {table} SELECT {fields}, ?::DATE, {file_of}, _line, _row_hash FROM {_STAGE} "
+            f"WHERE _reason IS NULL AND NOT _dup", [dt])
+        con.execute(
+            f"INSERT INTO ops.quarantine SELECT ?, ?::DATE, {file_of}, _line, _raw, _reason, _detail FROM {_STAGE} "
+            f"WHERE _reason IS NOT NULL ORDER BY _file_idx, _line", [entity.name, dt])
+        rows = con.execute(
+            f"SELECT _file_idx, count(*), count(*) FILTER (_reason IS NULL AND NOT _dup), "
+            f"count(*) FILTER (_reason IS NOT NULL), count(*) FILTER (_dup) FROM {_STAGE} GROUP BY _file_idx"
+        ).fetchall()
+        counts = {r[0]: tuple(r[1:]) for r in rows}
+        con.execute(f"DROP TABLE {_STAGE}")
+    results = []
+    for i, frame in enumerate(frames):
+        read, loaded, quarantined, dup = counts.get(i, (0, 0, 0, 0))
+        results.append(FileResult(entity.name, dt, frame.file.rel, read, loaded, quarantined, dup,
+                                  tuple(frame.extra_columns), "loaded", None, now))
+    if results:
+        con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [r.as_row() for r in results])
     return results

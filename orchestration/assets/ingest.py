@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from ingest.contract import ENTITIES, Entity
-from ingest.load import FileRejected, ingest_partition
+from ingest.load import FileRejected, ingest_window
 from orchestration.db import working_db
 from orchestration.partitions import batch_days, single_run
 from orchestration.settings import load_settings
@@ -74,15 +74,14 @@ def build_raw_asset(entity: Entity) -> AssetsDefinition:
         days = batch_days_of(context)
         totals = dict(files=0, rows_read=0, rows_loaded=0, rows_quarantined=0, rows_duplicate=0)
         with working_db(settings) as con:
-            for dt in days:
-                try:
-                    results = ingest_partition(con, settings.landing, entity, dt, settings.tz)
-                except FileRejected as rejected:
-                    raise Failure(description=str(rejected)) from None
-                totals["files"] += len(results)
-                for r in results:
-                    for field in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"):
-                        totals[field] += getattr(r, field)
+            try:
+                results = ingest_window(con, settings.landing, entity, days, settings.tz)
+            except FileRejected as rejected:
+                raise Failure(description=str(rejected)) from None
+            totals["files"] += len(results)
+            for r in results:
+                for field in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"):
+                    totals[field] += getattr(r, field)
             started = time.perf_counter()
             outcomes = validate_raw(con, entity, days, settings.tz, settings.max_quarantine_share)
             # recorded before Dagster hears of them: a run stopped by a gate still leaves its record
