@@ -27,7 +27,7 @@
       case "ms": return nf0.format(v) + " ms";
       case "num2": return nf2.format(v);
       case "g": return Math.abs(v) >= 100 ? nf0.format(v) : Math.abs(v) >= 1 ? nf2.format(v) : Number(v.toPrecision(3)).toString();
-      case "p": return v < 0.001 ? "< 0.001" : nf2.format(v).replace(/^0/, "0");
+      case "p": return v < 0.001 ? "< 0.001" : v.toFixed(3);
       default: return String(v);
     }
   }
