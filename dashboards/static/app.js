@@ -102,7 +102,8 @@
     let html = "";
     for (const card of w.cards) {
       const rows = [[`${label}`, "range", lo, hi, true]];
-      for (const p of [1, 7, 28]) rows.push([p === 1 ? "last day" : `last ${p} days`, String(p), Math.max(0, N - p), N - 1, false]);
+      // fixed periods; with fewer days of data the label says how many there are
+      for (const p of [1, 7, 28]) rows.push([p === 1 ? "last day" : `last ${Math.min(p, N)} days`, String(p), Math.max(0, N - p), N - 1, false]);
       let cells = "";
       for (const [text, key, a, b, main] of rows) {
         const n = b - a + 1;
