@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dashboards.pages.common import bars, measure, table
-from dashboards.pages.overview import FRESHNESS_SQL
+from dashboards.pages.overview import freshness_table
 from dashboards.queries import Reader
 
 FILE, TITLE = "health.html", "Data health"
@@ -53,11 +53,7 @@ def build(reader: Reader) -> dict:
              [measure("quarantined", "quarantined"), measure("duplicates", "duplicates")], fmt="int", wide=True),
         table("Quarantine reasons", [("entity", "source", "text"), ("reason", "reason", "text"), ("rows", "rows", "int")],
               by_range="reasons", empty="no quarantined row in this range"),
-        table("Freshness per source", [
-            ("source", "source", "text"), ("latest_batch_day", "latest batch day", "text"),
-            ("days_behind", "days behind", "int"), ("last_loaded", "last loaded", "text"),
-            ("files", "files", "int"), ("rows_loaded", "rows", "int"),
-        ], rows=reader.rows(FRESHNESS_SQL, [reader.last])),
+        freshness_table(reader),
     ]
     return {
         "widgets": widgets,

@@ -27,7 +27,7 @@
       case "ms": return nf0.format(v) + " ms";
       case "num2": return nf2.format(v);
       case "g": return Math.abs(v) >= 100 ? nf0.format(v) : Math.abs(v) >= 1 ? nf2.format(v) : Number(v.toPrecision(3)).toString();
-      case "p": return v < 0.001 ? "< 0.001" : nf2.format(v).replace(/^0/, "0");
+      case "p": return v < 0.001 ? "< 0.001" : v.toFixed(3);
       default: return String(v);
     }
   }
@@ -102,7 +102,8 @@
     let html = "";
     for (const card of w.cards) {
       const rows = [[`${label}`, "range", lo, hi, true]];
-      for (const p of [1, 7, 28]) rows.push([p === 1 ? "last day" : `last ${p} days`, String(p), Math.max(0, N - p), N - 1, false]);
+      // fixed periods; with fewer days of data the label says how many there are
+      for (const p of [1, 7, 28]) rows.push([p === 1 ? "last day" : `last ${Math.min(p, N)} days`, String(p), Math.max(0, N - p), N - 1, false]);
       let cells = "";
       for (const [text, key, a, b, main] of rows) {
         const n = b - a + 1;
