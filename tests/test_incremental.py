@@ -181,7 +181,7 @@ def shop(tmp_path_factory):
     facts = {"staging.stg_traffic__events": "event_date", "intermediate.int_sessions": "session_date"}
     state = {"settings": settings, "landing": landing}
 
-    run_ok(settings, START, DAILY - timedelta(days=1))  # the history: a first (full) build
+    state["history_run"] = run_ok(settings, START, DAILY - timedelta(days=1)).run_id  # a first (full) build
     state["rowids_before_daily"] = _max_rowids(settings.working_db, facts)
     state["rows_before_daily"] = {t: read_table(settings.working_db, f"select {c} as day, count(*) as n, "
                                                 f"max(rowid) as max_rowid from {t} group by 1")
@@ -204,6 +204,24 @@ def shop(tmp_path_factory):
     run_ok(settings, LATE, LATE, full_refresh=True)  # the same files, every model rebuilt
     state["snapshots"] = snapshots
     return state
+
+
+# -- a range is one run and one dbt invocation -----------------------------------------------------
+
+def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
+    from dagster import DagsterInstance
+
+    from orchestration.dbt_project import TRANSFORM_DIR
+
+    run_id = shop["history_run"]
+    with DagsterInstance.from_config(str(shop["settings"].dagster_home)) as instance:
+        run = instance.get_run_by_id(run_id)
+        steps = [stat.step_key for stat in instance.get_run_step_stats(run_id)]
+    assert run.tags["dagster/asset_partition_range_start"] == START.isoformat()
+    assert run.tags["dagster/asset_partition_range_end"] == (DAILY - timedelta(days=1)).isoformat()
+    assert steps.count("transform") == 1
+    # dagster-dbt gives every dbt invocation its own target folder named after the run
+    assert len(list((TRANSFORM_DIR / "target").glob(f"transform-{run_id[:7]}-*"))) == 1
 
 
 # -- a daily run rebuilds only the days its batch touches -----------------------------------------

@@ -3,9 +3,23 @@
 -- session is compared with every rule and the matching rule with the lowest priority wins.
 -- int_sessions already carries the first event's utm_*, referrer and landing page_url (first
 -- event = earliest event_ts, ties by event_id).
+--
+-- Incremental like int_sessions (delete+insert on session_date, the same dates): matching every
+-- session against every rule is the costliest step of a daily run when done for all sessions.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_date',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuild_days('session_date', session_rebuild_dates()) }}"
+) }}
+-- depends_on: {{ ref('int_traffic_rebuild_days') }}
 with sessions as (
 
     select * from {{ ref('int_sessions') }}
+    {% if is_incremental() %}
+    where session_date in ({{ session_rebuild_dates() }})
+    {% endif %}
 
 ),
 
