@@ -247,7 +247,11 @@ class Ladder:
         if peaks:
             out["pipeline_peak_mib"] = max(peaks)
         if "reads" in s and "detail" in s["reads"]:
-            out["max_read_ms"] = s["reads"]["detail"]["max_ms"]
+            detail = s["reads"]["detail"]
+            out["max_read_ms"] = detail["max_ms"]
+            if "max_cpu_ms" in detail:
+                out["max_read_median_ms"] = detail["max_median_ms"]
+                out["max_read_cpu_ms"] = detail["max_cpu_ms"]
         return out
 
     def save(self) -> None:

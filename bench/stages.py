@@ -211,24 +211,33 @@ def reads(args) -> dict:
     marts = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
     con.close()
+    # one untimed query first: the imports and code paths a long-lived reader (the dashboards'
+    # server, a notebook) has warm; a `warehouse query` process also pays Python's start-up
+    query_serving(settings, "SELECT 1")
     timings = {}
     for mart in marts:
         for kind, sql in (("select_all", f"SELECT * FROM marts.{mart}"), ("filtered", FILTERED.get(mart))):
             if sql is None:
                 continue
-            samples = []
+            samples, cpu = [], []
             for _ in range(args.repeat):
-                started = time.perf_counter()
+                started, started_cpu = time.perf_counter(), time.process_time()
                 frame = query_serving(settings, sql)
                 samples.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+            # CPU time beside wall time: on a loaded machine a query mostly waits for a core
             timings[f"{mart}.{kind}"] = {"rows": frame.height, "median_ms": round(statistics.median(samples), 1),
-                                         "max_ms": round(max(samples), 1)}
+                                         "max_ms": round(max(samples), 1), "median_cpu_ms": round(statistics.median(cpu), 1),
+                                         "max_cpu_ms": round(max(cpu), 1)}
     started = time.perf_counter()
     build_site(settings.serving_db, Path(args.dashboards_dir or settings.dashboards_dir))
     dashboards_ms = (time.perf_counter() - started) * 1000
     worst = max(timings.items(), key=lambda kv: kv[1]["max_ms"])
     return {"rows": sum(t["rows"] for t in timings.values()), "queries": timings,
-            "max_ms": worst[1]["max_ms"], "slowest": worst[0], "dashboards_build_ms": round(dashboards_ms, 1)}
+            "max_ms": worst[1]["max_ms"], "slowest": worst[0],
+            "max_median_ms": max(t["median_ms"] for t in timings.values()),
+            "max_cpu_ms": max(t["max_cpu_ms"] for t in timings.values()),
+            "dashboards_build_ms": round(dashboards_ms, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:
