@@ -268,7 +268,7 @@ class Ladder:
             if "wall_s" not in r:
                 lines.append(f"| {name} | {r.get('skipped') or 'reused'} | | | | |")
                 continue
-            lines.append(f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['peak_tree_rss_mib']} | {r.get('rows', '')} | {r.get('rows_per_s', '')} |")
+            lines.append(f"| {name} | {r['wall_s']} | {r.get('cpu_s', '')} | {r.get('peak_tree_rss_mib', r.get('max_rss_mib', ''))} | {r.get('rows', '')} | {r.get('rows_per_s', '')} |")
         lines.append("")
         lines += [f"- {k}: {v}" for k, v in self.ratios().items()]
         return "\n".join(lines)

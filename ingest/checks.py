@@ -4,7 +4,7 @@ Input: a relation with `_file_idx`, `_line`, `_raw`, `_malformed`, `_extra` and 
 column per contract field (see `ingest.reader.source_select`). Output (`stage_sql`): per record
 the typed field values, `_reason` (a code of `contract.REASONS` or NULL), `_detail`, `_raw` (kept
 for quarantined records only), `_row_hash` and `_dup` (exact duplicate of an earlier record of
-this batch or of an earlier batch).
+this batch or of an earlier batch: set by `dedupe_earlier_sql` and `dedupe_batch_sql`).
 
 Per record the first failing check in the order of `contract.REASONS` wins; within one reason
 the first field in contract order.
@@ -136,10 +136,10 @@ def _key_match(entity: Entity, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{_q(k)} = {right}.{_q(k)}" for k in entity.key)
 
 
-def stage_sql(entity: Entity, dt: date, tz: str, source_sql: str, raw_table: str) -> str:
-    """One statement: typing, checks, reason, detail and row hash per record; `_dup` flags exact
-    duplicates of records loaded from earlier batches (`dedupe_batch_sql` adds those within the
-    batch); `_extra` keeps a record's non-contract keys (jsonl) when there are any."""
+def stage_sql(entity: Entity, dt: date, tz: str, source_sql: str) -> str:
+    """One statement: typing, checks, reason, detail and row hash per record; `_dup` (false here)
+    is set by `dedupe_earlier_sql` and `dedupe_batch_sql`; `_extra` keeps a record's non-contract
+    keys (jsonl) when there are any."""
     cs = checks(entity, dt, tz)
     names = entity.field_names
     nulled = ", ".join(f"NULLIF({_q(n)}, '') AS {_q(n)}" for n in names)
@@ -150,8 +150,6 @@ def stage_sql(entity: Entity, dt: date, tz: str, source_sql: str, raw_table: str
     detail = "CASE _chk WHEN 0 THEN _malformed " + " ".join(
         f"WHEN {i + 1} THEN {c.detail}" for i, c in enumerate(cs)) + " END"
     out_fields = ", ".join(f"{_t(n)} AS {_q(n)}" for n in names)
-    earlier = (f"EXISTS (SELECT 1 FROM {raw_table} AS r WHERE r._batch_dt < DATE '{dt.isoformat()}' "
-               f"AND r._row_hash = o._row_hash AND {_key_match(entity, 'r', 'o')})")
     return f"""
 WITH src AS ({source_sql}),
 v AS (SELECT _file_idx, _line, _raw, _malformed, {nulled}, _extra FROM src),
@@ -165,7 +163,32 @@ o AS (SELECT _file_idx, _line,
   CASE WHEN _chk IS NULL THEN {row_hash(entity)} END AS _row_hash,
   CASE WHEN len(_extra) > 0 THEN _extra END AS _extra
   FROM c)
-SELECT *, _row_hash IS NOT NULL AND {earlier} AS _dup FROM o
+SELECT *, false AS _dup FROM o
+"""
+
+
+def key_bounds_sql(entity: Entity, stage: str) -> str:
+    """The least and greatest first key value of the stage's good records, as text."""
+    k = _q(entity.key[0])
+    return f"SELECT min({k})::VARCHAR, max({k})::VARCHAR FROM {stage} WHERE _row_hash IS NOT NULL"
+
+
+def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, dt: date, low: str, high: str) -> str:
+    """Flag records identical (same key, same `_row_hash`) to a record loaded from an earlier batch.
+
+    An identical record has a first key value between the batch's least and greatest (`low`,
+    `high`, from `key_bounds_sql`); written as constants, that range lets DuckDB skip the row
+    groups of `raw_table` outside it instead of probing every row loaded before, once per batch
+    day (which made a year's ingest grow with the square of its days, docs/performance.md)."""
+    first = next(f for f in entity.fields if f.name == entity.key[0])
+    k = _q(first.name)
+    bound = f"r.{k} BETWEEN CAST({_lit(low)} AS {first.duckdb_type}) AND CAST({_lit(high)} AS {first.duckdb_type})"
+    return f"""
+UPDATE {stage} SET _dup = true
+WHERE _row_hash IS NOT NULL AND EXISTS (
+  SELECT 1 FROM {raw_table} AS r
+  WHERE r._batch_dt < DATE '{dt.isoformat()}' AND {bound}
+    AND r._row_hash = {stage}._row_hash AND {_key_match(entity, 'r', stage)})
 """
 
 

@@ -192,7 +192,10 @@ def _stage(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame
     selects = [f"SELECT {i} AS _file_idx, * FROM ({reader.source_select(frames[i], name, entity)})"
                for i, name in tables.items()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
-                + checks.stage_sql(entity, dt, tz, " UNION ALL ".join(selects), f"raw.{entity.name}"))
+                + checks.stage_sql(entity, dt, tz, " UNION ALL ".join(selects)))
+    low, high = con.execute(checks.key_bounds_sql(entity, _STAGE)).fetchall()[0]
+    if low is not None:
+        con.execute(checks.dedupe_earlier_sql(entity, _STAGE, f"raw.{entity.name}", dt, low, high))
     con.execute(checks.dedupe_batch_sql(entity, _STAGE))
     for i, name in tables.items():
         if frames[i].file.fmt == "parquet":
