@@ -9,6 +9,7 @@ by the pipeline tests that read every mart from serving.duckdb."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -16,7 +17,12 @@ import pytest
 
 from orchestration.dbt_project import ensure_manifest
 
-KPIS = Path(__file__).resolve().parents[2] / "shared" / "spec" / "kpis.md"
+# The spec lives beside the repository (../shared/spec); WAREHOUSE_SPEC_DIR points elsewhere.
+_SPEC_DIRS = [os.environ.get("WAREHOUSE_SPEC_DIR", ""), Path(__file__).resolve().parents[2] / "shared" / "spec"]
+KPIS = next((Path(d) / "kpis.md" for d in _SPEC_DIRS if d and (Path(d) / "kpis.md").is_file()), None)
+if KPIS is None:
+    pytest.skip("kpis.md not found (../shared/spec or WAREHOUSE_SPEC_DIR): nothing to compare the dbt docs with",
+                allow_module_level=True)
 
 
 def _published_marts() -> dict[str, list[str]]:
