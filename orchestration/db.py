@@ -14,7 +14,7 @@ from orchestration.settings import Settings
 @contextmanager
 def working_db(settings: Settings):
     settings.home.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.working_db))
+    con = duckdb.connect(str(settings.working_db), config={"memory_limit": settings.memory_limit})
     try:
         ensure_schema(con)
         yield con

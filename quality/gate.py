@@ -19,9 +19,12 @@ from ingest.contract import Entity
 from quality import frames
 from quality.gx_runner import ExpectationResult, validate
 from quality.outcome import CheckOutcome, window_label
-from quality.suites import BATCHES, ROWS, SCHEMA, Check, raw_checks
+from quality.suites import BATCHES, ROWS, SCHEMA, Check, Expectation, raw_checks
 
 MASK = "<personal>"
+# Rows per pandas frame handed to GX: a year of clickstream in one frame takes more than the
+# 4 GiB a run may use (docs/performance.md).
+CHUNK_ROWS = 1_000_000
 _PERSONAL_IDS = {"customer_id", "user_id"}  # hashed downstream (design.md): never quoted in clear
 
 
@@ -153,18 +156,11 @@ def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: floa
     outcomes[checks[0].name] = _schema_outcome(checks[0], [schema], base)
 
     results: list[ExpectationResult] = []
+    rows_error = None
     try:
-        rows = frames.rows_frame(con, entity, days, tz, by_frame[ROWS])
+        results, n_rows, n_days = _validate_rows(con, entity, days, tz, by_frame[ROWS])
     except duckdb.Error as exc:  # a column the suite reads is missing: contract_schema says which
-        rows, rows_error = None, f"cannot read raw.{entity.name}: {' '.join(str(exc).split())[:300]}"
-    else:
-        results = validate(f"raw.{entity.name}", rows, by_frame[ROWS])
-        failed = [r.expectation for r in results if not r.success and not r.error]
-        if failed:  # second pass, only for what failed: every offending row with where it came from
-            index = ["_batch_dt", "_file", "_line", *entity.key]
-            detailed = frames.rows_frame(con, entity, days, tz, failed, extra=index)
-            again = {id(r.expectation): r for r in validate(f"raw.{entity.name}", detailed, failed, index_columns=index)}
-            results = [again.get(id(r.expectation), r) for r in results]
+        rows_error = f"cannot read raw.{entity.name}: {' '.join(str(exc).split())[:300]}"
 
     batch_results: list[ExpectationResult] = []
     try:
@@ -180,13 +176,62 @@ def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: floa
         mine = [r for r in results + batch_results if r.expectation.check == check.name]
         frame = check.expectations[0].frame
         if frame == ROWS:
-            outcomes[check.name] = (_not_evaluated(check, base, rows_error) if rows is None else
-                                    _rows_outcome(check, mine, fmt, len(rows), _days_in(rows), base))
+            outcomes[check.name] = (_not_evaluated(check, base, rows_error) if rows_error else
+                                    _rows_outcome(check, mine, fmt, n_rows, n_days, base))
         else:
             outcomes[check.name] = (_not_evaluated(check, base, batches_error) if batches is None else
                                     _batches_outcome(check, mine, batches, base))
     return [outcomes[c.name] for c in checks]
 
 
-def _days_in(rows: pd.DataFrame) -> int:
-    return int(rows["_batch_dt"].nunique()) if "_batch_dt" in rows else 0
+def _day_chunks(con, entity: Entity, days: list[date], limit: int) -> list[tuple[date, date]]:
+    """Consecutive runs of batch days holding at most `limit` raw rows each (a day larger than
+    `limit` is a chunk of its own); one chunk for a window without rows."""
+    counts = con.execute(f"SELECT _batch_dt, count(*) FROM raw.{entity.name} WHERE _batch_dt BETWEEN ? AND ? "
+                         f"GROUP BY 1 ORDER BY 1", [days[0], days[-1]]).fetchall()
+    chunks: list[tuple[date, date]] = []
+    first = last = None
+    held = 0
+    for dt, n in counts:
+        if first is not None and held + n > limit:
+            chunks.append((first, last))
+            first, held = None, 0
+        first = dt if first is None else first
+        last, held = dt, held + n
+    if first is not None:
+        chunks.append((first, last))
+    return chunks or [(days[0], days[-1])]
+
+
+def _validate_rows(con, entity: Entity, days: list[date], tz: str,
+                   expectations: list[Expectation]) -> tuple[list[ExpectationResult], int, int]:
+    """The row-level expectations over the window, one pandas frame per chunk of whole batch days
+    (every row-level rule, key uniqueness included, holds within a batch day), so memory stays
+    bounded on a year of clickstream. Returns the merged results, rows and batch days seen."""
+    merged: list[ExpectationResult] | None = None
+    n_rows = n_days = 0
+    for first, last in _day_chunks(con, entity, days, CHUNK_ROWS):
+        rows = frames.rows_frame(con, entity, [first, last], tz, expectations)
+        n_rows += len(rows)
+        n_days += int(rows["_batch_dt"].nunique()) if "_batch_dt" in rows else 0
+        results = validate(f"raw.{entity.name}", rows, expectations)
+        failed = [r.expectation for r in results if not r.success and not r.error]
+        del rows
+        if failed:  # second pass, only for what failed: every offending row with where it came from
+            index = ["_batch_dt", "_file", "_line", *entity.key]
+            detailed = frames.rows_frame(con, entity, [first, last], tz, failed, extra=index)
+            again = {id(r.expectation): r for r in validate(f"raw.{entity.name}", detailed, failed, index_columns=index)}
+            results = [again.get(id(r.expectation), r) for r in results]
+        merged = results if merged is None else [_merged(a, b) for a, b in zip(merged, results)]
+    return merged or [], n_rows, n_days
+
+
+def _merged(a: ExpectationResult, b: ExpectationResult) -> ExpectationResult:
+    """One expectation's results over two chunks of days: failing rows counted and listed from both."""
+    result = {**b.result, **a.result}
+    if "unexpected_count" in a.result or "unexpected_count" in b.result:
+        result["unexpected_count"] = a.result.get("unexpected_count", 0) + b.result.get("unexpected_count", 0)
+    if "unexpected_index_list" in a.result or "unexpected_index_list" in b.result:
+        result["unexpected_index_list"] = (a.result.get("unexpected_index_list") or []) + (
+            b.result.get("unexpected_index_list") or [])
+    return ExpectationResult(a.expectation, a.success and b.success, result, a.error or b.error)

@@ -14,6 +14,7 @@ Three parts:
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 import shutil
 import time
 from datetime import date, timedelta
@@ -31,6 +32,7 @@ from orchestration.assets.serve import DASHBOARDS_KEY, SERVING_KEY
 from orchestration.assets.transform import transform_assets
 from orchestration.instance import dagster_instance
 from orchestration.status import render_status
+from quality import gate
 from quality.gate import MASK, validate_raw
 from quality.suites import check_names
 
@@ -165,6 +167,27 @@ def test_each_kind_of_expectation_fails_on_a_bad_partition(raw_db, entity_name, 
         assert phrase in outcome.detail, (phrase, outcome.detail)
     if check != "contract_schema":  # a wrong column type leaves the other checks standing
         assert [n for n, o in outcomes.items() if not o.passed] == [check]
+
+
+def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(raw_db, monkeypatch):
+    """A year of clickstream is validated one chunk of whole batch days at a time (memory): with
+    chunks of one day, failures on two days are counted, sampled and dated as with one frame."""
+    raw_db.execute("UPDATE raw.shop_order_items SET quantity = 0 WHERE order_id IN ('o6', 'o9')")
+    raw_db.execute("UPDATE raw.shop_order_items SET product_id = NULL WHERE order_id = 'o9'")
+    whole = _outcomes(raw_db, "shop_order_items")
+    monkeypatch.setattr(gate, "CHUNK_ROWS", 1)
+    chunks = gate._day_chunks(raw_db, ENTITY_BY_NAME["shop_order_items"], list(EDGE_SHOP_DAYS), gate.CHUNK_ROWS)
+    days = raw_db.execute("SELECT count(DISTINCT _batch_dt) FROM raw.shop_order_items").fetchone()[0]
+    assert len(chunks) == days > 1 and all(first == last for first, last in chunks)
+    chunked = _outcomes(raw_db, "shop_order_items")
+    timeless = lambda outcomes: {n: replace(o, checked_at=None) for n, o in outcomes.items()}  # noqa: E731
+    assert timeless(chunked) == timeless(whole)
+    failed = {n: o for n, o in chunked.items() if not o.passed}
+    assert set(failed) == {"value_ranges", "required_not_null"}
+    assert failed["value_ranges"].failed_partitions == ("2026-03-02", "2026-03-03")
+    assert failed["value_ranges"].rows_affected == raw_db.execute(
+        "SELECT count(*) FROM raw.shop_order_items WHERE quantity = 0").fetchone()[0] >= 2
+    assert "met by" in chunked["key_unique"].detail and whole["key_unique"].detail == chunked["key_unique"].detail
 
 
 def _orders_batch(landing, dt: date, n: int, bad_status: int = 0, bad_total: int = 0) -> None:
