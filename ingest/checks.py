@@ -1,10 +1,11 @@
 """The contract checks as one DuckDB statement, generated from `ingest.contract`.
 
-Input: a relation with `_file_idx`, `_line`, `_raw`, `_malformed`, `_extra` and one VARCHAR
-column per contract field (see `ingest.reader.source_select`). Output (`stage_sql`): per record
-the typed field values, `_reason` (a code of `contract.REASONS` or NULL), `_detail`, `_raw` (kept
-for quarantined records only), `_row_hash` and `_dup` (exact duplicate of an earlier record of
-this batch or of an earlier batch: set by `dedupe_earlier_sql` and `dedupe_batch_sql`).
+Input: a relation with `_file_idx`, `_batch_dt`, `_line`, `_raw`, `_malformed`, `_extra` and one
+VARCHAR column per contract field, for the files of one or more batch days (see
+`ingest.reader.source_select`). Output (`stage_sql`): per record the typed field values, `_reason`
+(a code of `contract.REASONS` or NULL), `_detail`, `_raw` (kept for quarantined records only),
+`_row_hash` and `_dup` (exact duplicate of an earlier record of its batch or of an earlier batch:
+set by `dedupe_earlier_sql` and `dedupe_batch_sql`).
 
 Per record the first failing check in the order of `contract.REASONS` wins; within one reason
 the first field in contract order.
@@ -71,11 +72,9 @@ class Check:
     detail: str  # SQL producing the readable phrase
 
 
-def checks(entity: Entity, dt: date, tz: str) -> list[Check]:
-    """Every check of the entity, in the order the reason is decided."""
-    cutoff_local = datetime.combine(dt + timedelta(days=2), time(0), tzinfo=ZoneInfo(tz))
-    cutoff_utc = cutoff_local.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00")
-    cutoff_text = f"{cutoff_local:%Y-%m-%d %H:%M} {tz}"
+def checks(entity: Entity) -> list[Check]:
+    """Every check of the entity, in the order the reason is decided. Rules that depend on the
+    batch day read the columns of `day_constants_sql` (`_cutoff`, `_cutoff_text`, `_year`)."""
     out: list[Check] = []
     for f in entity.fields:
         v, t, shown = _q(f.name), _t(f.name), _shown(f)
@@ -98,26 +97,41 @@ def checks(entity: Entity, dt: date, tz: str) -> list[Check]:
         if f.type == "decimal" and f.min_value == 0 and not f.exclusive_min:
             out.append(Check("negative_amount", f.name, f"{t} < 0", f"{_lit(f.name + ': ')} || {shown} || ' is negative'"))
         elif f.min_value is not None or f.max_value is not None:
-            conds, rule = [], []
+            conds = []
             if f.min_value is not None:
                 lo = f.min_value
                 conds.append(f"{t} <= {lo}" if f.exclusive_min else f"{t} < {lo}")
-            hi = dt.year if f.max_value == "current_year" else f.max_value
+            # the upper bound as SQL, and as text in the detail (SQL too: the batch day's year)
+            hi, hi_text = ("_year", "CAST(_year AS VARCHAR)") if f.max_value == "current_year" else (
+                (None, None) if f.max_value is None else (_num(f.max_value), _lit(_num(f.max_value))))
             if hi is not None:
                 conds.append(f"{t} > {hi}")
             if f.min_value is not None and hi is not None:
-                rule = f"outside {_num(f.min_value)}..{_num(hi)}"
+                rule = f"{_lit(' is outside ' + _num(f.min_value) + '..')} || {hi_text}"
             elif f.exclusive_min:
-                rule = f"not greater than {_num(f.min_value)}"
+                rule = _lit(f" is not greater than {_num(f.min_value)}")
             else:
-                rule = f"below the minimum {_num(f.min_value)}"
-            out.append(Check("out_of_range", f.name, " OR ".join(conds), f"{_lit(f.name + ': ')} || {shown} || {_lit(' is ' + rule)}"))
+                rule = _lit(f" is below the minimum {_num(f.min_value)}")
+            out.append(Check("out_of_range", f.name, " OR ".join(conds), f"{_lit(f.name + ': ')} || {shown} || {rule}"))
         if f.type == "timestamp":
-            out.append(Check("future_timestamp", f.name, f"{t} >= TIMESTAMPTZ '{cutoff_utc}'",
-                             f"{_lit(f.name + ': ')} || {shown} || "
-                             f"{_lit(' is at or after ' + cutoff_text + ' (end of the batch day plus one day)')}"))
+            out.append(Check("future_timestamp", f.name, f"{t} >= _cutoff",
+                             f"{_lit(f.name + ': ')} || {shown} || ' is at or after ' || _cutoff_text || "
+                             f"' (end of the batch day plus one day)'"))
     order = {r: i for i, r in enumerate(REASONS)}
     return sorted(out, key=lambda c: order[c.reason])  # stable: contract field order within a reason
+
+
+def day_constants_sql(days: list[date], tz: str) -> str:
+    """One row per batch day: `_cutoff`, the instant a timestamp of that batch may not reach (the
+    start of the day after next in the reporting zone, i.e. the end of the batch day plus one day),
+    its text for the detail, and `_year`, the batch day's year (the upper bound of `current_year`)."""
+    rows = []
+    for dt in days:
+        cutoff_local = datetime.combine(dt + timedelta(days=2), time(0), tzinfo=ZoneInfo(tz))
+        cutoff_utc = cutoff_local.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00")
+        rows.append(f"(DATE '{dt.isoformat()}', TIMESTAMPTZ '{cutoff_utc}', "
+                    f"{_lit(f'{cutoff_local:%Y-%m-%d %H:%M} {tz}')}, {dt.year})")
+    return f"SELECT * FROM (VALUES {', '.join(rows)}) AS d(_batch_dt, _cutoff, _cutoff_text, _year)"
 
 
 def _num(x) -> str:
@@ -136,11 +150,12 @@ def _key_match(entity: Entity, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{_q(k)} = {right}.{_q(k)}" for k in entity.key)
 
 
-def stage_sql(entity: Entity, dt: date, tz: str, source_sql: str) -> str:
-    """One statement: typing, checks, reason, detail and row hash per record; `_dup` (false here)
-    is set by `dedupe_earlier_sql` and `dedupe_batch_sql`; `_extra` keeps a record's non-contract
-    keys (jsonl) when there are any."""
-    cs = checks(entity, dt, tz)
+def stage_sql(entity: Entity, days: list[date], tz: str, source_sql: str) -> str:
+    """One statement for the records of batch days `days` (the source carries `_batch_dt`):
+    typing, checks, reason, detail and row hash per record; `_dup` (false here) is set by
+    `dedupe_earlier_sql` and `dedupe_batch_sql`; `_extra` keeps a record's non-contract keys
+    (jsonl) when there are any."""
+    cs = checks(entity)
     names = entity.field_names
     nulled = ", ".join(f"NULLIF({_q(n)}, '') AS {_q(n)}" for n in names)
     typed = ", ".join(f"{_typed(f)} AS {_t(f.name)}" for f in entity.fields)
@@ -152,10 +167,12 @@ def stage_sql(entity: Entity, dt: date, tz: str, source_sql: str) -> str:
     out_fields = ", ".join(f"{_t(n)} AS {_q(n)}" for n in names)
     return f"""
 WITH src AS ({source_sql}),
-v AS (SELECT _file_idx, _line, _raw, _malformed, {nulled}, _extra FROM src),
+d AS ({day_constants_sql(days, tz)}),
+v AS (SELECT _file_idx, _batch_dt, _cutoff, _cutoff_text, _year, _line, _raw, _malformed, {nulled}, _extra
+      FROM src JOIN d USING (_batch_dt)),
 t AS (SELECT *, {typed} FROM v),
 c AS (SELECT *, {chk} AS _chk FROM t),
-o AS (SELECT _file_idx, _line,
+o AS (SELECT _file_idx, _batch_dt, _line,
   CASE WHEN _chk IS NOT NULL THEN {reasons}[_chk + 1] END AS _reason,
   {detail} AS _detail,
   CASE WHEN _chk IS NOT NULL THEN _raw END AS _raw,
@@ -173,13 +190,15 @@ def key_bounds_sql(entity: Entity, stage: str) -> str:
     return f"SELECT min({k})::VARCHAR, max({k})::VARCHAR FROM {stage} WHERE _row_hash IS NOT NULL"
 
 
-def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, dt: date, low: str, high: str) -> str:
-    """Flag records identical (same key, same `_row_hash`) to a record loaded from an earlier batch.
+def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, low: str, high: str) -> str:
+    """Flag records identical (same key, same `_row_hash`) to a record of `raw_table` loaded from
+    an earlier batch day than their own (the caller has already removed the rows of the batch
+    days being loaded, whose duplicates `dedupe_batch_sql` judges).
 
-    An identical record has a first key value between the batch's least and greatest (`low`,
+    An identical record has a first key value between the stage's least and greatest (`low`,
     `high`, from `key_bounds_sql`); written as constants, that range lets DuckDB skip the row
-    groups of `raw_table` outside it instead of probing every row loaded before, once per batch
-    day (which made a year's ingest grow with the square of its days, docs/performance.md)."""
+    groups of `raw_table` outside it instead of probing every row loaded before (which made a
+    year's ingest grow with the square of its days, docs/performance.md)."""
     first = next(f for f in entity.fields if f.name == entity.key[0])
     k = _q(first.name)
     bound = f"r.{k} BETWEEN CAST({_lit(low)} AS {first.duckdb_type}) AND CAST({_lit(high)} AS {first.duckdb_type})"
@@ -187,14 +206,15 @@ def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, dt: date, low
 UPDATE {stage} SET _dup = true
 WHERE _row_hash IS NOT NULL AND EXISTS (
   SELECT 1 FROM {raw_table} AS r
-  WHERE r._batch_dt < DATE '{dt.isoformat()}' AND {bound}
+  WHERE {bound} AND r._batch_dt < {stage}._batch_dt
     AND r._row_hash = {stage}._row_hash AND {_key_match(entity, 'r', stage)})
 """
 
 
 def dedupe_batch_sql(entity: Entity, stage: str) -> str:
-    """Flag records identical to an earlier record of the same batch (file order, then line).
-    Only hashes seen more than once are ranked, so the usual case costs one aggregation."""
+    """Flag records identical to an earlier record of the stage: an earlier batch day, or the same
+    batch day and an earlier file or line (`_file_idx` numbers the files in batch-day order, then
+    name order). Only hashes seen more than once are ranked, so the usual case costs one aggregation."""
     keys = ", ".join(_q(k) for k in entity.key)
     return f"""
 UPDATE {stage} SET _dup = true

@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from ingest import checks, reader
@@ -34,7 +35,8 @@ INGEST_LOG_DDL = """CREATE TABLE IF NOT EXISTS ops.ingest_log (
 )"""
 _STAGE = "_ingest_stage"
 _BATCH_ROWS = 8192
-_COMMIT_ROWS = 500_000  # rows per ingest transaction: ~9 days of a small shop's clickstream
+_CHUNK_ROWS = 500_000  # rows per checks statement and transaction: ~9 days of a small shop's clickstream
+FILE_IDX, BATCH_DT = "_file_idx", "_batch_dt"  # columns tagging each record of a chunk
 
 
 @dataclass(frozen=True)
@@ -120,45 +122,49 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Enti
 def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, days: list[date],
                   tz: str) -> list[FileResult]:
     """Load batch days `days` of one entity in date order, each replacing its partition as
-    `ingest_partition` says, committing once per ~`_COMMIT_ROWS` rows rather than once per day.
+    `ingest_partition` says.
 
-    A commit per day made DuckDB checkpoint the growing raw table every day, which cost more than
-    checking the rows; one transaction for a whole year grows in memory (~30 MiB per day of
-    clickstream) past the 4 GiB budget (docs/performance.md). The outcome is the same as loading
-    the days one at a time: when a partition has a rejected file, the days before it are
+    Consecutive days are checked and loaded together, ~`_CHUNK_ROWS` rows per statement and per
+    transaction: one statement per day cost ~30 ms of fixed work per statement, a year of a small
+    entity was mostly that; a commit per day made DuckDB checkpoint the growing raw table every
+    day; one transaction for a whole year grows in memory (~30 MiB per day of clickstream) past
+    the 4 GiB budget (docs/performance.md). The outcome is the same as loading the days one at a
+    time (records identical to a record of an earlier day of the same chunk are duplicates, as if
+    that day had been loaded first): when a partition has a rejected file, the days before it are
     committed, its rejection is logged, `FileRejected` is raised and later days are not read.
     """
     landing = Path(landing)
     ZoneInfo(tz)  # an unknown reporting zone fails here, before anything is read
     results: list[FileResult] = []
-    pending = 0  # rows read since the last commit
-    con.execute("BEGIN TRANSACTION")
-    open_transaction = True
-    try:
-        for dt in sorted(days):
-            files = reader.list_partition(landing, entity, dt)
-            if files is None:
-                continue
-            now = datetime.now(timezone.utc)
-            frames, errors = _read_partition(files, entity)
-            if errors:
-                con.execute("COMMIT")  # the days before this one stand, as if loaded one by one
-                open_transaction = False
-                raise _rejected(con, entity, dt, errors, now)
-            loaded = _load_partition(con, entity, dt, tz, frames, now)
-            results += loaded
-            pending += sum(r.rows_read for r in loaded)
-            if pending >= _COMMIT_ROWS:  # bound the transaction's memory
-                con.execute("COMMIT")
-                con.execute("BEGIN TRANSACTION")
-                pending = 0
-        con.execute("COMMIT")
-        open_transaction = False
-    except BaseException:
-        if open_transaction:
-            con.execute("ROLLBACK")
-        raise
+    chunk: list[_Partition] = []
+    for dt in sorted(days):
+        files = reader.list_partition(landing, entity, dt)
+        if files is None:
+            continue
+        now = datetime.now(timezone.utc)
+        frames, errors = _read_partition(files, entity)
+        if errors:
+            results += _load_chunk(con, entity, tz, chunk)  # the days before this one stand
+            raise _rejected(con, entity, dt, errors, now)
+        chunk.append(_Partition(dt, frames, now))
+        if sum(p.rows for p in chunk) >= _CHUNK_ROWS:
+            results += _load_chunk(con, entity, tz, chunk)
+            chunk = []
+    results += _load_chunk(con, entity, tz, chunk)
     return results
+
+
+@dataclass
+class _Partition:
+    """The files of one batch day, read and not yet loaded."""
+
+    dt: date
+    frames: list[reader.FileFrame]
+    now: datetime
+
+    @property
+    def rows(self) -> int:
+        return sum(f.rows for f in self.frames)
 
 
 def _read_partition(files: list[reader.LandingFile], entity: Entity) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
@@ -173,59 +179,84 @@ def _read_partition(files: list[reader.LandingFile], entity: Entity) -> tuple[li
     return frames, errors
 
 
-def _load_partition(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], now: datetime) -> list[FileResult]:
-    tables = {i: f"_ingest_src_{i}" for i, frame in enumerate(frames) if frame.table is not None}
+def _load_chunk(con, entity: Entity, tz: str, chunk: list[_Partition]) -> list[FileResult]:
+    """Check and load the partitions of `chunk` in one transaction."""
+    if not chunk:
+        return []
+    files = [(p, frame) for p in chunk for frame in p.frames]  # `_file_idx` is the position here
+    sources = _source_tables(files)
+    con.execute("BEGIN TRANSACTION")
     try:
-        for i, name in tables.items():
-            # small record batches let DuckDB spread the scan over all its threads
-            table = frames[i].table
-            con.register(name, pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), table.schema))
-        return _replace(con, entity, dt, tz, frames, tables, now)
+        for name, (table, _) in sources.items():
+            con.register(name, table)
+        results = _replace(con, entity, tz, chunk, files, sources)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     finally:
-        for name in tables.values():
+        for name in sources:
             con.unregister(name)
+    return results
 
 
-def _stage(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], tables: dict[int, str]) -> None:
+def _source_tables(files: list[tuple[_Partition, reader.FileFrame]]) -> dict[str, tuple[pa.Table, reader.FileFrame]]:
+    """The records of the chunk as Arrow tables to register (with a frame whose format and columns
+    they share), each row tagged with `_file_idx` and `_batch_dt`: one table for all CSV files and
+    one for all JSON-lines files (their columns are the same for every file of an entity), one per
+    Parquet file (its own columns)."""
+    grouped: dict[str, tuple[list[pa.Table], reader.FileFrame]] = {}
+    for i, (p, frame) in enumerate(files):
+        if frame.table is None:
+            continue
+        n = frame.table.num_rows
+        table = frame.table.drop_columns([c for c in (FILE_IDX, BATCH_DT) if c in frame.table.column_names])
+        table = (table.append_column(FILE_IDX, pa.array(np.full(n, i, np.int32)))
+                 .append_column(BATCH_DT, pa.array(np.full(n, np.datetime64(p.dt.isoformat(), "D")), pa.date32())))
+        name = f"_ingest_src_{i}" if frame.file.fmt == "parquet" else f"_ingest_src_{frame.file.fmt}"
+        grouped.setdefault(name, ([], frame))[0].append(table)
+    # small record batches let DuckDB spread the scan over all its threads
+    return {name: (pa.Table.from_batches(pa.concat_tables(tables).to_batches(max_chunksize=_BATCH_ROWS)), frame)
+            for name, (tables, frame) in grouped.items()}
+
+
+def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> None:
     """Build the temp table of checked records: one statement for typing and checks over all files,
-    then the within-batch duplicates, Parquet raw text of quarantined rows and extra JSON keys."""
-    selects = [f"SELECT {i} AS _file_idx, * FROM ({reader.source_select(frames[i], name, entity)})"
-               for i, name in tables.items()]
+    then the duplicates, Parquet raw text of quarantined rows and extra JSON keys."""
+    selects = [reader.source_select(frame, name, entity) for name, (_, frame) in sources.items()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
-                + checks.stage_sql(entity, dt, tz, " UNION ALL ".join(selects)))
+                + checks.stage_sql(entity, [p.dt for p in chunk], tz, " UNION ALL ".join(selects)))
     low, high = con.execute(checks.key_bounds_sql(entity, _STAGE)).fetchall()[0]
     if low is not None:
-        con.execute(checks.dedupe_earlier_sql(entity, _STAGE, f"raw.{entity.name}", dt, low, high))
+        con.execute(checks.dedupe_earlier_sql(entity, _STAGE, f"raw.{entity.name}", low, high))
     con.execute(checks.dedupe_batch_sql(entity, _STAGE))
-    for i, name in tables.items():
-        if frames[i].file.fmt == "parquet":
-            con.execute(reader.parquet_raw_sql(frames[i], name, _STAGE, i))
+    for i, (_, frame) in enumerate(files):
+        if frame.file.fmt == "parquet" and frame.table is not None:
+            con.execute(reader.parquet_raw_sql(frame, f"_ingest_src_{i}", _STAGE, i))
     extra = con.execute(f"SELECT DISTINCT _file_idx, unnest(_extra) AS k FROM {_STAGE} "
                         f"WHERE _extra IS NOT NULL ORDER BY 1, 2").fetchall()
     for i, key in extra:
-        frames[i].extra_columns.append(key)
+        files[i][1].extra_columns.append(key)
 
 
-def _replace(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFrame], tables: dict[int, str],
-             now: datetime) -> list[FileResult]:
-    """Inside the caller's transaction: check the records, then replace raw rows, quarantine and
-    log of (entity, dt)."""
+def _replace(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> list[FileResult]:
+    """Inside the caller's transaction: replace raw rows, quarantine and log of the chunk's batch
+    days with its checked records."""
     table = f"raw.{entity.name}"
     fields = ", ".join(checks.sql_ident(f) for f in entity.field_names)
-    file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for f in frames) + "][_file_idx + 1]"
+    file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for _, f in files) + "][_file_idx + 1]"
+    days = "(" + ", ".join(f"DATE '{p.dt.isoformat()}'" for p in chunk) + ")"
+    # the chunk's days go first: the check against earlier batches must not see their old rows
+    con.execute(f"DELETE FROM {table} WHERE _batch_dt IN {days}")
+    con.execute(f"DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt IN {days}", [entity.name])
+    con.execute(f"DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt IN {days}", [entity.name])
     counts: dict[int, tuple[int, int, int, int]] = {}
-    if tables:
-        _stage(con, entity, dt, tz, frames, tables)
-    con.execute(f"DELETE FROM {table} WHERE _batch_dt = ?", [dt])
-    con.execute("DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
-    con.execute("DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ?", [entity.name, dt])
-    if tables:
-        con.execute(
-            f"INSERT INTO {table} SELECT {fields}, ?::DATE, {file_of}, _line, _row_hash FROM {_STAGE} "
-            f"WHERE _reason IS NULL AND NOT _dup", [dt])
-        con.execute(
-            f"INSERT INTO ops.quarantine SELECT ?, ?::DATE, {file_of}, _line, _raw, _reason, _detail FROM {_STAGE} "
-            f"WHERE _reason IS NOT NULL ORDER BY _file_idx, _line", [entity.name, dt])
+    if sources:
+        _stage(con, entity, tz, chunk, files, sources)
+        con.execute(f"INSERT INTO {table} SELECT {fields}, _batch_dt, {file_of}, _line, _row_hash FROM {_STAGE} "
+                    f"WHERE _reason IS NULL AND NOT _dup")
+        con.execute(f"INSERT INTO ops.quarantine SELECT ?, _batch_dt, {file_of}, _line, _raw, _reason, _detail "
+                    f"FROM {_STAGE} WHERE _reason IS NOT NULL ORDER BY _file_idx, _line", [entity.name])
         rows = con.execute(
             f"SELECT _file_idx, count(*), count(*) FILTER (_reason IS NULL AND NOT _dup), "
             f"count(*) FILTER (_reason IS NOT NULL), count(*) FILTER (_dup) FROM {_STAGE} GROUP BY _file_idx"
@@ -233,10 +264,10 @@ def _replace(con, entity: Entity, dt: date, tz: str, frames: list[reader.FileFra
         counts = {r[0]: tuple(r[1:]) for r in rows}
         con.execute(f"DROP TABLE {_STAGE}")
     results = []
-    for i, frame in enumerate(frames):
+    for i, (p, frame) in enumerate(files):
         read, loaded, quarantined, dup = counts.get(i, (0, 0, 0, 0))
-        results.append(FileResult(entity.name, dt, frame.file.rel, read, loaded, quarantined, dup,
-                                  tuple(frame.extra_columns), "loaded", None, now))
+        results.append(FileResult(entity.name, p.dt, frame.file.rel, read, loaded, quarantined, dup,
+                                  tuple(frame.extra_columns), "loaded", None, p.now))
     if results:
         con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         [r.as_row() for r in results])

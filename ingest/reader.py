@@ -37,6 +37,7 @@ RAW = "_raw"  # the original line (parquet: filled in SQL)
 MALFORMED = "_malformed"  # detail of a structurally malformed record, else null
 EXTRA = "_extra"  # (jsonl) keys of the record that are not contract fields
 PARQUET_ROW = "__ingest_row_number"  # row number column appended to a Parquet table
+TAGS = "_file_idx, _batch_dt"  # columns the loader appends to every registered table (ingest.load)
 
 # RFC 4180 on one physical line: a field is either quoted ("" escapes a quote, no line break) or
 # holds no quote at all.
@@ -321,7 +322,7 @@ def _lit(text: str) -> str:
 
 def csv_select(frame: FileFrame, table: str, entity: Entity) -> str:
     cols = ", ".join(_ident(f) for f in entity.field_names)
-    return f"SELECT {LINE}, {RAW}, {MALFORMED}, {cols}, NULL::VARCHAR[] AS {EXTRA} FROM {table}"
+    return f"SELECT {TAGS}, {LINE}, {RAW}, {MALFORMED}, {cols}, NULL::VARCHAR[] AS {EXTRA} FROM {table}"
 
 
 def jsonl_select(frame: FileFrame, table: str, entity: Entity) -> str:
@@ -334,13 +335,13 @@ def jsonl_select(frame: FileFrame, table: str, entity: Entity) -> str:
     fields = ", ".join(f"_j.{_ident(f)} AS {_ident(f)}" for f in entity.field_names)
     known = "[" + ", ".join(_lit(f) for f in entity.field_names) + "]"
     return (
-        f"SELECT {LINE}, {RAW}, "
+        f"SELECT {TAGS}, {LINE}, {RAW}, "
         f"CASE WHEN NOT _ok THEN CASE WHEN json_valid({RAW}) THEN 'valid JSON but not an object' "
         f"ELSE 'invalid JSON' END END AS {MALFORMED}, {fields}, "
         f"CASE WHEN _ok THEN list_filter(_keys, lambda k: NOT list_contains({known}, k)) END AS {EXTRA} "
-        f"FROM (SELECT {LINE}, {RAW}, _keys, _ok, CASE WHEN _ok THEN json_transform({RAW}, {structure}) END AS _j "
-        f"FROM (SELECT {LINE}, {RAW}, _keys, _keys IS NOT NULL AND regexp_matches({RAW}, '^\\s*\\{{') AS _ok "
-        f"FROM (SELECT {LINE}, {RAW}, try(json_keys({RAW})) AS _keys FROM {table})))"
+        f"FROM (SELECT {TAGS}, {LINE}, {RAW}, _keys, _ok, CASE WHEN _ok THEN json_transform({RAW}, {structure}) END AS _j "
+        f"FROM (SELECT {TAGS}, {LINE}, {RAW}, _keys, _keys IS NOT NULL AND regexp_matches({RAW}, '^\\s*\\{{') AS _ok "
+        f"FROM (SELECT {TAGS}, {LINE}, {RAW}, try(json_keys({RAW})) AS _keys FROM {table})))"
     )
 
 
@@ -373,7 +374,7 @@ def parquet_select(frame: FileFrame, table: str, entity: Entity) -> str:
         else:
             cols.append(f"NULL::VARCHAR AS {_ident(f.name)}")
     return (
-        f"SELECT {PARQUET_ROW} AS {LINE}, NULL::VARCHAR AS {RAW}, NULL::VARCHAR AS {MALFORMED}, "
+        f"SELECT {TAGS}, {PARQUET_ROW} AS {LINE}, NULL::VARCHAR AS {RAW}, NULL::VARCHAR AS {MALFORMED}, "
         f"{', '.join(cols)}, NULL::VARCHAR[] AS {EXTRA} FROM {table}"
     )
 
@@ -391,5 +392,6 @@ def parquet_raw_sql(frame: FileFrame, table: str, stage: str, file_idx: int) -> 
 
 
 def source_select(frame: FileFrame, table: str, entity: Entity) -> str:
-    """SQL giving LINE, RAW, MALFORMED, one VARCHAR column per contract field, EXTRA (one file)."""
+    """SQL giving TAGS, LINE, RAW, MALFORMED, one VARCHAR column per contract field, EXTRA for the
+    records of `table` (files of `frame`'s format and, for Parquet, its columns)."""
     return {"csv": csv_select, "jsonl": jsonl_select, "parquet": parquet_select}[frame.file.fmt](frame, table, entity)

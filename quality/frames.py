@@ -12,6 +12,7 @@ from functools import cache
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from ingest.contract import Entity, raw_table_ddl
 from quality.suites import (
@@ -77,7 +78,13 @@ def rows_frame(con, entity: Entity, days: list[date], tz: str, expectations: lis
         params["tz"] = tz
     sql = (f"SELECT {', '.join(select)} FROM raw.{entity.name} "
            f"WHERE _batch_dt BETWEEN $first AND $last")
-    return con.execute(sql, params).df()
+    # Arrow-backed columns: a quarter of the memory of Python-object strings, built 4x faster,
+    # and GX validates them ~1.5x faster (docs/performance.md). Decimals become doubles, as
+    # DuckDB's own pandas conversion makes them (GX compares numbers; samples print as numbers).
+    table = con.sql(sql, params=params).to_arrow_table()
+    table = table.cast(pa.schema([pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f
+                                  for f in table.schema]))
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 import pytest
 
+from ingest import load
 from tests.ingest_support import (
-    DT, assert_identity, connect, csv_text, ingest, jsonl_line, quarantine, raw, record, rel, write_bytes,
-    write_csv, write_jsonl,
+    DT, TZ, assert_identity, connect, csv_text, entity, ingest, jsonl_line, log, quarantine, raw, record, rel,
+    snapshot, write_bytes, write_csv, write_jsonl,
 )
 
 
@@ -307,3 +308,47 @@ def test_duplicates_with_every_key_shape(tmp_path, entity_name):
     assert (day1.rows_loaded, day1.rows_duplicate) == (1, 1)
     assert (day2.rows_loaded, day2.rows_duplicate) == (0, 1)
     assert_identity(con)
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 4, 1_000])
+def test_a_window_loaded_in_chunks_equals_loading_day_by_day(tmp_path, monkeypatch, chunk_rows):
+    """ingest_window checks several batch days in one statement (~_CHUNK_ROWS rows): whatever the
+    chunking, raw, quarantine and log are those of loading each day on its own, in date order."""
+    landing = tmp_path / "landing"
+    days = [date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)]
+    a = record("traffic_events", event_id="e-a", event_ts="2025-12-30T10:00:00+08:00")
+    late = record("traffic_events", event_id="e-late", event_ts="2026-01-01T18:00:00Z")  # 2026-01-02 02:00 +08
+    write_jsonl(landing, "traffic_events", [a, record("traffic_events", event_id="e-b", event_ts="2025-12-30T11:00:00+08:00")], dt=days[0])
+    write_jsonl(landing, "traffic_events", [a, late], dt=days[1])  # a re-sent; late is future for this day only
+    write_jsonl(landing, "traffic_events", [late, record("traffic_events", event_id="e-c", page_load_ms="-1")], dt=days[2])
+    write_csv(landing, "traffic_events", [record("traffic_events", event_id="e-d", event_ts="2026-01-02T09:00:00+08:00")],
+              name="part-1.csv", dt=days[3])
+    write_jsonl(landing, "traffic_events", [a], name="part-2.jsonl", dt=days[3])
+    # customers: a birth year of 2026 is in range from the first batch day of 2026 on
+    for dt in days:
+        write_csv(landing, "shop_customers", [record("shop_customers", customer_id=f"c-{dt:%d}", birth_year="2026", signup_at="2025-06-01T10:00:00+08:00",
+                                                     updated_at=f"{dt.isoformat()}T08:00:00+08:00")], dt=dt)
+    one_by_one = tmp_path / "daily"
+    one_by_one.mkdir()
+    con = connect(one_by_one)
+    for name in ("traffic_events", "shop_customers"):
+        for dt in days:
+            ingest(con, landing, name, dt=dt)
+    expected = snapshot(con)
+    con.close()
+    monkeypatch.setattr(load, "_CHUNK_ROWS", chunk_rows)
+    con = connect(tmp_path)
+    for name in ("traffic_events", "shop_customers"):
+        load.ingest_window(con, landing, entity(name), days, TZ)
+    assert snapshot(con) == expected
+    assert_identity(con)
+    # what the days say, worked out by hand
+    assert [(r["event_id"], r["_batch_dt"]) for r in raw(con, "traffic_events")] == [
+        ("e-a", days[0]), ("e-b", days[0]), ("e-late", days[2]), ("e-d", days[3])]
+    assert [(r["batch_dt"], r["reason"]) for r in quarantine(con, "traffic_events")] == [
+        (days[1], "future_timestamp"), (days[2], "out_of_range")]
+    assert [(r["batch_dt"], r["rows_duplicate"]) for r in log(con, "traffic_events") if r["rows_duplicate"]] == [
+        (days[1], 1), (days[3], 1)]
+    assert [(r["batch_dt"], r["reason"]) for r in quarantine(con, "shop_customers")] == [
+        (days[0], "out_of_range"), (days[1], "out_of_range")]
+    assert quarantine(con, "shop_customers")[0]["detail"] == "birth_year: '2026' is outside 1900..2025"
