@@ -23,8 +23,6 @@
 {%- endmacro %}
 
 
-{#- The existing table of another model, or none (first build). Read without ref(): the
-    rebuild-days tables run before that model and must see its previous state. -#}
 {#- The existing table of another model; none on a full refresh, or when it does not exist
     yet or is still a view (a warehouse built before the models became incremental). Read
     without ref(): the rebuild-days tables run before that model and must see its previous state. -#}
@@ -123,4 +121,18 @@ where event_date >= (select cast({{ dbt.dateadd('day', -margin, 'min(event_date)
   {%- else -%}
     select 1 as nothing_to_delete
   {%- endif -%}
+{%- endmacro %}
+
+
+{#- The first CTEs of a session model (models/intermediate/sessions/) on an incremental run: the
+    events that can belong to the sessions being rebuilt (`scoped_events`) and their dates
+    (`rebuild_dates`). -#}
+{% macro session_scope_ctes() -%}
+scoped_events as (
+    {{ session_event_scope(ref('stg_traffic__events')) }}
+),
+
+rebuild_dates as (
+    {{ session_rebuild_dates() }}
+),
 {%- endmacro %}

@@ -14,25 +14,12 @@
 --
 -- Incremental like int_sessions (keyed on session_date, the same dates rebuilt): the window
 -- functions below then sort only the events of the sessions being rebuilt.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='session_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuild_days('session_date', session_rebuild_dates()) }}"
-) }}
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
 {%- set events = 'scoped_events' if is_incremental() else ref('stg_traffic__events') %}
 
 with
 {% if is_incremental() %}
-scoped_events as (
-    {{ session_event_scope(ref('stg_traffic__events')) }}
-),
-
-rebuild_dates as (
-    {{ session_rebuild_dates() }}
-),
+{{ session_scope_ctes() }}
 {% endif %}
 
 page_events as (

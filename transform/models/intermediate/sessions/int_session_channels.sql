@@ -6,13 +6,6 @@
 --
 -- Incremental like int_sessions (delete+insert on session_date, the same dates): matching every
 -- session against every rule is the costliest step of a daily run when done for all sessions.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='session_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuild_days('session_date', session_rebuild_dates()) }}"
-) }}
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
 with sessions as (
 

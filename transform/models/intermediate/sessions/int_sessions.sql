@@ -8,13 +8,6 @@
 --
 -- Incremental, keyed on session_date: a run rebuilds the sessions dated within lookback_days of a
 -- rebuilt event day (macros/incremental.sql, session_rebuild_dates), from the events around them.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='session_date',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuild_days('session_date', session_rebuild_dates()) }}"
-) }}
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
 {#- On a full build the events table is named in each CTE rather than through one shared CTE,
     which DuckDB would materialize (a copy of the whole clickstream); an incremental run reads
@@ -23,13 +16,7 @@
 
 with
 {% if is_incremental() %}
-scoped_events as (
-    {{ session_event_scope(ref('stg_traffic__events')) }}
-),
-
-rebuild_dates as (
-    {{ session_rebuild_dates() }}
-),
+{{ session_scope_ctes() }}
 {% endif %}
 
 session_activity as (
