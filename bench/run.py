@@ -16,7 +16,7 @@ wall time, peak memory, rows per second):
   compare      the floor's marts equal the pipeline's? (not timed as a stage of the pipeline)
   dbt_rest     the rest of the pipeline's `dbt build`: every other model and its tests (the
                16 tests joining a core mart with another mart are left out; end_to_end runs all)
-  publish      write-audit-publish into serving.duckdb
+  publish      the Python marts (experiment results, GMV forecast), write-audit-publish into serving
   reads        every mart through `warehouse query`'s code path (ms per query) + dashboards build
   end_to_end   `warehouse backfill --start D1 --end DN` on a fresh home: one Dagster run
   full_refresh `warehouse run --start D1 --end DN --full-refresh` on that home, when the flag
@@ -143,14 +143,16 @@ class Ladder:
                                 "--days", str(self.args.days), "--scale", self.args.scale, "--seed", str(self.args.seed)])
 
     def dbt(self, name: str, extra: list[str]) -> dict:
-        """`dbt build` as the transform asset runs it: the settings in its environment, the window as vars."""
+        """`dbt build` as the transform asset runs it: the settings in its environment, the window as
+        vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
         from orchestration.settings import Settings
 
         settings = Settings(home=self.home, landing=self.landing, tz=os.environ.get("WAREHOUSE_TZ", "Asia/Shanghai"),
                             base_currency="CNY", home_country="CN", max_quarantine_share=0.05)
         window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
         argv = [str(BIN / "dbt"), "build", "--project-dir", str(ROOT / "transform"), "--profiles-dir",
-                str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, *extra]
+                str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, "--full-refresh",
+                *extra]
         env = settings.dbt_env() | {"WAREHOUSE_HASH_KEY": self.args.hash_key}
         return self.stage(name, argv, rows=self.input_rows, extra_env=env)
 

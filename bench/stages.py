@@ -114,10 +114,16 @@ def gate(args) -> dict:
 
 
 def publish(args) -> dict:
+    """The Python marts after dbt (experiment results, GMV forecast), then write-audit-publish."""
+    from orchestration.assets.analytics import replace_experiment_results, replace_gmv_forecast
+    from orchestration.db import working_db
     from orchestration.publish import publish as publish_marts
     from orchestration.settings import load_settings
 
     settings = load_settings()
+    with working_db(settings) as con:
+        replace_experiment_results(con)
+        replace_gmv_forecast(con)
     tables = publish_marts(settings.working_db, settings.serving_db, "bench")
     return {"rows": sum(tables.values()), "tables": len(tables)}
 
@@ -202,7 +208,7 @@ def reads(args) -> dict:
     """Each published mart read through `warehouse query`'s code path (orchestration.serving,
     a new read-only connection per query, result as a polars frame): `SELECT *` and a typical
     filtered query, `repeat` times each; plus one dashboards build (its reads and rendering)."""
-    from dashboards.site import build_site
+    from dashboards.build import build_site
     from orchestration.serving import connect_serving, query_serving
     from orchestration.settings import load_settings
 
@@ -229,6 +235,7 @@ def reads(args) -> dict:
             timings[f"{mart}.{kind}"] = {"rows": frame.height, "median_ms": round(statistics.median(samples), 1),
                                          "max_ms": round(max(samples), 1), "median_cpu_ms": round(statistics.median(cpu), 1),
                                          "max_cpu_ms": round(max(cpu), 1)}
+    pages = _dashboard_reads(settings.serving_db)
     started = time.perf_counter()
     build_site(settings.serving_db, Path(args.dashboards_dir or settings.dashboards_dir))
     dashboards_ms = (time.perf_counter() - started) * 1000
@@ -237,7 +244,40 @@ def reads(args) -> dict:
             "max_ms": worst[1]["max_ms"], "slowest": worst[0],
             "max_median_ms": max(t["median_ms"] for t in timings.values()),
             "max_cpu_ms": max(t["max_cpu_ms"] for t in timings.values()),
+            "dashboard_pages": pages, "dashboard_query_max_ms": max(p["slowest_query_ms"] for p in pages.values()),
             "dashboards_build_ms": round(dashboards_ms, 1)}
+
+
+def _dashboard_reads(serving_db: Path) -> dict[str, dict]:
+    """Every query each dashboard page makes of the serving database, timed (ms): the page's
+    slowest query, its number of queries and the page's whole read time."""
+    import duckdb
+
+    from dashboards.pages import PAGES
+    from dashboards.queries import Reader
+
+    class TimedReader(Reader):
+        def _query(self, sql, params=None):
+            started = time.perf_counter()
+            try:
+                return super()._query(sql, params)
+            finally:
+                self.times.append((time.perf_counter() - started) * 1000)
+
+    con = duckdb.connect(str(serving_db), read_only=True)
+    try:
+        TimedReader.times = []
+        reader = TimedReader(con)
+        out = {}
+        for page in PAGES:
+            reader.times = []
+            started = time.perf_counter()
+            page.build(reader)
+            out[page.FILE] = {"queries": len(reader.times), "slowest_query_ms": round(max(reader.times, default=0), 1),
+                              "page_reads_ms": round((time.perf_counter() - started) * 1000, 1)}
+        return out
+    finally:
+        con.close()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -110,6 +110,18 @@ def build_gmv_forecast(con) -> list[dict]:
     return forecast.gmv_forecast(*gmv_history(con))
 
 
+def replace_experiment_results(con) -> list[dict]:
+    rows = build_experiment_results(con)
+    _replace_table(con, "experiment_results", EXPERIMENT_RESULTS_DDL, rows, stats.RESULT_COLUMNS)
+    return rows
+
+
+def replace_gmv_forecast(con) -> list[dict]:
+    rows = build_gmv_forecast(con)
+    _replace_table(con, "gmv_forecast", GMV_FORECAST_DDL, rows, forecast.FORECAST_COLUMNS)
+    return rows
+
+
 @asset(
     key=EXPERIMENT_RESULTS_KEY,
     deps=[EXPERIMENT_COUNTS_KEY],
@@ -124,8 +136,7 @@ def build_gmv_forecast(con) -> list[dict]:
 )
 def experiment_results(context: AssetExecutionContext) -> MaterializeResult:
     with working_db(load_settings()) as con:
-        rows = build_experiment_results(con)
-        _replace_table(con, "experiment_results", EXPERIMENT_RESULTS_DDL, rows, stats.RESULT_COLUMNS)
+        rows = replace_experiment_results(con)
     flagged = sorted({r["experiment_id"] for r in rows if r["srm_flag"]})
     context.log.info(f"experiment_results: {len(rows)} rows; sample-ratio mismatch in {flagged or 'none'}")
     return MaterializeResult(metadata={"rows": len(rows), "srm_flagged": ", ".join(flagged) or "none"})
@@ -145,8 +156,7 @@ def experiment_results(context: AssetExecutionContext) -> MaterializeResult:
 )
 def gmv_forecast(context: AssetExecutionContext) -> MaterializeResult:
     with working_db(load_settings()) as con:
-        rows = build_gmv_forecast(con)
-        _replace_table(con, "gmv_forecast", GMV_FORECAST_DDL, rows, forecast.FORECAST_COLUMNS)
+        rows = replace_gmv_forecast(con)
     model = rows[0]["model"] if rows else "no history"
     mape = rows[0]["backtest_mape"] if rows else None
     context.log.info(f"gmv_forecast: {len(rows)} rows, model {model}, backtest MAPE {mape}")

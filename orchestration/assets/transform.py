@@ -55,12 +55,34 @@ class TransformConfig(Config):
     lookback_days: int | None = None  # override dbt var lookback_days (transform/macros/incremental.sql)
 
 
-def dbt_build_args(window: Mapping[str, str], config: TransformConfig) -> list[str]:
-    """The one `dbt build` of a run: the window's vars, and --full-refresh when asked for."""
+# A window holding at least this share of the loaded batch days is built with --full-refresh:
+# rebuilding (nearly) every day through the incremental path cost 2x a full build on the medium
+# shop (docs/performance.md), and both give the same tables (tests/test_incremental.py).
+FULL_REFRESH_SHARE = 0.5
+
+
+def full_refresh_is_cheaper(days_in_window: int, days_loaded: int, share: float = FULL_REFRESH_SHARE) -> bool:
+    """Whether a window holding `days_in_window` of the `days_loaded` batch days (any entity)
+    should be built from scratch rather than incrementally."""
+    return days_loaded > 0 and days_in_window >= share * days_loaded
+
+
+def batch_days_in_window(con, window: Mapping[str, str]) -> tuple[int, int]:
+    """(loaded batch days inside the window, loaded batch days in all) from ops.ingest_log."""
+    return con.execute(
+        "SELECT count(DISTINCT batch_dt) FILTER (WHERE batch_dt BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)), "
+        "count(DISTINCT batch_dt) FROM ops.ingest_log WHERE status = 'loaded'",
+        [window["min_date"], window["max_date"]]).fetchone()
+
+
+def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refresh: bool = False) -> list[str]:
+    """The one `dbt build` of a run: the window's vars, and --full-refresh when asked for (config)
+    or when it is cheaper (`full_refresh`)."""
     variables = dict(window)
     if config.lookback_days is not None:
         variables["lookback_days"] = config.lookback_days
-    return ["build", "--vars", json.dumps(variables)] + (["--full-refresh"] if config.full_refresh else [])
+    refresh = config.full_refresh or full_refresh
+    return ["build", "--vars", json.dumps(variables)] + (["--full-refresh"] if refresh else [])
 
 
 @dbt_assets(
@@ -74,7 +96,14 @@ def dbt_build_args(window: Mapping[str, str], config: TransformConfig) -> list[s
 )
 def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig):
     export_dbt_env()
-    invocation = dbt.cli(dbt_build_args(dbt_window_vars(context), config), context=context, raise_on_error=False)
+    window = dbt_window_vars(context)
+    with working_db(load_settings()) as con:
+        in_window, loaded = batch_days_in_window(con, window)
+    cheaper = not config.full_refresh and full_refresh_is_cheaper(in_window, loaded)
+    if cheaper:
+        context.log.info(f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
+                         f"(same tables, faster than rebuilding them day by day)")
+    invocation = dbt.cli(dbt_build_args(window, config, cheaper), context=context, raise_on_error=False)
     yield from invocation.stream()
     record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
     if not invocation.is_successful():

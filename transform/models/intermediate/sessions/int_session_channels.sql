@@ -59,23 +59,37 @@ external_referrers as (
 
 ),
 
+-- Sessions share a few thousand combinations of the attributes the rules read: each combination
+-- is matched against the rules once (matching every session ranked millions of rule matches).
+attribute_combinations as (
+
+    select distinct utm_medium, utm_source, referrer_host
+    from external_referrers
+
+),
+
 matches as (
 
     select
-        external_referrers.session_id,
+        attribute_combinations.utm_medium,
+        attribute_combinations.utm_source,
+        attribute_combinations.referrer_host,
         rules.priority,
         rules.channel,
         row_number() over (
-            partition by external_referrers.session_id
+            partition by
+                attribute_combinations.utm_medium,
+                attribute_combinations.utm_source,
+                attribute_combinations.referrer_host
             order by rules.priority, rules.channel
         ) as match_rank
-    from external_referrers
+    from attribute_combinations
     inner join rules
-        on (rules.match_kind = 'utm_medium' and external_referrers.utm_medium = rules.match_value)
-        or (rules.match_kind = 'utm_source' and external_referrers.utm_source = rules.match_value)
+        on (rules.match_kind = 'utm_medium' and attribute_combinations.utm_medium = rules.match_value)
+        or (rules.match_kind = 'utm_source' and attribute_combinations.utm_source = rules.match_value)
         or (rules.match_kind = 'referrer_host'
-            and {{ host_matches_domain('external_referrers.referrer_host', 'rules.match_value') }})
-        or (rules.match_kind = 'any_referrer' and external_referrers.referrer_host is not null)
+            and {{ host_matches_domain('attribute_combinations.referrer_host', 'rules.match_value') }})
+        or (rules.match_kind = 'any_referrer' and attribute_combinations.referrer_host is not null)
         or rules.match_kind = 'always'
 
 )
@@ -90,5 +104,7 @@ select
     matches.channel
 from external_referrers
 inner join matches
-    on matches.session_id = external_referrers.session_id
+    on matches.utm_medium is not distinct from external_referrers.utm_medium
+    and matches.utm_source is not distinct from external_referrers.utm_source
+    and matches.referrer_host is not distinct from external_referrers.referrer_host
     and matches.match_rank = 1
