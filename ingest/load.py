@@ -215,9 +215,12 @@ def _source_tables(files: list[tuple[_Partition, reader.FileFrame]]) -> dict[str
                  .append_column(BATCH_DT, pa.array(np.full(n, np.datetime64(p.dt.isoformat(), "D")), pa.date32())))
         name = f"_ingest_src_{i}" if frame.file.fmt == "parquet" else f"_ingest_src_{frame.file.fmt}"
         grouped.setdefault(name, ([], frame))[0].append(table)
-    # small record batches let DuckDB spread the scan over all its threads
-    return {name: (pa.Table.from_batches(pa.concat_tables(tables).to_batches(max_chunksize=_BATCH_ROWS)), frame)
-            for name, (tables, frame) in grouped.items()}
+    out = {}
+    for name, (tables, frame) in grouped.items():
+        table = pa.concat_tables(tables, promote_options="permissive")
+        # small record batches let DuckDB spread the scan over all its threads
+        out[name] = (pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), table.schema), frame)
+    return out
 
 
 def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> None:
