@@ -39,7 +39,12 @@ def _datasource():
         warnings.simplefilter("ignore")
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.execution_engine import pandas_execution_engine
 
+    # GX fingerprints every frame under 1 GB as a batch marker (md5 over pandas' hash of every
+    # cell), twice per validation: 70 % of the time of validating a million events. Nothing reads
+    # the fingerprint, so no frame is hashed (docs/performance.md).
+    pandas_execution_engine.HASH_THRESHOLD = 0
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context.data_sources.add_pandas("warehouse")
