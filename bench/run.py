@@ -148,7 +148,8 @@ class Ladder:
         from orchestration.settings import Settings
 
         settings = Settings(home=self.home, landing=self.landing, tz=os.environ.get("WAREHOUSE_TZ", "Asia/Shanghai"),
-                            base_currency="CNY", home_country="CN", max_quarantine_share=0.05)
+                            base_currency="CNY", home_country="CN", max_quarantine_share=0.05,
+                            memory_limit=os.environ.get("WAREHOUSE_MEMORY_LIMIT", Settings.memory_limit))
         window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
         argv = [str(BIN / "dbt"), "build", "--project-dir", str(ROOT / "transform"), "--profiles-dir",
                 str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, "--full-refresh",
