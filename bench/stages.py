@@ -257,6 +257,10 @@ def _dashboard_reads(serving_db: Path) -> dict[str, dict]:
     from dashboards.queries import Reader
 
     class TimedReader(Reader):
+        def __init__(self, con):
+            self.times: list[float] = []  # before Reader.__init__, whose first query is timed too
+            super().__init__(con)
+
         def _query(self, sql, params=None):
             started = time.perf_counter()
             try:
@@ -266,7 +270,6 @@ def _dashboard_reads(serving_db: Path) -> dict[str, dict]:
 
     con = duckdb.connect(str(serving_db), read_only=True)
     try:
-        TimedReader.times = []
         reader = TimedReader(con)
         out = {}
         for page in PAGES:

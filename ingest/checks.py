@@ -102,8 +102,12 @@ def checks(entity: Entity) -> list[Check]:
                 lo = f.min_value
                 conds.append(f"{t} <= {lo}" if f.exclusive_min else f"{t} < {lo}")
             # the upper bound as SQL, and as text in the detail (SQL too: the batch day's year)
-            hi, hi_text = ("_year", "CAST(_year AS VARCHAR)") if f.max_value == "current_year" else (
-                (None, None) if f.max_value is None else (_num(f.max_value), _lit(_num(f.max_value))))
+            if f.max_value == "current_year":
+                hi, hi_text = "_year", "CAST(_year AS VARCHAR)"
+            elif f.max_value is not None:
+                hi, hi_text = _num(f.max_value), _lit(_num(f.max_value))
+            else:
+                hi = hi_text = None
             if hi is not None:
                 conds.append(f"{t} > {hi}")
             if f.min_value is not None and hi is not None:

@@ -36,7 +36,6 @@ INGEST_LOG_DDL = """CREATE TABLE IF NOT EXISTS ops.ingest_log (
 _STAGE = "_ingest_stage"
 _BATCH_ROWS = 8192
 _CHUNK_ROWS = 500_000  # rows per checks statement and transaction: ~9 days of a small shop's clickstream
-FILE_IDX, BATCH_DT = "_file_idx", "_batch_dt"  # columns tagging each record of a chunk
 
 
 @dataclass(frozen=True)
@@ -210,17 +209,22 @@ def _source_tables(files: list[tuple[_Partition, reader.FileFrame]]) -> dict[str
         if frame.table is None:
             continue
         n = frame.table.num_rows
-        table = frame.table.drop_columns([c for c in (FILE_IDX, BATCH_DT) if c in frame.table.column_names])
-        table = (table.append_column(FILE_IDX, pa.array(np.full(n, i, np.int32)))
-                 .append_column(BATCH_DT, pa.array(np.full(n, np.datetime64(p.dt.isoformat(), "D")), pa.date32())))
-        name = f"_ingest_src_{i}" if frame.file.fmt == "parquet" else f"_ingest_src_{frame.file.fmt}"
-        grouped.setdefault(name, ([], frame))[0].append(table)
+        table = frame.table.drop_columns([c for c in (reader.FILE_IDX, reader.BATCH_DT) if c in frame.table.column_names])
+        table = (table.append_column(reader.FILE_IDX, pa.array(np.full(n, i, np.int32)))
+                 .append_column(reader.BATCH_DT, pa.array(np.full(n, np.datetime64(p.dt.isoformat(), "D")), pa.date32())))
+        grouped.setdefault(_source_name(i, frame), ([], frame))[0].append(table)
     out = {}
     for name, (tables, frame) in grouped.items():
         table = pa.concat_tables(tables, promote_options="permissive")
         # small record batches let DuckDB spread the scan over all its threads
         out[name] = (pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), table.schema), frame)
     return out
+
+
+def _source_name(file_idx: int, frame: reader.FileFrame) -> str:
+    """The registered table holding a file's records: shared by all CSV or all JSON-lines files of
+    the chunk, one per Parquet file."""
+    return f"_ingest_src_{file_idx}" if frame.file.fmt == "parquet" else f"_ingest_src_{frame.file.fmt}"
 
 
 def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> None:
@@ -235,7 +239,7 @@ def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources
     con.execute(checks.dedupe_batch_sql(entity, _STAGE))
     for i, (_, frame) in enumerate(files):
         if frame.file.fmt == "parquet" and frame.table is not None:
-            con.execute(reader.parquet_raw_sql(frame, f"_ingest_src_{i}", _STAGE, i))
+            con.execute(reader.parquet_raw_sql(frame, _source_name(i, frame), _STAGE, i))
     extra = con.execute(f"SELECT DISTINCT _file_idx, unnest(_extra) AS k FROM {_STAGE} "
                         f"WHERE _extra IS NOT NULL ORDER BY 1, 2").fetchall()
     for i, key in extra:

@@ -37,7 +37,8 @@ RAW = "_raw"  # the original line (parquet: filled in SQL)
 MALFORMED = "_malformed"  # detail of a structurally malformed record, else null
 EXTRA = "_extra"  # (jsonl) keys of the record that are not contract fields
 PARQUET_ROW = "__ingest_row_number"  # row number column appended to a Parquet table
-TAGS = "_file_idx, _batch_dt"  # columns the loader appends to every registered table (ingest.load)
+FILE_IDX, BATCH_DT = "_file_idx", "_batch_dt"  # columns the loader appends to every registered table
+TAGS = f"{FILE_IDX}, {BATCH_DT}"
 
 # RFC 4180 on one physical line: a field is either quoted ("" escapes a quote, no line break) or
 # holds no quote at all.

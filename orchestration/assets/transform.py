@@ -97,9 +97,11 @@ def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refr
 def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig):
     export_dbt_env()
     window = dbt_window_vars(context)
-    with working_db(load_settings()) as con:
-        in_window, loaded = batch_days_in_window(con, window)
-    cheaper = not config.full_refresh and full_refresh_is_cheaper(in_window, loaded)
+    cheaper = False
+    if not config.full_refresh:
+        with working_db(load_settings()) as con:
+            in_window, loaded = batch_days_in_window(con, window)
+        cheaper = full_refresh_is_cheaper(in_window, loaded)
     if cheaper:
         context.log.info(f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
                          f"(same tables, faster than rebuilding them day by day)")
