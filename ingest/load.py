@@ -136,6 +136,7 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
     ZoneInfo(tz)  # an unknown reporting zone fails here, before anything is read
     results: list[FileResult] = []
     chunk: list[_Partition] = []
+    chunk_rows = 0
     for dt in sorted(days):
         files = reader.list_partition(landing, entity, dt)
         if files is None:
@@ -146,9 +147,10 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
             results += _load_chunk(con, entity, tz, chunk)  # the days before this one stand
             raise _rejected(con, entity, dt, errors, now)
         chunk.append(_Partition(dt, frames, now))
-        if sum(p.rows for p in chunk) >= _CHUNK_ROWS:
+        chunk_rows += chunk[-1].rows
+        if chunk_rows >= _CHUNK_ROWS:
             results += _load_chunk(con, entity, tz, chunk)
-            chunk = []
+            chunk, chunk_rows = [], 0
     results += _load_chunk(con, entity, tz, chunk)
     return results
 

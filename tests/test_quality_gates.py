@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import replace
 import shutil
-import time
 from datetime import date, timedelta
 
 import duckdb
@@ -259,10 +258,11 @@ def test_row_count_bounds_pass_on_a_short_or_small_history(tmp_path):
     assert _outcomes(con, "shop_orders", (day, day))["row_count_bounds"].passed
 
 
-# --- GX stays fast ------------------------------------------------------------------------------
+# --- a clean simulated day passes ---------------------------------------------------------------
+# (how fast the gate is: bench/run.py's gate stage and docs/performance.md, not a timed test)
 
 
-def test_validating_a_day_of_fifty_thousand_events_is_fast(tmp_path):
+def test_a_clean_simulated_day_of_fifty_thousand_events_passes_every_check(tmp_path):
     from ingest.simulate import simulate
 
     day = date(2026, 1, 5)
@@ -270,18 +270,10 @@ def test_validating_a_day_of_fifty_thousand_events_is_fast(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ensure_schema(con)
     ingest_partition(con, tmp_path / "landing", ENTITY_BY_NAME["traffic_events"], day, TZ)
-    rows = con.execute("SELECT count(*) FROM raw.traffic_events").fetchone()[0]
-    assert rows > 35_000
-    _outcomes(con, "traffic_events", (day, day))  # warm: GX imported, context and assets made
-    timings = []
-    for _ in range(2):
-        started = time.perf_counter()
-        outcomes = _outcomes(con, "traffic_events", (day, day))
-        timings.append(time.perf_counter() - started)
-    assert all(o.passed for o in outcomes.values())
-    print(f"\nvalidating {rows:,} traffic events ({len(outcomes)} checks): best {min(timings):.2f}s")
-    # "well under a second or two" on a quiet machine; the bound leaves room for a busy CI box
-    assert min(timings) < 4.0
+    assert con.execute("SELECT count(*) FROM raw.traffic_events").fetchone()[0] > 35_000
+    outcomes = _outcomes(con, "traffic_events", (day, day))
+    assert {name: o.detail for name, o in outcomes.items() if not o.passed} == {}
+    assert len(outcomes) == len(check_names("traffic_events"))
 
 
 # --- a gate failing inside a real run ----------------------------------------------------------

@@ -1,6 +1,12 @@
 -- Latest state of every order (the greatest updated_at wins; ties: later batch, file, line),
 -- with local times in the reporting zone and personal data replaced by keyed hashes.
 -- Amounts stay in the order's own currency; int_orders converts them to the base currency.
+--
+-- A table, unlike the other staging models: as a view, every model and test reading it ranked
+-- all versions of every order again (~1.75M rows a year; seven tests and two relationships
+-- tests took 16 s of a medium shop's build, against 2 s to rank once).
+{{ config(materialized='table') }}
+
 with source as (
 
     select * from {{ source('raw', 'shop_orders') }}

@@ -1,5 +1,6 @@
 -- Clickstream events, one row per event_id (the first arrival wins: batch, file, line), with the
--- local time and date in the reporting zone; anonymous_id and ip_address replaced by keyed hashes.
+-- local time and date in the reporting zone; anonymous_id replaced by a keyed hash. ip_address is
+-- not carried: no model uses it (data minimisation; docs/design.md, "Personal data").
 --
 -- The clickstream is by far the largest input (~50k events a day): an incremental table keyed
 -- on event_date. A run rebuilds only the days in int_traffic_rebuild_days (the days its batch
@@ -118,7 +119,6 @@ select
     page_load_ms,
     experiment_id,
     variant,
-    {{ hash_pii('ip_address') }} as ip_address_hash,
     _batch_dt,
     _file,
     _line
