@@ -34,10 +34,26 @@ landing as (
         session_date,
         nullif(lower(trim(utm_medium)), '') as utm_medium,
         nullif(lower(trim(utm_source)), '') as utm_source,
-        {{ url_host('referrer') }} as raw_referrer_host,
-        {{ url_host('landing_page_url') }} as page_host,
-        nullif(trim(referrer), '') as referrer
+        nullif(trim(referrer), '') as referrer,
+        landing_page_url
     from sessions
+
+),
+
+-- url_host is three regular expressions: evaluated once per distinct URL (a year of the medium
+-- shop has ~4,500 landing pages and 17 referrers), not once per session (5.8M: 8 of this model's
+-- 10 CPU seconds)
+referrer_hosts as (
+
+    select referrer, {{ url_host('referrer') }} as host
+    from (select distinct referrer from landing where referrer is not null)
+
+),
+
+page_hosts as (
+
+    select landing_page_url, {{ url_host('landing_page_url') }} as host
+    from (select distinct landing_page_url from landing where landing_page_url is not null)
 
 ),
 
@@ -46,16 +62,20 @@ landing as (
 external_referrers as (
 
     select
-        session_id,
-        session_date,
-        utm_medium,
-        utm_source,
+        landing.session_id,
+        landing.session_date,
+        landing.utm_medium,
+        landing.utm_source,
         case
-            when referrer is null then null
-            when raw_referrer_host is not null and raw_referrer_host = page_host then null
-            else coalesce(raw_referrer_host, lower(referrer))
+            when landing.referrer is null then null
+            when referrer_hosts.host is not null and referrer_hosts.host = page_hosts.host then null
+            else coalesce(referrer_hosts.host, lower(landing.referrer))
         end as referrer_host
     from landing
+    left join referrer_hosts
+        on referrer_hosts.referrer = landing.referrer
+    left join page_hosts
+        on page_hosts.landing_page_url = landing.landing_page_url
 
 ),
 
