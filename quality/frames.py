@@ -17,6 +17,7 @@ import pyarrow as pa
 from ingest.contract import Entity, raw_table_ddl
 from quality.suites import (
     BATCH_YEAR,
+    KEY_HASH,
     ORDERS,
     ROWS,
     TOTAL_TOLERANCE,
@@ -25,6 +26,7 @@ from quality.suites import (
     VOLUME_MIN_HISTORY,
     VOLUME_MIN_MEDIAN,
     Expectation,
+    key_columns,
 )
 
 SAMPLE = 5  # offending values quoted per failing expectation or batch day
@@ -71,6 +73,7 @@ def rows_frame(con, entity: Entity, days: list[date], tz: str, expectations: lis
     derived = {
         TS_LIMIT: "timezone($tz, CAST(_batch_dt + INTERVAL 2 DAY AS TIMESTAMP))",
         BATCH_YEAR: "year(_batch_dt)",
+        KEY_HASH: "hash(" + ", ".join(f'"{c}"' for c in key_columns(entity)) + ")",
     }
     select = [f'{derived[c]} AS "{c}"' if c in derived else f'"{c}"' for c in wanted]
     params = {"first": days[0], "last": days[-1]}

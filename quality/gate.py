@@ -19,7 +19,7 @@ from ingest.contract import Entity
 from quality import frames
 from quality.gx_runner import ExpectationResult, validate
 from quality.outcome import CheckOutcome, window_label
-from quality.suites import BATCHES, ROWS, SCHEMA, Check, Expectation, raw_checks
+from quality.suites import BATCHES, ROWS, SCHEMA, Check, Expectation, first_pass, raw_checks
 
 MASK = "<personal>"
 # Rows per pandas frame handed to GX: a year of clickstream in one frame takes more than the
@@ -207,14 +207,18 @@ def _validate_rows(con, entity: Entity, days: list[date], tz: str,
                    expectations: list[Expectation]) -> tuple[list[ExpectationResult], int, int]:
     """The row-level expectations over the window, one pandas frame per chunk of whole batch days
     (every row-level rule, key uniqueness included, holds within a batch day), so memory stays
-    bounded on a year of clickstream. Returns the merged results, rows and batch days seen."""
+    bounded on a year of clickstream. Every row meets the first-pass form of each expectation
+    (`first_pass`: a compound key as one hash); what fails is validated again, exactly and with the
+    offending rows. Returns the merged results, rows and batch days seen."""
     merged: list[ExpectationResult] | None = None
     n_rows = n_days = 0
+    quick = [first_pass(e) for e in expectations]
     for first, last in _day_chunks(con, entity, days, CHUNK_ROWS):
-        rows = frames.rows_frame(con, entity, [first, last], tz, expectations)
+        rows = frames.rows_frame(con, entity, [first, last], tz, quick, extra=["_batch_dt"])
         n_rows += len(rows)
         n_days += int(rows["_batch_dt"].nunique()) if "_batch_dt" in rows else 0
-        results = validate(f"raw.{entity.name}", rows, expectations)
+        results = [ExpectationResult(e, r.success, r.result, r.error)
+                   for e, r in zip(expectations, validate(f"raw.{entity.name}", rows, quick))]
         failed = [r.expectation for r in results if not r.success and not r.error]
         del rows
         if failed:  # second pass, only for what failed: every offending row with where it came from

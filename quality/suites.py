@@ -42,6 +42,7 @@ SCHEMA, ROWS, BATCHES = "schema", "rows", "batches"
 # Derived columns of the rows frame (computed in DuckDB, see frames.py).
 TS_LIMIT = "_ts_limit"  # (batch day + 2 days) 00:00 in the reporting zone: no timestamp at or after it
 BATCH_YEAR = "_batch_year"  # year of the batch day: birth_year may not exceed it
+KEY_HASH = "_key_hash"  # DuckDB's hash() of a compound key's columns (see first_pass)
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,21 @@ def _key_check(entity: Entity) -> Check:
     what = f"({', '.join(entity.key)})" if not entity.change_capture else (
         f"each version of ({', '.join(entity.key)}) (key and row hash; several versions of a key are change capture)")
     return Check("key_unique", f"Within a batch day {what} occurs once after de-duplication.", (exp,))
+
+
+def first_pass(e: Expectation) -> Expectation:
+    """The form of a row expectation validated first over every row.
+
+    A compound key's uniqueness is validated first on one column, the 64-bit hash of the key's
+    columns: pandas finds duplicates of numbers in a fraction of the time it takes for the strings
+    of a key (`duplicated` over (batch day, event_id) was a third of the gate's time on a year of
+    events). Equal keys have equal hashes, so this pass never misses a duplicate; a key it flags
+    is judged again by the exact expectation (the gate's second pass), so a hash collision cannot
+    fail a check. Every other expectation is its own first pass.
+    """
+    if e.gx_class != "ExpectCompoundColumnsToBeUnique":
+        return e
+    return Expectation(e.check, e.frame, "ExpectColumnValuesToBeUnique", {"column": KEY_HASH})
 
 
 def _volume_check() -> Check:

@@ -31,7 +31,7 @@ from orchestration.assets.serve import DASHBOARDS_KEY, SERVING_KEY
 from orchestration.assets.transform import transform_assets
 from orchestration.instance import dagster_instance
 from orchestration.status import render_status
-from quality import gate
+from quality import gate, suites
 from quality.gate import MASK, validate_raw
 from quality.suites import check_names
 
@@ -187,6 +187,22 @@ def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(raw_db, mo
     assert failed["value_ranges"].rows_affected == raw_db.execute(
         "SELECT count(*) FROM raw.shop_order_items WHERE quantity = 0").fetchone()[0] >= 2
     assert "met by" in chunked["key_unique"].detail and whole["key_unique"].detail == chunked["key_unique"].detail
+
+
+def test_a_key_flagged_by_the_hashed_first_pass_is_judged_again_exactly(raw_db, monkeypatch):
+    """key_unique runs first on a 64-bit hash of the key over every row; a flagged key is judged
+    again by the exact compound expectation, so a hash collision cannot fail the check. A first
+    pass on `_batch_dt` alone (every batch of several rows "collides") stands in for a collision."""
+    def colliding(e):
+        quick = suites.first_pass(e)
+        return replace(quick, kwargs={"column": "_batch_dt"}) if quick is not e else e
+
+    monkeypatch.setattr(gate, "first_pass", colliding)
+    outcomes = _outcomes(raw_db, "shop_order_items")
+    assert outcomes["key_unique"].passed, outcomes["key_unique"].detail
+    raw_db.execute("INSERT INTO raw.shop_order_items SELECT * FROM raw.shop_order_items "
+                   "WHERE order_id = 'o6' AND line_number = 2")
+    assert _outcomes(raw_db, "shop_order_items")["key_unique"].rows_affected == 2
 
 
 def _orders_batch(landing, dt: date, n: int, bad_status: int = 0, bad_total: int = 0) -> None:
