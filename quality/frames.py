@@ -84,8 +84,8 @@ def rows_frame(con, entity: Entity, days: list[date], tz: str, expectations: lis
     # Arrow-backed columns: a quarter of the memory of Python-object strings, built 4x faster,
     # and GX validates them ~1.5x faster (docs/performance.md). Numbers are the exception: GX
     # compares a column with its bounds in one vectorised step only for NumPy ints and floats
-    # (for an Arrow-backed column it calls a Python function per value, 8 s a year of events), so
-    # they become NumPy columns (nulls: NaN). Decimals become doubles, as DuckDB's own pandas
+    # (for an Arrow-backed column it calls a Python function per value: ~1 s a month of events),
+    # so they become NumPy columns (nulls: NaN). Decimals become doubles, as DuckDB's own pandas
     # conversion makes them (GX compares numbers; samples print as numbers).
     table = con.sql(sql, params=params).to_arrow_table()
     table = table.cast(pa.schema([pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f
