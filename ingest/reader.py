@@ -47,7 +47,7 @@ TAGS = f"{FILE_IDX}, {BATCH_DT}"
 _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:{_QUOTED}|[^",]*)'
 _CSV_LINE = rf"^{_FIELD}(?:,{_FIELD})*$"
-_CSV_LINE_RE = re.compile(rf"{_FIELD}(?:,{_FIELD})*")  # the same, for Python's fullmatch
+_CSV_LINE_RE = re.compile(_CSV_LINE)  # for one line in Python (a header)
 
 # Magic numbers of compressed data: polars would decompress these silently, the contract says a
 # .csv/.jsonl file is UTF-8 text, so such a file goes to the strict path (and is rejected).

@@ -216,7 +216,7 @@ def _validate_rows(con, entity: Entity, days: list[date], tz: str,
     for first, last in _day_chunks(con, entity, days, CHUNK_ROWS):
         rows = frames.rows_frame(con, entity, [first, last], tz, quick, extra=["_batch_dt"])
         n_rows += len(rows)
-        n_days += int(rows["_batch_dt"].nunique()) if "_batch_dt" in rows else 0
+        n_days += int(rows["_batch_dt"].nunique())
         results = [ExpectationResult(e, r.success, r.result, r.error)
                    for e, r in zip(expectations, validate(f"raw.{entity.name}", rows, quick))]
         failed = [r.expectation for r in results if not r.success and not r.error]
