@@ -14,6 +14,7 @@ module owns the tables and the replace-a-partition transaction. The rules are in
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -35,6 +36,7 @@ INGEST_LOG_DDL = """CREATE TABLE IF NOT EXISTS ops.ingest_log (
 )"""
 _STAGE = "_ingest_stage"
 _BATCH_ROWS = 8192
+_READ_THREADS = 2  # threads reading the files of a batch day (see _read_partition)
 _CHUNK_ROWS = 500_000  # rows per checks statement and transaction: ~9 days of a small shop's clickstream
 
 
@@ -137,20 +139,21 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
     results: list[FileResult] = []
     chunk: list[_Partition] = []
     chunk_rows = 0
-    for dt in sorted(days):
-        files = reader.list_partition(landing, entity, dt)
-        if files is None:
-            continue
-        now = datetime.now(timezone.utc)
-        frames, errors = _read_partition(files, entity)
-        if errors:
-            results += _load_chunk(con, entity, tz, chunk)  # the days before this one stand
-            raise _rejected(con, entity, dt, errors, now)
-        chunk.append(_Partition(dt, frames, now))
-        chunk_rows += chunk[-1].rows
-        if chunk_rows >= _CHUNK_ROWS:
-            results += _load_chunk(con, entity, tz, chunk)
-            chunk, chunk_rows = [], 0
+    with ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read") as pool:
+        for dt in sorted(days):
+            files = reader.list_partition(landing, entity, dt)
+            if files is None:
+                continue
+            now = datetime.now(timezone.utc)
+            frames, errors = _read_partition(files, entity, pool)
+            if errors:
+                results += _load_chunk(con, entity, tz, chunk)  # the days before this one stand
+                raise _rejected(con, entity, dt, errors, now)
+            chunk.append(_Partition(dt, frames, now))
+            chunk_rows += chunk[-1].rows
+            if chunk_rows >= _CHUNK_ROWS:
+                results += _load_chunk(con, entity, tz, chunk)
+                chunk, chunk_rows = [], 0
     results += _load_chunk(con, entity, tz, chunk)
     return results
 
@@ -168,15 +171,27 @@ class _Partition:
         return sum(f.rows for f in self.frames)
 
 
-def _read_partition(files: list[reader.LandingFile], entity: Entity) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
-    """Every file of the partition is read before anything is written; rejected files are collected."""
+def _read_one(lf: reader.LandingFile, entity: Entity) -> reader.FileFrame | reader.Rejected:
+    try:
+        return reader.read_file(lf, entity)
+    except reader.Rejected as e:
+        return e
+
+
+def _read_partition(files: list[reader.LandingFile], entity: Entity,
+                    pool: ThreadPoolExecutor) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
+    """Every file of the partition is read before anything is written; rejected files are collected.
+
+    The files are read by the threads of `pool`: gunzipping a file is single-threaded in polars
+    and releases the GIL, so a thread per core halves the reading (docs/performance.md)."""
     frames: list[reader.FileFrame] = []
     errors: list[tuple[str, str]] = []
-    for lf in files:
-        try:
-            frames.append(reader.read_file(lf, entity))
-        except reader.Rejected as e:
-            errors.append((lf.rel, e.reason))
+    outcomes = pool.map(_read_one, files, [entity] * len(files))
+    for lf, outcome in zip(files, outcomes):
+        if isinstance(outcome, reader.Rejected):
+            errors.append((lf.rel, outcome.reason))
+        else:
+            frames.append(outcome)
     return frames, errors
 
 
