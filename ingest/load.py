@@ -14,7 +14,7 @@ module owns the tables and the replace-a-partition transaction. The rules are in
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -139,22 +139,56 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
     results: list[FileResult] = []
     chunk: list[_Partition] = []
     chunk_rows = 0
-    with ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read") as pool:
-        for dt in sorted(days):
-            files = reader.list_partition(landing, entity, dt)
-            if files is None:
-                continue
-            now = datetime.now(timezone.utc)
-            frames, errors = _read_partition(files, entity, pool)
-            if errors:
-                results += _load_chunk(con, entity, tz, chunk)  # the days before this one stand
-                raise _rejected(con, entity, dt, errors, now)
-            chunk.append(_Partition(dt, frames, now))
-            chunk_rows += chunk[-1].rows
-            if chunk_rows >= _CHUNK_ROWS:
-                results += _load_chunk(con, entity, tz, chunk)
-                chunk, chunk_rows = [], 0
-    results += _load_chunk(con, entity, tz, chunk)
+    # Chunks alternate between two connections: while one chunk is written into raw (a worker
+    # thread; the insert keeps only ~1.4 of 2 cores busy) the next is read and checked into a temp
+    # table on the other connection (docs/performance.md). Writes stay one at a time, in date
+    # order, and each commits only once the next chunk's checks are done: DuckDB checkpoints at a
+    # commit only when no other statement is running.
+    connections = (con, con.cursor())
+    prepared = 0
+    loading: tuple[Future, _Prepared] | None = None
+
+    def loaded() -> None:
+        nonlocal loading
+        if loading is not None:
+            (done, ready), loading = loading, None
+            results.extend(_commit(ready, done.result()))
+
+    def load(days: list[_Partition]) -> None:
+        nonlocal loading, prepared
+        ready = _prepare(connections[prepared % 2], entity, tz, days)
+        prepared += 1
+        loaded()
+        loading = (loader.submit(_write, entity, ready), ready)
+
+    try:
+        with ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read") as readers, \
+                ThreadPoolExecutor(1, thread_name_prefix="ingest-load") as loader:
+            for dt in sorted(days):
+                files = reader.list_partition(landing, entity, dt)
+                if files is None:
+                    continue
+                now = datetime.now(timezone.utc)
+                frames, errors = _read_partition(files, entity, readers)
+                if errors:
+                    if chunk:
+                        load(chunk)  # the days before this one stand
+                    loaded()
+                    raise _rejected(con, entity, dt, errors, now)
+                chunk.append(_Partition(dt, frames, now))
+                chunk_rows += chunk[-1].rows
+                if chunk_rows >= _CHUNK_ROWS:
+                    load(chunk)
+                    chunk, chunk_rows = [], 0
+            if chunk:
+                load(chunk)
+            loaded()
+    finally:
+        if loading is not None:  # an error while the previous chunk was written: it still stands
+            wait([loading[0]])
+            if loading[0].exception() is None:
+                _commit(loading[1], [])
+        connections[1].close()
     return results
 
 
@@ -195,24 +229,53 @@ def _read_partition(files: list[reader.LandingFile], entity: Entity,
     return frames, errors
 
 
-def _load_chunk(con, entity: Entity, tz: str, chunk: list[_Partition]) -> list[FileResult]:
-    """Check and load the partitions of `chunk` in one transaction."""
-    if not chunk:
-        return []
-    files = [(p, frame) for p in chunk for frame in p.frames]  # `_file_idx` is the position here
-    sources = _source_tables(files)
-    con.execute("BEGIN TRANSACTION")
+@dataclass
+class _Prepared:
+    """A chunk read and checked into the temp table `_STAGE` of `con`, not yet loaded."""
+
+    con: duckdb.DuckDBPyConnection
+    chunk: list[_Partition]
+    files: list[tuple[_Partition, reader.FileFrame]]  # `_file_idx` is the position here
+    sources: dict[str, tuple[pa.Table, reader.FileFrame]]
+
+    def release(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        for name in self.sources:
+            self.con.unregister(name)
+
+
+def _prepare(con, entity: Entity, tz: str, chunk: list[_Partition]) -> _Prepared:
+    """Register the chunk's records on `con` and check them into its temp table; nothing of the
+    working database is read or written yet."""
+    files = [(p, frame) for p in chunk for frame in p.frames]
+    ready = _Prepared(con, chunk, files, _source_tables(files))
     try:
-        for name, (table, _) in sources.items():
+        for name, (table, _) in ready.sources.items():
             con.register(name, table)
-        results = _replace(con, entity, tz, chunk, files, sources)
-        con.execute("COMMIT")
+        if ready.sources:
+            _stage(con, entity, tz, chunk, files, ready.sources)
     except BaseException:
-        con.execute("ROLLBACK")
+        ready.release()
         raise
+    return ready
+
+
+def _write(entity: Entity, ready: _Prepared) -> list[FileResult]:
+    """Write a prepared chunk in a transaction that `_commit` ends (rolled back on an error)."""
+    ready.con.execute("BEGIN TRANSACTION")
+    try:
+        return _replace(ready.con, entity, ready)
+    except BaseException:
+        ready.con.execute("ROLLBACK")
+        ready.release()
+        raise
+
+
+def _commit(ready: _Prepared, results: list[FileResult]) -> list[FileResult]:
+    try:
+        ready.con.execute("COMMIT")
     finally:
-        for name in sources:
-            con.unregister(name)
+        ready.release()
     return results
 
 
@@ -246,13 +309,11 @@ def _source_name(file_idx: int, frame: reader.FileFrame) -> str:
 
 def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> None:
     """Build the temp table of checked records: one statement for typing and checks over all files,
-    then the duplicates, Parquet raw text of quarantined rows and extra JSON keys."""
+    then the duplicates within the chunk, Parquet raw text of quarantined rows and extra JSON keys
+    (duplicates of earlier batches are flagged by `_replace`, which sees the raw table)."""
     selects = [reader.source_select(frame, name, entity) for name, (_, frame) in sources.items()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
                 + checks.stage_sql(entity, [p.dt for p in chunk], tz, " UNION ALL ".join(selects)))
-    low, high = con.execute(checks.key_bounds_sql(entity, _STAGE)).fetchall()[0]
-    if low is not None:
-        con.execute(checks.dedupe_earlier_sql(entity, _STAGE, f"raw.{entity.name}", low, high))
     con.execute(checks.dedupe_batch_sql(entity, _STAGE))
     for i, (_, frame) in enumerate(files):
         if frame.file.fmt == "parquet" and frame.table is not None:
@@ -263,9 +324,10 @@ def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources
         files[i][1].extra_columns.append(key)
 
 
-def _replace(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> list[FileResult]:
+def _replace(con, entity: Entity, ready: _Prepared) -> list[FileResult]:
     """Inside the caller's transaction: replace raw rows, quarantine and log of the chunk's batch
     days with its checked records."""
+    chunk, files = ready.chunk, ready.files
     table = f"raw.{entity.name}"
     fields = ", ".join(checks.sql_ident(f) for f in entity.field_names)
     file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for _, f in files) + "][_file_idx + 1]"
@@ -275,8 +337,10 @@ def _replace(con, entity: Entity, tz: str, chunk: list[_Partition], files, sourc
     con.execute(f"DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt IN {days}", [entity.name])
     con.execute(f"DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt IN {days}", [entity.name])
     counts: dict[int, tuple[int, int, int, int]] = {}
-    if sources:
-        _stage(con, entity, tz, chunk, files, sources)
+    if ready.sources:
+        low, high = con.execute(checks.key_bounds_sql(entity, _STAGE)).fetchall()[0]
+        if low is not None:
+            con.execute(checks.dedupe_earlier_sql(entity, _STAGE, table, low, high))
         con.execute(f"INSERT INTO {table} SELECT {fields}, _batch_dt, {file_of}, _line, _row_hash FROM {_STAGE} "
                     f"WHERE _reason IS NULL AND NOT _dup")
         con.execute(f"INSERT INTO ops.quarantine SELECT ?, _batch_dt, {file_of}, _line, _raw, _reason, _detail "
@@ -286,7 +350,6 @@ def _replace(con, entity: Entity, tz: str, chunk: list[_Partition], files, sourc
             f"count(*) FILTER (_reason IS NOT NULL), count(*) FILTER (_dup) FROM {_STAGE} GROUP BY _file_idx"
         ).fetchall()
         counts = {r[0]: tuple(r[1:]) for r in rows}
-        con.execute(f"DROP TABLE {_STAGE}")
     results = []
     for i, (p, frame) in enumerate(files):
         read, loaded, quarantined, dup = counts.get(i, (0, 0, 0, 0))

@@ -352,3 +352,25 @@ def test_a_window_loaded_in_chunks_equals_loading_day_by_day(tmp_path, monkeypat
     assert [(r["batch_dt"], r["reason"]) for r in quarantine(con, "shop_customers")] == [
         (days[0], "out_of_range"), (days[1], "out_of_range")]
     assert quarantine(con, "shop_customers")[0]["detail"] == "birth_year: '2026' is outside 1900..2025"
+
+
+def test_a_rejected_file_late_in_a_window_keeps_the_chunks_loaded_before_it(tmp_path, monkeypatch):
+    """Chunks are written while the next one is checked (ingest.load.ingest_window): when a batch
+    day has a rejected file, the days before it stand, exactly as if loaded day by day, and
+    nothing of that day or later is loaded."""
+    landing = tmp_path / "landing"
+    days = [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3), date(2026, 1, 4)]
+    for i, dt in enumerate(days):
+        write_jsonl(landing, "traffic_events", [
+            record("traffic_events", event_id=f"e-{i}", event_ts=f"{dt.isoformat()}T10:00:00+08:00"),
+            record("traffic_events", event_id="e-0", event_ts="2026-01-01T10:00:00+08:00")], dt=dt)
+    write_bytes(landing, "traffic_events", "part-1.jsonl", b'{"event_id": "\xe3"}\n', dt=days[2])
+    monkeypatch.setattr(load, "_CHUNK_ROWS", 1)  # one chunk per day: day 2 is being written when day 3 is read
+    con = connect(tmp_path)
+    with pytest.raises(load.FileRejected) as info:
+        load.ingest_window(con, landing, entity("traffic_events"), days, TZ)
+    assert str(info.value) == f"{rel('traffic_events', 'part-1.jsonl', days[2])}: not UTF-8 (invalid byte 0xe3 on line 1)"
+    assert [(r["event_id"], r["_batch_dt"]) for r in raw(con, "traffic_events")] == [("e-0", days[0]), ("e-1", days[1])]
+    assert [(r["batch_dt"], r["status"], r["rows_loaded"], r["rows_duplicate"]) for r in log(con, "traffic_events")] == [
+        (days[0], "loaded", 1, 1), (days[1], "loaded", 1, 1), (days[2], "rejected", 0, 0)]
+    assert_identity(con)
