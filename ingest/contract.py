@@ -39,7 +39,6 @@ RAW_METADATA_COLUMNS = {
     "_line": "BIGINT",  # 1-based line of the record in its file (CSV: header is line 1)
     "_row_hash": "VARCHAR",  # hash of the typed field values, for exact-duplicate detection
 }
-_UNCOMPRESSED_METADATA = ("_row_hash",)  # one distinct value per row, see Field.uncompressed
 
 SOURCE_FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet")
 
@@ -55,11 +54,6 @@ class Field:
     exclusive_min: bool = False  # True: value must be > min_value
     pii: bool = False  # personal data: hashed or dropped in staging
     scale: int = 4  # decimals: digits kept after the point (money 4, exchange rates 10)
-    # Text with (nearly) one value per row in a large entity: the raw column is stored without
-    # compression. DuckDB's dictionary+FSST encoding tripled the cost of writing such a column
-    # (event_id of a year's clickstream: 4.1 s, uncompressed 1.4 s) to save what a repeated value
-    # would save (docs/performance.md).
-    uncompressed: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -98,8 +92,8 @@ class Entity:
         return next(f for f in self.fields if f.name == name)
 
 
-def _s(name, required=False, pii=False, uncompressed=False):
-    return Field(name, "string", required=required, pii=pii, uncompressed=uncompressed)
+def _s(name, required=False, pii=False):
+    return Field(name, "string", required=required, pii=pii)
 
 
 def _ts(name, required=False):
@@ -170,12 +164,12 @@ ENTITIES: tuple[Entity, ...] = (
         _enum("status", REFUND_STATUSES, True), _ts("requested_at", True), _ts("updated_at", True),
     ), key=("refund_id",), change_capture=True),
     Entity("traffic", "events", (
-        _s("event_id", True, uncompressed=True), _ts("event_ts", True),
-        _s("anonymous_id", True, pii=True, uncompressed=True), _s("user_id"), _s("session_id", True, uncompressed=True), _s("event_name", True), _enum("page_type", PAGE_TYPES), _s("page_url"), _s("referrer"),
+        _s("event_id", True), _ts("event_ts", True), _s("anonymous_id", True, pii=True), _s("user_id"),
+        _s("session_id", True), _s("event_name", True), _enum("page_type", PAGE_TYPES), _s("page_url"), _s("referrer"),
         _s("utm_source"), _s("utm_medium"), _s("utm_campaign"), _enum("platform", PLATFORMS, True),
         _enum("device_type", DEVICE_TYPES), _s("country"), _s("product_id"), _s("search_query"), _s("order_id"),
         _money("value"), _s("currency"), Field("page_load_ms", "int", min_value=0),
-        _s("experiment_id"), _s("variant"), _s("ip_address", pii=True, uncompressed=True),
+        _s("experiment_id"), _s("variant"), _s("ip_address", pii=True),
     ), key=("event_id",), usual_format="jsonl"),
     Entity("service", "events", (
         _s("event_id", True), _s("ticket_id", True), _ts("event_ts", True),
@@ -202,7 +196,6 @@ OPTIONAL_SYSTEMS = ("traffic", "service", "marketing", "finance")
 
 
 def raw_table_ddl(entity: Entity, schema: str = "raw") -> str:
-    plain = " USING COMPRESSION uncompressed"
-    cols = [f'"{f.name}" {f.duckdb_type}' + (plain if f.uncompressed else "") for f in entity.fields]
-    cols += [f"{name} {typ}" + (plain if name in _UNCOMPRESSED_METADATA else "") for name, typ in RAW_METADATA_COLUMNS.items()]
+    cols = [f'"{f.name}" {f.duckdb_type}' for f in entity.fields]
+    cols += [f"{name} {typ}" for name, typ in RAW_METADATA_COLUMNS.items()]
     return f"CREATE TABLE IF NOT EXISTS {schema}.{entity.name} (\n  " + ",\n  ".join(cols) + "\n)"
