@@ -14,7 +14,7 @@ module owns the tables and the replace-a-partition transaction. The rules are in
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -152,7 +152,9 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
         nonlocal loading
         if loading is not None:
             (done, ready), loading = loading, None
-            results.extend(_commit(ready, done.result()))
+            written = done.result()
+            _commit(ready)
+            results.extend(written)
 
     def load(days: list[_Partition]) -> None:
         nonlocal loading, prepared
@@ -185,9 +187,9 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
             loaded()
     finally:
         if loading is not None:  # an error while the previous chunk was written: it still stands
-            wait([loading[0]])
-            if loading[0].exception() is None:
-                _commit(loading[1], [])
+            done, ready = loading
+            if done.exception() is None:  # waits for the write
+                _commit(ready)
         connections[1].close()
     return results
 
@@ -253,7 +255,7 @@ def _prepare(con, entity: Entity, tz: str, chunk: list[_Partition]) -> _Prepared
         for name, (table, _) in ready.sources.items():
             con.register(name, table)
         if ready.sources:
-            _stage(con, entity, tz, chunk, files, ready.sources)
+            _stage(entity, tz, ready)
     except BaseException:
         ready.release()
         raise
@@ -264,19 +266,18 @@ def _write(entity: Entity, ready: _Prepared) -> list[FileResult]:
     """Write a prepared chunk in a transaction that `_commit` ends (rolled back on an error)."""
     ready.con.execute("BEGIN TRANSACTION")
     try:
-        return _replace(ready.con, entity, ready)
+        return _replace(entity, ready)
     except BaseException:
         ready.con.execute("ROLLBACK")
         ready.release()
         raise
 
 
-def _commit(ready: _Prepared, results: list[FileResult]) -> list[FileResult]:
+def _commit(ready: _Prepared) -> None:
     try:
         ready.con.execute("COMMIT")
     finally:
         ready.release()
-    return results
 
 
 def _source_tables(files: list[tuple[_Partition, reader.FileFrame]]) -> dict[str, tuple[pa.Table, reader.FileFrame]]:
@@ -307,13 +308,14 @@ def _source_name(file_idx: int, frame: reader.FileFrame) -> str:
     return f"_ingest_src_{file_idx}" if frame.file.fmt == "parquet" else f"_ingest_src_{frame.file.fmt}"
 
 
-def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources) -> None:
+def _stage(entity: Entity, tz: str, ready: _Prepared) -> None:
     """Build the temp table of checked records: one statement for typing and checks over all files,
     then the duplicates within the chunk, Parquet raw text of quarantined rows and extra JSON keys
     (duplicates of earlier batches are flagged by `_replace`, which sees the raw table)."""
-    selects = [reader.source_select(frame, name, entity) for name, (_, frame) in sources.items()]
+    con, files = ready.con, ready.files
+    selects = [reader.source_select(frame, name, entity) for name, (_, frame) in ready.sources.items()]
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
-                + checks.stage_sql(entity, [p.dt for p in chunk], tz, " UNION ALL ".join(selects)))
+                + checks.stage_sql(entity, [p.dt for p in ready.chunk], tz, " UNION ALL ".join(selects)))
     con.execute(checks.dedupe_batch_sql(entity, _STAGE))
     for i, (_, frame) in enumerate(files):
         if frame.file.fmt == "parquet" and frame.table is not None:
@@ -324,10 +326,10 @@ def _stage(con, entity: Entity, tz: str, chunk: list[_Partition], files, sources
         files[i][1].extra_columns.append(key)
 
 
-def _replace(con, entity: Entity, ready: _Prepared) -> list[FileResult]:
+def _replace(entity: Entity, ready: _Prepared) -> list[FileResult]:
     """Inside the caller's transaction: replace raw rows, quarantine and log of the chunk's batch
     days with its checked records."""
-    chunk, files = ready.chunk, ready.files
+    con, chunk, files = ready.con, ready.chunk, ready.files
     table = f"raw.{entity.name}"
     fields = ", ".join(checks.sql_ident(f) for f in entity.field_names)
     file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for _, f in files) + "][_file_idx + 1]"
