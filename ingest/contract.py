@@ -37,7 +37,7 @@ RAW_METADATA_COLUMNS = {
     "_batch_dt": "DATE",  # the dt= partition the row arrived in
     "_file": "VARCHAR",  # path of the landing file, relative to the landing root
     "_line": "BIGINT",  # 1-based line of the record in its file (CSV: header is line 1)
-    "_row_hash": "VARCHAR",  # hash of the typed field values, for exact-duplicate detection
+    "_row_hash": "UBIGINT",  # hash of the typed field values, for exact-duplicate detection
 }
 
 SOURCE_FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet")

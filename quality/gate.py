@@ -10,6 +10,8 @@ batch days, the rows affected and a sample of offending values (personal data ma
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import duckdb
@@ -150,17 +152,20 @@ def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: floa
     by_frame = {kind: [e for c in checks for e in c.expectations if e.frame == kind] for kind in (SCHEMA, ROWS, BATCHES)}
     fmt = _Formatter(entity)
     outcomes: dict[str, CheckOutcome] = {}
+    quick = [first_pass(e) for e in by_frame[ROWS]]
 
-    [schema] = validate(f"raw.{entity.name}.schema", frames.schema_frame(con, entity), by_frame[SCHEMA],
-                        index_columns=["column_def"])
-    outcomes[checks[0].name] = _schema_outcome(checks[0], [schema], base)
+    # the first rows frame is being read while the schema is validated (and GX imported)
+    with _RowFrames(con, entity, days, tz, quick) as row_frames:
+        [schema] = validate(f"raw.{entity.name}.schema", frames.schema_frame(con, entity), by_frame[SCHEMA],
+                            index_columns=["column_def"])
+        outcomes[checks[0].name] = _schema_outcome(checks[0], [schema], base)
 
-    results: list[ExpectationResult] = []
-    rows_error = None
-    try:
-        results, n_rows, n_days = _validate_rows(con, entity, days, tz, by_frame[ROWS])
-    except duckdb.Error as exc:  # a column the suite reads is missing: contract_schema says which
-        rows_error = f"cannot read raw.{entity.name}: {' '.join(str(exc).split())[:300]}"
+        results: list[ExpectationResult] = []
+        rows_error = None
+        try:
+            results, n_rows, n_days = _validate_rows(con, entity, days, tz, by_frame[ROWS], quick, row_frames)
+        except duckdb.Error as exc:  # a column the suite reads is missing: contract_schema says which
+            rows_error = f"cannot read raw.{entity.name}: {' '.join(str(exc).split())[:300]}"
 
     batch_results: list[ExpectationResult] = []
     try:
@@ -203,18 +208,47 @@ def _day_chunks(con, entity: Entity, days: list[date], limit: int) -> list[tuple
     return chunks or [(days[0], days[-1])]
 
 
-def _validate_rows(con, entity: Entity, days: list[date], tz: str,
-                   expectations: list[Expectation]) -> tuple[list[ExpectationResult], int, int]:
+class _RowFrames:
+    """The rows frames of the window's chunks of batch days (`_day_chunks`), each read one ahead
+    by a worker thread on its own cursor: DuckDB builds the next frame (without the GIL) while GX
+    validates the current one (holding it), and the first is read while GX is imported. At most
+    two frames are held at a time. Errors of a read are raised where its frame is taken."""
+
+    def __init__(self, con, entity: Entity, days: list[date], tz: str, expectations: list[Expectation]):
+        self._cursor = con.cursor()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-frames")
+        self._read = lambda chunk: frames.rows_frame(self._cursor, entity, list(chunk), tz, expectations,
+                                                     extra=["_batch_dt"])
+        self._chunks = self._pool.submit(_day_chunks, self._cursor, entity, days, CHUNK_ROWS)
+        self._next = self._pool.submit(lambda: self._read(self._chunks.result()[0]))
+
+    def __iter__(self) -> Iterator[tuple[tuple[date, date], pd.DataFrame]]:
+        chunks = self._chunks.result()
+        for i, chunk in enumerate(chunks):
+            frame = self._next.result()
+            self._next = self._pool.submit(self._read, chunks[i + 1]) if i + 1 < len(chunks) else None
+            yield chunk, frame
+            del frame
+
+    def __enter__(self) -> _RowFrames:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._cursor.close()
+
+
+def _validate_rows(con, entity: Entity, days: list[date], tz: str, expectations: list[Expectation],
+                   quick: list[Expectation], row_frames: _RowFrames) -> tuple[list[ExpectationResult], int, int]:
     """The row-level expectations over the window, one pandas frame per chunk of whole batch days
     (every row-level rule, key uniqueness included, holds within a batch day), so memory stays
     bounded on a year of clickstream. Every row meets the first-pass form of each expectation
-    (`first_pass`: a compound key as one hash); what fails is validated again, exactly and with the
-    offending rows. Returns the merged results, rows and batch days seen."""
+    (`quick`, `first_pass`: a compound key as one hash; `row_frames` reads them); what fails is
+    validated again, exactly and with the offending rows. Returns the merged results, rows and
+    batch days seen."""
     merged: list[ExpectationResult] | None = None
     n_rows = n_days = 0
-    quick = [first_pass(e) for e in expectations]
-    for first, last in _day_chunks(con, entity, days, CHUNK_ROWS):
-        rows = frames.rows_frame(con, entity, [first, last], tz, quick, extra=["_batch_dt"])
+    for (first, last), rows in row_frames:
         n_rows += len(rows)
         n_days += int(rows["_batch_dt"].nunique())
         results = [ExpectationResult(e, r.success, r.result, r.error)
