@@ -153,6 +153,7 @@ class Ladder:
         window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
         argv = [str(BIN / "dbt"), "build", "--project-dir", str(ROOT / "transform"), "--profiles-dir",
                 str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, "--full-refresh",
+                "--exclude-resource-type", "unit_test",  # as orchestration.assets.transform.dbt_build_args
                 *extra]
         env = settings.dbt_env() | {"WAREHOUSE_HASH_KEY": self.args.hash_key}
         return self.stage(name, argv, rows=self.input_rows, extra_env=env)

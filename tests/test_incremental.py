@@ -362,9 +362,10 @@ def test_full_refresh_flag_reaches_dbt():
     from orchestration.runner import run_config
 
     window = {"min_date": "2026-03-01", "max_date": "2026-03-04"}
-    assert dbt_build_args(window, TransformConfig()) == ["build", "--vars", json.dumps(window)]
+    assert dbt_build_args(window, TransformConfig()) == ["build", "--exclude-resource-type", "unit_test",
+                                                       "--vars", json.dumps(window)]
     assert dbt_build_args(window, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
-    assert json.loads(dbt_build_args(window, TransformConfig(lookback_days=4))[2])["lookback_days"] == 4
+    assert json.loads(dbt_build_args(window, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
     assert dbt_build_args(window, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"
     assert run_config(full_refresh=True)["ops"] == {"transform": {"config": {"full_refresh": True}}}
     assert "ops" not in run_config()
