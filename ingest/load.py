@@ -14,6 +14,8 @@ module owns the tables and the replace-a-partition transaction. The rules are in
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -36,7 +38,8 @@ INGEST_LOG_DDL = """CREATE TABLE IF NOT EXISTS ops.ingest_log (
 )"""
 _STAGE = "_ingest_stage"
 _BATCH_ROWS = 8192
-_READ_THREADS = 2  # threads reading the files of a batch day (see _read_partition)
+_READ_THREADS = 2  # threads reading landing files (see _read_ahead)
+_READ_AHEAD_DAYS = 4  # batch days read ahead of the one being checked and loaded
 _CHUNK_ROWS = 500_000  # rows per checks statement and transaction: ~9 days of a small shop's clickstream
 
 
@@ -132,7 +135,7 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
     the 4 GiB budget (docs/performance.md). The outcome is the same as loading the days one at a
     time (records identical to a record of an earlier day of the same chunk are duplicates, as if
     that day had been loaded first): when a partition has a rejected file, the days before it are
-    committed, its rejection is logged, `FileRejected` is raised and later days are not read.
+    committed, its rejection is logged, `FileRejected` is raised and later days are not loaded.
     """
     landing = Path(landing)
     ZoneInfo(tz)  # an unknown reporting zone fails here, before anything is read
@@ -166,12 +169,9 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
     try:
         with ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read") as readers, \
                 ThreadPoolExecutor(1, thread_name_prefix="ingest-load") as loader:
-            for dt in sorted(days):
-                files = reader.list_partition(landing, entity, dt)
-                if files is None:
-                    continue
+            for dt, files, reads in _read_ahead(landing, entity, days, readers):
                 now = datetime.now(timezone.utc)
-                frames, errors = _read_partition(files, entity, readers)
+                frames, errors = _read_partition(files, reads)
                 if errors:
                     if chunk:
                         load(chunk)  # the days before this one stand
@@ -214,16 +214,31 @@ def _read_one(lf: reader.LandingFile, entity: Entity) -> reader.FileFrame | read
         return e
 
 
-def _read_partition(files: list[reader.LandingFile], entity: Entity,
-                    pool: ThreadPoolExecutor) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
-    """Every file of the partition is read before anything is written; rejected files are collected.
+def _read_ahead(landing: Path, entity: Entity, days: list[date], pool: ThreadPoolExecutor,
+                ) -> Iterator[tuple[date, list[reader.LandingFile], list[Future]]]:
+    """The batch days of `days` that have a folder, in date order, each with its files and the
+    futures reading them on `pool`. The files of the next `_READ_AHEAD_DAYS` days are being read
+    while the caller checks and loads: gunzipping and splitting a file is single-threaded in
+    polars and releases the GIL, and a day of one small file would keep one thread busy at a time
+    (docs/performance.md)."""
+    pending: deque[tuple[date, list[reader.LandingFile], list[Future]]] = deque()
+    ahead = iter(sorted(days))
+    while True:
+        while len(pending) <= _READ_AHEAD_DAYS and (dt := next(ahead, None)) is not None:
+            files = reader.list_partition(landing, entity, dt)
+            if files is not None:
+                pending.append((dt, files, [pool.submit(_read_one, lf, entity) for lf in files]))
+        if not pending:
+            return
+        yield pending.popleft()
 
-    The files are read by the threads of `pool`: gunzipping a file is single-threaded in polars
-    and releases the GIL, so a thread per core halves the reading (docs/performance.md)."""
+
+def _read_partition(files: list[reader.LandingFile],
+                    reads: list[Future]) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
+    """Every file of the partition is read before anything is written; rejected files are collected."""
     frames: list[reader.FileFrame] = []
     errors: list[tuple[str, str]] = []
-    outcomes = pool.map(_read_one, files, [entity] * len(files))
-    for lf, outcome in zip(files, outcomes):
+    for lf, outcome in zip(files, (r.result() for r in reads)):
         if isinstance(outcome, reader.Rejected):
             errors.append((lf.rel, outcome.reason))
         else:
