@@ -145,6 +145,7 @@ class Ladder:
     def dbt(self, name: str, extra: list[str]) -> dict:
         """`dbt build` as the transform asset runs it: the settings in its environment, the window as
         vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
+        from orchestration.dbt_project import RUN_EXCLUDES
         from orchestration.settings import Settings
 
         settings = Settings(home=self.home, landing=self.landing, tz=os.environ.get("WAREHOUSE_TZ", "Asia/Shanghai"),
@@ -153,8 +154,7 @@ class Ladder:
         window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
         argv = [str(BIN / "dbt"), "build", "--project-dir", str(ROOT / "transform"), "--profiles-dir",
                 str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, "--full-refresh",
-                "--exclude-resource-type", "unit_test",  # as orchestration.assets.transform.dbt_build_args
-                *extra]
+                *RUN_EXCLUDES, *extra]
         env = settings.dbt_env() | {"WAREHOUSE_HASH_KEY": self.args.hash_key}
         return self.stage(name, argv, rows=self.input_rows, extra_env=env)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -167,7 +168,7 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
         loading = (loader.submit(_write, entity, ready), ready)
 
     try:
-        with ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read") as readers, \
+        with _cancelling(ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read")) as readers, \
                 ThreadPoolExecutor(1, thread_name_prefix="ingest-load") as loader:
             for dt, files, reads in _read_ahead(landing, entity, days, readers):
                 now = datetime.now(timezone.utc)
@@ -231,6 +232,16 @@ def _read_ahead(landing: Path, entity: Entity, days: list[date], pool: ThreadPoo
         if not pending:
             return
         yield pending.popleft()
+
+
+@contextmanager
+def _cancelling(pool: ThreadPoolExecutor) -> Iterator[ThreadPoolExecutor]:
+    """`pool`, shut down on leaving without starting what is still queued: after a rejected file
+    the days read ahead are not needed (the reads already running are waited for)."""
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _read_partition(files: list[reader.LandingFile],

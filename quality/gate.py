@@ -163,7 +163,7 @@ def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: floa
         results: list[ExpectationResult] = []
         rows_error = None
         try:
-            results, n_rows, n_days = _validate_rows(con, entity, days, tz, by_frame[ROWS], quick, row_frames)
+            results, n_rows, n_days = _validate_rows(con, entity, days, tz, by_frame[ROWS], row_frames)
         except duckdb.Error as exc:  # a column the suite reads is missing: contract_schema says which
             rows_error = f"cannot read raw.{entity.name}: {' '.join(str(exc).split())[:300]}"
 
@@ -212,9 +212,11 @@ class _RowFrames:
     """The rows frames of the window's chunks of batch days (`_day_chunks`), each read one ahead
     by a worker thread on its own cursor: DuckDB builds the next frame (without the GIL) while GX
     validates the current one (holding it), and the first is read while GX is imported. At most
-    two frames are held at a time. Errors of a read are raised where its frame is taken."""
+    two frames are held at a time. Errors of a read are raised where its frame is taken.
+    `expectations` are those the frames hold the columns of."""
 
     def __init__(self, con, entity: Entity, days: list[date], tz: str, expectations: list[Expectation]):
+        self.expectations = expectations
         self._cursor = con.cursor()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gate-frames")
         self._read = lambda chunk: frames.rows_frame(self._cursor, entity, list(chunk), tz, expectations,
@@ -239,11 +241,11 @@ class _RowFrames:
 
 
 def _validate_rows(con, entity: Entity, days: list[date], tz: str, expectations: list[Expectation],
-                   quick: list[Expectation], row_frames: _RowFrames) -> tuple[list[ExpectationResult], int, int]:
+                   row_frames: _RowFrames) -> tuple[list[ExpectationResult], int, int]:
     """The row-level expectations over the window, one pandas frame per chunk of whole batch days
     (every row-level rule, key uniqueness included, holds within a batch day), so memory stays
     bounded on a year of clickstream. Every row meets the first-pass form of each expectation
-    (`quick`, `first_pass`: a compound key as one hash; `row_frames` reads them); what fails is
+    (`first_pass`: a compound key as one hash; `row_frames` reads them); what fails is
     validated again, exactly and with the offending rows. Returns the merged results, rows and
     batch days seen."""
     merged: list[ExpectationResult] | None = None
@@ -252,7 +254,7 @@ def _validate_rows(con, entity: Entity, days: list[date], tz: str, expectations:
         n_rows += len(rows)
         n_days += int(rows["_batch_dt"].nunique())
         results = [ExpectationResult(e, r.success, r.result, r.error)
-                   for e, r in zip(expectations, validate(f"raw.{entity.name}", rows, quick))]
+                   for e, r in zip(expectations, validate(f"raw.{entity.name}", rows, row_frames.expectations))]
         failed = [r.expectation for r in results if not r.success and not r.error]
         del rows
         if failed:  # second pass, only for what failed: every offending row with where it came from

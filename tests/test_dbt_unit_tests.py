@@ -1,5 +1,5 @@
 """dbt's native unit tests (`unit_tests:` in the models' YAML), run here because a run's `dbt build`
-leaves them out (orchestration.assets.transform.dbt_build_args): they test the SQL on fixed inputs,
+leaves them out (orchestration.dbt_project.RUN_EXCLUDES): they test the SQL on fixed inputs,
 so they belong to the test suite, not to every day's run."""
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 
 import duckdb
@@ -11,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from ingest.contract import ENTITIES
-from ingest.load import FileRejected, FileResult, ensure_schema, landed_batch_days
+from ingest.load import FileRejected, FileResult, _cancelling, ensure_schema, landed_batch_days
 from tests.ingest_support import (
     DT, VALID, assert_identity, connect, csv_text, entity, folder, ingest, jsonl_line, log, quarantine, raw, record,
     rel, snapshot, write_bytes, write_csv, write_jsonl, write_parquet,
@@ -193,6 +195,17 @@ def test_extra_columns_ignored_and_logged(tmp_path):
 
 
 # --------------------------------------------------------------------------- whole-file rejection
+
+
+def test_reads_queued_ahead_are_dropped_when_ingest_stops():
+    """After a rejected file the days read ahead are not needed: what is queued never starts."""
+    with pytest.raises(FileRejected):
+        with _cancelling(ThreadPoolExecutor(1)) as pool:
+            running = pool.submit(time.sleep, 0.2)
+            queued = pool.submit(lambda: "read")
+            raise FileRejected("x.csv", "a rejected file", [])
+    assert running.done() and not running.cancelled()
+    assert queued.cancelled()
 
 
 def _preloaded(tmp_path):

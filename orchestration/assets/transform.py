@@ -10,7 +10,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, Config, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import dbt_project, ensure_manifest, export_dbt_env
+from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.db import working_db
 from orchestration.partitions import batch_days, single_run
 from orchestration.settings import load_settings
@@ -77,14 +77,12 @@ def batch_days_in_window(con, window: Mapping[str, str]) -> tuple[int, int]:
 
 def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refresh: bool = False) -> list[str]:
     """The one `dbt build` of a run: the window's vars, and --full-refresh when asked for (config)
-    or when it is cheaper (`full_refresh`). dbt's unit tests are left out, as dbt advises for
-    production: they test the SQL on fixed inputs, not the data, so the test suite runs them
-    (tests/test_dbt_unit_tests.py) and a run would only repeat them (on a run's critical path)."""
+    or when it is cheaper (`full_refresh`); dbt's unit tests left out (RUN_EXCLUDES)."""
     variables = dict(window)
     if config.lookback_days is not None:
         variables["lookback_days"] = config.lookback_days
     refresh = config.full_refresh or full_refresh
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(variables)] + (["--full-refresh"] if refresh else [])
+    return ["build", *RUN_EXCLUDES, "--vars", json.dumps(variables)] + (["--full-refresh"] if refresh else [])
 
 
 @dbt_assets(
