@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 
@@ -199,10 +199,18 @@ def test_extra_columns_ignored_and_logged(tmp_path):
 
 def test_reads_queued_ahead_are_dropped_when_ingest_stops():
     """After a rejected file the days read ahead are not needed: what is queued never starts."""
+    started, release = threading.Event(), threading.Event()
+
+    def read():
+        started.set()
+        release.wait(5)
+
     with pytest.raises(FileRejected):
         with _cancelling(ThreadPoolExecutor(1)) as pool:
-            running = pool.submit(time.sleep, 0.2)
+            running = pool.submit(read)
             queued = pool.submit(lambda: "read")
+            started.wait(5)  # the one worker holds `running`: `queued` waits in the pool's queue
+            threading.Timer(0.2, release.set).start()  # shutdown cancels `queued`, then waits for `running`
             raise FileRejected("x.csv", "a rejected file", [])
     assert running.done() and not running.cancelled()
     assert queued.cancelled()
