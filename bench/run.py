@@ -146,11 +146,10 @@ class Ladder:
         """`dbt build` as the transform asset runs it: the settings in its environment, the window as
         vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
         from orchestration.dbt_project import RUN_EXCLUDES
-        from orchestration.settings import Settings
+        from orchestration.settings import load_settings
 
-        settings = Settings(home=self.home, landing=self.landing, tz=os.environ.get("WAREHOUSE_TZ", "Asia/Shanghai"),
-                            base_currency="CNY", home_country="CN", max_quarantine_share=0.05,
-                            memory_limit=os.environ.get("WAREHOUSE_MEMORY_LIMIT", Settings.memory_limit))
+        settings = load_settings(home=self.home, landing_override=self.landing, base_currency="CNY", home_country="CN",
+                                 max_quarantine_share=0.05)
         window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
         argv = [str(BIN / "dbt"), "build", "--project-dir", str(ROOT / "transform"), "--profiles-dir",
                 str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, "--full-refresh",

@@ -1,29 +1,31 @@
 """`warehouse`: the one command for everything a person does with the warehouse.
 
 Errors print as one line (`error: ...`); the full traceback goes to $WAREHOUSE_HOME/logs/warehouse.log.
+Exit codes: 0 done or healthy, 1 a run or check failed, 2 usage or settings error, 3 (`status`
+only) a source is stale.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+import time
+from datetime import date, timedelta
 
 import click
 
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import SETTINGS_HELP, Settings, SettingsError, check_home_and_landing, load_settings
 
 log = logging.getLogger("warehouse")
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-def _setup_logging(settings: Settings) -> None:
-    settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(settings.log_file)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    try:
+        return version("shop-warehouse")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 class WarehouseGroup(click.Group):
@@ -34,35 +36,63 @@ class WarehouseGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except BrokenPipeError:  # the reader of our output stopped early (`| head`): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
         except Exception as exc:  # noqa: BLE001 - the point is to catch everything at the edge
             log.exception("command failed")
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            click.echo(f"error: {message} (details: {load_settings().log_file})", err=True)
+            message = " ".join(str(exc).split()) or type(exc).__name__
+            try:
+                where = f" (details: {load_settings().log_file})"
+            except SettingsError:
+                where = ""
+            click.echo(f"error: {message}{where}", err=True)
             ctx.exit(1)
 
 
-def _yesterday(settings: Settings) -> date:
-    return datetime.now(ZoneInfo(settings.tz)).date() - timedelta(days=1)
+def _settings_epilog() -> str:
+    rows = "\n".join(f"  {s.variable:<31} {s.meaning} (default: {s.default})" for s in SETTINGS_HELP)
+    return ("\b\nSettings (environment variables, validated at start; a bad value exits 2):\n" + rows
+            + "\n\n\b\nExit codes: 0 done or healthy, 1 a run or check failed, 2 usage or settings error, "
+            "3 a source is stale (status).")
 
 
 def _progress(stage: str, done: int, total: int) -> None:
+    """Progress of `simulate`: a live line on a terminal, nothing else otherwise."""
+    if not sys.stderr.isatty():
+        return
     width = 30
     filled = int(width * done / total) if total else width
-    end = "\n" if done >= total else ""
-    click.echo(f"\r  {stage:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
-    if end:
+    click.echo(f"\r\x1b[2K  {stage:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
+    if done >= total:
         click.echo("", err=True)
 
 
-@click.group(cls=WarehouseGroup)
+@click.group(cls=WarehouseGroup, epilog=_settings_epilog(), context_settings={"max_content_width": 120})
+@click.version_option(_version(), "--version", prog_name="warehouse", message="%(prog)s %(version)s")
 def main() -> None:
-    """Operations warehouse for online shops: landing files in, trusted marts out.
+    """Operations warehouse for online shops: landing files in, trusted marts out."""
 
-    Settings come from the environment: WAREHOUSE_HOME (state, default ./.warehouse),
-    WAREHOUSE_LANDING, WAREHOUSE_TZ, WAREHOUSE_BASE_CURRENCY, WAREHOUSE_HOME_COUNTRY,
-    WAREHOUSE_MAX_QUARANTINE_SHARE.
-    """
-    _setup_logging(load_settings())
+
+def _settings(reads_landing: bool = False) -> Settings:
+    """The settings, validated before a command does anything: a bad one is one line on stderr
+    and exit 2. Starts the log file."""
+    from orchestration.logs import setup_logging
+
+    try:
+        settings = load_settings()
+        check_home_and_landing(settings, need_landing=reads_landing)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
+    setup_logging(settings.log_file)
+    return settings
+
+
+def _yesterday(settings: Settings) -> date:
+    from orchestration.partitions import yesterday
+
+    return yesterday(settings)
 
 
 @main.command()
@@ -76,7 +106,7 @@ def simulate(start, days, scale, seed, faults) -> None:
     """Write realistic landing files of a simulated shop into WAREHOUSE_LANDING."""
     from ingest.simulate import simulate as run_simulation
 
-    settings = load_settings()
+    settings = _settings()
     first = start.date() if start else _yesterday(settings) - timedelta(days=days - 1)
     summary = _simulate(settings, first, days, scale, seed, faults, run_simulation)
     click.echo(f"wrote {sum(summary['rows'].values()):,} rows for {days} batch days from {first} into {settings.landing}")
@@ -91,17 +121,30 @@ def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dic
     )
 
 
-def _run(settings: Settings, start: date, end: date, full_refresh: bool = False) -> None:
-    from orchestration.runner import run_window
+def _run(settings: Settings, start: date, end: date, full_refresh: bool = False, verbose: bool = False) -> None:
+    """One Dagster run over start..end with a progress display and a summary; exit 1 when it fails,
+    2 when the landing zone does not hold those days."""
+    from orchestration.console import Progress, render_summary
+    from orchestration.runner import WindowOutsideHistory, run_window
 
     if end < start:
         raise click.UsageError(f"--end {end} is before --start {start}")
     mode = " (dbt full refresh)" if full_refresh else ""
     click.echo(f"running batch days {start}..{end} as one Dagster run{mode}", err=True)
-    report = run_window(settings, start, end, full_refresh=full_refresh)
+    started = time.monotonic()
+
+    def waiting() -> None:
+        click.echo(f"waiting for another run of this warehouse to finish ({settings.home / 'run.lock'})", err=True)
+
+    try:
+        report = run_window(settings, start, end, full_refresh=full_refresh, progress=Progress(),
+                            verbose=verbose, on_wait=waiting)
+    except WindowOutsideHistory as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
+    click.echo(render_summary(report, settings, time.monotonic() - started))
     if not report.success:
         raise click.ClickException(report.one_line())
-    click.echo(report.one_line())
 
 
 _FULL_REFRESH_HELP = ("Rebuild every incremental dbt model from all loaded raw rows (dbt --full-refresh) "
@@ -113,52 +156,98 @@ _FULL_REFRESH_HELP = ("Rebuild every incremental dbt model from all loaded raw r
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day of a range.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last batch day of a range (inclusive).")
 @click.option("--full-refresh", is_flag=True, help=_FULL_REFRESH_HELP)
-def run(day, start, end, full_refresh) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also print dbt's and Dagster's detail (always in the log file).")
+def run(day, start, end, full_refresh, verbose) -> None:
     """Ingest, gate, build, publish and rebuild dashboards for batch days: one Dagster run."""
-    settings = load_settings()
     if day and (start or end):
         raise click.UsageError("give either --date or --start/--end")
     if bool(start) != bool(end):
         raise click.UsageError("--start and --end go together")
     if day:
         start = end = day
+    settings = _settings(reads_landing=True)
     first = start.date() if start else _yesterday(settings)
     last = end.date() if end else first
-    _run(settings, first, last, full_refresh)
+    _run(settings, first, last, full_refresh, verbose)
 
 
 @main.command()
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First batch day.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last batch day (inclusive).")
 @click.option("--full-refresh", is_flag=True, help=_FULL_REFRESH_HELP)
-def backfill(start, end, full_refresh) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also print dbt's and Dagster's detail (always in the log file).")
+def backfill(start, end, full_refresh, verbose) -> None:
     """Re-run a range of batch days as a single Dagster run (one dbt invocation)."""
-    _run(load_settings(), start.date(), end.date(), full_refresh)
+    if end < start:
+        raise click.UsageError(f"--end {end.date()} is before --start {start.date()}")
+    _run(_settings(reads_landing=True), start.date(), end.date(), full_refresh, verbose)
 
 
 @main.command()
-def status() -> None:
-    """Freshness per source, last runs, failed checks and quarantine counts."""
-    from orchestration.status import render_status
+@click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
+def status(as_json) -> None:
+    """Freshness per source, the last runs, failed and warned checks, quarantine counts.
 
-    click.echo(render_status(load_settings()))
+    Exit code: 0 healthy, 1 the last run failed, 3 a source's latest batch day is older than
+    WAREHOUSE_STALE_AFTER_DAYS (2 unless set)."""
+    import json
+
+    from orchestration.status import collect_status, exit_code, render_status
+
+    report = collect_status(_settings())
+    click.echo(json.dumps(report, indent=2) if as_json else render_status(report))
+    raise SystemExit(exit_code(report))
 
 
 @main.command()
 @click.argument("sql")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
-def query(sql, as_csv) -> None:
-    """Run read-only SQL against the serving database and print the result."""
-    from orchestration.serving import query_serving
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (RFC 4180, header + every row) instead of a table.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON array of objects (every row; dates ISO strings, decimals numbers).")
+@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write every row to FILE instead (CSV, or JSON for --json or a .json name).")
+@click.option("--max-rows", type=click.IntRange(min=0), default=50, show_default=True, metavar="N",
+              help="Rows the table shows (0: all); its last line counts every row.")
+def query(sql, as_csv, as_json, out, max_rows) -> None:
+    """Run read-only SQL against the serving database and print the result.
 
-    frame = query_serving(load_settings(), sql)
-    if as_csv:
-        click.echo(frame.write_csv(), nl=False)
-    else:
-        import polars as pl
+    The table fits the terminal: text cut to fit ends in `…`, NULL reads `null`, a result too
+    wide for the terminal prints one block per row, and the last line counts every row
+    (`1,234 rows (50 shown)`). --csv, --json and --out carry every row. Examples:
 
-        with pl.Config(tbl_rows=200, tbl_cols=-1, tbl_width_chars=240, tbl_hide_dataframe_shape=True):
-            click.echo(frame)
+      warehouse query "SELECT * FROM marts.kpi_daily ORDER BY date DESC LIMIT 5"
+
+      warehouse query "SELECT * FROM marts.kpi_daily" --out kpi_daily.csv
+    """
+    from pathlib import Path
+
+    from orchestration.serving import QueryError, fetch_serving, serving_query
+    from orchestration.table_output import WRITERS, output_format, render_table, terminal_width
+
+    if as_csv and as_json:
+        raise click.UsageError("give either --csv or --json")
+    settings = _settings()
+    try:
+        if out is None and not (as_csv or as_json):
+            columns, rows, total = fetch_serving(settings, sql, max_rows or None)
+            click.echo(render_table(columns, rows, total, terminal_width()))
+            return
+        out = Path(out) if out is not None else None
+        write = WRITERS[output_format(as_csv, as_json, out)]
+        with serving_query(settings, sql) as result:
+            if out is None:
+                write(result.columns, result, sys.stdout)
+                sys.stdout.flush()
+            else:
+                try:
+                    with open(out, "w", newline="", encoding="utf-8") as handle:
+                        count = write(result.columns, result, handle)
+                except BaseException:
+                    out.unlink(missing_ok=True)  # no half-written file left behind
+                    raise
+                click.echo(f"wrote {count:,} {'row' if count == 1 else 'rows'} to {out}", err=True)
+    except QueryError as exc:  # DuckDB's message with its hints (`Did you mean ...?`), on one line
+        raise click.ClickException(str(exc)) from exc
 
 
 def _names(value: str | None) -> list[str]:
@@ -193,7 +282,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
     """
     from orchestration.metrics import MetricEngine, MetricQueryError
 
-    engine = MetricEngine(load_settings())
+    engine = MetricEngine(_settings())
     if list_only:
         for info in engine.list_metrics():
             click.echo(f"{info.name} ({info.type}): {info.description}")
@@ -224,16 +313,18 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 @click.option("--port", type=int, default=3000, show_default=True)
 def ui(port) -> None:
     """Start the Dagster UI on the warehouse's instance, so CLI runs appear there."""
-    import os
-    import subprocess
-
     from orchestration.instance import dagster_instance
+    from orchestration.ui_process import run_dagster_ui
 
-    settings = load_settings()
+    settings = _settings(reads_landing=True)
     dagster_instance(settings)  # writes dagster.yaml and sets DAGSTER_HOME
     click.echo(f"Dagster UI on http://127.0.0.1:{port} (instance {settings.dagster_home})", err=True)
-    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)]
-    raise SystemExit(subprocess.call(cmd, env=os.environ.copy()))
+    # Ctrl-C or SIGTERM stops the webserver, the daemon and every process they started.
+    result = run_dagster_ui(port)
+    if result.failed_child:
+        click.echo(f"error: the Dagster {result.failed_child} exited with code {result.code}", err=True)
+    click.echo("stopped the Dagster UI", err=True)
+    raise SystemExit(result.code)
 
 
 @main.command()
@@ -246,7 +337,7 @@ def dashboards(serve, port) -> None:
     localhost (nothing leaves the machine). Every good pipeline run rebuilds it by itself."""
     from dashboards.build import build_site
 
-    settings = load_settings()
+    settings = _settings()
     index = build_site(settings.serving_db, settings.dashboards_dir)
     click.echo(f"dashboards built: {index}")
     if serve:
@@ -259,29 +350,28 @@ def dashboards(serve, port) -> None:
 @click.option("--days", type=int, default=90, show_default=True)
 @click.option("--scale", type=click.Choice(["tiny", "small", "large"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-def demo(days, scale, seed) -> None:
+@click.option("--verbose", "-v", is_flag=True, help="Also print dbt's and Dagster's detail (always in the log file).")
+def demo(days, scale, seed, verbose) -> None:
     """The main job end to end: simulate a shop, run the pipeline over it, print a few KPIs."""
     from ingest.simulate import simulate as run_simulation
-    from orchestration.serving import query_serving
+    from orchestration.serving import fetch_serving
+    from orchestration.table_output import render_table, terminal_width
 
-    settings = load_settings()
+    settings = _settings()
     last = _yesterday(settings)
     first = last - timedelta(days=days - 1)
     _simulate(settings, first, days, scale, seed, False, run_simulation)
-    _run(settings, first, last)
-    import polars as pl
-
-    kpis = query_serving(
+    _run(settings, first, last, verbose=verbose)
+    columns, rows, total = fetch_serving(
         settings,
-        "SELECT date, paid_orders, gmv, net_revenue, aov, sessions, conversion_rate, new_customers, csat "
-        "FROM marts.kpi_daily ORDER BY date DESC LIMIT 7",
-    )
-    with pl.Config(tbl_cols=-1, tbl_width_chars=200, tbl_hide_dataframe_shape=True, float_precision=3):
-        click.echo(kpis)
-    click.echo(f"serving database: {settings.serving_db}")
-    click.echo(f"dashboards:       {settings.dashboards_dir / 'index.html'}  (or: warehouse dashboards --open)")
-    click.echo("Dagster UI:       warehouse ui  -> http://127.0.0.1:3000")
-    click.echo('ask anything:     warehouse query "SELECT * FROM marts.kpi_daily ORDER BY date DESC LIMIT 5"')
+        "SELECT date, paid_orders, round(gmv, 0) AS gmv, round(net_revenue, 0) AS net_revenue, round(aov, 1) AS aov, "
+        "sessions, round(conversion_rate, 4) AS conversion_rate, new_customers, round(csat, 3) AS csat "
+        "FROM marts.kpi_daily ORDER BY date DESC LIMIT 7", None)
+    click.echo(f"last {len(rows)} days of marts.kpi_daily (money in {settings.base_currency}):")
+    click.echo(render_table(columns, rows, total, terminal_width()))
+    click.echo(f"dashboards:   {settings.dashboards_dir / 'index.html'}  (or: warehouse dashboards --open)")
+    click.echo("Dagster UI:   warehouse ui  -> http://127.0.0.1:3000")
+    click.echo('ask anything: warehouse query "SELECT * FROM marts.kpi_daily ORDER BY date DESC LIMIT 5"')
 
 
 if __name__ == "__main__":

@@ -1,13 +1,45 @@
-"""Batch-day partitions: one partition per `dt=` folder of the landing zone."""
+"""Batch-day partitions: one partition per day from the first batch day of the shop's history.
+
+History starts at WAREHOUSE_HISTORY_START, or else at the earliest `dt=` folder of the landing
+zone (sources.md: a shop brings exports of any age); the last partition is yesterday in the
+reporting zone. The definitions are built for the settings a run or the UI starts with
+(orchestration/definitions.py), so a landing zone that gains older history gets earlier
+partitions at the next start.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from dagster import BackfillPolicy, DailyPartitionsDefinition
 
-from orchestration.settings import load_settings
-
-# Early enough for any shop's history; the last partition is yesterday in the reporting zone.
-batch_days = DailyPartitionsDefinition(start_date="2020-01-01", timezone=load_settings().tz)
+from ingest.contract import ENTITIES
+from ingest.reader import batch_days
+from orchestration.settings import Settings
 
 # A range of days is one run: every asset handles the whole window in a single step.
 single_run = BackfillPolicy.single_run()
+
+
+def yesterday(settings: Settings) -> date:
+    """The last complete local day of the reporting zone."""
+    return datetime.now(ZoneInfo(settings.tz)).date() - timedelta(days=1)
+
+
+def landed_range(settings: Settings) -> tuple[date, date] | None:
+    """(first, last) batch day of any entity's `dt=` folders, None for an empty landing zone."""
+    days = [day for entity in ENTITIES for day in batch_days(settings.landing, entity)]
+    return (min(days), max(days)) if days else None
+
+
+def history_start(settings: Settings) -> date:
+    """The first partition: WAREHOUSE_HISTORY_START, the earliest `dt=` folder, or yesterday."""
+    if settings.history_start:
+        return settings.history_start
+    landed = landed_range(settings)
+    return min(landed[0], yesterday(settings)) if landed else yesterday(settings)
+
+
+def batch_days_partitions(start: date, tz: str) -> DailyPartitionsDefinition:
+    return DailyPartitionsDefinition(start_date=start.isoformat(), timezone=tz)

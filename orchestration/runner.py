@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,8 +11,23 @@ from datetime import date
 from dagster import DagsterEventType
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from orchestration.console import STAGES, Progress, run_console, stage_of
 from orchestration.instance import dagster_instance
+from orchestration.partitions import history_start, landed_range, yesterday
 from orchestration.settings import Settings
+
+INGEST_FIELDS = ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
+
+
+class WindowOutsideHistory(ValueError):
+    """A run asked for batch days the landing zone does not hold; the message names what it holds."""
+
+
+@dataclass
+class CheckCounts:
+    passed: int = 0
+    warned: int = 0
+    failed: int = 0
 
 
 @dataclass
@@ -21,6 +37,13 @@ class RunReport:
     start: date
     end: date
     failures: list[str] = field(default_factory=list)  # "step: message" / "check asset:name: description"
+    warnings: list[str] = field(default_factory=list)  # "asset:name: description" of checks that warned
+    ingest: dict[str, dict[str, int]] = field(default_factory=dict)  # entity -> INGEST_FIELDS
+    raw_checks: CheckCounts = field(default_factory=CheckCounts)  # the quality gate's checks
+    dbt_checks: CheckCounts = field(default_factory=CheckCounts)  # dbt's data tests
+    models_built: int = 0
+    published_tables: int | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def one_line(self) -> str:
         window = f"{self.start}" if self.start == self.end else f"{self.start}..{self.end}"
@@ -30,11 +53,17 @@ class RunReport:
 
 
 @contextmanager
-def run_lock(settings: Settings):
-    """Serialise runs on one warehouse home; the OS drops the lock if the process dies."""
+def run_lock(settings: Settings, on_wait: Callable[[], None] | None = None):
+    """Serialise runs on one warehouse home; the OS drops the lock if the process dies. `on_wait`
+    is called once when another run holds it."""
     settings.home.mkdir(parents=True, exist_ok=True)
     with open(settings.home / "run.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -45,33 +74,59 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
-def run_config(log_level: str = "INFO", full_refresh: bool = False) -> dict:
-    """Run config of the warehouse job; `full_refresh` rebuilds every incremental dbt model."""
-    config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+def check_window(settings: Settings, start: date, end: date) -> None:
+    """WindowOutsideHistory unless start..end lies within the batch days that can run: from the
+    history start to the last `dt=` folder, and not after yesterday (the last complete day)."""
+    landed = landed_range(settings)
+    if landed is None:
+        raise WindowOutsideHistory(f"the landing zone {settings.landing} holds no batch day (no dt= folder) yet")
+    first = history_start(settings)
+    last = min(landed[1], yesterday(settings))
+    if start < first or end > last:
+        asked = f"{start}" if start == end else f"{start}..{end}"
+        later = f" (days after {last} are not complete yet in {settings.tz})" if landed[1] > last else ""
+        raise WindowOutsideHistory(f"no batch days {asked} to run: the landing zone holds {first}..{last}{later}")
+
+
+def run_config(full_refresh: bool = False) -> dict:
+    """Run config of the warehouse job; `full_refresh` rebuilds every incremental dbt model. Naming
+    the `warehouse` logger leaves out Dagster's console logger (orchestration/console.py)."""
+    config: dict = {"loggers": {"warehouse": {}}}
     if full_refresh:
         config["ops"] = {"transform": {"config": {"full_refresh": True}}}
     return config
 
 
-def run_window(settings: Settings, start: date, end: date, log_level: str = "INFO",
-               full_refresh: bool = False) -> RunReport:
+def run_window(settings: Settings, start: date, end: date, full_refresh: bool = False, progress: Progress | None = None, verbose: bool = False,
+               on_wait: Callable[[], None] | None = None) -> RunReport:
     """Ingest, gate, build, publish and rebuild dashboards for batch days start..end: ONE run
-    (one dbt invocation; `full_refresh` passes dbt --full-refresh)."""
+    (one dbt invocation; `full_refresh` passes dbt --full-refresh). `progress` shows the stages
+    as they go; dbt's and Dagster's detail go to the log (and the console when `verbose`)."""
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
+    check_window(settings, start, end)
     instance = dagster_instance(settings)
-    from orchestration.definitions import JOB_NAME, defs  # imported late: loading parses the dbt project
+    from orchestration.job import JOB_NAME, build_definitions  # imported late: loading parses the dbt project
 
-    job = defs.resolve_job_def(JOB_NAME)
-    with run_lock(settings):
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(JOB_NAME)
+    raw_steps = sum(1 for key in definitions.resolve_asset_graph().get_all_asset_keys() if key.path[0] == "raw")
+    with run_lock(settings, on_wait), run_console(progress, verbose, raw_steps):
         result = job.execute_in_process(
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
-            run_config=run_config(log_level, full_refresh),
+            run_config=run_config(full_refresh),
             raise_on_error=False,
         )
     report = RunReport(result.run_id, result.success, start, end)
-    for event in result.all_events:
+    _read_events(report, result.all_events)
+    report.stage_seconds = _stage_seconds(instance, result.run_id)
+    return report
+
+
+def _read_events(report: RunReport, events) -> None:
+    built = set()
+    for event in events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             data = event.step_failure_data
             # an asset that raised Failure(description=...) said itself what went wrong
@@ -80,9 +135,38 @@ def run_window(settings: Settings, start: date, end: date, log_level: str = "INF
             report.failures.append(f"{event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
-                report.failures.append(
-                    f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed"
-                    + (f" ({evaluation.description})" if getattr(evaluation, "description", None) else "")
-                )
-    return report
+            # the gate's checks run in the raw steps; dbt's tests (on sources too) in the dbt step
+            counts = report.raw_checks if stage_of(event.step_key) == "ingest + gate" else report.dbt_checks
+            name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            description = getattr(evaluation, "description", None)
+            if evaluation.passed:
+                counts.passed += 1
+            elif evaluation.severity.value == "WARN":
+                counts.warned += 1
+                report.warnings.append(name + (f": {description}" if description else ""))
+            else:
+                counts.failed += 1
+                report.failures.append(f"check {name} failed" + (f" ({description})" if description else ""))
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            key = materialization.asset_key
+            metadata = {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+            if key.path[0] == "raw":
+                report.ingest[key.path[-1]] = {f: int(metadata.get(f, 0) or 0) for f in INGEST_FIELDS}
+            elif key.path[0] in ("staging", "intermediate", "marts", "utilities", "seeds"):
+                built.add(key)  # one materialization per batch day of a partitioned model
+            elif key.path[-1] == "serving_database":
+                report.published_tables = sum(1 for k in metadata if k != "path")
+    report.models_built = len(built)
+
+
+def _stage_seconds(instance, run_id: str) -> dict[str, float]:
+    """Wall-clock seconds per stage of the run, from its step events."""
+    kinds = {DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+    spans: dict[str, list[float]] = {}
+    for record in instance.all_logs(run_id, of_type=kinds):
+        stage = stage_of(record.step_key)
+        if stage:
+            spans.setdefault(stage, []).append(record.timestamp)
+    order = [name for name, _ in STAGES]
+    return {stage: max(times) - min(times) for stage, times in sorted(spans.items(), key=lambda kv: order.index(kv[0]))}

@@ -1,25 +1,174 @@
-"""Settings of architecture.md, read from the environment with defaults that work out of the box."""
+"""Settings of architecture.md: environment variables with defaults that work out of the box,
+validated when they are read. A bad value raises `SettingsError`, whose message is one line naming
+the variable, the value and what is allowed (the command line prints it and exits 2)."""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from quality.suites import OPT_IN_CHECKS
+
+PREFIX = "WAREHOUSE_"
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    landing: Path
-    tz: str
-    base_currency: str
-    home_country: str
-    max_quarantine_share: float
+class Setting(NamedTuple):
+    variable: str
+    default: str
+    meaning: str
+
+
+# What `warehouse --help` and the README list: every variable the warehouse reads.
+SETTINGS_HELP = (
+    Setting("WAREHOUSE_HOME", "./.warehouse", "all state: databases, Dagster instance, dashboards, logs"),
+    Setting("WAREHOUSE_LANDING", "$WAREHOUSE_HOME/landing", "where upstream systems drop files"),
+    Setting("WAREHOUSE_TZ", "Asia/Shanghai", "reporting time zone (IANA): a day is a local day here"),
+    Setting("WAREHOUSE_BASE_CURRENCY", "CNY", "ISO-4217 currency of every amount in the marts"),
+    Setting("WAREHOUSE_HOME_COUNTRY", "CN", "ISO-3166 country; orders shipped elsewhere are cross-border"),
+    Setting("WAREHOUSE_MAX_QUARANTINE_SHARE", "0.05",
+            "share in [0, 1]: a batch day of an entity with more bad rows fails the gate"),
+    Setting("WAREHOUSE_HISTORY_START", "the earliest dt= folder", "first batch day (YYYY-MM-DD) runs may ask for"),
+    Setting("WAREHOUSE_STALE_AFTER_DAYS", "2", "status exits 3 when a source's latest batch day is older"),
+    Setting("WAREHOUSE_BLOCKING_CHECKS", "(none)",
+            "volume checks that block publishing instead of warning: row_count_bounds, delivery_gap, "
+            "optionally per entity (shop_orders:row_count_bounds), comma-separated"),
+    Setting("WAREHOUSE_MEMORY_LIMIT", "2GB", "DuckDB's memory limit (e.g. 2GB, 512MiB); beyond it DuckDB spills"),
+    Setting("WAREHOUSE_HASH_KEY", "random, kept in $WAREHOUSE_HOME/hash_key", "key of the hash of personal data"),
+)
+
+
+class SettingsError(ValueError):
+    """A setting with a value the warehouse cannot use; the message is one line."""
+
+
+def _iso_currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+def _iso_countries() -> frozenset[str]:
+    from babel.core import get_global
+
+    return frozenset(code for code in get_global("territory_currencies") if re.fullmatch(r"[A-Z]{2}", code))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore", populate_by_name=True)
+
+    home: Path = Path("./.warehouse")
+    landing_override: Path | None = Field(default=None, validation_alias=f"{PREFIX}LANDING")
+    tz: str = "Asia/Shanghai"
+    base_currency: str = "CNY"
+    home_country: str = "CN"
+    max_quarantine_share: float = 0.05
+    history_start: date | None = None
+    stale_after_days: int = 2
+    blocking_checks: str = ""
     # DuckDB's memory_limit for every connection of the pipeline and the dbt build (not in
-    # architecture.md; docs/design.md): DuckDB's default, 80 % of RAM, let a year's build pass the
-    # 4 GiB budget of issue 6; with a limit DuckDB spills to disk instead.
+    # architecture.md; docs/design.md): with a limit DuckDB spills to disk instead of using 80 % of RAM.
     memory_limit: str = "2GB"
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("landing_override", mode="after")
+    @classmethod
+    def _absolute_landing(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value else None
+
+    @field_validator("tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("expected an IANA time zone such as Asia/Shanghai or Europe/London") from None
+        return value
+
+    @field_validator("base_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in _iso_currencies():
+            raise ValueError("expected an ISO-4217 currency code in capitals such as CNY, GBP or USD")
+        return value
+
+    @field_validator("home_country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if value not in _iso_countries():
+            raise ValueError("expected an ISO-3166 alpha-2 country code in capitals such as CN, GB or US")
+        return value
+
+    @field_validator("max_quarantine_share", mode="before")
+    @classmethod
+    def _share(cls, value):
+        try:
+            share = float(value)
+        except (TypeError, ValueError):
+            raise ValueError("expected a share in [0, 1] written as a number, e.g. 0.05 for 5 %") from None
+        if not 0 <= share <= 1:
+            raise ValueError("expected a share in [0, 1], e.g. 0.05 for 5 %")
+        return share
+
+    @field_validator("history_start", mode="before")
+    @classmethod
+    def _history_start(cls, value):
+        if value in (None, ""):
+            return None
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError("expected a date YYYY-MM-DD") from None
+
+    @field_validator("stale_after_days", mode="before")
+    @classmethod
+    def _stale_days(cls, value):
+        try:
+            days = int(str(value).strip())
+        except ValueError:
+            raise ValueError("expected a whole number of days, at least 1") from None
+        if days < 1:
+            raise ValueError("expected a whole number of days, at least 1")
+        return days
+
+    @field_validator("blocking_checks")
+    @classmethod
+    def _blocking(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            if item.rpartition(":")[2] not in OPT_IN_CHECKS:
+                raise ValueError(f"expected names among {', '.join(OPT_IN_CHECKS)}, "
+                                 f"optionally after an entity and a colon (shop_orders:row_count_bounds)")
+        return value
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        if not _MEMORY.match(value):
+            raise ValueError("expected a size with a unit such as 2GB, 1.5GB or 512MiB")
+        return value.strip()
+
+    @property
+    def landing(self) -> Path:
+        return self.landing_override or self.home / "landing"
+
+    def blocks(self, entity: str, check: str) -> bool:
+        """Whether an opt-in check (OPT_IN_CHECKS) blocks publishing for `entity`."""
+        chosen = {part.strip() for part in self.blocking_checks.split(",")}
+        return check in chosen or f"{entity}:{check}" in chosen
 
     @property
     def working_db(self) -> Path:
@@ -69,15 +218,37 @@ class Settings:
         }
 
 
-def load_settings() -> Settings:
-    home = Path(os.environ.get("WAREHOUSE_HOME", "./.warehouse")).resolve()
-    landing = Path(os.environ.get("WAREHOUSE_LANDING", str(home / "landing"))).resolve()
-    return Settings(
-        home=home,
-        landing=landing,
-        tz=os.environ.get("WAREHOUSE_TZ", "Asia/Shanghai"),
-        base_currency=os.environ.get("WAREHOUSE_BASE_CURRENCY", "CNY"),
-        home_country=os.environ.get("WAREHOUSE_HOME_COUNTRY", "CN"),
-        max_quarantine_share=float(os.environ.get("WAREHOUSE_MAX_QUARANTINE_SHARE", "0.05")),
-        memory_limit=os.environ.get("WAREHOUSE_MEMORY_LIMIT", Settings.memory_limit),
-    )
+def _variable(loc: tuple) -> str:
+    name = str(loc[0]) if loc else "?"
+    return name if name.startswith(PREFIX) else PREFIX + name.upper()
+
+
+def load_settings(**overrides) -> Settings:
+    """The settings from the environment (`overrides` win, by field name); SettingsError when one
+    is unusable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        variable = _variable(error.get("loc", ()))
+        value = os.environ.get(variable, error.get("input"))
+        reason = str(error.get("ctx", {}).get("error") or error.get("msg", "invalid"))
+        reason = reason.removeprefix("Value error, ")
+        raise SettingsError(f"{variable}={value!s} is not usable: {reason}") from None
+
+
+def check_home_and_landing(settings: Settings, need_landing: bool) -> None:
+    """What a command needs of the file system: a writable home, and for the commands that read
+    landing files an existing landing folder (SettingsError naming the variable otherwise)."""
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        probe = settings.home / f".write-probe-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise SettingsError(f"WAREHOUSE_HOME={settings.home} is not usable: cannot write there "
+                            f"({exc.strerror or exc})") from None
+    if need_landing and not settings.landing.is_dir():
+        variable = "WAREHOUSE_LANDING" if settings.landing_override else "WAREHOUSE_HOME"
+        raise SettingsError(f"{variable}: the landing folder {settings.landing} does not exist (simulate a shop "
+                            f"with `warehouse simulate`, or point WAREHOUSE_LANDING at the shop's exports)")

@@ -1,8 +1,15 @@
-"""`warehouse status`: what the serving database holds and what the last runs did."""
+"""`warehouse status`: what the serving database holds, how fresh each source is, and what the
+last runs did, as text or JSON, with an exit code a scheduler can act on.
+
+    collect_status(settings) -> dict      (the JSON of `warehouse status --json`)
+    render_status(status) -> str
+    exit_code(status) -> int              0 healthy, 1 the last run failed, 3 a source is stale
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from typing import Any
 
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 from dagster._core.storage.tags import (
@@ -12,32 +19,11 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration.instance import dagster_instance
+from orchestration.partitions import yesterday
 from orchestration.serving import NotPublishedYet, connect_serving
 from orchestration.settings import Settings
 
-
-def _serving_sections(settings: Settings) -> list[str]:
-    try:
-        con = connect_serving(settings)
-    except NotPublishedYet as exc:
-        return [str(exc)]
-    try:
-        run_id, published_at, checksum = con.execute(
-            "SELECT run_id, published_at, marts_checksum FROM ops.publication").fetchone()
-        lines = [f"serving database: {settings.serving_db}",
-                 f"  published {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id}",
-                 f"  data version (marts checksum) {checksum[:16]}"]
-        lines.append("freshness per source (latest batch day loaded, files, rows read, quarantined, duplicates):")
-        for entity, last_dt, files, read, quarantined, dup in con.execute(
-            """
-            SELECT entity, max(batch_dt), count(*), sum(rows_read), sum(rows_quarantined), sum(rows_duplicate)
-            FROM ops.ingest_log GROUP BY entity ORDER BY entity
-            """
-        ).fetchall():
-            lines.append(f"  {entity:<18} {last_dt}  {files:>5} files {read:>11,} read {quarantined:>8,} quarantined {dup:>8,} duplicates")
-        return lines
-    finally:
-        con.close()
+HEALTHY, RUN_FAILED, STALE = 0, 1, 3
 
 
 def _short(text: str | None, limit: int = 240) -> str:
@@ -45,64 +31,130 @@ def _short(text: str | None, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _last_failed_run_lines(instance) -> list[str]:
-    """The failed checks (with what they found) and steps of the most recent failed run. Read from
-    the Dagster instance, which stays readable while a run holds the working database."""
-    runs = instance.get_runs(RunsFilter(statuses=[DagsterRunStatus.FAILURE]), limit=1)
-    if not runs:
-        return []
-    run = runs[0]
+def _serving(settings: Settings) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(publication, freshness per source) from the serving database; (None, []) before the first publish."""
+    try:
+        con = connect_serving(settings)
+    except NotPublishedYet:
+        return None, []
+    try:
+        run_id, published_at, checksum = con.execute(
+            "SELECT run_id, published_at, marts_checksum FROM ops.publication").fetchone()
+        publication = {"path": str(settings.serving_db), "run_id": run_id,
+                       "published_at": published_at.astimezone(timezone.utc).isoformat(),
+                       "data_version": checksum[:16]}
+        rows = con.execute(
+            """
+            SELECT entity, max(batch_dt) FILTER (WHERE status = 'loaded'), count(*), sum(rows_read),
+                   sum(rows_quarantined), sum(rows_duplicate), count(*) FILTER (WHERE status <> 'loaded')
+            FROM ops.ingest_log GROUP BY entity ORDER BY entity
+            """).fetchall()
+    finally:
+        con.close()
+    today = yesterday(settings).toordinal() + 1
+    sources = []
+    for entity, last_dt, files, read, quarantined, duplicates, rejected in rows:
+        age = today - last_dt.toordinal() if last_dt else None
+        sources.append({
+            "entity": entity, "latest_batch_day": last_dt.isoformat() if last_dt else None, "age_days": age,
+            "stale": age is None or age > settings.stale_after_days, "files": files, "rows_read": int(read or 0),
+            "rows_quarantined": int(quarantined or 0), "rows_duplicate": int(duplicates or 0),
+            "files_rejected": rejected,
+        })
+    return publication, sources
+
+
+def _window(run) -> str:
     first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_NAME_TAG, "?"))
     last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG, first)
-    lines = [f"last failed run: {run.run_id[:8]} (batch days {first}..{last})"]
-    checks, steps = [], []
+    return first if first == last else f"{first}..{last}"
+
+
+def _run_summary(instance, run) -> dict[str, Any]:
+    stats = instance.get_run_stats(run.run_id)
+    when = (datetime.fromtimestamp(stats.start_time, timezone.utc).isoformat() if stats.start_time else None)
+    failed_checks, warned_checks, failed_steps = [], [], []
     kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
     for record in instance.all_logs(run.run_id, of_type=kinds):
         event = record.dagster_event
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            if not evaluation.passed:
-                name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                checks.append(f"  failed check {name}: {_short(getattr(evaluation, 'description', None)) or 'failed'}")
+            if evaluation.passed:
+                continue
+            item = {"check_name": evaluation.check_name, "asset": evaluation.asset_key.to_user_string(),
+                    "detail": _short(getattr(evaluation, "description", None)) or "failed"}
+            (warned_checks if evaluation.severity.value == "WARN" else failed_checks).append(item)
         else:
             data = event.step_failure_data
             message = (data.user_failure_data.description if data.user_failure_data else None) or (
                 data.error.message.strip().splitlines()[0] if data.error and data.error.message.strip() else "failed")
-            steps.append(f"  failed step {event.step_key}: {_short(message)}")
-    return lines + (checks or ["  no check failed"]) + steps
+            failed_steps.append({"step": event.step_key, "detail": _short(message)})
+    return {"run_id": run.run_id, "status": run.status.value, "batch_days": _window(run), "started_at": when,
+            "failed_steps": failed_steps, "failed_checks": failed_checks, "warned_checks": warned_checks}
 
 
-def _failure_lines(instance, run_id: str) -> list[str]:
-    lines = []
-    kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
-    for record in instance.all_logs(run_id, of_type=kinds):
-        event = record.dagster_event
-        if event.event_type == DagsterEventType.STEP_FAILURE:
-            data = event.step_failure_data
-            text = (data.user_failure_data.description if data.user_failure_data else None) or (
-                data.error.message if data.error else "")
-            message = text.strip().splitlines()[0] if text.strip() else "failed"
-            lines.append(f"      failed step {event.step_key}: {message}")
-        elif not event.event_specific_data.passed:
-            evaluation = event.event_specific_data
-            lines.append(f"      failed check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-    return lines
-
-
-def _run_sections(settings: Settings, limit: int = 5) -> list[str]:
+def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
+    publication, sources = _serving(settings)
     instance = dagster_instance(settings)
-    runs = instance.get_runs(RunsFilter(), limit=limit)
-    failed = _last_failed_run_lines(instance)
-    lines = (failed + [""] if failed else []) + (["last runs:"] if runs else ["no runs yet"])
-    for run in runs:
-        started = instance.get_run_stats(run.run_id).start_time
-        when = datetime.fromtimestamp(started, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if started else "-"
-        first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_NAME_TAG, "?"))
-        last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG, first)
-        lines.append(f"  {run.run_id[:8]}  {run.status.value:<8} {when}  batch days {first}..{last}")
-        lines += _failure_lines(instance, run.run_id)
-    return lines
+    finished = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+    last = instance.get_runs(RunsFilter(statuses=finished), limit=1)
+    recent = instance.get_runs(RunsFilter(), limit=runs)
+    return {
+        "checked_at": datetime.now(timezone.utc).isoformat(),
+        "today": date.fromordinal(yesterday(settings).toordinal() + 1).isoformat(),
+        "stale_after_days": settings.stale_after_days,
+        "serving": publication,
+        "sources": sources,
+        "last_run": _run_summary(instance, last[0]) if last else None,
+        "recent_runs": [{"run_id": r.run_id, "status": r.status.value, "batch_days": _window(r)} for r in recent],
+    }
 
 
-def render_status(settings: Settings) -> str:
-    return "\n".join(_serving_sections(settings) + [""] + _run_sections(settings))
+def exit_code(status: dict[str, Any]) -> int:
+    last = status["last_run"]
+    if last and last["status"] != DagsterRunStatus.SUCCESS.value:
+        return RUN_FAILED
+    if any(source["stale"] for source in status["sources"]):
+        return STALE
+    return HEALTHY
+
+
+def render_status(status: dict[str, Any]) -> str:
+    lines = []
+    serving = status["serving"]
+    if serving is None:
+        lines.append("serving database: nothing published yet (run `warehouse run`)")
+    else:
+        lines += [f"serving database: {serving['path']}",
+                  f"  published {serving['published_at'][:19].replace('T', ' ')} UTC by run {serving['run_id'][:8]}, "
+                  f"data version {serving['data_version']}"]
+    if status["sources"]:
+        lines.append(f"freshness per source (stale after {status['stale_after_days']} days; today {status['today']}):")
+        lines.append(f"  {'entity':<20}{'latest day':<12}{'age':>5}{'files':>7}{'read':>12}{'quarantined':>13}"
+                     f"{'duplicates':>12}")
+        for s in status["sources"]:
+            age = f"{s['age_days']}d" if s["age_days"] is not None else "-"
+            flag = "  STALE" if s["stale"] else ""
+            rejected = f"  {s['files_rejected']} file(s) rejected" if s["files_rejected"] else ""
+            lines.append(f"  {s['entity']:<20}{s['latest_batch_day'] or '-':<12}{age:>5}{s['files']:>7,}"
+                         f"{s['rows_read']:>12,}{s['rows_quarantined']:>13,}{s['rows_duplicate']:>12,}{flag}{rejected}")
+    last = status["last_run"]
+    lines.append("")
+    if last is None:
+        lines.append("no runs yet")
+    else:
+        lines.append(f"last run: {last['run_id'][:8]} {last['status'].lower()} (batch days {last['batch_days']}, "
+                     f"started {(last['started_at'] or '-')[:16].replace('T', ' ')} UTC)")
+        for step in last["failed_steps"]:
+            lines.append(f"  failed step {step['step']}: {step['detail']}")
+        for check in last["failed_checks"]:
+            lines.append(f"  failed check {check['asset']}:{check['check_name']}: {check['detail']}")
+        for check in last["warned_checks"]:
+            lines.append(f"  warned check {check['asset']}:{check['check_name']}: {check['detail']}")
+        if not (last["failed_steps"] or last["failed_checks"] or last["warned_checks"]):
+            lines.append("  every check passed")
+    if len(status["recent_runs"]) > 1:
+        lines.append("recent runs:")
+        for run in status["recent_runs"]:
+            lines.append(f"  {run['run_id'][:8]}  {run['status'].lower():<9} batch days {run['batch_days']}")
+    return "\n".join(lines)

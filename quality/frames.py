@@ -22,9 +22,13 @@ from quality.suites import (
     ROWS,
     TOTAL_TOLERANCE,
     TS_LIMIT,
+    GAP_STREAK_DAYS,
     VOLUME_HISTORY,
+    VOLUME_MAX_RATIO,
     VOLUME_MIN_HISTORY,
-    VOLUME_MIN_MEDIAN,
+    VOLUME_MIN_RATIO,
+    VOLUME_NOISE_FLOOR,
+    VOLUME_NOISE_SIGMAS,
     Expectation,
     key_columns,
 )
@@ -99,9 +103,10 @@ def _arrow_backed(typ: pa.DataType) -> pd.ArrowDtype | None:
 
 
 def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
-    """One row per batch day of `days[0]..days[-1]` that arrived (has loaded files in
-    ops.ingest_log): counts, quarantined share, volume against earlier batch days, and for orders
-    and their children the rows breaking the total identity or pointing to unknown orders."""
+    """One row per calendar day of `days[0]..days[-1]`: counts of what arrived (null where nothing
+    did: no loaded file in ops.ingest_log), quarantined share, volume against the batch days that
+    arrived before it, the delivery gap (no rows after rows on each of the days before), and for
+    orders and their children the rows breaking the total identity or pointing to unknown orders."""
     name = entity.name
     ctes = [f"""
     log AS (
@@ -114,23 +119,48 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
         FROM log
         WINDOW w AS (ORDER BY batch_dt ROWS BETWEEN {VOLUME_HISTORY} PRECEDING AND 1 PRECEDING)
     ),
+    bounds AS (
+        SELECT *,
+               greatest(0, least({VOLUME_MIN_RATIO} * history_median,
+                                 history_median - {VOLUME_NOISE_SIGMAS} * sqrt(history_median))) AS volume_low,
+               greatest({VOLUME_MAX_RATIO} * history_median,
+                        history_median + {VOLUME_NOISE_SIGMAS} * sqrt(history_median) + {VOLUME_NOISE_FLOOR}) AS volume_high
+        FROM history
+    ),
+    calendar AS (
+        SELECT CAST(range AS DATE) AS batch_dt FROM range(CAST($first AS DATE), CAST($last AS DATE) + INTERVAL 1 DAY,
+                                                         INTERVAL 1 DAY)
+    ),
+    streaks AS (
+        SELECT c.batch_dt, count(l.batch_dt) AS days_with_rows_before
+        FROM calendar c
+        LEFT JOIN log l ON l.rows_loaded > 0 AND l.batch_dt BETWEEN c.batch_dt - {GAP_STREAK_DAYS} AND c.batch_dt - 1
+        GROUP BY c.batch_dt
+    ),
     reasons AS (
         SELECT batch_dt, string_agg(reason || ' ' || n, ', ' ORDER BY n DESC, reason) AS reasons
         FROM (SELECT batch_dt, reason, count(*) AS n FROM ops.quarantine
               WHERE entity = $entity AND batch_dt BETWEEN $first AND $last GROUP BY ALL)
         GROUP BY batch_dt
     )"""]
-    columns = ["""
-        strftime(h.batch_dt, '%Y-%m-%d') AS batch_dt, h.rows_read, h.rows_loaded, h.rows_quarantined,
+    columns = [f"""
+        strftime(c.batch_dt, '%Y-%m-%d') AS batch_dt, h.rows_read, h.rows_loaded, h.rows_quarantined,
         CASE WHEN h.rows_read > 0 THEN h.rows_quarantined / h.rows_read END AS quarantined_share,
         h.rows_quarantined || ' of ' || h.rows_read || ' rows quarantined'
             || coalesce(' (' || r.reasons || ')', '') AS quarantine_detail,
         h.history_batches, h.history_median,
-        CASE WHEN h.history_batches >= $min_history AND h.history_median >= $min_median
-             THEN h.rows_loaded / h.history_median END AS volume_ratio,
-        h.rows_loaded || ' rows loaded, median of the ' || h.history_batches || ' batch days before: '
-            || coalesce(regexp_replace(CAST(h.history_median AS VARCHAR), '[.]0$', ''), '-') AS volume_detail"""]
-    joins = ["LEFT JOIN reasons r USING (batch_dt)"]
+        CASE WHEN h.history_batches >= $min_history
+             THEN (h.rows_loaded - h.volume_low) / (h.volume_high - h.volume_low) END AS volume_position,
+        h.rows_loaded || ' rows loaded; ' || CAST(ceil(h.volume_low) AS BIGINT) || '..'
+            || CAST(floor(h.volume_high) AS BIGINT) || ' expected from the median '
+            || coalesce(regexp_replace(CAST(h.history_median AS VARCHAR), '[.]0$', ''), '-')
+            || ' of the ' || h.history_batches || ' batch days before' AS volume_detail,
+        CASE WHEN s.days_with_rows_before = {GAP_STREAK_DAYS} AND coalesce(h.rows_loaded, 0) = 0 THEN 1 ELSE 0 END
+            AS delivery_gap,
+        0 AS gap_rows,
+        'no rows arrived, after rows on each of the {GAP_STREAK_DAYS} days before' AS gap_detail"""]
+    joins = ["LEFT JOIN bounds h USING (batch_dt)", "LEFT JOIN streaks s USING (batch_dt)",
+             "LEFT JOIN reasons r USING (batch_dt)"]
     if name == ORDERS:
         ctes.append(f"""
     bad_totals AS (
@@ -165,8 +195,7 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
         coalesce(u.n, 0) || ' of ' || h.rows_loaded || ' rows point to unknown orders'
             || coalesce(': order_id ' || array_to_string(u.sample, ', '), '') AS unknown_order_detail""")
         joins.append("LEFT JOIN unknown_orders u USING (batch_dt)")
-    sql = (f"WITH {','.join(ctes)}\nSELECT {','.join(columns)}\nFROM history h {' '.join(joins)}\n"
-           f"WHERE h.batch_dt BETWEEN $first AND $last ORDER BY h.batch_dt")
-    params = {"entity": name, "first": days[0], "last": days[-1],
-              "min_history": VOLUME_MIN_HISTORY, "min_median": VOLUME_MIN_MEDIAN}
+    sql = (f"WITH {','.join(ctes)}\nSELECT {','.join(columns)}\nFROM calendar c {' '.join(joins)}\n"
+           f"ORDER BY c.batch_dt")
+    params = {"entity": name, "first": days[0], "last": days[-1], "min_history": VOLUME_MIN_HISTORY}
     return con.execute(sql, params).df()

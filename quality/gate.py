@@ -1,17 +1,18 @@
 """The quality gate of a raw asset: validate the run's batch days of one entity, one outcome per check.
 
-    validate_raw(con, entity, days, tz, max_share) -> list[CheckOutcome]
+    validate_raw(con, entity, days, tz, max_share, blocks) -> list[CheckOutcome]
 
-The raw asset turns every outcome into a blocking Dagster asset check and records it in
-`ops.check_results` (quality/results.py). A failed outcome's `detail` names the expectation, the
+The raw asset turns every outcome into a Dagster asset check (blocking, or a warning for the
+volume checks a shop did not opt in to) and records it in `ops.check_results` (quality/results.py). A failed outcome's `detail` names the expectation, the
 batch days, the rows affected and a sample of offending values (personal data masked).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 
 import duckdb
@@ -124,8 +125,9 @@ def _batches_outcome(check: Check, results: list[ExpectationResult], frame: pd.D
     if r.success:
         column = exp.kwargs["column"]
         judged = int(frame[column].notna().sum()) if len(frame) else 0
-        detail = f"{_plural(len(frame), 'batch day')} checked, {judged} judged"
-        noted = frame[frame[exp.rows_column] > 0] if len(frame) and exp.kwargs.get("min_value") == 0 else frame[:0]
+        arrived = int(frame["rows_read"].notna().sum()) if len(frame) else 0
+        detail = f"{_plural(arrived, 'batch day')} arrived of {len(frame)} checked, {judged} judged"
+        noted = frame[frame[exp.rows_column] > 0] if len(frame) and exp.quotes_tolerated else frame[:0]
         if len(noted):  # rows breaking the rule but within the tolerance: say so
             detail += "; within tolerance: " + "; ".join(
                 f"{row.batch_dt}: {getattr(row, exp.detail_column)}" for row in noted.head(3).itertuples())
@@ -145,8 +147,14 @@ def _not_evaluated(check: Check, base: dict, why: str) -> CheckOutcome:
     return CheckOutcome(check.name, passed=False, rows_affected=None, detail=f"not evaluated: {why}", **base)
 
 
-def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: float) -> list[CheckOutcome]:
-    """Evaluate every check of `entity` over batch days `days[0]..days[-1]` (already ingested)."""
+def _never(entity: str, check: str) -> bool:
+    return False
+
+
+def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: float,
+                 blocks: Callable[[str, str], bool] = _never) -> list[CheckOutcome]:
+    """Evaluate every check of `entity` over batch days `days[0]..days[-1]` (already ingested).
+    An opt-in check (volume, arrival) fails with severity `warn` unless `blocks(entity, check)`."""
     checks = raw_checks(entity, max_share, list(frames.contract_columns(entity)))
     base = {"asset": f"raw.{entity.name}", "partition": window_label(days)}
     by_frame = {kind: [e for c in checks for e in c.expectations if e.frame == kind] for kind in (SCHEMA, ROWS, BATCHES)}
@@ -186,7 +194,13 @@ def validate_raw(con, entity: Entity, days: list[date], tz: str, max_share: floa
         else:
             outcomes[check.name] = (_not_evaluated(check, base, batches_error) if batches is None else
                                     _batches_outcome(check, mine, batches, base))
-    return [outcomes[c.name] for c in checks]
+    return [_with_severity(outcomes[c.name], c, entity, blocks) for c in checks]
+
+
+def _with_severity(outcome: CheckOutcome, check: Check, entity: Entity, blocks) -> CheckOutcome:
+    if check.opt_in and not blocks(entity.name, check.name):
+        return replace(outcome, severity="warn")
+    return outcome
 
 
 def _day_chunks(con, entity: Entity, days: list[date], limit: int) -> list[tuple[date, date]]:

@@ -18,17 +18,29 @@ docs/data-quality.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.contract import ENTITY_BY_NAME, Entity
 
-# Row-count bounds: rows loaded in a batch day against the median of the batch days that arrived
-# before it. A short or tiny history is not judged (see docs/data-quality.md).
-VOLUME_HISTORY = 7  # batch days looked back on
-VOLUME_MIN_HISTORY = 3  # fewer earlier batch days: the check passes (not enough to judge)
-VOLUME_MIN_MEDIAN = 20  # a smaller median: a quiet day of a low-volume source is normal
+# Row-count bounds: rows loaded in a batch day against the median m of the batch days that arrived
+# before it. The bounds are the wider of a ratio (0.2 m .. 5 m, what matters for a large shop) and
+# of Poisson noise (m -/+ 5 sqrt(m), plus 5 rows above: what matters for a shop of 3 orders a day),
+# so a quiet Sunday of a small shop is never out of bounds and a truncated export of a large one is
+# (docs/data-quality.md).
+VOLUME_HISTORY = 28  # batch days looked back on
+VOLUME_MIN_HISTORY = 7  # fewer earlier batch days: not judged
 VOLUME_MIN_RATIO, VOLUME_MAX_RATIO = 0.2, 5.0
+VOLUME_NOISE_SIGMAS = 5.0
+VOLUME_NOISE_FLOOR = 5  # rows added to the upper bound: a median of 0 or 1 row allows a handful
+# Delivery gap: an entity with rows on each of this many days before a batch day, and none on it.
+GAP_STREAK_DAYS = 28
+
+# Checks that judge volume or arrival: a shop's natural variance, so they warn (recorded and shown)
+# and do not block publishing, unless the shop opts in (WAREHOUSE_BLOCKING_CHECKS). Every other
+# check guards the contract and blocks.
+OPT_IN_CHECKS = ("row_count_bounds", "delivery_gap")
 
 # Arithmetic identity of an order: total = subtotal - discount + shipping + tax, within a cent.
 TOTAL_TOLERANCE = 0.01
@@ -56,6 +68,9 @@ class Expectation:
     # batch frame only: the columns that say how many rows a failing batch day affects and why
     rows_column: str | None = None
     detail_column: str | None = None
+    # batch frame only: a passing check still quotes the batch days with rows breaking its rule
+    # (a share within its tolerance)
+    quotes_tolerated: bool = False
 
     @property
     def type(self) -> str:
@@ -92,11 +107,30 @@ class Expectation:
 
 @dataclass(frozen=True)
 class Check:
-    """A blocking asset check of a raw asset: a named group of expectations."""
+    """An asset check of a raw asset: a named group of expectations. It blocks publishing when it
+    fails, unless it is one of OPT_IN_CHECKS (then it warns unless the shop opted in)."""
 
     name: str
     description: str
     expectations: tuple[Expectation, ...] = field(default_factory=tuple)
+
+    @property
+    def opt_in(self) -> bool:
+        return self.name in OPT_IN_CHECKS
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """What the Dagster asset declares of a check of `entity`."""
+
+    entity: str
+    name: str
+    description: str
+    opt_in: bool
+
+    def blocks(self, chosen: Callable[[str, str], bool]) -> bool:
+        """Whether a failure stops the run; `chosen(entity, check)` says if the shop opted in."""
+        return not self.opt_in or chosen(self.entity, self.name)
 
 
 def _fields(entity: Entity, predicate) -> list:
@@ -188,18 +222,28 @@ def first_pass(e: Expectation) -> Expectation:
 
 
 def _volume_check() -> Check:
+    # volume_position: where the day's rows fall between the lower (0) and upper (1) bound
     exp = Expectation("row_count_bounds", BATCHES, "ExpectColumnValuesToBeBetween",
-                      {"column": "volume_ratio", "min_value": VOLUME_MIN_RATIO, "max_value": VOLUME_MAX_RATIO},
+                      {"column": "volume_position", "min_value": 0, "max_value": 1},
                       rows_column="rows_loaded", detail_column="volume_detail")
-    return Check("row_count_bounds", f"Rows loaded per batch day stay within {VOLUME_MIN_RATIO:g}x..{VOLUME_MAX_RATIO:g}x "
-                 f"the median of the {VOLUME_HISTORY} batch days that arrived before it (judged once at least "
-                 f"{VOLUME_MIN_HISTORY} arrived and their median is at least {VOLUME_MIN_MEDIAN} rows).", (exp,))
+    return Check("row_count_bounds", f"Rows loaded per batch day stay within the wider of {VOLUME_MIN_RATIO:g}x.."
+                 f"{VOLUME_MAX_RATIO:g}x and median -/+ {VOLUME_NOISE_SIGMAS:g} sqrt(median) (+{VOLUME_NOISE_FLOOR} "
+                 f"rows above) of the median of the {VOLUME_HISTORY} batch days that arrived before it (judged once "
+                 f"{VOLUME_MIN_HISTORY} arrived). Warns unless opted in.", (exp,))
+
+
+def _gap_check() -> Check:
+    exp = Expectation("delivery_gap", BATCHES, "ExpectColumnValuesToBeBetween",
+                      {"column": "delivery_gap", "min_value": 0, "max_value": 0},
+                      rows_column="gap_rows", detail_column="gap_detail")
+    return Check("delivery_gap", f"An entity that delivered rows on each of the {GAP_STREAK_DAYS} days before a "
+                 "batch day delivers some on it. Warns unless opted in.", (exp,))
 
 
 def _share_check(name: str, column: str, rows_column: str, detail_column: str, max_share: float, what: str) -> Check:
     exp = Expectation(name, BATCHES, "ExpectColumnValuesToBeBetween",
                       {"column": column, "min_value": 0, "max_value": max_share},
-                      rows_column=rows_column, detail_column=detail_column)
+                      rows_column=rows_column, detail_column=detail_column, quotes_tolerated=True)
     return Check(name, f"{what} stays within WAREHOUSE_MAX_QUARANTINE_SHARE per batch day.", (exp,))
 
 
@@ -210,7 +254,7 @@ def raw_checks(entity: Entity, max_share: float = 0.05, contract_columns: list[s
     and descriptions (for the Dagster check specs) do not depend on it.
     """
     checks = [_schema_check(entity, contract_columns or []), _required_check(entity), _enum_check(entity),
-              _range_check(entity), _key_check(entity), _volume_check(),
+              _range_check(entity), _key_check(entity), _volume_check(), _gap_check(),
               _share_check("quarantine_share", "quarantined_share", "rows_quarantined", "quarantine_detail", max_share,
                            "The quarantined share of a batch day's rows")]
     if entity.name == ORDERS:
@@ -226,8 +270,13 @@ def raw_checks(entity: Entity, max_share: float = 0.05, contract_columns: list[s
 
 
 def check_names(entity_name: str) -> list[tuple[str, str]]:
-    """(name, description) of every check of a raw entity: what the Dagster asset declares."""
+    """(name, description) of every check of a raw entity."""
     return [(c.name, c.description) for c in raw_checks(ENTITY_BY_NAME[entity_name])]
+
+
+def check_specs(entity: Entity) -> list[CheckSpec]:
+    """Every check of a raw entity as the Dagster asset declares it."""
+    return [CheckSpec(entity.name, c.name, c.description, c.opt_in) for c in raw_checks(entity)]
 
 
 def upstream_entities(entity: Entity) -> list[str]:

@@ -56,7 +56,7 @@ def settings_env(monkeypatch, settings: Settings) -> None:
 def run_window_as(settings: Settings, start: date, end: date) -> RunReport:
     with pytest.MonkeyPatch.context() as mp:
         settings_env(mp, settings)
-        return run_window(settings, start, end, log_level="WARNING")
+        return run_window(settings, start, end)
 
 
 def run_ok(settings: Settings, start: date, end: date) -> RunReport:

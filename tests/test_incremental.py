@@ -48,7 +48,7 @@ NEXT_STATUS = {"paid": "shipped", "shipped": "delivered"}
 def run_ok(settings, start, end, **kwargs):
     with pytest.MonkeyPatch.context() as mp:
         settings_env(mp, settings)
-        report = run_window(settings, start, end, log_level="WARNING", **kwargs)
+        report = run_window(settings, start, end, **kwargs)
     assert report.success, report.one_line()
     return report
 

@@ -23,7 +23,7 @@ from fixtures.edge_shop_expected import EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_
 from reference.compare import as_expected, mismatches
 from reference.kpi_daily import compute_kpi_daily
 
-from orchestration.definitions import defs
+from orchestration.job import build_definitions
 from orchestration.instance import dagster_instance
 
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_the_range_is_one_dagster_run_with_every_asset_and_check(edge_shop_run):
     assert runs[0].tags["dagster/asset_partition_range_start"] == "2026-03-01"
     assert runs[0].tags["dagster/asset_partition_range_end"] == "2026-03-04"
 
-    graph = defs.get_repository_def().asset_graph
+    graph = build_definitions(settings).get_repository_def().asset_graph
     materialized = {
         r.dagster_event.asset_key
         for r in instance.all_logs(report.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
@@ -192,7 +192,8 @@ def test_warehouse_ui_shows_the_cli_run(edge_shop_run):
         assert {"runId": report.run_id, "status": "SUCCESS", "jobName": "warehouse_job"} in runs["runsOrError"]["results"]
         nodes = _graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
         shown = {tuple(n["assetKey"]["path"]) for n in nodes}
-        assert {tuple(k.path) for k in defs.get_repository_def().asset_graph.get_all_asset_keys()} <= shown
+        graph = build_definitions(settings).get_repository_def().asset_graph
+        assert {tuple(k.path) for k in graph.get_all_asset_keys()} <= shown
     finally:
         os.killpg(ui.pid, signal.SIGTERM)
         ui.wait(timeout=30)

@@ -99,8 +99,10 @@ def _age(root, seconds: float) -> None:
 
 
 def _tick(cursor=None):
-    from orchestration.definitions import landing_sensor
+    from orchestration.job import build_definitions
+    from orchestration.settings import load_settings
 
+    [landing_sensor] = build_definitions(load_settings()).sensors
     with DagsterInstance.ephemeral() as instance:
         result = landing_sensor(build_sensor_context(instance=instance, cursor=cursor))
     assert isinstance(result, SensorResult)

@@ -14,7 +14,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration import forecast, stats
 from orchestration.db import working_db
-from orchestration.partitions import batch_days, single_run
+from orchestration.partitions import single_run
 from orchestration.settings import load_settings
 
 EXPERIMENT_RESULTS_KEY = AssetKey(["marts", "experiment_results"])
@@ -122,46 +122,47 @@ def replace_gmv_forecast(con) -> list[dict]:
     return rows
 
 
-@asset(
-    key=EXPERIMENT_RESULTS_KEY,
-    deps=[EXPERIMENT_COUNTS_KEY],
-    partitions_def=batch_days,
-    backfill_policy=single_run,
-    group_name="marts",
-    kinds={"python", "scipy", "duckdb"},
-    description="A/B test results per experiment and variant (kpis.md, Experiments): counts from dbt "
-    "(int_experiment_variants), pooled two-proportion z-test and 95 % interval against `control`, "
-    "chi-square sample-ratio mismatch flagged at p < 0.001.",
-    pool="working_db",
-)
-def experiment_results(context: AssetExecutionContext) -> MaterializeResult:
-    with working_db(load_settings()) as con:
-        rows = replace_experiment_results(con)
-    flagged = sorted({r["experiment_id"] for r in rows if r["srm_flag"]})
-    context.log.info(f"experiment_results: {len(rows)} rows; sample-ratio mismatch in {flagged or 'none'}")
-    return MaterializeResult(metadata={"rows": len(rows), "srm_flagged": ", ".join(flagged) or "none"})
+def analytics_assets(partitions_def) -> list:
+    """The statistics marts, partitioned like the rest of the run."""
 
+    @asset(
+        key=EXPERIMENT_RESULTS_KEY,
+        deps=[EXPERIMENT_COUNTS_KEY],
+        partitions_def=partitions_def,
+        backfill_policy=single_run,
+        group_name="marts",
+        kinds={"python", "scipy", "duckdb"},
+        description="A/B test results per experiment and variant (kpis.md, Experiments): counts from dbt "
+        "(int_experiment_variants), pooled two-proportion z-test and 95 % interval against `control`, "
+        "chi-square sample-ratio mismatch flagged at p < 0.001.",
+        pool="working_db",
+    )
+    def experiment_results(context: AssetExecutionContext) -> MaterializeResult:
+        with working_db(load_settings()) as con:
+            rows = replace_experiment_results(con)
+        flagged = sorted({r["experiment_id"] for r in rows if r["srm_flag"]})
+        context.log.info(f"experiment_results: {len(rows)} rows; sample-ratio mismatch in {flagged or 'none'}")
+        return MaterializeResult(metadata={"rows": len(rows), "srm_flagged": ", ".join(flagged) or "none"})
 
-@asset(
-    key=GMV_FORECAST_KEY,
-    deps=[KPI_DAILY_KEY, ORDERS_KEY],
-    partitions_def=batch_days,
-    backfill_policy=single_run,
-    group_name="marts",
-    kinds={"python", "numpy", "duckdb"},
-    description="GMV forecast for the 14 days after the last complete day with an 80 % prediction "
-    "interval (OLS with trend and day-of-week effects on >= 8 weeks of kpi_daily gmv, one-off days left "
-    "out) and its 4-week backtest MAPE; with less history one row says why.",
-    pool="working_db",
-)
-def gmv_forecast(context: AssetExecutionContext) -> MaterializeResult:
-    with working_db(load_settings()) as con:
-        rows = replace_gmv_forecast(con)
-    model = rows[0]["model"] if rows else "no history"
-    mape = rows[0]["backtest_mape"] if rows else None
-    context.log.info(f"gmv_forecast: {len(rows)} rows, model {model}, backtest MAPE {mape}")
-    return MaterializeResult(metadata={"rows": len(rows), "model": model,
-                                       "backtest_mape": mape if mape is not None else "n/a"})
+    @asset(
+        key=GMV_FORECAST_KEY,
+        deps=[KPI_DAILY_KEY, ORDERS_KEY],
+        partitions_def=partitions_def,
+        backfill_policy=single_run,
+        group_name="marts",
+        kinds={"python", "numpy", "duckdb"},
+        description="GMV forecast for the 14 days after the last complete day with an 80 % prediction "
+        "interval (OLS with trend and day-of-week effects on >= 8 weeks of kpi_daily gmv, one-off days left "
+        "out) and its 4-week backtest MAPE; with less history one row says why.",
+        pool="working_db",
+    )
+    def gmv_forecast(context: AssetExecutionContext) -> MaterializeResult:
+        with working_db(load_settings()) as con:
+            rows = replace_gmv_forecast(con)
+        model = rows[0]["model"] if rows else "no history"
+        mape = rows[0]["backtest_mape"] if rows else None
+        context.log.info(f"gmv_forecast: {len(rows)} rows, model {model}, backtest MAPE {mape}")
+        return MaterializeResult(metadata={"rows": len(rows), "model": model,
+                                           "backtest_mape": mape if mape is not None else "n/a"})
 
-
-analytics_assets = [experiment_results, gmv_forecast]
+    return [experiment_results, gmv_forecast]

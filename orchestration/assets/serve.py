@@ -7,8 +7,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from dashboards.build import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
-from orchestration.assets.transform import MART_KEYS
-from orchestration.partitions import batch_days, single_run
+from orchestration.partitions import single_run
 from orchestration.publish import publish
 from orchestration.settings import load_settings
 
@@ -16,42 +15,46 @@ SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
 
 
-@asset(
-    key=SERVING_KEY,
-    # the dbt marts and the Python-built marts (assets/analytics.py) of the same run
-    deps=[*MART_KEYS, *ANALYTICS_KEYS],
-    partitions_def=batch_days,
-    backfill_policy=single_run,
-    group_name="serving",
-    kinds={"duckdb"},
-    description="serving.duckdb: the marts and ops history, swapped in atomically after every gate passed.",
-    pool="working_db",
-)
-def serving_database(context: AssetExecutionContext) -> MaterializeResult:
-    settings = load_settings()
-    rows = publish(settings.working_db, settings.serving_db, context.run_id)
-    context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
-    return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
+def serving_assets(partitions_def, mart_keys) -> list:
+    """Publish (after the dbt marts `mart_keys` and the statistics marts), then the dashboards."""
 
+    @asset(
+        key=SERVING_KEY,
+        # the dbt marts and the Python-built marts (assets/analytics.py) of the same run
+        deps=[*mart_keys, *ANALYTICS_KEYS],
+        partitions_def=partitions_def,
+        backfill_policy=single_run,
+        group_name="serving",
+        kinds={"duckdb"},
+        description="serving.duckdb: the marts and ops history, swapped in atomically after every gate passed.",
+        pool="working_db",
+    )
+    def serving_database(context: AssetExecutionContext) -> MaterializeResult:
+        settings = load_settings()
+        rows = publish(settings.working_db, settings.serving_db, context.run_id)
+        context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
+        return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
 
-@asset(
-    key=DASHBOARDS_KEY,
-    # after the publish of the same run only: a run whose gate or build fails never gets here,
-    # so the site keeps showing the last good publication (docs/dashboards.md)
-    deps=[SERVING_KEY],
-    partitions_def=batch_days,
-    backfill_policy=single_run,
-    group_name="serving",
-    kinds={"html", "plotly"},
-    description="The leadership dashboards: a static site of seven pages built from the serving database "
-    "into a new version directory and switched in atomically.",
-)
-def dashboards_site(context: AssetExecutionContext) -> MaterializeResult:
-    settings = load_settings()
-    started = time.perf_counter()
-    index = build_site(settings.serving_db, settings.dashboards_dir)
-    seconds = time.perf_counter() - started
-    pages = {p.name: p.stat().st_size for p in index.parent.glob("*.html")}
-    context.log.info(f"dashboards at {index} ({len(pages)} pages in {seconds:.1f}s)")
-    return MaterializeResult(metadata={"index": str(index), "pages": len(pages), "build_seconds": round(seconds, 2),
-                                       "largest_page_bytes": max(pages.values(), default=0)})
+    @asset(
+        key=DASHBOARDS_KEY,
+        # after the publish of the same run only: a run whose gate or build fails never gets here,
+        # so the site keeps showing the last good publication (docs/dashboards.md)
+        deps=[SERVING_KEY],
+        partitions_def=partitions_def,
+        backfill_policy=single_run,
+        group_name="serving",
+        kinds={"html", "plotly"},
+        description="The leadership dashboards: a static site of seven pages built from the serving database "
+        "into a new version directory and switched in atomically.",
+    )
+    def dashboards_site(context: AssetExecutionContext) -> MaterializeResult:
+        settings = load_settings()
+        started = time.perf_counter()
+        index = build_site(settings.serving_db, settings.dashboards_dir)
+        seconds = time.perf_counter() - started
+        pages = {p.name: p.stat().st_size for p in index.parent.glob("*.html")}
+        context.log.info(f"dashboards at {index} ({len(pages)} pages in {seconds:.1f}s)")
+        return MaterializeResult(metadata={"index": str(index), "pages": len(pages), "build_seconds": round(seconds, 2),
+                                           "largest_page_bytes": max(pages.values(), default=0)})
+
+    return [serving_database, dashboards_site]

@@ -12,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.db import working_db
-from orchestration.partitions import batch_days, single_run
+from orchestration.partitions import single_run
 from orchestration.settings import load_settings
 from quality.results import dbt_test_outcomes, record_outcomes
 
@@ -85,31 +85,36 @@ def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refr
     return ["build", *RUN_EXCLUDES, "--vars", json.dumps(variables)] + (["--full-refresh"] if refresh else [])
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project,
-    partitions_def=batch_days,
-    backfill_policy=single_run,
-    dagster_dbt_translator=translator,
-    name="transform",
-    pool="working_db",
-)
-def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig):
-    export_dbt_env()
-    window = dbt_window_vars(context)
-    cheaper = False
-    if not config.full_refresh:
-        with working_db(load_settings()) as con:
-            in_window, loaded = batch_days_in_window(con, window)
-        cheaper = full_refresh_is_cheaper(in_window, loaded)
-    if cheaper:
-        context.log.info(f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
-                         f"(same tables, faster than rebuilding them day by day)")
-    invocation = dbt.cli(dbt_build_args(window, config, cheaper), context=context, raise_on_error=False)
-    yield from invocation.stream()
-    record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
-    if not invocation.is_successful():
-        raise Failure(description=dbt_failure_summary(invocation.get_artifact("run_results.json")))
+def build_transform_assets(partitions_def):
+    """Every dbt model and test of the project, built by one `dbt build` per run."""
+
+    @dbt_assets(
+        manifest=ensure_manifest(),
+        project=dbt_project,
+        partitions_def=partitions_def,
+        backfill_policy=single_run,
+        dagster_dbt_translator=translator,
+        name="transform",
+        pool="working_db",
+    )
+    def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig):
+        export_dbt_env()
+        window = dbt_window_vars(context)
+        cheaper = False
+        if not config.full_refresh:
+            with working_db(load_settings()) as con:
+                in_window, loaded = batch_days_in_window(con, window)
+            cheaper = full_refresh_is_cheaper(in_window, loaded)
+        if cheaper:
+            context.log.info(f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
+                             f"(same tables, faster than rebuilding them day by day)")
+        invocation = dbt.cli(dbt_build_args(window, config, cheaper), context=context, raise_on_error=False)
+        yield from invocation.stream()
+        record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
+        if not invocation.is_successful():
+            raise Failure(description=dbt_failure_summary(invocation.get_artifact("run_results.json")))
+
+    return transform_assets
 
 
 def record_dbt_tests(context: AssetExecutionContext, invocation) -> None:
@@ -145,4 +150,5 @@ def dbt_failure_summary(run_results: Mapping[str, Any], limit: int = 3) -> str:
     return "dbt build failed: " + "; ".join(parts) + more
 
 
-MART_KEYS = [key for key in transform_assets.keys if key.path[0] == "marts"]
+def mart_keys(transform_assets) -> list[AssetKey]:
+    return [key for key in transform_assets.keys if key.path[0] == "marts"]
