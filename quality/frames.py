@@ -29,6 +29,7 @@ from quality.suites import (
     VOLUME_MIN_RATIO,
     VOLUME_NOISE_FLOOR,
     VOLUME_NOISE_SIGMAS,
+    VOLUME_PEAK_FACTOR,
     Expectation,
     key_columns,
 )
@@ -115,7 +116,8 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
         FROM ops.ingest_log WHERE entity = $entity AND status = 'loaded' GROUP BY batch_dt
     ),
     history AS (
-        SELECT *, count(*) OVER w AS history_batches, median(rows_loaded) OVER w AS history_median
+        SELECT *, count(*) OVER w AS history_batches, median(rows_loaded) OVER w AS history_median,
+               max(rows_loaded) OVER w AS history_peak
         FROM log
         WINDOW w AS (ORDER BY batch_dt ROWS BETWEEN {VOLUME_HISTORY} PRECEDING AND 1 PRECEDING)
     ),
@@ -124,7 +126,8 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
                greatest(0, least({VOLUME_MIN_RATIO} * history_median,
                                  history_median - {VOLUME_NOISE_SIGMAS} * sqrt(history_median))) AS volume_low,
                greatest({VOLUME_MAX_RATIO} * history_median,
-                        history_median + {VOLUME_NOISE_SIGMAS} * sqrt(history_median) + {VOLUME_NOISE_FLOOR}) AS volume_high
+                        history_median + {VOLUME_NOISE_SIGMAS} * sqrt(history_median) + {VOLUME_NOISE_FLOOR},
+                        {VOLUME_PEAK_FACTOR} * history_peak) AS volume_high
         FROM history
     ),
     calendar AS (

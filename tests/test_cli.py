@@ -51,3 +51,69 @@ def test_backfill_with_end_before_start_is_one_line(tmp_path):
     result = _warehouse("backfill", "--start", "2026-03-05", "--end", "2026-03-01", home=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == "Error: --end 2026-03-01 is before --start 2026-03-05"
+
+
+def _warehouse_env(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([WAREHOUSE, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def _bad_settings(tmp_path: Path) -> list[tuple[str, str]]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    return [
+        ("WAREHOUSE_TZ", "Mars/Base"),
+        ("WAREHOUSE_BASE_CURRENCY", "XYZ"),
+        ("WAREHOUSE_HOME_COUNTRY", "UK"),
+        ("WAREHOUSE_MAX_QUARANTINE_SHARE", "5%"),
+        ("WAREHOUSE_MAX_QUARANTINE_SHARE", "7"),
+        ("WAREHOUSE_MAX_QUARANTINE_SHARE", "-1"),
+        ("WAREHOUSE_MEMORY_LIMIT", "lots"),
+        ("WAREHOUSE_HISTORY_START", "2011-13-01"),
+        ("WAREHOUSE_STALE_AFTER_DAYS", "0"),
+        ("WAREHOUSE_BLOCKING_CHECKS", "row_count"),
+        ("WAREHOUSE_HOME", str(a_file / "home")),  # under a file: cannot be created
+        ("WAREHOUSE_LANDING", str(tmp_path / "no-such-landing")),
+    ]
+
+
+def test_each_bad_setting_is_one_line_naming_it_and_exit_2(tmp_path):
+    for variable, value in _bad_settings(tmp_path):
+        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "WAREHOUSE_HOME": str(tmp_path / "home"),
+               variable: value}
+        result = _warehouse_env("run", "--date", "2026-03-01", env=env)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 2, (variable, value, result.stderr)
+        assert len(lines) == 1 and variable in lines[0] and "Traceback" not in result.stderr, (variable, lines)
+        assert value in lines[0] or variable in ("WAREHOUSE_HOME", "WAREHOUSE_LANDING"), lines[0]
+
+
+def test_help_lists_every_setting_and_the_exit_codes(tmp_path):
+    from orchestration.settings import SETTINGS_HELP
+
+    result = _warehouse("--help", home=tmp_path)
+    for setting in SETTINGS_HELP:
+        assert setting.variable in result.stdout
+    assert "Exit codes" in result.stdout
+
+
+def test_version(tmp_path):
+    result = _warehouse("--version", home=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("warehouse ")
+
+
+def test_a_run_outside_the_landing_range_names_the_range_that_exists(tmp_path):
+    landing = tmp_path / "landing"
+    for day in ("2010-12-01", "2010-12-03"):
+        (landing / "shop" / "orders" / f"dt={day}").mkdir(parents=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "WAREHOUSE_HOME": str(tmp_path / "home"),
+           "WAREHOUSE_LANDING": str(landing)}
+    result = _warehouse_env("run", "--start", "2010-11-28", "--end", "2010-12-02", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: no batch days 2010-11-28..2010-12-02 to run: the landing zone holds 2010-12-01..2010-12-03")
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path):
+    done = subprocess.run(f"'{WAREHOUSE}' --help | head -1", shell=True, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "WAREHOUSE_HOME": str(tmp_path)}, timeout=60)
+    assert done.stdout.startswith("Usage") and "Error" not in done.stderr and "Broken pipe" not in done.stderr

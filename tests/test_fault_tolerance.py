@@ -31,7 +31,8 @@ def _env(settings) -> dict[str, str]:
 
 
 def _start_run(settings) -> subprocess.Popen:
-    return subprocess.Popen([WAREHOUSE, "run", "--start", START, "--end", END], env=_env(settings),
+    # --verbose: the markers the test waits for are Dagster's and dbt's own lines
+    return subprocess.Popen([WAREHOUSE, "run", "--verbose", "--start", START, "--end", END], env=_env(settings),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
