@@ -112,8 +112,8 @@ class Entity:
         return next(f for f in self.fields if f.name == name)
 
 
-def _s(name, required=False, pii=False):
-    return Field(name, "string", required=required, pii=pii)
+def _s(name, required=False, pii=False, doc=None):
+    return Field(name, "string", required=required, pii=pii, doc=doc)
 
 
 def _ts(name, required=False):
@@ -124,8 +124,8 @@ def _money(name, required=False):
     return Field(name, "decimal", required=required, min_value=0)
 
 
-def _enum(name, values, required=False):
-    return Field(name, "enum", required=required, enum=tuple(values))
+def _enum(name, values, required=False, doc=None):
+    return Field(name, "enum", required=required, enum=tuple(values), doc=doc)
 
 
 PLATFORMS = ("web", "app", "mini_program")
@@ -167,8 +167,6 @@ FIELD_DOCS = {
     "status": "Status of this version of the record.",
     "platform": "Platform: web, app or mini_program.",
     "category": "Product category.",
-    "channel": ("Channel (service: chat/email/phone/social, set on ticket_created; marketing: a channel name of the "
-                "channel rules)."),
     "discount_amount": "Discount, in the row's currency.",
     "quantity": "Units, >= 1.",
     "amount": "Amount in `currency`, >= 0.",
@@ -300,14 +298,18 @@ ENTITIES: tuple[Entity, ...] = (
             "the same `event_id` may still arrive twice with different content (client retries).")),
     Entity("service", "events", (
         _s("event_id", True), _s("ticket_id", True), _ts("event_ts", True),
-        _enum("event_type", SERVICE_EVENT_TYPES, True), _enum("channel", SERVICE_CHANNELS),
-        _enum("category", SERVICE_CATEGORIES), _enum("priority", PRIORITIES),
+        _enum("event_type", SERVICE_EVENT_TYPES, True),
+        _enum("channel", SERVICE_CHANNELS, doc="Contact channel of the ticket, set on ticket_created."),
+        _enum("category", SERVICE_CATEGORIES, doc="Ticket category, set on ticket_created."),
+        _enum("priority", PRIORITIES),
         _s("customer_id"), _s("order_id"), _s("agent_id"), _enum("new_status", TICKET_STATUSES),
         Field("csat_score", "int", min_value=1, max_value=5),
     ), key=("event_id",), usual_format="jsonl",
        doc="Append-only customer-service ticket log: every event of every ticket."),
     Entity("marketing", "spend", (
-        Field("date", "date", required=True), _s("channel", True), _s("campaign", True),
+        Field("date", "date", required=True),
+        _s("channel", True, doc="Marketing channel: a channel name of the channel rules (seeds/channel_rules.csv)."),
+        _s("campaign", True),
         Field("impressions", "int", min_value=0), Field("clicks", "int", min_value=0),
         _money("spend", True), _s("currency", True),
     ), key=("date", "channel", "campaign"),
