@@ -2,7 +2,10 @@
 
 One `Entity` per landing folder `<system>/<entity>`. The reader, the simulator, the raw
 tables, the quality suites and the dbt sources are all generated from this module, so the
-contract is written down exactly once.
+contract is written down exactly once. The descriptions here (entities, fields, metadata
+columns) are the documentation of the raw tables: `ingest/dbt_sources.py` renders them, with
+types and enum values, into transform/models/staging/_sources.yml and the enum lists of the dbt
+tests (`scripts/generate-dbt-sources`).
 """
 
 from __future__ import annotations
@@ -32,12 +35,22 @@ REASONS = (
     "future_timestamp",  # later than the end of the batch day (reporting zone) plus one day
 )
 
+# What the raw schema is (the description of the dbt source `raw`).
+RAW_DOC = ("Landing files as loaded by ingest (ingest/contract.py): one table per entity of the contract, typed, with "
+           "lineage columns. Tables always exist (ingest creates them) but may be empty when a system sends nothing.")
+
 # Metadata columns every raw table carries after the contract's fields.
 RAW_METADATA_COLUMNS = {
-    "_batch_dt": "DATE",  # the dt= partition the row arrived in
-    "_file": "VARCHAR",  # path of the landing file, relative to the landing root
-    "_line": "BIGINT",  # 1-based line of the record in its file (CSV: header is line 1)
-    "_row_hash": "UBIGINT",  # hash of the typed field values, for exact-duplicate detection
+    "_batch_dt": "DATE",
+    "_file": "VARCHAR",
+    "_line": "BIGINT",
+    "_row_hash": "UBIGINT",
+}
+RAW_METADATA_DOCS = {
+    "_batch_dt": "Batch day (`dt=` partition) the row arrived in.",
+    "_file": "Landing file of the row, relative to the landing root.",
+    "_line": "1-based line of the record in its file (CSV: the header is line 1; Parquet: row number).",
+    "_row_hash": "Hash of the typed field values, used at ingest to drop exact duplicates.",
 }
 
 SOURCE_FORMATS = ("csv", "csv.gz", "jsonl", "jsonl.gz", "parquet")
@@ -54,6 +67,12 @@ class Field:
     exclusive_min: bool = False  # True: value must be > min_value
     pii: bool = False  # personal data: hashed or dropped in staging
     scale: int = 4  # decimals: digits kept after the point (money 4, exchange rates 10)
+    doc: str | None = None  # what the field holds, when it differs from FIELD_DOCS[name]
+
+    @property
+    def description(self) -> str:
+        """What the field holds (without "Required." or its enum values: those come from the fields above)."""
+        return self.doc if self.doc is not None else FIELD_DOCS[self.name]
 
     @property
     def duckdb_type(self) -> str:
@@ -70,6 +89,7 @@ class Entity:
     key: tuple[str, ...]
     change_capture: bool = False  # latest updated_at wins in the model layer
     usual_format: str = "csv"
+    doc: str = ""  # what one row is and how rows arrive (landing folder and key are added where it is rendered)
 
     @property
     def name(self) -> str:
@@ -92,8 +112,8 @@ class Entity:
         return next(f for f in self.fields if f.name == name)
 
 
-def _s(name, required=False, pii=False):
-    return Field(name, "string", required=required, pii=pii)
+def _s(name, required=False, pii=False, doc=None):
+    return Field(name, "string", required=required, pii=pii, doc=doc)
 
 
 def _ts(name, required=False):
@@ -104,8 +124,8 @@ def _money(name, required=False):
     return Field(name, "decimal", required=required, min_value=0)
 
 
-def _enum(name, values, required=False):
-    return Field(name, "enum", required=required, enum=tuple(values))
+def _enum(name, values, required=False, doc=None):
+    return Field(name, "enum", required=required, enum=tuple(values), doc=doc)
 
 
 PLATFORMS = ("web", "app", "mini_program")
@@ -130,39 +150,142 @@ SERVICE_CATEGORIES = (
 PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_STATUSES = ("open", "pending", "solved", "closed")
 
+_PII = "Personal data: never selected past staging (hashed there)."
+
+# What a field holds, by field name: a name means the same in every entity that has it (a field's
+# own `doc` overrides this). Where the text is rendered, "Required." and the enum's values follow.
+FIELD_DOCS = {
+    # ids and the fields many entities share
+    "customer_id": "Customer id of the shop system.",
+    "product_id": "Product id.",
+    "order_id": "Order id.",
+    "session_id": "Traffic session id.",
+    "currency": "ISO-4217 currency code of the row's amounts.",
+    "country": "ISO-3166 alpha-2 country code.",
+    "created_at": "When the record was created (instant).",
+    "updated_at": "When this version of the record was written (instant); the latest wins.",
+    "status": "Status of this version of the record.",
+    "platform": "Platform: web, app or mini_program.",
+    "category": "Product category.",
+    "discount_amount": "Discount, in the row's currency.",
+    "quantity": "Units, >= 1.",
+    "amount": "Amount in `currency`, >= 0.",
+    "ip_address": f"IP address. {_PII}",
+    "event_id": "Event id, the dedupe key.",
+    "event_ts": "When the event happened (instant; client time for traffic events).",
+    "date": "Calendar date of the row.",
+    # shop/customers
+    "signup_at": "When the customer signed up (instant).",
+    "email": f"Email address. {_PII}",
+    "phone": f"Phone number. {_PII}",
+    "full_name": f"Full name. {_PII}",
+    "birth_year": "Year of birth, 1900..year of the batch day.",
+    "region": "Region / province.",
+    "city": "City.",
+    # shop/products
+    "title": "Product title.",
+    "subcategory": "Product subcategory.",
+    "brand": "Brand.",
+    "list_price": "List price in `currency`, >= 0.",
+    "unit_cost": "Unit cost in `currency`, >= 0.",
+    "launched_at": "When the product was launched (instant).",
+    "is_active": "Whether the product is on sale.",
+    # shop/orders
+    "coupon_code": "Coupon code used on the order, if any.",
+    "items_subtotal": "Sum of the order's items before discount, in `currency`.",
+    "shipping_fee": "Shipping fee, in `currency`.",
+    "tax_amount": "Tax, in `currency`.",
+    "total_amount": ("Order total = items_subtotal - discount_amount + shipping_fee + tax_amount (within 0.01), "
+                     "in `currency`."),
+    "ship_country": "ISO-3166 alpha-2 country the order ships to (cross-border when not the home country).",
+    "ship_region": "Region the order ships to.",
+    "device_id": f"Device id of the order. {_PII}",
+    # shop/order_items
+    "line_number": "Line number within the order, >= 1.",
+    "unit_price": "Unit price in the order's currency.",
+    # shop/payments
+    "payment_id": "Payment id.",
+    "method": "Payment method.",
+    # shop/refunds
+    "refund_id": "Refund id.",
+    "reason": "Refund reason.",
+    "requested_at": "When the refund was requested (instant).",
+    # traffic/events
+    "anonymous_id": "Device/cookie id. Personal data (treated as a device id): never selected past staging (hashed there).",
+    "user_id": "Customer id when the visitor is logged in.",
+    "event_name": f"Event name; known: {', '.join(KNOWN_EVENT_NAMES)}. Other names are kept.",
+    "page_type": "Type of the page the event happened on.",
+    "page_url": "URL of the page.",
+    "referrer": "Referrer URL.",
+    "utm_source": "UTM source.",
+    "utm_medium": "UTM medium.",
+    "utm_campaign": "UTM campaign (matches marketing spend `campaign`).",
+    "device_type": "mobile, desktop or tablet.",
+    "search_query": "Search text of `search` events.",
+    "value": "Monetary value of the event in `currency`.",
+    "page_load_ms": "Page load time in milliseconds, on page views.",
+    "experiment_id": "A/B experiment the event's visitor is assigned to.",
+    "variant": "Variant of the A/B assignment.",
+    # service/events
+    "ticket_id": "Service ticket id.",
+    "event_type": "Service event type.",
+    "priority": "Ticket priority.",
+    "agent_id": "Agent id of agent messages.",
+    "new_status": "New ticket status, on status_changed.",
+    "csat_score": "Customer satisfaction score 1..5, on csat_rated.",
+    # marketing/spend
+    "campaign": "Campaign name (matches `utm_campaign`).",
+    "impressions": "Ad impressions.",
+    "clicks": "Ad clicks.",
+    "spend": "Spend in `currency`, >= 0.",
+    # finance/fx_rates
+    "rate_to_base": "1 unit of `currency` = `rate_to_base` units of the base currency; > 0.",
+}
+
 ENTITIES: tuple[Entity, ...] = (
     Entity("shop", "customers", (
         _s("customer_id", True), _ts("signup_at", True),
         _s("email", pii=True), _s("phone", pii=True), _s("full_name", pii=True),
         Field("birth_year", "int", min_value=1900, max_value="current_year"),  # type: ignore[arg-type]
         _s("country", True), _s("region"), _s("city"), _ts("updated_at", True),
-    ), key=("customer_id",), change_capture=True),
+    ), key=("customer_id",), change_capture=True,
+       doc=("Customers of the shop system, one row per new or changed customer (change capture: the latest "
+            "`updated_at` wins). Holds personal data (email, phone, full_name) in clear text: only staging reads "
+            "it, and hashes it.")),
     Entity("shop", "products", (
         _s("product_id", True), _s("title", True), _s("category", True), _s("subcategory"), _s("brand"),
         _money("list_price", True), _money("unit_cost"), _s("currency", True), _ts("launched_at", True),
         Field("is_active", "bool", required=True), _ts("updated_at", True),
-    ), key=("product_id",), change_capture=True),
+    ), key=("product_id",), change_capture=True,
+       doc=("Product catalogue, one row per new or changed product (change capture: the latest `updated_at` "
+            "wins).")),
     Entity("shop", "orders", (
         _s("order_id", True), _s("customer_id", True), _ts("created_at", True), _ts("updated_at", True),
         _enum("status", ORDER_STATUSES, True), _enum("platform", PLATFORMS, True), _s("session_id"), _s("coupon_code"),
         _s("currency", True), _money("items_subtotal", True), _money("discount_amount", True),
         _money("shipping_fee", True), _money("tax_amount", True), _money("total_amount", True),
         _s("ship_country", True), _s("ship_region"), _s("device_id", pii=True), _s("ip_address", pii=True),
-    ), key=("order_id",), change_capture=True),
+    ), key=("order_id",), change_capture=True,
+       doc=("Orders, one row per order change (change capture: the latest `updated_at` wins). `device_id` and "
+            "`ip_address` are personal data.")),
     Entity("shop", "order_items", (
         _s("order_id", True), Field("line_number", "int", required=True, min_value=1), _s("product_id", True),
         Field("quantity", "int", required=True, min_value=1), _money("unit_price", True), _money("discount_amount", True),
-    ), key=("order_id", "line_number")),
+    ), key=("order_id", "line_number"),
+       doc="Order lines, sent once in the batch of the order's creation. Amounts are in the order's currency."),
     Entity("shop", "payments", (
         _s("payment_id", True), _s("order_id", True), _enum("method", PAYMENT_METHODS, True),
         _enum("status", PAYMENT_STATUSES, True), _money("amount", True), _s("currency", True),
         _ts("created_at", True), _ts("updated_at", True),
-    ), key=("payment_id",), change_capture=True),
+    ), key=("payment_id",), change_capture=True,
+       doc=("Payment attempts, one row per attempt or status change (change capture: the latest `updated_at` "
+            "wins).")),
     Entity("shop", "refunds", (
         _s("refund_id", True), _s("order_id", True), _s("product_id"), Field("quantity", "int", min_value=1),
         _money("amount", True), _s("currency", True), _enum("reason", REFUND_REASONS, True),
         _enum("status", REFUND_STATUSES, True), _ts("requested_at", True), _ts("updated_at", True),
-    ), key=("refund_id",), change_capture=True),
+    ), key=("refund_id",), change_capture=True,
+       doc="After-sales refunds, one row per refund change (change capture: the latest `updated_at` wins)."),
     Entity("traffic", "events", (
         _s("event_id", True), _ts("event_ts", True), _s("anonymous_id", True, pii=True), _s("user_id"),
         _s("session_id", True), _s("event_name", True), _enum("page_type", PAGE_TYPES), _s("page_url"), _s("referrer"),
@@ -170,23 +293,33 @@ ENTITIES: tuple[Entity, ...] = (
         _enum("device_type", DEVICE_TYPES), _s("country"), _s("product_id"), _s("search_query"), _s("order_id"),
         _money("value"), _s("currency"), Field("page_load_ms", "int", min_value=0),
         _s("experiment_id"), _s("variant"), _s("ip_address", pii=True),
-    ), key=("event_id",), usual_format="jsonl"),
+    ), key=("event_id",), usual_format="jsonl",
+       doc=("Append-only clickstream from web, app and mini program. Exact duplicates are dropped at ingest; "
+            "the same `event_id` may still arrive twice with different content (client retries).")),
     Entity("service", "events", (
         _s("event_id", True), _s("ticket_id", True), _ts("event_ts", True),
-        _enum("event_type", SERVICE_EVENT_TYPES, True), _enum("channel", SERVICE_CHANNELS),
-        _enum("category", SERVICE_CATEGORIES), _enum("priority", PRIORITIES),
+        _enum("event_type", SERVICE_EVENT_TYPES, True),
+        _enum("channel", SERVICE_CHANNELS, doc="Contact channel of the ticket, set on ticket_created."),
+        _enum("category", SERVICE_CATEGORIES, doc="Ticket category, set on ticket_created."),
+        _enum("priority", PRIORITIES),
         _s("customer_id"), _s("order_id"), _s("agent_id"), _enum("new_status", TICKET_STATUSES),
         Field("csat_score", "int", min_value=1, max_value=5),
-    ), key=("event_id",), usual_format="jsonl"),
+    ), key=("event_id",), usual_format="jsonl",
+       doc="Append-only customer-service ticket log: every event of every ticket."),
     Entity("marketing", "spend", (
-        Field("date", "date", required=True), _s("channel", True), _s("campaign", True),
+        Field("date", "date", required=True),
+        _s("channel", True, doc="Marketing channel: a channel name of the channel rules (seeds/channel_rules.csv)."),
+        _s("campaign", True),
         Field("impressions", "int", min_value=0), Field("clicks", "int", min_value=0),
         _money("spend", True), _s("currency", True),
-    ), key=("date", "channel", "campaign")),
+    ), key=("date", "channel", "campaign"),
+       doc="Daily ad spend per channel and campaign; a row re-sent in a later batch replaces the old one."),
     Entity("finance", "fx_rates", (
         Field("date", "date", required=True), _s("currency", True),
         Field("rate_to_base", "decimal", required=True, min_value=0, exclusive_min=True, scale=10),
-    ), key=("date", "currency")),
+    ), key=("date", "currency"),
+       doc=("Daily exchange rates to the base currency; a later batch's rate for the same (date, currency) "
+            "replaces the earlier one.")),
 )
 
 ENTITY_BY_NAME = {e.name: e for e in ENTITIES}

@@ -11,13 +11,17 @@ import numpy as np
 import polars as pl
 
 from ingest import sim_params as P
+from ingest.contract import PAYMENT_METHODS, PLATFORMS
 from ingest.sim_calendar import DAY_MS, HOUR_MS, MINUTE_MS
 from ingest.sim_util import idstr, names_of, pick, pick_named, within_group_index
 from ingest.sim_world import CURRENCIES, World, device_ids, ip_strings
 
 FORCE_NONE, FORCE_PAID, FORCE_REFUND, FORCE_FAST = 0, 1, 2, 3  # planted outcomes
 COUPON_CODES = tuple(P.COUPONS)
-_METHODS = ("alipay", "wechat_pay", "card", "paypal", "cash_on_delivery")
+# A payment method's code in the `method` arrays: its position in the contract's PAYMENT_METHODS.
+_METHOD = {name: code for code, name in enumerate(PAYMENT_METHODS)}
+_FOREIGN_METHODS = np.array([_METHOD[name] for name in names_of(P.FOREIGN_METHODS)])
+_DOMESTIC_METHODS = np.array([_METHOD[name] for name in names_of(P.DOMESTIC_METHODS)])
 _S = 1000  # one second in ms
 
 
@@ -151,10 +155,10 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
 
     # payment and fulfilment
     forced = spec.force != FORCE_NONE
-    method = np.where(foreign, np.array([2, 3])[pick_named(rng, P.FOREIGN_METHODS, n)],
-                      np.array([0, 1, 2, 4])[pick_named(rng, P.DOMESTIC_METHODS, n)])
-    method[forced] = np.where(foreign[forced], 2, 0)
-    cod = method == 4
+    method = np.where(foreign, _FOREIGN_METHODS[pick_named(rng, P.FOREIGN_METHODS, n)],
+                      _DOMESTIC_METHODS[pick_named(rng, P.DOMESTIC_METHODS, n)])
+    method[forced] = np.where(foreign[forced], _METHOD["card"], _METHOD["alipay"])
+    cod = method == _METHOD["cash_on_delivery"]
     spike = d == world.plan.spike_day
     r = rng.random((n, 5))
     abandon = ~cod & ~forced & (r[:, 0] < P.P_ABANDON)
@@ -183,7 +187,7 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
         "order_id": ids,
         "customer_id": people.customer_ids(cust),
         "created_at": created,
-        "platform": pl.Series(list(P.PLATFORMS)).gather(spec.platform),
+        "platform": pl.Series(list(PLATFORMS)).gather(spec.platform),
         "session_id": spec.session_id,
         "coupon_code": pl.Series(list(COUPON_CODES) + [None], dtype=pl.String).gather(np.where(code < 0, len(COUPON_CODES), code)),
         "currency": pl.Series(list(CURRENCIES)).gather(cur),
@@ -224,7 +228,7 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
         pid = idstr("PAY", world.next_ids("payment", len(idx)) + 5_000_000_000, 10)
         pb = pl.DataFrame({
             "payment_id": pid, "order_id": ids.gather(idx),
-            "method": pl.Series(list(_METHODS)).gather(method[idx]),
+            "method": pl.Series(list(PAYMENT_METHODS)).gather(method[idx]),
             "amount": total[idx], "currency": pl.Series(list(CURRENCIES)).gather(cur[idx]), "created_at": start,
         })
         pay_parts.append(pb.with_columns(status=pl.lit("pending"), updated_at=pl.Series(start, dtype=pl.Int64)))

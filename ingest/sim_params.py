@@ -8,6 +8,19 @@ one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
+
+from ingest.contract import DEVICE_TYPES, PLATFORMS
+
+T = TypeVar("T")
+
+
+def in_order(enum: tuple[str, ...], **by_name: T) -> tuple[T, ...]:
+    """A per-value table of a contract enum, given by name, as a tuple in the enum's order (the
+    simulator indexes such tables by an enum value's position in the contract)."""
+    if set(by_name) != set(enum):
+        raise ValueError(f"expected exactly {enum}, got {tuple(by_name)}")
+    return tuple(by_name[name] for name in enum)
 
 
 # --------------------------------------------------------------------------- scales
@@ -59,12 +72,16 @@ PROMO_LOAD = 1.3  # page loads get slower under promotion traffic
 
 # --------------------------------------------------------------------------- traffic
 
-PLATFORMS = ("web", "app", "mini_program")
-DEVICE_TYPES = ("mobile", "desktop", "tablet")
-# device type mix per platform (mobile, desktop, tablet)
-DEVICE_MIX = ((0.38, 0.52, 0.10), (0.90, 0.0, 0.10), (1.0, 0.0, 0.0))
-NEW_VISITOR_PLATFORM = (0.30, 0.40, 0.30)  # domestic
-FOREIGN_VISITOR_PLATFORM = (0.62, 0.38, 0.0)
+# Platforms and device types are the contract's (PLATFORMS, DEVICE_TYPES); tables per value are
+# given by name and laid out in the contract's order.
+DEVICE_MIX = in_order(  # device type mix per platform
+    PLATFORMS,
+    web=in_order(DEVICE_TYPES, mobile=0.38, desktop=0.52, tablet=0.10),
+    app=in_order(DEVICE_TYPES, mobile=0.90, desktop=0.0, tablet=0.10),
+    mini_program=in_order(DEVICE_TYPES, mobile=1.0, desktop=0.0, tablet=0.0),
+)
+NEW_VISITOR_PLATFORM = in_order(PLATFORMS, web=0.30, app=0.40, mini_program=0.30)  # domestic
+FOREIGN_VISITOR_PLATFORM = in_order(PLATFORMS, web=0.62, app=0.38, mini_program=0.0)
 FOREIGN_VISITOR_SHARE = 0.085
 RETURNING_SESSION_SHARE = 0.62  # sessions by an already known device
 VISITOR_WEIGHT_SIGMA = 1.2  # heavy tail of visit frequency (repeat buyers)
@@ -74,8 +91,9 @@ LOGGED_IN_SHARE = 0.75  # sessions of known customers that are logged in from th
 SIGNUP_WITHOUT_ORDER = 0.012  # non-bounced anonymous sessions that register
 NEW_IP_SHARE = 0.2  # sessions on another network than the device's usual one
 
-HOSTS = ("https://www.shop.example.cn", "app://shop", "https://mp.shop.example.cn")
-PAGE_LOAD_MEDIAN_MS = (1100.0, 450.0, 750.0)  # per platform
+HOSTS = in_order(PLATFORMS, web="https://www.shop.example.cn", app="app://shop",
+                 mini_program="https://mp.shop.example.cn")
+PAGE_LOAD_MEDIAN_MS = in_order(PLATFORMS, web=1100.0, app=450.0, mini_program=750.0)
 PAGE_LOAD_SIGMA = 0.55
 
 # Funnel (per session). The cart step is multiplied by the campaign's conversion factor.

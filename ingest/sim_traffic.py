@@ -14,11 +14,13 @@ import numpy as np
 import polars as pl
 
 from ingest import sim_params as P
+from ingest.contract import DEVICE_TYPES, PLATFORMS
 from ingest.sim_calendar import HOUR_MS, Calendar, Plan
 from ingest.sim_util import idstr, pick, take, within_group_index
 from ingest.sim_world import CURRENCIES, World, ip_strings, visitor_ids
 
 SEG = {name: i for i, name in enumerate(P.SEGMENTS)}
+_APP = PLATFORMS.index("app")  # a platform's code in the `platform` arrays: its position in the contract
 _EVENT_NAME = {"landing": "page_view", "video": "video_play", "claim": "coupon_claim", "browse": "page_view",
                "search": "search", "product": "product_view", "cart": "add_to_cart", "remove": "remove_from_cart",
                "checkout": "begin_checkout", "purchase": "purchase", "share": "share"}
@@ -182,7 +184,7 @@ def simulate_sessions(world: World, d: int, rng: np.random.Generator) -> Session
     registered2 = people.new_customers(rng, v2, last_ev - last_ev % 1000)
     customer = np.where(purchase, vis["cust"][visitor], cust0)
     logged_in = (cust0 >= 0) & (rng.random(n) < P.LOGGED_IN_SHARE)
-    late = np.where((platform == 1) & (rng.random(n) < P.LATE_APP_SESSION_SHARE),
+    late = np.where((platform == _APP) & (rng.random(n) < P.LATE_APP_SESSION_SHARE),
                     rng.integers(1, P.LATE_MAX_DAYS + 1, size=n), 0)
 
     # orders: created between checkout and the purchase (confirmation) event
@@ -265,8 +267,8 @@ def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np
         "_pid": product_id,
         "_cat": category,
         "_query": query,
-        "platform": take(P.PLATFORMS, platform),
-        "device_type": take(P.DEVICE_TYPES, world.people.visitors["device"][s.visitor[sess]]),
+        "platform": take(PLATFORMS, platform),
+        "device_type": take(DEVICE_TYPES, world.people.visitors["device"][s.visitor[sess]]),
         "country": take(geo.codes, s.country[sess]),
         "_has_value": has_value,
         "value": value,
@@ -306,7 +308,7 @@ def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np
     utm = pl.col("_landing") & pl.col("_src").is_not_null()
     utm_query = pl.concat_str(pl.lit("utm_source="), "_src", pl.lit("&utm_medium="), "_med", pl.lit("&utm_campaign="), "_cmp")
     url = pl.col("_host") + pl.col("_path")
-    in_app = pl.col("_platform") == 1
+    in_app = pl.col("_platform") == _APP
     df = df.with_columns(_path=path).with_columns(
         page_url=pl.when(utm).then(pl.concat_str(url, pl.when(pl.col("_path").str.contains("?", literal=True))
                                                .then(pl.lit("&")).otherwise(pl.lit("?")), utm_query)).otherwise(url),

@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from ingest import sim_params as P
+from ingest.contract import KNOWN_EVENT_NAMES
 from ingest.sim_calendar import Calendar, HOUR_MS
 
 
@@ -51,8 +52,6 @@ class Truths:
             self.events["late"] += int(orig["_late"].sum())
             self.events["duplicate_same_file"] += int((df["_dup"] == 1).sum())
             self.events["duplicate_next_batch"] += int((df["_dup"] == 2).sum())
-            known = set(P.KNOWN_EVENT_NAMES) if hasattr(P, "KNOWN_EVENT_NAMES") else None
-            from ingest.contract import KNOWN_EVENT_NAMES
             known = set(KNOWN_EVENT_NAMES)
             for row in orig.group_by("event_name").len().iter_rows():
                 if row[0] not in known:

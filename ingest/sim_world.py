@@ -232,7 +232,7 @@ class Population:
         for p, mix in enumerate(P.DEVICE_MIX):
             cum = np.cumsum(mix)
             rows = platform == p
-            device[rows] = np.minimum(np.searchsorted(cum, u[rows], side="right"), 2)
+            device[rows] = np.minimum(np.searchsorted(cum, u[rows], side="right"), len(mix) - 1)
         weight = np.clip(rng.lognormal(0, P.VISITOR_WEIGHT_SIGMA, n), 0.05, P.VISITOR_WEIGHT_MAX) * weight_boost
         return self.visitors.append(
             platform=platform, device=device, country=country, ip=self.geo.ips(rng, country),

@@ -176,6 +176,23 @@ def test_faults_are_quarantined_with_the_reason_the_simulator_planted(faulty):
     assert {tuple(cols) for _, cols in extra} == {("warehouse_code",), ("sdk_version",)}
 
 
+def test_the_simulator_names_values_of_the_contract_enums():
+    """Weighted tables name contract values; per-value tables are laid out in the contract's order."""
+    from ingest import contract, sim_params as P
+    from ingest.sim_util import names_of
+
+    for table, enum in ((P.DOMESTIC_METHODS, contract.PAYMENT_METHODS), (P.FOREIGN_METHODS, contract.PAYMENT_METHODS),
+                        (P.REFUND_REASONS_ITEM, contract.REFUND_REASONS), (P.REFUND_REASONS_ORDER, contract.REFUND_REASONS),
+                        (P.TICKET_CHANNELS, contract.SERVICE_CHANNELS), (P.PRIORITY_MIX, contract.PRIORITIES),
+                        (P.ORDER_TICKET_CATEGORIES, contract.SERVICE_CATEGORIES),
+                        (P.PRESALE_TICKET_CATEGORIES, contract.SERVICE_CATEGORIES)):
+        assert set(names_of(table)) <= set(enum), table
+    assert P.in_order(("a", "b"), b=2, a=1) == (1, 2)
+    with pytest.raises(ValueError):
+        P.in_order(("a", "b"), a=1)
+    assert P.HOSTS[contract.PLATFORMS.index("app")] == "app://shop"
+
+
 def test_scales_grow_tenfold():
     assert SCALES["large"].events_per_day == 10 * SCALES["small"].events_per_day == 1000 * SCALES["tiny"].events_per_day
 
