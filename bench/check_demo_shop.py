@@ -40,7 +40,7 @@ def _simulate(landing: Path, start: date) -> dict:
         if (sim["start"], sim["days"], sim["scale"], sim["seed"]) == (start.isoformat(), DAYS, SCALE, SEED):
             print(f"reusing the simulation in {landing}")
             return sim
-    from ingest.simulate import simulate
+    from simulator.simulate import simulate
 
     t = time.time()
     simulate(landing, start, DAYS, scale=SCALE, seed=SEED)
@@ -53,7 +53,7 @@ def _run(home: Path, landing: Path, start: date) -> None:
                       WAREHOUSE_MAX_QUARANTINE_SHARE=MAX_QUARANTINE_SHARE)
     os.environ.pop("DAGSTER_HOME", None)
     from orchestration.runner import run_window
-    from orchestration.settings import load_settings
+    from config import load_settings
 
     t = time.time()
     report = run_window(load_settings(), start, start + timedelta(days=DAYS - 1), log_level="WARNING")

@@ -146,7 +146,7 @@ class Ladder:
         """`dbt build` as the transform asset runs it: the settings in its environment, the window as
         vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
         from orchestration.dbt_project import RUN_EXCLUDES
-        from orchestration.settings import load_settings
+        from config import load_settings
 
         settings = load_settings(home=self.home, landing_override=self.landing, base_currency="CNY", home_country="CN",
                                  max_quarantine_share=0.05)

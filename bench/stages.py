@@ -75,7 +75,7 @@ def ingest(args) -> dict:
     """Every entity over the window, exactly as the raw assets load it (ingest_window)."""
     from ingest.load import ingest_window
     from orchestration.db import working_db
-    from orchestration.settings import load_settings
+    from config import load_settings
 
     settings = load_settings()
     days = _days(args)
@@ -96,7 +96,7 @@ def ingest(args) -> dict:
 def gate(args) -> dict:
     """The quality gate of every raw asset over the window (validate_raw + record_outcomes)."""
     from orchestration.db import working_db
-    from orchestration.settings import load_settings
+    from config import load_settings
     from quality.gate import validate_raw
     from quality.results import record_outcomes
 
@@ -117,8 +117,8 @@ def publish(args) -> dict:
     """The Python marts after dbt (experiment results, GMV forecast), then write-audit-publish."""
     from orchestration.assets.analytics import replace_experiment_results, replace_gmv_forecast
     from orchestration.db import working_db
-    from orchestration.publish import publish as publish_marts
-    from orchestration.settings import load_settings
+    from serving.publish import publish as publish_marts
+    from config import load_settings
 
     settings = load_settings()
     with working_db(settings) as con:
@@ -138,7 +138,7 @@ def run_floor(landing: Path, db: Path, tz: str | None = None, base_currency: str
               home_country: str | None = None) -> dict:
     """Run bench/floor.sql over `landing` into the DuckDB file `db` (settings default to the
     environment's, as the pipeline's); rows of the three marts."""
-    from orchestration.settings import load_settings
+    from config import load_settings
 
     settings = load_settings()
     con = duckdb.connect(str(db))
@@ -196,7 +196,7 @@ def compare_marts(floor_db: Path, pipeline_db: Path, schema: str = "marts") -> d
 
 
 def compare(args) -> dict:
-    from orchestration.settings import load_settings
+    from config import load_settings
 
     settings = load_settings()
     target = Path(args.pipeline_db) if args.pipeline_db else settings.working_db
@@ -205,12 +205,12 @@ def compare(args) -> dict:
 
 
 def reads(args) -> dict:
-    """Each published mart read through `warehouse query`'s code path (orchestration.serving,
+    """Each published mart read through `warehouse query`'s code path (serving.readers,
     a new read-only connection per query, result as a polars frame): `SELECT *` and a typical
     filtered query, `repeat` times each; plus one dashboards build (its reads and rendering)."""
     from dashboards.build import build_site
-    from orchestration.serving import connect_serving, query_serving
-    from orchestration.settings import load_settings
+    from serving.readers import connect_serving, query_serving
+    from config import load_settings
 
     settings = load_settings()
     con = connect_serving(settings)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import duckdb
 
 from ingest.load import ensure_schema
-from orchestration.settings import Settings
+from config import Settings
 
 
 @contextmanager

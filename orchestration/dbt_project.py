@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.settings import load_settings
+from config import load_settings
 
 TRANSFORM_DIR = Path(__file__).resolve().parent.parent / "transform"
 

@@ -6,7 +6,7 @@ import os
 
 from dagster import DagsterInstance
 
-from orchestration.settings import Settings
+from config import Settings
 
 _INSTANCE_YAML = """\
 telemetry:

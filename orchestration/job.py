@@ -13,11 +13,11 @@ from orchestration.assets.analytics import analytics_assets
 from orchestration.assets.ingest import raw_assets
 from orchestration.assets.serve import serving_assets
 from orchestration.assets.transform import build_transform_assets, mart_keys
-from orchestration.console import dagster_logger
+from orchestration.run_events import dagster_logger
 from orchestration.dbt_project import dbt_resource
 from orchestration.partitions import batch_days_partitions, history_start
 from orchestration.sensors import build_landing_sensor
-from orchestration.settings import Settings, load_settings
+from config import Settings, load_settings
 
 JOB_NAME = "warehouse_job"
 
@@ -45,6 +45,6 @@ def _definitions(start: date, tz: str, blocking_checks: str) -> Definitions:
         # settle (orchestration/sensors.py).
         sensors=[build_landing_sensor(job)],
         resources={"dbt": dbt_resource()},
-        # Dagster's messages go to the warehouse log, not the console (orchestration/console.py)
+        # Dagster's messages go to the warehouse log, not the console (orchestration/run_events.py)
         loggers={"warehouse": dagster_logger},
     )

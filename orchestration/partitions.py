@@ -9,22 +9,16 @@ partitions at the next start.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from dagster import BackfillPolicy, DailyPartitionsDefinition
 
 from ingest.contract import ENTITIES
 from ingest.reader import batch_days
-from orchestration.settings import Settings
+from config import Settings
 
 # A range of days is one run: every asset handles the whole window in a single step.
 single_run = BackfillPolicy.single_run()
-
-
-def yesterday(settings: Settings) -> date:
-    """The last complete local day of the reporting zone."""
-    return datetime.now(ZoneInfo(settings.tz)).date() - timedelta(days=1)
 
 
 def landed_range(settings: Settings) -> tuple[date, date] | None:
@@ -38,7 +32,7 @@ def history_start(settings: Settings) -> date:
     if settings.history_start:
         return settings.history_start
     landed = landed_range(settings)
-    return min(landed[0], yesterday(settings)) if landed else yesterday(settings)
+    return min(landed[0], settings.yesterday()) if landed else settings.yesterday()
 
 
 def batch_days_partitions(start: date, tz: str) -> DailyPartitionsDefinition:

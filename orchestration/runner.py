@@ -11,10 +11,10 @@ from datetime import date
 from dagster import DagsterEventType
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from orchestration.console import STAGES, Progress, run_console, stage_of
+from orchestration.run_events import STAGES, stage_of
 from orchestration.instance import dagster_instance
-from orchestration.partitions import history_start, landed_range, yesterday
-from orchestration.settings import Settings
+from orchestration.partitions import history_start, landed_range
+from config import Settings
 
 INGEST_FIELDS = ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
 
@@ -81,7 +81,7 @@ def check_window(settings: Settings, start: date, end: date) -> None:
     if landed is None:
         raise WindowOutsideHistory(f"the landing zone {settings.landing} holds no batch day (no dt= folder) yet")
     first = history_start(settings)
-    last = min(landed[1], yesterday(settings))
+    last = min(landed[1], settings.yesterday())
     if start < first or end > last:
         asked = f"{start}" if start == end else f"{start}..{end}"
         later = f" (days after {last} are not complete yet in {settings.tz})" if landed[1] > last else ""
@@ -90,28 +90,27 @@ def check_window(settings: Settings, start: date, end: date) -> None:
 
 def run_config(full_refresh: bool = False) -> dict:
     """Run config of the warehouse job; `full_refresh` rebuilds every incremental dbt model. Naming
-    the `warehouse` logger leaves out Dagster's console logger (orchestration/console.py)."""
+    the `warehouse` logger leaves out Dagster's console logger (orchestration/run_events.py)."""
     config: dict = {"loggers": {"warehouse": {}}}
     if full_refresh:
         config["ops"] = {"transform": {"config": {"full_refresh": True}}}
     return config
 
 
-def run_window(settings: Settings, start: date, end: date, full_refresh: bool = False, progress: Progress | None = None, verbose: bool = False,
+def run_window(settings: Settings, start: date, end: date, full_refresh: bool = False,
                on_wait: Callable[[], None] | None = None) -> RunReport:
     """Ingest, gate, build, publish and rebuild dashboards for batch days start..end: ONE run
-    (one dbt invocation; `full_refresh` passes dbt --full-refresh). `progress` shows the stages
-    as they go; dbt's and Dagster's detail go to the log (and the console when `verbose`)."""
+    (one dbt invocation; `full_refresh` passes dbt --full-refresh). Dagster's messages go to the
+    `warehouse.dagster` logger (orchestration/run_events.py); `on_wait` is called once when
+    another run of this warehouse holds the lock."""
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
     check_window(settings, start, end)
     instance = dagster_instance(settings)
     from orchestration.job import JOB_NAME, build_definitions  # imported late: loading parses the dbt project
 
-    definitions = build_definitions(settings)
-    job = definitions.resolve_job_def(JOB_NAME)
-    raw_steps = sum(1 for key in definitions.resolve_asset_graph().get_all_asset_keys() if key.path[0] == "raw")
-    with run_lock(settings, on_wait), run_console(progress, verbose, raw_steps):
+    job = build_definitions(settings).resolve_job_def(JOB_NAME)
+    with run_lock(settings, on_wait):
         result = job.execute_in_process(
             instance=instance,
             tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},

@@ -28,7 +28,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from ingest.contract import ENTITIES
 from ingest.reader import batch_days, partition_dir
-from orchestration.settings import Settings, load_settings
+from config import Settings, load_settings
 
 SETTLE_SECONDS = 120  # a batch day is picked up once none of its files changed for this long
 TICK_SECONDS = 60

@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 
 from orchestration.runner import RunReport, run_window
-from orchestration.settings import Settings, load_settings
+from config import Settings, load_settings
 
 TESTS = Path(__file__).resolve().parent
 EDGE_SHOP = TESTS / "fixtures" / "edge_shop"
@@ -101,7 +101,7 @@ def edge_shop_run(tmp_path_factory):
 def simulated_shop(tmp_path_factory):
     """A tiny simulated shop (SIM_START, SIM_DAYS, seed SIM_SEED) run once through the pipeline;
     marts are compared with independent computations over `settings.landing`."""
-    from ingest.simulate import simulate
+    from simulator.simulate import simulate
 
     landing = tmp_path_factory.mktemp("sim_landing")
     simulate(landing, SIM_START, SIM_DAYS, scale="tiny", seed=SIM_SEED)

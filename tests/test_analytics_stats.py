@@ -1,5 +1,5 @@
-"""The pure statistics behind experiment_results and gmv_forecast (orchestration/stats.py,
-orchestration/forecast.py): numbers worked out by hand, or by another route (math.erfc instead of
+"""The pure statistics behind experiment_results and gmv_forecast (analytics/stats.py,
+analytics/forecast.py): numbers worked out by hand, or by another route (math.erfc instead of
 scipy's normal distribution, scipy.stats.chi2_contingency / chisquare, the reference OLS of
 tests/reference/analytics.py). No pipeline run: fast."""
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency, chisquare
 
-from orchestration import forecast, stats
+from analytics import forecast, stats
 from reference import analytics as ref
 
 # --------------------------------------------------------------------------- A/B statistics

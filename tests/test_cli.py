@@ -88,7 +88,7 @@ def test_each_bad_setting_is_one_line_naming_it_and_exit_2(tmp_path):
 
 
 def test_help_lists_every_setting_and_the_exit_codes(tmp_path):
-    from orchestration.settings import SETTINGS_HELP
+    from config import SETTINGS_HELP
 
     result = _warehouse("--help", home=tmp_path)
     for setting in SETTINGS_HELP:

@@ -55,7 +55,7 @@ def test_the_log_holds_dbt_and_dagster_detail_but_no_third_party_chatter(tiny_ru
     log = (home / "logs" / "warehouse.log").read_text()
     assert "warehouse.dbt: Done. PASS=" in log and "warehouse.dagster:" in log
     assert "\x1b" not in log
-    from orchestration.logs import PROJECT_LOGGERS
+    from cli.logs import PROJECT_LOGGERS
 
     loggers = {line.split(" INFO ")[1].split(":")[0] for line in log.splitlines() if " INFO " in line}
     chatty = {name for name in loggers if name.split(".")[0] not in PROJECT_LOGGERS}

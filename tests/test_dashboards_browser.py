@@ -24,7 +24,7 @@ import pytest
 from conftest import read_table
 
 from dashboards.pages import PAGES
-from orchestration.settings import load_settings
+from config import load_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE_FILES = [page.FILE for page in PAGES]
@@ -58,7 +58,7 @@ def browser():
 def server(shop):
     """`warehouse dashboards --open --port 0` as a user runs it (it rebuilds, then serves)."""
     env = {**os.environ, "WAREHOUSE_HOME": str(shop.home), "WAREHOUSE_LANDING": str(shop.landing)}
-    proc = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "dashboards", "--open", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "dashboards", "--open", "--port", "0"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.metrics import TRANSFORM_DIR
+from serving.metrics import TRANSFORM_DIR
 
 BIN = Path(sys.executable).parent
 

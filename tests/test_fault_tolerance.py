@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, new_settings, run_ok
 
-from orchestration.checksum import marts_checksum
+from serving.checksum import marts_checksum
 
 pytestmark = pytest.mark.slow
 

@@ -173,7 +173,7 @@ def _table_differences(left: Path, right: Path, tables: list[str]) -> dict[str, 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    from ingest.simulate import simulate
+    from simulator.simulate import simulate
 
     landing = tmp_path_factory.mktemp("incr_landing")
     simulate(landing, START, HISTORY_DAYS + 1, scale="tiny", seed=SEED)
@@ -358,7 +358,7 @@ def test_full_refresh_flag_reaches_dbt():
     from click.testing import CliRunner
 
     from orchestration.assets.transform import TransformConfig, dbt_build_args
-    from orchestration.cli import main
+    from cli.main import main
     from orchestration.runner import run_config
 
     window = {"min_date": "2026-03-01", "max_date": "2026-03-04"}

@@ -10,7 +10,7 @@ from conftest import SIM_DAYS as DAYS, SIM_END as END, SIM_SEED, SIM_START as ST
 from reference.compare import as_expected, mismatches
 from reference.kpi_daily import compute_kpi_daily
 
-from ingest.simulate import simulate
+from simulator.simulate import simulate
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.publish import REDACTED, publish
+from serving.publish import REDACTED, publish
 
 
 def _working(path, gmv: int):

@@ -29,7 +29,7 @@ from ingest.load import ensure_schema, ingest_partition, landed_batch_days
 from orchestration.assets.ingest import raw_key
 from orchestration.assets.serve import DASHBOARDS_KEY, SERVING_KEY
 from orchestration.instance import dagster_instance
-from orchestration.status import collect_status, exit_code, render_status
+from cli.status import collect_status, exit_code, render_status
 from quality import gate, suites
 from quality.gate import MASK, validate_raw
 from quality.suites import check_names
@@ -324,7 +324,7 @@ def test_a_gap_after_a_shorter_streak_or_in_an_entity_never_sent_is_quiet(tmp_pa
 
 
 def test_a_clean_simulated_day_of_fifty_thousand_events_passes_every_check(tmp_path):
-    from ingest.simulate import simulate
+    from simulator.simulate import simulate
 
     day = date(2026, 1, 5)
     simulate(tmp_path / "landing", day, 1, scale="small", seed=3)

@@ -19,9 +19,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from orchestration import cli
-from orchestration.serving import one_line
-from orchestration.table_output import (
+from cli import main as cli
+from serving.readers import one_line
+from cli.table_output import (
     ELLIPSIS, count_line, display_width, output_format, render_records, render_table, write_csv, write_json,
 )
 

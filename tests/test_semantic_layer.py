@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 
 from conftest import kpi_daily, read_table
-from orchestration.metrics import TRANSFORM_DIR, metricflow_env
-from orchestration.semantic_sources import SEMANTIC_SOURCES, WITHHELD_COLUMNS
-from orchestration.settings import Settings
+from serving.metrics import TRANSFORM_DIR, metricflow_env
+from serving.semantic_sources import SEMANTIC_SOURCES, WITHHELD_COLUMNS
+from config import Settings
 
 BIN = Path(sys.executable).parent
 
@@ -50,8 +50,8 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> subpro
 
 _QUERY_SCRIPT = """
 import json, sys
-from orchestration.metrics import MetricEngine
-from orchestration.settings import load_settings
+from serving.metrics import MetricEngine
+from config import load_settings
 engine = MetricEngine(load_settings())
 for name, request in json.loads(sys.argv[1]).items():
     engine.query(**request).write_parquet(f"{sys.argv[2]}/{name}.parquet")

@@ -100,7 +100,7 @@ def _age(root, seconds: float) -> None:
 
 def _tick(cursor=None):
     from orchestration.job import build_definitions
-    from orchestration.settings import load_settings
+    from config import load_settings
 
     [landing_sensor] = build_definitions(load_settings()).sensors
     with DagsterInstance.ephemeral() as instance:

@@ -15,7 +15,7 @@ import pytest
 
 from ingest.contract import ENTITIES, REASONS
 from ingest.load import ensure_schema, ingest_partition, landed_batch_days
-from ingest.simulate import MANIFEST, SCALES, simulate
+from simulator.simulate import MANIFEST, SCALES, simulate
 
 TZ = "Asia/Shanghai"
 TINY_START, TINY_DAYS = date(2026, 2, 20), 14
@@ -178,8 +178,9 @@ def test_faults_are_quarantined_with_the_reason_the_simulator_planted(faulty):
 
 def test_the_simulator_names_values_of_the_contract_enums():
     """Weighted tables name contract values; per-value tables are laid out in the contract's order."""
-    from ingest import contract, sim_params as P
-    from ingest.sim_util import names_of
+    from ingest import contract
+    from simulator import params as P
+    from simulator.util import names_of
 
     for table, enum in ((P.DOMESTIC_METHODS, contract.PAYMENT_METHODS), (P.FOREIGN_METHODS, contract.PAYMENT_METHODS),
                         (P.REFUND_REASONS_ITEM, contract.REFUND_REASONS), (P.REFUND_REASONS_ORDER, contract.REFUND_REASONS),
@@ -200,8 +201,8 @@ def test_scales_grow_tenfold():
 @pytest.mark.parametrize("seed", range(5))
 def test_product_rows_never_carry_a_time_after_their_own_change(seed):
     """A row's timestamps must not lie in its batch's future (else ingest quarantines it)."""
-    from ingest.sim_calendar import Calendar, WORLD, rng_for
-    from ingest.sim_world import Catalogue
+    from simulator.calendar import Calendar, WORLD, rng_for
+    from simulator.world import Catalogue
 
     catalogue = Catalogue(800, rng_for(seed, WORLD), Calendar(date(2026, 1, 1), 365, TZ), "CNY")
     rows = catalogue.rows()

@@ -2,7 +2,7 @@
 significance) and `marts.gmv_forecast` (weekly-seasonal forecast with a backtest).
 
 Both run after dbt, in the same run, read dbt's tables from the working database, compute with the
-pure helpers of `orchestration.stats` / `orchestration.forecast`, and replace their table in
+pure helpers of `analytics.stats` / `analytics.forecast`, and replace their table in
 schema `marts` in one transaction, before the publish step copies that schema to serving. Their
 columns are documented in transform/models/marts/_python_marts.yml (a dbt source, so `dbt docs`
 lists them) and docs/analytics.md.
@@ -12,10 +12,10 @@ from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from orchestration import forecast, stats
+from analytics import forecast, stats
 from orchestration.db import working_db
 from orchestration.partitions import single_run
-from orchestration.settings import load_settings
+from config import load_settings
 
 EXPERIMENT_RESULTS_KEY = AssetKey(["marts", "experiment_results"])
 GMV_FORECAST_KEY = AssetKey(["marts", "gmv_forecast"])

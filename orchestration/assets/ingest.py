@@ -20,7 +20,7 @@ from ingest.contract import ENTITIES, Entity
 from ingest.load import FileRejected, ingest_window
 from orchestration.db import working_db
 from orchestration.partitions import single_run
-from orchestration.settings import Settings, load_settings
+from config import Settings, load_settings
 from orchestration.window import batch_days_of
 from quality.gate import validate_raw
 from quality.outcome import CheckOutcome

@@ -8,8 +8,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dashboards.build import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
 from orchestration.partitions import single_run
-from orchestration.publish import publish
-from orchestration.settings import load_settings
+from serving.publish import publish
+from config import load_settings
 
 SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])

@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.db import working_db
 from orchestration.partitions import single_run
-from orchestration.settings import load_settings
+from config import load_settings
 from quality.results import dbt_test_outcomes, record_outcomes
 
 

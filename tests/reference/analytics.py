@@ -2,7 +2,7 @@
 the landing files.
 
 Plain polars, numpy and scipy over the files; nothing imported from the pipeline (no dbt tables,
-no `orchestration.stats` / `orchestration.forecast`). The landing files are read with the readers of
+no `analytics.stats` / `analytics.forecast`). The landing files are read with the readers of
 `reference.kpi_daily` (same typing, dedupe, latest state and fx rules), and kpi_daily's gmv,
 sessions and conversion_rate come from `reference.kpi_daily.compute_kpi_daily`. It follows
 kpis.md ("Experiments", "Forecast", "Risk early warning") and the choices written in

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import duckdb
 import polars as pl
 
-from orchestration.settings import Settings
+from config import Settings
 
 
 class NotPublishedYet(RuntimeError):

@@ -16,8 +16,8 @@ import numpy as np
 import polars as pl
 
 from ingest.contract import Entity
-from ingest.sim_calendar import DAY_MS, HOUR_MS, FAULTS, Calendar, rng_for
-from ingest.sim_output import LOCAL, ts_text
+from simulator.calendar import DAY_MS, HOUR_MS, FAULTS, Calendar, rng_for
+from simulator.output import LOCAL, ts_text
 
 RATE = 0.005
 CAP_SHARE = 0.045

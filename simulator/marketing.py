@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
-from ingest.sim_world import World
+from simulator import params as P
+from simulator.world import World
 
 _PAID = [i for i, c in enumerate(P.CAMPAIGNS) if c.cpc is not None]
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from orchestration.semantic_sources import SEMANTIC_SOURCES
-from orchestration.serving import NotPublishedYet
-from orchestration.settings import Settings
+from serving.semantic_sources import SEMANTIC_SOURCES
+from serving.readers import NotPublishedYet
+from config import Settings
 
 # transform/ (as in orchestration/dbt_project.py, which is not imported: it loads dagster-dbt,
 # seconds of start-up an analyst's query does not need)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ingest.sim_calendar import HOUR_MS, MINUTE_MS
-from ingest.sim_orders import FORCE_FAST, FORCE_PAID, FORCE_REFUND, OrderSpecs
-from ingest.sim_world import World, device_ids, ip_strings
+from simulator.calendar import HOUR_MS, MINUTE_MS
+from simulator.orders import FORCE_FAST, FORCE_PAID, FORCE_REFUND, OrderSpecs
+from simulator.world import World, device_ids, ip_strings
 
 VELOCITY_ORDERS = 7
 OUTLIER_QTY = (24, 30)

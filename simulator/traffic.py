@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
+from simulator import params as P
 from ingest.contract import DEVICE_TYPES, PLATFORMS
-from ingest.sim_calendar import HOUR_MS, Calendar, Plan
-from ingest.sim_util import idstr, pick, take, within_group_index
-from ingest.sim_world import CURRENCIES, World, ip_strings, visitor_ids
+from simulator.calendar import HOUR_MS, Calendar, Plan
+from simulator.util import idstr, pick, take, within_group_index
+from simulator.world import CURRENCIES, World, ip_strings, visitor_ids
 
 SEG = {name: i for i, name in enumerate(P.SEGMENTS)}
 _APP = PLATFORMS.index("app")  # a platform's code in the `platform` arrays: its position in the contract

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
-from ingest.sim_calendar import HOUR_MS, MINUTE_MS
-from ingest.sim_util import idstr, names_of, pick, pick_named
-from ingest.sim_world import World
+from simulator import params as P
+from simulator.calendar import HOUR_MS, MINUTE_MS
+from simulator.util import idstr, names_of, pick, pick_named
+from simulator.world import World
 
 _S = 1000
 

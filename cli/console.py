@@ -4,7 +4,7 @@ detail in the log file (or on the console with --verbose).
 On a terminal each stage is one live line (redrawn in place); when stderr is not a terminal each
 stage prints one plain line when it ends (no carriage returns, no colour). Progress comes from the
 run's own events: Dagster's step events (through the `warehouse` logger of the job, see
-`dagster_logger`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
+`orchestration.run_events`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
 `DbtOutput` captures for the duration of the run).
 """
 
@@ -18,35 +18,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from dagster import logger
+from orchestration.run_events import DAGSTER_LOGGER, stage_of
 
-DAGSTER_LOGGER = "warehouse.dagster"
 DBT_LOGGER = "warehouse.dbt"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _DBT_RESULT = re.compile(r"^\s*(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
-
-# Stages of a run, by the step keys of their assets (orchestration/job.py), in run order.
-STAGES = (("ingest + gate", "raw__"), ("dbt build", "transform"), ("statistics", "marts__"),
-          ("publish", "serving__serving_database"), ("dashboards", "serving__dashboards"))
-
-
-def stage_of(step_key: str | None) -> str | None:
-    for stage, prefix in STAGES:
-        if step_key and step_key.startswith(prefix):
-            return stage
-    return None
-
-
-@logger(
-    description="Dagster's messages into the warehouse log file (and the progress display of a CLI run).",
-)
-def dagster_logger(init_context) -> logging.Logger:
-    # Dagster's step events are DEBUG records: the progress display needs them; the log file and
-    # the --verbose console keep INFO and above (the handlers filter, not the logger).
-    log = logging.getLogger(DAGSTER_LOGGER)
-    log.setLevel(logging.DEBUG)
-    return log
 
 
 @dataclass

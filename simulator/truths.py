@@ -12,9 +12,9 @@ from collections import Counter
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
+from simulator import params as P
 from ingest.contract import KNOWN_EVENT_NAMES
-from ingest.sim_calendar import Calendar, HOUR_MS
+from simulator.calendar import Calendar, HOUR_MS
 
 
 class Truths:

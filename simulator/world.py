@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
-from ingest.sim_calendar import DAY_MS, HOUR_MS, MINUTE_MS, Calendar, Plan
-from ingest.sim_util import Columns, idstr, pick, scramble, take
+from simulator import params as P
+from simulator.calendar import DAY_MS, HOUR_MS, MINUTE_MS, Calendar, Plan
+from simulator.util import Columns, idstr, pick, scramble, take
 
 CURRENCIES = ("CNY", "USD", "EUR", "GBP", "JPY", "HKD")  # currencies orders and prices use
 

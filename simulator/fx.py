@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
-from ingest.sim_calendar import FX, rng_for
-from ingest.sim_world import CURRENCIES
+from simulator import params as P
+from simulator.calendar import FX, rng_for
+from simulator.world import CURRENCIES
 
 RATE_SCALE = 10 ** P.FX_DECIMALS  # rates are kept as integers of 1e-6
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import click
 
-from orchestration.settings import SETTINGS_HELP, Settings, SettingsError, check_home_and_landing, load_settings
+from config import SETTINGS_HELP, Settings, SettingsError, check_home_and_landing, load_settings
 
 log = logging.getLogger("warehouse")
 
@@ -77,7 +77,7 @@ def main() -> None:
 def _settings(reads_landing: bool = False) -> Settings:
     """The settings, validated before a command does anything: a bad one is one line on stderr
     and exit 2. Starts the log file."""
-    from orchestration.logs import setup_logging
+    from cli.logs import setup_logging
 
     try:
         settings = load_settings()
@@ -89,12 +89,6 @@ def _settings(reads_landing: bool = False) -> Settings:
     return settings
 
 
-def _yesterday(settings: Settings) -> date:
-    from orchestration.partitions import yesterday
-
-    return yesterday(settings)
-
-
 @main.command()
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day (default: DAYS days before yesterday).")
 @click.option("--days", type=int, default=90, show_default=True, help="Number of batch days to write.")
@@ -104,10 +98,10 @@ def _yesterday(settings: Settings) -> date:
 @click.option("--faults", is_flag=True, help="Inject every row-level bad input of the contract at a small rate.")
 def simulate(start, days, scale, seed, faults) -> None:
     """Write realistic landing files of a simulated shop into WAREHOUSE_LANDING."""
-    from ingest.simulate import simulate as run_simulation
+    from simulator.simulate import simulate as run_simulation
 
     settings = _settings()
-    first = start.date() if start else _yesterday(settings) - timedelta(days=days - 1)
+    first = start.date() if start else _settings.yesterday() - timedelta(days=days - 1)
     summary = _simulate(settings, first, days, scale, seed, faults, run_simulation)
     click.echo(f"wrote {sum(summary['rows'].values()):,} rows for {days} batch days from {first} into {settings.landing}")
 
@@ -124,7 +118,8 @@ def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dic
 def _run(settings: Settings, start: date, end: date, full_refresh: bool = False, verbose: bool = False) -> None:
     """One Dagster run over start..end with a progress display and a summary; exit 1 when it fails,
     2 when the landing zone does not hold those days."""
-    from orchestration.console import Progress, render_summary
+    from cli.console import Progress, render_summary, run_console
+    from ingest.contract import ENTITIES
     from orchestration.runner import WindowOutsideHistory, run_window
 
     if end < start:
@@ -137,8 +132,8 @@ def _run(settings: Settings, start: date, end: date, full_refresh: bool = False,
         click.echo(f"waiting for another run of this warehouse to finish ({settings.home / 'run.lock'})", err=True)
 
     try:
-        report = run_window(settings, start, end, full_refresh=full_refresh, progress=Progress(),
-                            verbose=verbose, on_wait=waiting)
+        with run_console(Progress(), verbose, raw_steps=len(ENTITIES)):
+            report = run_window(settings, start, end, full_refresh=full_refresh, on_wait=waiting)
     except WindowOutsideHistory as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
@@ -166,7 +161,7 @@ def run(day, start, end, full_refresh, verbose) -> None:
     if day:
         start = end = day
     settings = _settings(reads_landing=True)
-    first = start.date() if start else _yesterday(settings)
+    first = start.date() if start else _settings.yesterday()
     last = end.date() if end else first
     _run(settings, first, last, full_refresh, verbose)
 
@@ -192,7 +187,7 @@ def status(as_json) -> None:
     WAREHOUSE_STALE_AFTER_DAYS (2 unless set)."""
     import json
 
-    from orchestration.status import collect_status, exit_code, render_status
+    from cli.status import collect_status, exit_code, render_status
 
     report = collect_status(_settings())
     click.echo(json.dumps(report, indent=2) if as_json else render_status(report))
@@ -221,8 +216,8 @@ def query(sql, as_csv, as_json, out, max_rows) -> None:
     """
     from pathlib import Path
 
-    from orchestration.serving import QueryError, fetch_serving, serving_query
-    from orchestration.table_output import WRITERS, output_format, render_table, terminal_width
+    from serving.readers import QueryError, fetch_serving, serving_query
+    from cli.table_output import WRITERS, output_format, render_table, terminal_width
 
     if as_csv and as_json:
         raise click.UsageError("give either --csv or --json")
@@ -280,7 +275,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 
       warehouse metrics --metrics conversion_rate --group-by session__channel --start-time 2026-03-01
     """
-    from orchestration.metrics import MetricEngine, MetricQueryError
+    from serving.metrics import MetricEngine, MetricQueryError
 
     engine = MetricEngine(_settings())
     if list_only:
@@ -314,7 +309,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 def ui(port) -> None:
     """Start the Dagster UI on the warehouse's instance, so CLI runs appear there."""
     from orchestration.instance import dagster_instance
-    from orchestration.ui_process import run_dagster_ui
+    from cli.ui_process import run_dagster_ui
 
     settings = _settings(reads_landing=True)
     dagster_instance(settings)  # writes dagster.yaml and sets DAGSTER_HOME
@@ -353,12 +348,12 @@ def dashboards(serve, port) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Also print dbt's and Dagster's detail (always in the log file).")
 def demo(days, scale, seed, verbose) -> None:
     """The main job end to end: simulate a shop, run the pipeline over it, print a few KPIs."""
-    from ingest.simulate import simulate as run_simulation
-    from orchestration.serving import fetch_serving
-    from orchestration.table_output import render_table, terminal_width
+    from simulator.simulate import simulate as run_simulation
+    from serving.readers import fetch_serving
+    from cli.table_output import render_table, terminal_width
 
     settings = _settings()
-    last = _yesterday(settings)
+    last = _settings.yesterday()
     first = last - timedelta(days=days - 1)
     _simulate(settings, first, days, scale, seed, False, run_simulation)
     _run(settings, first, last, verbose=verbose)

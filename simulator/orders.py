@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
+from simulator import params as P
 from ingest.contract import PAYMENT_METHODS, PLATFORMS
-from ingest.sim_calendar import DAY_MS, HOUR_MS, MINUTE_MS
-from ingest.sim_util import idstr, names_of, pick, pick_named, within_group_index
-from ingest.sim_world import CURRENCIES, World, device_ids, ip_strings
+from simulator.calendar import DAY_MS, HOUR_MS, MINUTE_MS
+from simulator.util import idstr, names_of, pick, pick_named, within_group_index
+from simulator.world import CURRENCIES, World, device_ids, ip_strings
 
 FORCE_NONE, FORCE_PAID, FORCE_REFUND, FORCE_FAST = 0, 1, 2, 3  # planted outcomes
 COUPON_CODES = tuple(P.COUPONS)

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.contract import ENTITIES
-from orchestration.checksum import marts_checksum
-from orchestration.semantic_sources import publish_semantic_sources
+from serving.checksum import marts_checksum
+from serving.semantic_sources import publish_semantic_sources
 from quality.results import DATA_HEALTH_SQL
 
 PUBLISHED_SCHEMAS = ("marts", "ops")

@@ -19,9 +19,8 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration.instance import dagster_instance
-from orchestration.partitions import yesterday
-from orchestration.serving import NotPublishedYet, connect_serving
-from orchestration.settings import Settings
+from serving.readers import NotPublishedYet, connect_serving
+from config import Settings
 
 HEALTHY, RUN_FAILED, STALE = 0, 1, 3
 
@@ -51,7 +50,7 @@ def _serving(settings: Settings) -> tuple[dict[str, Any] | None, list[dict[str, 
             """).fetchall()
     finally:
         con.close()
-    today = yesterday(settings).toordinal() + 1
+    today = settings.yesterday().toordinal() + 1
     sources = []
     for entity, last_dt, files, read, quarantined, duplicates, rejected in rows:
         age = today - last_dt.toordinal() if last_dt else None
@@ -101,7 +100,7 @@ def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
     recent = instance.get_runs(RunsFilter(), limit=runs)
     return {
         "checked_at": datetime.now(timezone.utc).isoformat(),
-        "today": date.fromordinal(yesterday(settings).toordinal() + 1).isoformat(),
+        "today": date.fromordinal(settings.yesterday().toordinal() + 1).isoformat(),
         "stale_after_days": settings.stale_after_days,
         "serving": publication,
         "sources": sources,

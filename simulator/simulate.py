@@ -23,20 +23,20 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest import sim_params as P
+from simulator import params as P
 from ingest.contract import ENTITIES, Entity
-from ingest.sim_calendar import CUSTOMERS, HOUR_MS, MINUTE_MS, ORDERS, PLANTS, SERVICE, TRAFFIC, WORLD, MARKETING
-from ingest.sim_calendar import Calendar, Plan, rng_for
-from ingest.sim_faults import FaultInjector
-from ingest.sim_fx import FxRates
-from ingest.sim_marketing import spend_for_day
-from ingest.sim_orders import OrderSpecs, build_orders, tracked_specs, untracked_specs
-from ingest.sim_output import LOCAL, LOCAL_MS, UTC, UTC_MS, FileSink, csv_header, csv_lines, jsonl_lines, to_text
-from ingest.sim_risk import Plants
-from ingest.sim_service import tickets_for_day
-from ingest.sim_traffic import events_frame, simulate_sessions
-from ingest.sim_truths import Truths
-from ingest.sim_world import World
+from simulator.calendar import CUSTOMERS, HOUR_MS, MINUTE_MS, ORDERS, PLANTS, SERVICE, TRAFFIC, WORLD, MARKETING
+from simulator.calendar import Calendar, Plan, rng_for
+from simulator.faults import FaultInjector
+from simulator.fx import FxRates
+from simulator.marketing import spend_for_day
+from simulator.orders import OrderSpecs, build_orders, tracked_specs, untracked_specs
+from simulator.output import LOCAL, LOCAL_MS, UTC, UTC_MS, FileSink, csv_header, csv_lines, jsonl_lines, to_text
+from simulator.risk import Plants
+from simulator.service import tickets_for_day
+from simulator.traffic import events_frame, simulate_sessions
+from simulator.truths import Truths
+from simulator.world import World
 
 SCALES = P.SCALES
 MANIFEST = "_simulation.json"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -160,6 +160,10 @@ class Settings(BaseSettings):
         if not _MEMORY.match(value):
             raise ValueError("expected a size with a unit such as 2GB, 1.5GB or 512MiB")
         return value.strip()
+
+    def yesterday(self) -> date:
+        """The last complete local day of the reporting zone."""
+        return datetime.now(ZoneInfo(self.tz)).date() - timedelta(days=1)
 
     @property
     def landing(self) -> Path:

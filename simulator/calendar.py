@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ingest import sim_params as P
+from simulator import params as P
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
