@@ -207,7 +207,8 @@ def render_summary(report, settings, elapsed: float) -> str:
         lines.append(f"  dbt: {report.models_built} models built; tests {dbt.passed} passed, {dbt.warned} warned, "
                      f"{dbt.failed} failed")
     if report.published_tables is not None:
-        lines.append(f"  published {report.published_tables} tables to {settings.serving_db}")
+        lines.append(f"  published {report.published_marts} marts ({report.published_tables} tables with ops and the "
+                     f"semantic layer's) to {settings.serving_db}")
     else:
         lines.append("  nothing published: the serving database keeps the last good version")
     if not report.success:

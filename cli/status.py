@@ -12,11 +12,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
+from orchestration.window import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 
 from orchestration.instance import dagster_instance
 from serving.readers import NotPublishedYet, connect_serving
@@ -64,8 +60,8 @@ def _serving(settings: Settings) -> tuple[dict[str, Any] | None, list[dict[str, 
 
 
 def _window(run) -> str:
-    first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_NAME_TAG, "?"))
-    last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG, first)
+    first = run.tags.get(RANGE_START_TAG, run.tags.get(PARTITION_TAG, "?"))
+    last = run.tags.get(RANGE_END_TAG, first)
     return first if first == last else f"{first}..{last}"
 
 

@@ -32,11 +32,12 @@ def build_definitions(settings: Settings) -> Definitions:
 def _definitions(start: date, tz: str, blocking_checks: str) -> Definitions:
     partitions = batch_days_partitions(start, tz)
     settings = load_settings(tz=tz, blocking_checks=blocking_checks)
-    transform = build_transform_assets(partitions)
-    job = define_asset_job(JOB_NAME, selection=AssetSelection.all(), partitions_def=partitions)
+    transform = build_transform_assets()
+    # the job's partitions are the raw assets' batch days; the rest runs once per run
+    job = define_asset_job(JOB_NAME, selection=AssetSelection.all())
     return Definitions(
-        assets=[*raw_assets(partitions, settings), transform, *analytics_assets(partitions),
-                *serving_assets(partitions, mart_keys(transform))],
+        assets=[*raw_assets(partitions, settings), transform, *analytics_assets(),
+                *serving_assets(mart_keys(transform))],
         jobs=[job],
         # Every morning at 02:00 in the reporting zone: yesterday's batch (off by default, as
         # Dagster schedules are; the landing sensor below is on).

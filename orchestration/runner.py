@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dagster import DagsterEventType
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
 from orchestration.run_events import STAGES, stage_of
 from orchestration.instance import dagster_instance
@@ -42,7 +42,8 @@ class RunReport:
     raw_checks: CheckCounts = field(default_factory=CheckCounts)  # the quality gate's checks
     dbt_checks: CheckCounts = field(default_factory=CheckCounts)  # dbt's data tests
     models_built: int = 0
-    published_tables: int | None = None
+    published_tables: int | None = None  # every table of the serving database
+    published_marts: int | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def one_line(self) -> str:
@@ -113,7 +114,7 @@ def run_window(settings: Settings, start: date, end: date, full_refresh: bool = 
     with run_lock(settings, on_wait):
         result = job.execute_in_process(
             instance=instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
+            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
             run_config=run_config(full_refresh),
             raise_on_error=False,
         )
@@ -156,6 +157,7 @@ def _read_events(report: RunReport, events) -> None:
                 built.add(key)  # one materialization per batch day of a partitioned model
             elif key.path[-1] == "serving_database":
                 report.published_tables = sum(1 for k in metadata if k != "path")
+                report.published_marts = sum(1 for k in metadata if k.startswith("marts."))
     report.models_built = len(built)
 
 

@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
 from ingest.contract import ENTITIES
 from ingest.reader import batch_days, partition_dir
@@ -139,7 +139,7 @@ def run_requests(plan: Plan) -> list[RunRequest]:
     return [
         RunRequest(
             run_key=f"landing:{start}..{end}:" + "".join(plan.processed[d.isoformat()][:4] for d in _days(start, end)),
-            tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
+            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat(),
                   "warehouse/trigger": "landing_sensor"},
         )
         for start, end in plan.ranges

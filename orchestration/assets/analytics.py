@@ -14,7 +14,6 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from analytics import forecast, stats
 from orchestration.db import working_db
-from orchestration.partitions import single_run
 from config import load_settings
 
 EXPERIMENT_RESULTS_KEY = AssetKey(["marts", "experiment_results"])
@@ -122,14 +121,12 @@ def replace_gmv_forecast(con) -> list[dict]:
     return rows
 
 
-def analytics_assets(partitions_def) -> list:
-    """The statistics marts, partitioned like the rest of the run."""
+def analytics_assets() -> list:
+    """The statistics marts (not partitioned: they describe the warehouse after the run)."""
 
     @asset(
         key=EXPERIMENT_RESULTS_KEY,
         deps=[EXPERIMENT_COUNTS_KEY],
-        partitions_def=partitions_def,
-        backfill_policy=single_run,
         group_name="marts",
         kinds={"python", "scipy", "duckdb"},
         description="A/B test results per experiment and variant (kpis.md, Experiments): counts from dbt "
@@ -147,8 +144,6 @@ def analytics_assets(partitions_def) -> list:
     @asset(
         key=GMV_FORECAST_KEY,
         deps=[KPI_DAILY_KEY, ORDERS_KEY],
-        partitions_def=partitions_def,
-        backfill_policy=single_run,
         group_name="marts",
         kinds={"python", "numpy", "duckdb"},
         description="GMV forecast for the 14 days after the last complete day with an 80 % prediction "

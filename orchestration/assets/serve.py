@@ -7,7 +7,6 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from dashboards.build import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
-from orchestration.partitions import single_run
 from serving.publish import publish
 from config import load_settings
 
@@ -15,15 +14,13 @@ SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
 
 
-def serving_assets(partitions_def, mart_keys) -> list:
+def serving_assets(mart_keys) -> list:
     """Publish (after the dbt marts `mart_keys` and the statistics marts), then the dashboards."""
 
     @asset(
         key=SERVING_KEY,
         # the dbt marts and the Python-built marts (assets/analytics.py) of the same run
         deps=[*mart_keys, *ANALYTICS_KEYS],
-        partitions_def=partitions_def,
-        backfill_policy=single_run,
         group_name="serving",
         kinds={"duckdb"},
         description="serving.duckdb: the marts and ops history, swapped in atomically after every gate passed.",
@@ -40,8 +37,6 @@ def serving_assets(partitions_def, mart_keys) -> list:
         # after the publish of the same run only: a run whose gate or build fails never gets here,
         # so the site keeps showing the last good publication (docs/dashboards.md)
         deps=[SERVING_KEY],
-        partitions_def=partitions_def,
-        backfill_policy=single_run,
         group_name="serving",
         kinds={"html", "plotly"},
         description="The leadership dashboards: a static site of seven pages built from the serving database "

@@ -4,7 +4,6 @@ per run whatever the number of batch days: the window is passed to dbt as vars."
 
 import json
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Config, Failure
@@ -12,7 +11,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.db import working_db
-from orchestration.partitions import single_run
+from orchestration.partitions import history_start
+from orchestration.window import window_of_run
 from config import load_settings
 from quality.results import dbt_test_outcomes, record_outcomes
 
@@ -41,11 +41,12 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 
 
 def dbt_window_vars(context: AssetExecutionContext) -> dict[str, str]:
-    window = context.partition_time_window
-    return {
-        "min_date": window.start.date().isoformat(),
-        "max_date": (window.end - timedelta(days=1)).date().isoformat(),
-    }
+    """The run's batch days as dbt vars; a run without a window rebuilds every loaded day."""
+    window = window_of_run(context.run.tags)
+    if window is None:
+        settings = load_settings()
+        window = (history_start(settings), settings.yesterday())
+    return {"min_date": window[0].isoformat(), "max_date": window[1].isoformat()}
 
 
 class TransformConfig(Config):
@@ -85,14 +86,13 @@ def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refr
     return ["build", *RUN_EXCLUDES, "--vars", json.dumps(variables)] + (["--full-refresh"] if refresh else [])
 
 
-def build_transform_assets(partitions_def):
-    """Every dbt model and test of the project, built by one `dbt build` per run."""
+def build_transform_assets():
+    """Every dbt model and test of the project, built by one `dbt build` per run (not partitioned:
+    the window comes from the run's tags, orchestration/window.py)."""
 
     @dbt_assets(
         manifest=ensure_manifest(),
         project=dbt_project,
-        partitions_def=partitions_def,
-        backfill_policy=single_run,
         dagster_dbt_translator=translator,
         name="transform",
         pool="working_db",
