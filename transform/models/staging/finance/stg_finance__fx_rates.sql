@@ -1,28 +1,17 @@
 -- Daily rates to the base currency, one row per (rate_date, currency): a later batch's rate
 -- replaces the earlier one. int_fx_rates turns these into validity ranges with the
 -- "latest earlier rate" fallback and the base currency at 1.
-with source as (
+with latest_versions as (
 
-    select * from {{ source('raw', 'finance_fx_rates') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        upper(currency) as currency_code,
-        row_number() over (partition by {{ adapter.quote("date") }}, upper(currency) order by {{ last_arrival_first() }}) as version_rank
-    from source
+    {{ latest_version(source('raw', 'finance_fx_rates'), adapter.quote("date") ~ ', upper(currency)', last_arrival_first()) }}
 
 )
 
 select
     {{ adapter.quote("date") }} as rate_date,
-    currency_code as currency,
+    upper(currency) as currency,
     rate_to_base,
     _batch_dt,
     _file,
     _line
-from versions
-where version_rank = 1
+from latest_versions
