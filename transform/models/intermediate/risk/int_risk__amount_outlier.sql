@@ -47,11 +47,12 @@ outlier_alerts as (
         paid_orders.total_amount_base as metric_value,
         {{ outlier['median_multiple'] }} * trailing_medians.median_total as threshold,
         {{ risk_severity('amount_outlier', 'paid_orders.total_amount_base / trailing_medians.median_total') }} as severity,
-        'paid order total ' || {{ fmt_number('paid_orders.total_amount_base') }}
+        (
+            'paid order total ' || {{ fmt_number('paid_orders.total_amount_base') }}
             || ' is ' || {{ fmt_number('paid_orders.total_amount_base / trailing_medians.median_total', 1) }}
             || ' x the median order total ' || {{ fmt_number('trailing_medians.median_total') }}
             || ' of the trailing {{ outlier["trailing_days"] }} days (rule: above {{ outlier["median_multiple"] }} x)'
-            as explanation
+        ) as explanation
     from paid_orders
     inner join trailing_medians
         on trailing_medians.order_date = paid_orders.order_date

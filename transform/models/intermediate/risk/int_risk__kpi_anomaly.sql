@@ -101,14 +101,15 @@ kpi_alerts as (
             else median_value - {{ anomaly['mads'] }} * scale
         end as threshold,
         {{ risk_severity('kpi_anomaly', 'abs(kpi_value - median_value) / scale') }} as severity,
-        kpi || ' ' || {{ fmt_number('kpi_value', 4) }}
+        (
+            kpi || ' ' || {{ fmt_number('kpi_value', 4) }}
             || case when kpi_value > median_value then ' is above' else ' is below' end
             || ' the median ' || {{ fmt_number('median_value', 4) }}
             || ' of the same weekday in the previous {{ anomaly["weeks"] }} weeks by '
             || {{ fmt_number('abs(kpi_value - median_value) / scale', 1) }}
             || ' x its MAD ' || {{ fmt_number('scale', 4) }}
             || ' (rule: more than {{ anomaly["mads"] }} x; MAD at least {{ (anomaly["min_mad_share_of_median"] * 100) | int }}% of the median)'
-            as explanation
+        ) as explanation
     from kpi_scaled
     where scale > 0
         and abs(kpi_value - median_value) > {{ anomaly['mads'] }} * scale

@@ -61,10 +61,11 @@ velocity_alerts as (
         cast(max(orders_in_window) as {{ type_double() }}) as metric_value,
         cast({{ velocity['min_orders'] }} as {{ type_double() }}) as threshold,
         {{ risk_severity('order_velocity', 'max(orders_in_window)') }} as severity,
-        cast(max(orders_in_window) as {{ dbt.type_string() }}) || ' orders from one '
+        (
+            cast(max(orders_in_window) as {{ dbt.type_string() }}) || ' orders from one '
             || case when entity_type = 'device' then 'device' else 'IP address' end
             || ' within {{ velocity["window_minutes"] }} minutes (rule: at least {{ velocity["min_orders"] }})'
-            as explanation
+        ) as explanation
     from velocity_windows
     where orders_in_window >= {{ velocity['min_orders'] }}
     group by {{ to_local_date('created_at') }}, entity_type, entity

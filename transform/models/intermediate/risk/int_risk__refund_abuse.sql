@@ -44,12 +44,20 @@ customer_orders as (
 
 ),
 
+refunding_customers as (
+
+    select customer_id
+    from customer_orders
+    where refunded_on is not null
+
+),
+
 abuse_check_days as (
 
     -- the rule can only change on a day a customer with refunds orders or gets a refund completed
     select customer_orders.customer_id, customer_orders.order_date as check_date
     from customer_orders
-    where customer_orders.customer_id in (select customer_id from customer_orders where refunded_on is not null)
+    where customer_orders.customer_id in (select refunding_customers.customer_id from refunding_customers)
 
     union
 
@@ -103,12 +111,14 @@ abuse_alerts as (
         refunded_share as metric_value,
         cast({{ abuse['refunded_share_above'] }} as {{ type_double() }}) as threshold,
         {{ risk_severity('refund_abuse', 'refunded_share') }} as severity,
-        cast(refunded_paid_orders as {{ dbt.type_string() }}) || ' of '
+        (
+            cast(refunded_paid_orders as {{ dbt.type_string() }}) || ' of '
             || cast(paid_orders as {{ dbt.type_string() }})
             || ' paid orders of the trailing {{ abuse["trailing_days"] }} days have a completed refund ('
             || {{ fmt_number('100 * refunded_share', 1) }}
             || '%; rule: at least {{ abuse["min_paid_orders"] }} paid orders and more than '
-            || '{{ (abuse["refunded_share_above"] * 100) | int }}% refunded)' as explanation
+            || '{{ (abuse["refunded_share_above"] * 100) | int }}% refunded)'
+        ) as explanation
     from abuse_met
     where previous_met_date is null
         or {{ dbt.datediff('previous_met_date', 'check_date', 'day') }} >= {{ abuse['trailing_days'] }}
