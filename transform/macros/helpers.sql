@@ -4,7 +4,7 @@
 {#-
   Ordering of a change-captured entity's versions, newest first (docs/design.md, "Latest state"):
   the greatest `updated_at` wins; ties go to the later batch, then the later file and line.
-  Use as `row_number() over (partition by <key> order by {{ latest_first() }}) = 1`.
+  Staging models use it through `latest_version`.
 -#}
 {% macro latest_first(updated_at='updated_at') -%}
   {{ updated_at }} desc, _batch_dt desc, _file desc, _line desc
@@ -17,6 +17,27 @@
 -#}
 {% macro last_arrival_first() -%}
   _batch_dt desc, _file desc, _line desc
+{%- endmacro %}
+
+
+{#-
+  The opening of a staging model of a change-captured raw table: every column of `relation`
+  (plus `version_rank`, always 1) for the one row per `key` that wins. `key` is one or more
+  comma-separated columns or expressions; `ordering` says which row wins, by default
+  `latest_first()` (the greatest updated_at, ties: later batch, file, line); entities without
+  `updated_at` pass `last_arrival_first()`. Use as a CTE:
+    latest_versions as ( {{ latest_version(source('raw', 'shop_orders'), 'order_id') }} )
+-#}
+{% macro latest_version(relation, key, ordering=none) -%}
+  {%- set order_by = ordering if ordering is not none else latest_first() -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (partition by {{ key }} order by {{ order_by }}) as version_rank
+        from {{ relation }}
+    ) as ranked_versions
+    where version_rank = 1
 {%- endmacro %}
 
 

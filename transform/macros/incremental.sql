@@ -124,9 +124,9 @@ where event_date >= (select cast({{ dbt.dateadd('day', -margin, 'min(event_date)
 {%- endmacro %}
 
 
-{#- The first CTEs of a session model (models/intermediate/sessions/) on an incremental run: the
-    events that can belong to the sessions being rebuilt (`scoped_events`) and their dates
-    (`rebuild_dates`). -#}
+{#- The first CTEs of a session model (models/intermediate/traffic/sessions/) on an incremental
+    run: the events that can belong to the sessions being rebuilt (`scoped_events`) and their
+    dates (`rebuild_dates`). -#}
 {% macro session_scope_ctes() -%}
 scoped_events as (
     {{ session_event_scope(ref('stg_traffic__events')) }}

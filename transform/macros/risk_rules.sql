@@ -1,6 +1,7 @@
 {#-
   The thresholds of kpis.md "Risk early warning", in ONE editable place, and the severity ladders
-  we chose (docs/design.md, "Risk alerts"). `risk_alerts` reads every number from here.
+  we chose (docs/design.md, "Risk alerts"). The rule models `int_risk__<rule>`
+  (models/intermediate/risk/) read every number from here; `risk_alerts` is their union.
 
   severity: an alert is `low` when it only crosses the rule's threshold, `medium` from
   `medium_from`, `high` from `high_from`, measured on the rule's own scale (orders in the window,
@@ -46,4 +47,24 @@
 {#- A number as text with `places` decimals (fixed, e.g. 236.10), for alert explanations. -#}
 {% macro fmt_number(expression, places=2) -%}
   cast(cast(round({{ expression }}, {{ places }}) as decimal(38, {{ places }})) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+
+{#-
+  The columns of an alert row, typed as risk_alerts' contract, from a relation with alert_date,
+  alert_type, severity, entity_type, entity, metric_value, threshold and explanation. Every
+  int_risk__<rule> model ends with `select {{ risk_alert_columns() }} from <its alerts>`.
+  alert_id = md5 of (alert_type, entity_type, entity, alert_date): stable across runs.
+-#}
+{% macro risk_alert_columns() -%}
+    {{ dbt.hash("alert_type || '|' || entity_type || '|' || entity || '|' || cast(alert_date as " ~ dbt.type_string() ~ ")") }}
+        as alert_id,
+    cast(alert_date as date) as alert_date,
+    cast(alert_type as {{ dbt.type_string() }}) as alert_type,
+    cast(severity as {{ dbt.type_string() }}) as severity,
+    cast(entity_type as {{ dbt.type_string() }}) as entity_type,
+    cast(entity as {{ dbt.type_string() }}) as entity,
+    cast(metric_value as {{ type_double() }}) as metric_value,
+    cast(threshold as {{ type_double() }}) as threshold,
+    cast(explanation as {{ dbt.type_string() }}) as explanation
 {%- endmacro %}

@@ -45,15 +45,34 @@ active_by_offset as (
     from cohorts
     inner join active_months
         on active_months.customer_id = cohorts.customer_id
-    group by 1, 2
+    group by
+        cohorts.cohort_month,
+        {{ dbt.datediff('cohorts.cohort_month', 'active_months.activity_month', 'month') }}
 
 ),
 
 -- 0..999 month offsets (83 years), plain SQL on any engine
 digits as (
 
-    select 0 as d union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    select 0 as d
+    union all
+    select 1
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
+    union all
+    select 5
+    union all
+    select 6
+    union all
+    select 7
+    union all
+    select 8
+    union all
+    select 9
 
 ),
 

@@ -182,10 +182,12 @@ select
     case when has_orders then cast(gross_revenue as {{ type_money() }}) end as gross_revenue,
     case when has_orders then cast(refunded_amount as {{ type_money() }}) end as refunded_amount,
     -- from the published (rounded) components, so net = gross - refunded holds to the last digit
-    case when has_orders then cast(
-        cast(gross_revenue as {{ type_money() }}) - cast(refunded_amount as {{ type_money() }})
-        as {{ type_money() }}
-    ) end as net_revenue,
+    case
+        when has_orders then cast(
+                cast(gross_revenue as {{ type_money() }}) - cast(refunded_amount as {{ type_money() }})
+                as {{ type_money() }}
+            )
+    end as net_revenue,
     case when has_orders then {{ safe_divide('gross_revenue', 'paid_orders') }} end as aov,
     case when has_orders then cast(units_sold as {{ dbt.type_bigint() }}) end as units_sold,
     case when has_orders then cast(discount_amount as {{ type_money() }}) end as discount_amount,

@@ -50,7 +50,7 @@ top_exits as (
         week_start,
         path,
         exit_page,
-        row_number() over (partition by week_start, path order by exits desc, exit_page) as exit_rank
+        row_number() over (partition by week_start, path order by exits desc, exit_page asc) as exit_rank
     from exit_counts
 
 )

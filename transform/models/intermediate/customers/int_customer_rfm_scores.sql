@@ -46,9 +46,9 @@ ranked as (
 
     select
         customers.*,
-        percent_rank() over (order by recency_days desc) as r_rank,
-        percent_rank() over (order by frequency) as f_rank,
-        percent_rank() over (order by monetary) as m_rank
+        percent_rank() over (order by customers.recency_days desc) as r_rank,
+        percent_rank() over (order by customers.frequency) as f_rank,
+        percent_rank() over (order by customers.monetary) as m_rank
     from customers
 
 )

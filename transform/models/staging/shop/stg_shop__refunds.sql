@@ -1,17 +1,8 @@
 -- Latest state of every refund. Amounts stay in the refund's own currency; int_refunds converts
 -- them at the order date of their order.
-with source as (
+with latest_versions as (
 
-    select * from {{ source('raw', 'shop_refunds') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by refund_id order by {{ latest_first() }}) as version_rank
-    from source
+    {{ latest_version(source('raw', 'shop_refunds'), 'refund_id') }}
 
 )
 
@@ -32,5 +23,4 @@ select
     _batch_dt,
     _file,
     _line
-from versions
-where version_rank = 1
+from latest_versions

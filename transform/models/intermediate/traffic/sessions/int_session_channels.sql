@@ -46,14 +46,22 @@ landing as (
 referrer_hosts as (
 
     select referrer, {{ url_host('referrer') }} as host
-    from (select distinct referrer from landing where referrer is not null)
+    from (
+        select distinct referrer
+        from landing
+        where referrer is not null
+    ) as distinct_referrers
 
 ),
 
 page_hosts as (
 
     select landing_page_url, {{ url_host('landing_page_url') }} as host
-    from (select distinct landing_page_url from landing where landing_page_url is not null)
+    from (
+        select distinct landing_page_url
+        from landing
+        where landing_page_url is not null
+    ) as distinct_pages
 
 ),
 
@@ -107,8 +115,10 @@ matches as (
     inner join rules
         on (rules.match_kind = 'utm_medium' and attribute_combinations.utm_medium = rules.match_value)
         or (rules.match_kind = 'utm_source' and attribute_combinations.utm_source = rules.match_value)
-        or (rules.match_kind = 'referrer_host'
-            and {{ host_matches_domain('attribute_combinations.referrer_host', 'rules.match_value') }})
+        or (
+            rules.match_kind = 'referrer_host'
+            and {{ host_matches_domain('attribute_combinations.referrer_host', 'rules.match_value') }}
+        )
         or (rules.match_kind = 'any_referrer' and attribute_combinations.referrer_host is not null)
         or rules.match_kind = 'always'
 

@@ -1,17 +1,8 @@
 -- Order lines, one row per (order_id, line_number). Lines arrive once; should one be re-sent,
 -- the later batch (then file, line) replaces the earlier one, as for other re-sent rows.
-with source as (
+with latest_versions as (
 
-    select * from {{ source('raw', 'shop_order_items') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by order_id, line_number order by {{ last_arrival_first() }}) as version_rank
-    from source
+    {{ latest_version(source('raw', 'shop_order_items'), 'order_id, line_number', last_arrival_first()) }}
 
 )
 
@@ -25,5 +16,4 @@ select
     _batch_dt,
     _file,
     _line
-from versions
-where version_rank = 1
+from latest_versions

@@ -1,16 +1,7 @@
 -- Latest state of every product.
-with source as (
+with latest_versions as (
 
-    select * from {{ source('raw', 'shop_products') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by product_id order by {{ latest_first() }}) as version_rank
-    from source
+    {{ latest_version(source('raw', 'shop_products'), 'product_id') }}
 
 )
 
@@ -32,5 +23,4 @@ select
     _batch_dt,
     _file,
     _line
-from versions
-where version_rank = 1
+from latest_versions

@@ -56,23 +56,27 @@ single_arrivals as (
 
 ),
 
-first_of_repeated as (
+ranked_repeats as (
 
     -- (_file, _line) identifies a raw row
+    select
+        raw_event._file,
+        raw_event._line,
+        row_number() over (partition by raw_event.event_id order by {{ first_arrival_first() }}) as arrival_rank
+    from {{ raw_events }} as raw_event
+    inner join repeated_ids
+        on repeated_ids.event_id = raw_event.event_id
+
+),
+
+first_of_repeated as (
+
     select raw_event.*
     from {{ raw_events }} as raw_event
-    inner join (
-        select
-            raw_event._file,
-            raw_event._line,
-            row_number() over (partition by raw_event.event_id order by {{ first_arrival_first() }}) as arrival_rank
-        from {{ raw_events }} as raw_event
-        inner join repeated_ids
-            on repeated_ids.event_id = raw_event.event_id
-    ) as ranked
-        on ranked._file = raw_event._file
-        and ranked._line = raw_event._line
-    where ranked.arrival_rank = 1
+    inner join ranked_repeats
+        on ranked_repeats._file = raw_event._file
+        and ranked_repeats._line = raw_event._line
+    where ranked_repeats.arrival_rank = 1
 
 ),
 

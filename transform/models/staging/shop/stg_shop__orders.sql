@@ -7,18 +7,9 @@
 -- tests took 16 s of a medium shop's build, against 2 s to rank once).
 {{ config(materialized='table') }}
 
-with source as (
+with latest_versions as (
 
-    select * from {{ source('raw', 'shop_orders') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by order_id order by {{ latest_first() }}) as version_rank
-    from source
+    {{ latest_version(source('raw', 'shop_orders'), 'order_id') }}
 
 )
 
@@ -47,5 +38,4 @@ select
     _batch_dt,
     _file,
     _line
-from versions
-where version_rank = 1
+from latest_versions

@@ -71,9 +71,10 @@ tickets as (
         activity.reopen_count,
         activity.first_agent_message_at,
         -- solved = solved at least once and not reopened after the last solve
-        activity.last_solved_at is not null
+        (
+            activity.last_solved_at is not null
             and (activity.last_reopened_at is null or activity.last_reopened_at <= activity.last_solved_at)
-            as is_solved,
+        ) as is_solved,
         activity.last_solved_at,
         ratings.csat_score,
         ratings.rated_at

@@ -1,16 +1,7 @@
 -- Latest state of every customer; personal data replaced by keyed hashes.
-with source as (
+with latest_versions as (
 
-    select * from {{ source('raw', 'shop_customers') }}
-
-),
-
-versions as (
-
-    select
-        *,
-        row_number() over (partition by customer_id order by {{ latest_first() }}) as version_rank
-    from source
+    {{ latest_version(source('raw', 'shop_customers'), 'customer_id') }}
 
 )
 
@@ -31,5 +22,4 @@ select
     _batch_dt,
     _file,
     _line
-from versions
-where version_rank = 1
+from latest_versions

@@ -1,0 +1,76 @@
+-- Risk rule order_velocity (kpis.md "Risk early warning"): >= 5 orders from one device_id or one
+-- ip_address within 60 minutes. One alert per device / IP and local day of the window's last
+-- order. Thresholds and severity ladder: macros/risk_rules.sql; choices: the model's YAML.
+
+{%- set velocity = risk_rules()['order_velocity'] %}
+
+with
+
+orders as (
+
+    select
+        order_id,
+        created_at,
+        device_id_hash,
+        ip_address_hash
+    from {{ ref('int_orders') }}
+
+),
+
+velocity_keys as (
+
+    select order_id, created_at, 'device' as entity_type, device_id_hash as entity
+    from orders
+    where device_id_hash is not null
+
+    union all
+
+    select order_id, created_at, 'ip_address' as entity_type, ip_address_hash as entity
+    from orders
+    where ip_address_hash is not null
+
+),
+
+velocity_windows as (
+
+    -- every order with the orders of its device / IP placed in the 60 minutes up to it (inclusive)
+    select
+        latest.entity_type,
+        latest.entity,
+        latest.order_id,
+        latest.created_at,
+        count(*) as orders_in_window
+    from velocity_keys as latest
+    inner join velocity_keys as earlier
+        on earlier.entity_type = latest.entity_type
+        and earlier.entity = latest.entity
+        and earlier.created_at <= latest.created_at
+        and earlier.created_at >= {{ dbt.dateadd('minute', -velocity['window_minutes'], 'latest.created_at') }}
+    group by latest.entity_type, latest.entity, latest.order_id, latest.created_at
+
+),
+
+velocity_alerts as (
+
+    -- one alert per device / IP and local day of the window's last order: the busiest window
+    select
+        {{ to_local_date('created_at') }} as alert_date,
+        'order_velocity' as alert_type,
+        entity_type,
+        entity,
+        cast(max(orders_in_window) as {{ type_double() }}) as metric_value,
+        cast({{ velocity['min_orders'] }} as {{ type_double() }}) as threshold,
+        {{ risk_severity('order_velocity', 'max(orders_in_window)') }} as severity,
+        (
+            cast(max(orders_in_window) as {{ dbt.type_string() }}) || ' orders from one '
+            || case when entity_type = 'device' then 'device' else 'IP address' end
+            || ' within {{ velocity["window_minutes"] }} minutes (rule: at least {{ velocity["min_orders"] }})'
+        ) as explanation
+    from velocity_windows
+    where orders_in_window >= {{ velocity['min_orders'] }}
+    group by {{ to_local_date('created_at') }}, entity_type, entity
+
+)
+
+select {{ risk_alert_columns() }}
+from velocity_alerts

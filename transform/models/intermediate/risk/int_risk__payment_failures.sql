@@ -1,0 +1,63 @@
+-- Risk rule payment_failures (kpis.md "Risk early warning"): a day whose failed payment share
+-- exceeds its trailing 28-day mean by more than 3 standard deviations. One alert per day.
+-- Thresholds and severity ladder: macros/risk_rules.sql; choices: the model's YAML.
+
+{%- set failures = risk_rules()['payment_failures'] %}
+
+with
+
+payment_days as (
+
+    select
+        created_date as payment_date,
+        {{ safe_divide(count_where("status = 'failed'"), 'count(*)') }} as failed_share
+    from {{ ref('stg_shop__payments') }}
+    group by created_date
+
+),
+
+payment_baselines as (
+
+    -- the trailing 28 days of D: D - 28 .. D - 1, days with payments only
+    select
+        payment_days.payment_date,
+        payment_days.failed_share,
+        avg(earlier_days.failed_share) as trailing_mean,
+        stddev_samp(earlier_days.failed_share) as trailing_sd,
+        count(*) as trailing_days
+    from payment_days
+    inner join payment_days as earlier_days
+        on earlier_days.payment_date < payment_days.payment_date
+        and earlier_days.payment_date >= cast({{ dbt.dateadd('day', -failures['trailing_days'], 'payment_days.payment_date') }} as date)
+    group by payment_days.payment_date, payment_days.failed_share
+
+),
+
+payment_alerts as (
+
+    select
+        payment_date as alert_date,
+        'payment_failures' as alert_type,
+        'kpi' as entity_type,
+        'failed_payment_share' as entity,
+        failed_share as metric_value,
+        trailing_mean + {{ failures['sigmas'] }} * trailing_sd as threshold,
+        case
+            when trailing_sd = 0 then 'high'
+            else {{ risk_severity('payment_failures', '(failed_share - trailing_mean) / trailing_sd') }}
+        end as severity,
+        (
+            'failed payment share ' || {{ fmt_number('100 * failed_share', 1) }}
+            || '% against a trailing ' || cast(trailing_days as {{ dbt.type_string() }})
+            || '-day mean of ' || {{ fmt_number('100 * trailing_mean', 1) }}
+            || '% (standard deviation ' || {{ fmt_number('100 * trailing_sd', 1) }}
+            || ' points; rule: more than {{ failures["sigmas"] }} standard deviations above)'
+        ) as explanation
+    from payment_baselines
+    where trailing_days >= {{ failures['min_trailing_days'] }}
+        and failed_share > trailing_mean + {{ failures['sigmas'] }} * trailing_sd
+
+)
+
+select {{ risk_alert_columns() }}
+from payment_alerts
