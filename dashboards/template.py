@@ -6,16 +6,8 @@ from __future__ import annotations
 import html
 import json
 
-# (file, title) of every page, in navigation order
-PAGES = (
-    ("index.html", "Overview"),
-    ("traffic.html", "Traffic & marketing"),
-    ("sales.html", "Sales & products"),
-    ("customers.html", "Customers"),
-    ("service.html", "Service & after-sales"),
-    ("experiments.html", "Experiments"),
-    ("health.html", "Data health"),
-)
+from dashboards.pages import PAGES  # the pages, in navigation order: the one list of them
+
 RANGES = (("7", "7 days"), ("28", "28 days"), ("90", "90 days"), ("all", "All"))
 
 SHELL = """<!doctype html>
@@ -45,7 +37,7 @@ def _json_for_script(data: dict) -> str:
 
 def render_page(file: str, title: str, meta: dict, data: dict) -> str:
     nav = "".join(
-        f'<a href="{f}"{" class=current" if f == file else ""}>{html.escape(t)}</a>' for f, t in PAGES
+        f'<a href="{p.FILE}"{" class=current" if p.FILE == file else ""}>{html.escape(p.TITLE)}</a>' for p in PAGES
     )
     buttons = "".join(f'<button type="button" data-range="{r}">{label}</button>' for r, label in RANGES)
     return SHELL.format(

@@ -1,4 +1,4 @@
-"""product_daily, product_health and coupon_performance: the independent reference
+"""product_daily, product_health, coupon_performance and returns_daily: the independent reference
 (tests/reference/products_coupons.py) against hand-worked numbers of the `product_shop` fixture,
 and the real pipeline against the reference on that fixture and on the simulated shop.
 
@@ -48,8 +48,8 @@ if str(TESTS) not in sys.path:
 from conftest import new_settings, read_table, run_ok  # noqa: E402
 from reference.compare import TOLERANCE  # noqa: E402
 from reference.products_coupons import (  # noqa: E402
-    COUPON_COLUMNS, PRODUCT_DAILY_COLUMNS, PRODUCT_HEALTH_COLUMNS, Shop, compute_coupon_performance,
-    compute_product_daily, compute_product_health,
+    COUPON_COLUMNS, PRODUCT_DAILY_COLUMNS, PRODUCT_HEALTH_COLUMNS, RETURNS_COLUMNS, WHOLE_ORDER, Shop,
+    compute_coupon_performance, compute_product_daily, compute_product_health, compute_returns_daily,
 )
 
 PRODUCT_SHOP = TESTS / "fixtures" / "product_shop"
@@ -60,6 +60,7 @@ MARTS = {
     "product_daily": (compute_product_daily, ["date", "product_id"]),
     "product_health": (compute_product_health, ["product_id"]),
     "coupon_performance": (compute_coupon_performance, ["date", "coupon_code"]),
+    "returns_daily": (compute_returns_daily, ["date", "category", "reason"]),
 }
 
 
@@ -207,6 +208,33 @@ def test_reference_coupon_performance_hand_worked():
     assert problems == []
 
 
+def test_reference_returns_daily_hand_worked():
+    df = compute_returns_daily(PRODUCT_SHOP)
+    assert tuple(df.columns) == RETURNS_COLUMNS
+    # completed refunds r1, r2, r3, r5, r6 (r4 was rejected), one row each here
+    expected = {
+        # r5 (o1, pE home, defective) has no quantity: every pE unit on o1 = 2, 40. Home sold on
+        # 03-01: o1's 2 pE -> 2 / 2
+        (D1, "home", "defective"): dict(refunds=1, refunded_units=2, refunded_amount=40.0, units_sold=2, return_rate=1.0),
+        # r1 (o2 on 03-02, pF home): 1 unit, 30; home sold 03-02: o2's pF 1 (its pD is drinks)
+        (D2, "home", "defective"): dict(refunds=1, refunded_units=1, refunded_amount=30.0, units_sold=1, return_rate=1.0),
+        # r3 (o3, pF): 1 unit, 9 USD x 7.2 = 64.80; home sold 03-15: o3's 2 pF -> 0.5
+        (D15, "home", "wrong_item"): dict(refunds=1, refunded_units=1, refunded_amount=64.8, units_sold=2, return_rate=0.5),
+        # r6 refunds cancelled o4's pD (drinks in the latest products batch; refunds count whatever
+        # the order's status): 1 unit, 50; drinks sold 03-15: o8 1 + o9 1 (o4 is cancelled)
+        (D15, "drinks", "other"): dict(refunds=1, refunded_units=1, refunded_amount=50.0, units_sold=2, return_rate=0.5),
+        # r2, whole order o5: its whole 78 (shipping included, not spread); units: o5's lines 1 + 1
+        (D31, WHOLE_ORDER, "late_delivery"): dict(refunds=1, refunded_units=2, refunded_amount=78.0, units_sold=None,
+                                                  return_rate=None),
+    }
+    assert df.height == len(expected)
+    problems = []
+    for (day, category, reason), want in expected.items():
+        problems += [f"{day} {category} {reason} {p}"
+                     for p in _check(_row(df, date=day, category=category, reason=reason), want)]
+    assert problems == []
+
+
 # --------------------------------------------------------------------------- the real pipeline
 
 
@@ -254,3 +282,7 @@ def test_the_simulated_shop_holds_the_product_cases(simulated_shop):
     assert daily.filter(pl.col("view_to_purchase_rate") > 0).height > 0
     health = _mart(simulated_shop, "product_health", ["product_id"])
     assert health.filter("slow_mover").height > 0 and health.filter(~pl.col("is_active")).height > 0
+    # returns: whole-order and item refunds, several reasons, a category with returns on a day
+    returns = _mart(simulated_shop, "returns_daily", ["date", "category", "reason"])
+    assert returns.filter(pl.col("category") == WHOLE_ORDER).height > 0
+    assert returns.filter(pl.col("return_rate") > 0).height > 0 and returns["reason"].n_unique() > 2

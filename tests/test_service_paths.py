@@ -93,22 +93,22 @@ def _frame(rows: list[tuple], columns: tuple[str, ...]) -> pl.DataFrame:
 # --------------------------------------------------------------------------- hand-worked numbers
 
 # (date, channel, category, tickets, first_response p50, p90, resolution p50, sla_breach_rate,
-#  csat, csat_avg, reopen_rate, one_touch_rate)
+#  csat, csat_avg, reopen_rate, one_touch_rate, rated_tickets, satisfied_tickets)
 HAND_SERVICE_DAILY = [
     # T1, T2: first responses 20, 30 -> p50 25, p90 20 + 0.9 * 10 = 29; resolutions 60, 60; T2
     # breached -> 1 / 2; ratings 5 and 2 -> csat 1 / 2, avg 3.5; no reopen; solved T1 (one agent
     # message) and T2 (two) -> one touch 1 / 2.
-    (D7, "chat", "order_status", 2, 25.0, 29.0, 60.0, 0.5, 0.5, 3.5, 0.0, 0.5),
+    (D7, "chat", "order_status", 2, 25.0, 29.0, 60.0, 0.5, 0.5, 3.5, 0.0, 0.5, 2, 1),
     # T3, T4: first responses 45, 60 -> p50 52.5, p90 45 + 0.9 * 15 = 58.5; only T3 solved ->
     # resolution p50 1200; neither breached (60 = target is in time); T3 rated 3 -> csat 0,
     # avg 3; both reopened -> 1; solved T3 has two agent messages -> one touch 0 / 1.
-    (D7, "email", "return_refund", 2, 52.5, 58.5, 1200.0, 0.0, 0.0, 3.0, 1.0, 0.0),
+    (D7, "email", "return_refund", 2, 52.5, 58.5, 1200.0, 0.0, 0.0, 3.0, 1.0, 0.0, 1, 0),
     # T5: no reply, unsolved, unrated; breached at the as-of time -> 1 / 1.
-    (D9, "phone", "unknown", 1, None, None, None, 1.0, None, None, 0.0, None),
+    (D9, "phone", "unknown", 1, None, None, None, 1.0, None, None, 0.0, None, 0, 0),
     # T7: reply 30, resolution 50, no priority -> sla not judged (null); rated 5; one touch 1 / 1.
-    (D10, "chat", "pre_sale", 1, 30.0, 30.0, 50.0, None, 1.0, 5.0, 0.0, 1.0),
+    (D10, "chat", "pre_sale", 1, 30.0, 30.0, 50.0, None, 1.0, 5.0, 0.0, 1.0, 1, 1),
     # T6: open 60 minutes of its 240 at the as-of time -> 0 / 1.
-    (D10, "unknown", "pre_sale", 1, None, None, None, 0.0, None, None, 0.0, None),
+    (D10, "unknown", "pre_sale", 1, None, None, None, 0.0, None, None, 0.0, None, 0, 0),
 ]
 
 # (week_start, path, sessions, share, conversion_rate, top_exit_page); week A has 7 sessions,

@@ -4,26 +4,35 @@ from __future__ import annotations
 
 from dashboards.queries import Reader
 
-# The daily KPI table every page's KPI charts read: additive columns of marts.kpi_daily, the
+# The daily KPI table the pages' KPI charts read: additive columns of marts.kpi_daily, the
 # numerators of its ratios (ratio × denominator gives the count back), and the CSAT counts of the
-# tickets (kpi_daily keeps only the share; a multi-day CSAT needs the rated tickets).
-KPI_SQL = """
-SELECT k.date, k.gmv, k.net_revenue, k.gross_revenue, k.paid_orders, k.placed_orders,
-       k.sessions, round(k.conversion_rate * k.sessions) AS purchasing_sessions,
-       k.new_customers, k.returning_customers,
-       round(k.cross_border_share * k.paid_orders) AS cross_border_orders,
-       k.tickets, k.page_load_p50_ms, k.page_load_p90_ms,
-       t.rated, t.satisfied
-FROM marts.kpi_daily k
-LEFT JOIN (SELECT ticket_date AS date, count(*) FILTER (WHERE is_rated) AS rated,
-                  count(*) FILTER (WHERE is_satisfied) AS satisfied
-           FROM intermediate.int_tickets GROUP BY 1) t USING (date)
-ORDER BY k.date
-"""
+# tickets from marts.service_daily (kpi_daily keeps only the share; a multi-day CSAT needs the
+# rated tickets). Column -> its SQL; a page asks for the columns it shows.
+KPI_COLUMNS = {
+    "gmv": "k.gmv", "net_revenue": "k.net_revenue", "gross_revenue": "k.gross_revenue",
+    "paid_orders": "k.paid_orders", "placed_orders": "k.placed_orders", "sessions": "k.sessions",
+    "purchasing_sessions": "round(k.conversion_rate * k.sessions)",
+    "new_customers": "k.new_customers", "returning_customers": "k.returning_customers",
+    "cross_border_orders": "round(k.cross_border_share * k.paid_orders)",
+    "tickets": "k.tickets", "page_load_p50_ms": "k.page_load_p50_ms", "page_load_p90_ms": "k.page_load_p90_ms",
+    "rated": "t.rated", "satisfied": "t.satisfied",
+}
+CSAT_COLUMNS = ("rated", "satisfied")
+CSAT_JOIN = """
+LEFT JOIN (SELECT date, sum(rated_tickets) AS rated, sum(satisfied_tickets) AS satisfied
+           FROM marts.service_daily GROUP BY 1) t USING (date)"""
 
 
-def kpi_table(reader: Reader) -> dict:
-    return reader.daily(KPI_SQL)
+def kpi_sql(columns: tuple[str, ...] = tuple(KPI_COLUMNS)) -> str:
+    """The KPI table's SQL for `columns`; service_daily is read only when a CSAT count is asked for."""
+    select = ", ".join(f"{KPI_COLUMNS[c]} AS {c}" for c in columns)
+    join = CSAT_JOIN if set(columns) & set(CSAT_COLUMNS) else ""
+    return f"SELECT k.date, {select}\nFROM marts.kpi_daily k{join}\nORDER BY k.date\n"
+
+
+def kpi_table(reader: Reader, *columns: str) -> dict:
+    """The daily KPI table with `columns` (all of them when none is named)."""
+    return reader.daily(kpi_sql(columns or tuple(KPI_COLUMNS)))
 
 
 def measure(name: str, num: str, den: str | None = None, scale: float | None = None, **extra) -> dict:

@@ -15,12 +15,12 @@ SELECT segment, count(*) AS customers, count(*) / sum(count(*)) OVER () AS share
 FROM marts.customer_rfm GROUP BY segment ORDER BY value DESC
 """
 # repurchase rate over the trailing 365 days of the RFM as-of date (customer_rfm's window) and over
-# all the data (int_customer_first_orders counts each customer's paid orders): the served database
-# holds no customer id, so a repurchase rate per range cannot be computed from it
+# all the data (repurchase_all_time): the served database holds no customer id, so a repurchase
+# rate per range cannot be computed from it
 REPURCHASE_SQL = """
 SELECT (SELECT count(*) FILTER (WHERE frequency >= 2) / count(*) FROM marts.customer_rfm) AS rfm_365,
        (SELECT any_value(as_of_date) FROM marts.customer_rfm) AS as_of,
-       (SELECT count(*) FILTER (WHERE paid_orders >= 2) / count(*) FROM intermediate.int_customer_first_orders) AS all_time
+       (SELECT any_value(repurchase_rate) FROM marts.repurchase_all_time) AS all_time
 """
 RANGE_FACTS_SQL = """
 SELECT sum(new_customers) AS new, sum(returning_customers) AS returning,
@@ -58,8 +58,7 @@ def _heatmap(reader: Reader) -> dict:
 
 
 def build(reader: Reader) -> dict:
-    kpi = kpi_table(reader)
-    kpi["c"] = {k: kpi["c"][k] for k in ("new_customers", "returning_customers")}
+    kpi = kpi_table(reader, "new_customers", "returning_customers")
     segments = reader.rows(SEGMENTS_SQL)
     widgets = [
         line("new-returning", "New vs returning customers per day", "kpi",

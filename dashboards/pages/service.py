@@ -8,39 +8,33 @@ from dashboards.queries import Reader
 
 FILE, TITLE = "service.html", "Service & after-sales"
 
-# counts behind service_daily's rates (rate × tickets) and the CSAT counts of the tickets, per day
-# and channel or category; the browser sums them over the range
+# counts behind service_daily's rates (rate × tickets) and its CSAT counts, per day and channel or
+# category; the browser sums them over the range
 _SERVICE_SQL = """
-WITH s AS (
-    SELECT date, {dim}, sum(tickets) AS tickets, round(sum(sla_breach_rate * tickets)) AS breached,
-           round(sum(reopen_rate * tickets)) AS reopened
-    FROM marts.service_daily GROUP BY ALL
-), r AS (
-    SELECT ticket_date AS date, {dim}, count(*) FILTER (WHERE is_rated) AS rated,
-           count(*) FILTER (WHERE is_satisfied) AS satisfied
-    FROM intermediate.int_tickets GROUP BY ALL
-)
-SELECT s.*, coalesce(r.rated, 0) AS rated, coalesce(r.satisfied, 0) AS satisfied
-FROM s LEFT JOIN r USING (date, {dim}) ORDER BY date, {dim}
+SELECT date, {dim}, sum(tickets) AS tickets, round(sum(sla_breach_rate * tickets)) AS breached,
+       round(sum(reopen_rate * tickets)) AS reopened, sum(rated_tickets) AS rated,
+       sum(satisfied_tickets) AS satisfied
+FROM marts.service_daily GROUP BY ALL ORDER BY date, {dim}
 """
+# percentiles over the tickets of a day or a range: from the tickets' own times (ticket_times),
+# since service_daily's percentiles per (date, channel, category) cannot be combined
 DAILY_TIMES_SQL = """
-SELECT ticket_date AS date,
+SELECT date,
        quantile_cont(first_response_minutes, 0.5) AS fr_p50, quantile_cont(first_response_minutes, 0.9) AS fr_p90,
        quantile_cont(resolution_minutes, 0.5) AS res_p50, quantile_cont(resolution_minutes, 0.9) AS res_p90
-FROM intermediate.int_tickets GROUP BY 1 ORDER BY 1
+FROM marts.ticket_times GROUP BY 1 ORDER BY 1
 """
 TIMES_SQL = """
-SELECT coalesce(channel, 'all channels') AS channel, count(*) AS tickets,
+SELECT CASE WHEN grouping(channel) = 1 THEN 'all channels' ELSE channel END AS channel, count(*) AS tickets,
        quantile_cont(first_response_minutes, 0.5) AS fr_p50, quantile_cont(first_response_minutes, 0.9) AS fr_p90,
        quantile_cont(resolution_minutes, 0.5) AS res_p50, quantile_cont(resolution_minutes, 0.9) AS res_p90
-FROM intermediate.int_tickets WHERE ticket_date >= $1
-GROUP BY ROLLUP (channel) ORDER BY channel IS NULL, tickets DESC
+FROM marts.ticket_times WHERE date >= $1
+GROUP BY ROLLUP (channel) ORDER BY grouping(channel), tickets DESC, channel
 """
 
 
 def build(reader: Reader) -> dict:
-    kpi = kpi_table(reader)
-    kpi["c"] = {k: kpi["c"][k] for k in ("tickets", "paid_orders")}
+    kpi = kpi_table(reader, "tickets", "paid_orders")
     rates = [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")]
     widgets = [
         line("tickets-per-100", "Tickets per 100 paid orders", "kpi",

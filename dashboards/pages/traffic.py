@@ -63,8 +63,7 @@ def build(reader: Reader) -> dict:
         line("page-load", "Page load (ms)", "kpi",
              [measure("p50", "page_load_p50_ms"), measure("p90", "page_load_p90_ms")], fmt="ms", wide=True),
     ]
-    kpi = kpi_table(reader)
-    kpi["c"] = {k: kpi["c"][k] for k in ("page_load_p50_ms", "page_load_p90_ms")}
+    kpi = kpi_table(reader, "page_load_p50_ms", "page_load_p90_ms")
     return {
         "widgets": widgets,
         "tables": {"channel": reader.daily(CHANNEL_SQL, "channel"), "funnel": reader.daily(FUNNEL_SQL, "segment"), "kpi": kpi},

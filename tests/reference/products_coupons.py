@@ -1,5 +1,5 @@
-"""Reference `product_daily`, `product_health` and `coupon_performance`: an independent computation
-straight from the landing files.
+"""Reference `product_daily`, `product_health`, `coupon_performance` and `returns_daily`: an
+independent computation straight from the landing files.
 
 Plain polars, no DuckDB, no SQL, nothing imported from the pipeline. The landing files are read
 with the readers of `reference.kpi_daily` (same typing, dedupe, latest state and fx rules); this
@@ -24,7 +24,13 @@ coupons"), restated here so the reference can be read on its own:
   launch date more than 30 days before D, no units in the window; rows: every product of the
   products feed plus any product sold or item-refunded in the window;
 - coupon_performance: paid orders with a coupon code (trimmed, blank = none) per order date and
-  code; refunded = at least one completed refund; no_coupon_aov over paid orders without a code.
+  code; refunded = at least one completed refund; no_coupon_aov over paid orders without a code;
+- returns_daily: completed refunds (of loaded orders) per order date, category and reason; an item
+  refund is in its product's latest category ('unknown' for a product the feed never sent) with
+  its quantity (none: every unit of the product on the order); a refund without product_id is
+  '(whole order)' with the units of all the order's lines and its whole amount; units_sold = units
+  of paid orders' lines of the category that date (null for '(whole order)'); return_rate =
+  refunded units / units_sold, null on 0 or null.
 """
 
 from __future__ import annotations
@@ -46,6 +52,10 @@ PRODUCT_HEALTH_COLUMNS = (
     "launched_date", "is_active",
 )
 COUPON_COLUMNS = ("date", "coupon_code", "orders", "revenue", "discount", "aov", "refund_share", "no_coupon_aov")
+RETURNS_COLUMNS = (
+    "date", "category", "reason", "refunds", "refunded_units", "refunded_amount", "units_sold", "return_rate",
+)
+WHOLE_ORDER, UNKNOWN_CATEGORY = "(whole order)", "unknown"
 
 WINDOW_DAYS = 30
 SLOW_MOVER_MIN_AGE_DAYS = 30
@@ -58,7 +68,7 @@ EXTRA_FIELDS = {
     },
     ("shop", "order_items"): {"product_id": "string", "unit_price": "decimal", "discount_amount": "decimal"},
     ("shop", "orders"): {"session_id": "string", "coupon_code": "string"},
-    ("shop", "refunds"): {"product_id": "string", "quantity": "int"},
+    ("shop", "refunds"): {"product_id": "string", "quantity": "int", "reason": "string"},
     ("traffic", "events"): {"product_id": "string"},
 }
 
@@ -355,6 +365,52 @@ def compute_coupon_performance(landing: Path, tz: str = "Asia/Shanghai", base_cu
         "date", "coupon_code", pl.col("orders").cast(pl.Int64),
         *[pl.col(c).cast(pl.Float64) for c in COUPON_COLUMNS[3:]],
     ).sort("date", "coupon_code")
+
+
+# --------------------------------------------------------------------------- returns_daily
+
+
+def compute_returns_daily(landing: Path, tz: str = "Asia/Shanghai", base_currency: str = "CNY") -> pl.DataFrame:
+    shop = Shop(landing, tz, base_currency)
+    if shop.refunds is None or shop.refunds.height == 0:
+        return _empty(RETURNS_COLUMNS)
+    categories = _categories(shop)
+    order_products = shop.items.group_by("order_id", "product_id").agg(pl.col("quantity").sum().alias("product_units"))
+    order_units = order_products.group_by("order_id").agg(pl.col("product_units").sum().alias("order_units"))
+    whole = pl.col("product_id").is_null()
+    refunds = (
+        shop.refunds
+        .join(categories, on="product_id", how="left")
+        .join(order_products, on=["order_id", "product_id"], how="left")
+        .join(order_units, on="order_id", how="left")
+        .with_columns(
+            pl.when(whole).then(pl.lit(WHOLE_ORDER)).otherwise(pl.col("category").fill_null(UNKNOWN_CATEGORY))
+            .alias("category"),
+            pl.when(whole).then(pl.col("order_units").fill_null(0))
+            .otherwise(pl.coalesce("quantity", "product_units", pl.lit(0))).alias("units"),
+        )
+    )
+    grouped = refunds.group_by(pl.col("order_date").alias("date"), "category", "reason").agg(
+        pl.len().alias("refunds"), pl.col("units").sum().alias("refunded_units"),
+        pl.col("amount").sum().alias("refunded_amount"),
+    )
+    sales = (
+        shop.items.filter("is_paid")
+        .join(categories, on="product_id", how="left")
+        .with_columns(pl.col("category").fill_null(UNKNOWN_CATEGORY))
+        .group_by(pl.col("order_date").alias("date"), "category")
+        .agg(pl.col("quantity").sum().alias("units_sold"))
+    )
+    df = grouped.join(sales, on=["date", "category"], how="left").with_columns(
+        pl.when(pl.col("category") == WHOLE_ORDER).then(None).otherwise(pl.col("units_sold").fill_null(0))
+        .alias("units_sold")
+    ).with_columns(_ratio("refunded_units", "units_sold").alias("return_rate"))
+    return df.select(
+        "date", pl.col("category").cast(pl.String), pl.col("reason").cast(pl.String),
+        *[pl.col(c).cast(pl.Int64) for c in ("refunds", "refunded_units")],
+        pl.col("refunded_amount").cast(pl.Float64), pl.col("units_sold").cast(pl.Int64),
+        pl.col("return_rate").cast(pl.Float64),
+    ).sort("date", "category", "reason")
 
 
 def _empty(columns: tuple[str, ...]) -> pl.DataFrame:

@@ -16,6 +16,7 @@ service_daily
 - SLA: as-of time = the latest event_ts of every service event; breached = first response >
   target, or no agent reply and (as-of − created) > target; no target (no priority) = not judged;
 - csat: latest `csat_rated` by event_ts (ties by event_id); csat = share of 4 or 5, csat_avg = mean;
+  rated_tickets and satisfied_tickets are its denominator and numerator;
 - percentiles continuous (linear) over the tickets having the value; ratios null on a 0
   denominator; one row per (date, channel, category) with a ticket.
 
@@ -41,7 +42,9 @@ from reference import kpi_daily as kd
 SERVICE_COLUMNS = (
     "date", "channel", "category", "tickets", "first_response_p50_minutes", "first_response_p90_minutes",
     "resolution_p50_minutes", "sla_breach_rate", "csat", "csat_avg", "reopen_rate", "one_touch_rate",
+    "rated_tickets", "satisfied_tickets",
 )
+SERVICE_COUNTS = ("tickets", "rated_tickets", "satisfied_tickets")
 PATH_COLUMNS = ("week_start", "path", "sessions", "share", "conversion_rate", "top_exit_page")
 
 # kpis.md, "Customer service": first-response targets in minutes
@@ -171,9 +174,10 @@ def compute_service_daily(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFr
         kd._ratio("reopened", "tickets").alias("reopen_rate"),
         kd._ratio("one_touch", "solved").alias("one_touch_rate"),
     )
+    df = df.with_columns(pl.col("rated").alias("rated_tickets"), pl.col("satisfied").alias("satisfied_tickets"))
     return df.select(
-        "date", "channel", "category", pl.col("tickets").cast(pl.Int64),
-        *[pl.col(c).cast(pl.Float64) for c in SERVICE_COLUMNS[4:]],
+        "date", "channel", "category",
+        *[pl.col(c).cast(pl.Int64 if c in SERVICE_COUNTS else pl.Float64) for c in SERVICE_COLUMNS[3:]],
     ).sort("date", "channel", "category")
 
 

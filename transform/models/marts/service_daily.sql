@@ -44,5 +44,8 @@ select
     {{ safe_divide('satisfied_tickets', 'rated_tickets') }} as csat,
     cast(csat_avg as {{ type_double() }}) as csat_avg,
     {{ safe_divide('reopened_tickets', 'tickets') }} as reopen_rate,
-    {{ safe_divide('one_touch_tickets', 'solved_tickets') }} as one_touch_rate
+    {{ safe_divide('one_touch_tickets', 'solved_tickets') }} as one_touch_rate,
+    -- csat's numerator and denominator, so a CSAT over several rows is Σ satisfied / Σ rated
+    cast(rated_tickets as {{ dbt.type_bigint() }}) as rated_tickets,
+    cast(satisfied_tickets as {{ dbt.type_bigint() }}) as satisfied_tickets
 from daily
