@@ -123,8 +123,8 @@ def backtest_mape(days: list[date], values: list[float]) -> tuple[float | None, 
         if window is None:
             continue
         weeks += 1
-        point, _, _ = predict(fit(*window), days[cut:cut + 7])
-        for forecast, actual in zip(point, values[cut:cut + 7]):
+        point, _, _ = predict(fit(*window), days[cut : cut + 7])
+        for forecast, actual in zip(point, values[cut : cut + 7]):
             if actual > 0:
                 errors.append(abs(forecast - actual) / actual)
     return (float(np.mean(errors)) if errors else None), weeks
@@ -144,12 +144,28 @@ def gmv_forecast(days: list[date], values: list[float]) -> list[dict]:
     horizon = [days[-1] + timedelta(days=i) for i in range(1, HORIZON_DAYS + 1)]
     window = _fit_window(days, values)
     if window is None:
-        return [dict(date=horizon[0], forecast=None, lower=None, upper=None,
-                     model=insufficient_history(len(days) // 7), backtest_mape=None, backtest_weeks=0)]
+        return [
+            dict(
+                date=horizon[0],
+                forecast=None,
+                lower=None,
+                upper=None,
+                model=insufficient_history(len(days) // 7),
+                backtest_mape=None,
+                backtest_weeks=0,
+            )
+        ]
     point, lower, upper = predict(fit(*window), horizon)
     mape, weeks = backtest_mape(days, values)
     return [
-        dict(date=day, forecast=float(p), lower=float(lo), upper=float(hi), model=MODEL,
-             backtest_mape=mape, backtest_weeks=weeks)
+        dict(
+            date=day,
+            forecast=float(p),
+            lower=float(lo),
+            upper=float(hi),
+            model=MODEL,
+            backtest_mape=mape,
+            backtest_weeks=weeks,
+        )
         for day, p, lo, hi in zip(horizon, point, lower, upper)
     ]

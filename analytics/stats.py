@@ -82,8 +82,18 @@ class VariantCounts:
 
 
 RESULT_COLUMNS = (
-    "experiment_id", "variant", "exposed", "converted", "conversion", "lift", "p_value",
-    "ci_low", "ci_high", "srm_flag", "srm_p_value", "excluded_users",
+    "experiment_id",
+    "variant",
+    "exposed",
+    "converted",
+    "conversion",
+    "lift",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "srm_flag",
+    "srm_p_value",
+    "excluded_users",
 )
 
 
@@ -111,11 +121,20 @@ def experiment_results(counts: Iterable[VariantCounts]) -> list[dict]:
                     lift = conversion / control_conversion - 1
                 p_value = pooled_z_test(control.converted, control.exposed, row.converted, row.exposed)
                 ci_low, ci_high = difference_interval(control.converted, control.exposed, row.converted, row.exposed)
-            results.append({
-                "experiment_id": experiment_id, "variant": row.variant, "exposed": row.exposed,
-                "converted": row.converted, "conversion": conversion, "lift": lift, "p_value": p_value,
-                "ci_low": ci_low, "ci_high": ci_high,
-                "srm_flag": None if srm_p is None else srm_p < SRM_ALPHA, "srm_p_value": srm_p,
-                "excluded_users": row.excluded_users,
-            })
+            results.append(
+                {
+                    "experiment_id": experiment_id,
+                    "variant": row.variant,
+                    "exposed": row.exposed,
+                    "converted": row.converted,
+                    "conversion": conversion,
+                    "lift": lift,
+                    "p_value": p_value,
+                    "ci_low": ci_low,
+                    "ci_high": ci_high,
+                    "srm_flag": None if srm_p is None else srm_p < SRM_ALPHA,
+                    "srm_p_value": srm_p,
+                    "excluded_users": row.excluded_users,
+                }
+            )
     return results

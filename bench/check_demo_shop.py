@@ -49,11 +49,12 @@ def _simulate(landing: Path, start: date) -> dict:
 
 
 def _run(home: Path, landing: Path, start: date) -> None:
-    os.environ.update(WAREHOUSE_HOME=str(home), WAREHOUSE_LANDING=str(landing),
-                      WAREHOUSE_MAX_QUARANTINE_SHARE=MAX_QUARANTINE_SHARE)
+    os.environ.update(
+        WAREHOUSE_HOME=str(home), WAREHOUSE_LANDING=str(landing), WAREHOUSE_MAX_QUARANTINE_SHARE=MAX_QUARANTINE_SHARE
+    )
     os.environ.pop("DAGSTER_HOME", None)
-    from orchestration.runner import run_window
     from config import load_settings
+    from orchestration.runner import run_window
 
     t = time.time()
     report = run_window(load_settings(), start, start + timedelta(days=DAYS - 1), log_level="WARNING")
@@ -93,29 +94,48 @@ def report(home: Path, sim: dict) -> int:
 
     # ---------------------------------------------------------------- experiment
     exp = truths["experiment"]
-    print(f"\nexperiment_results ({exp['experiment_id']}; planted: +{exp['planted_relative_lift']:.0%} "
-          f"on {exp['planted_on']}):")
-    rows = _query(serving, "SELECT variant, exposed, converted, conversion, lift, p_value, ci_low, ci_high, srm_flag, "
-                           "srm_p_value, excluded_users FROM marts.experiment_results WHERE experiment_id = ? "
-                           "ORDER BY variant", [exp["experiment_id"]])
+    print(
+        f"\nexperiment_results ({exp['experiment_id']}; planted: +{exp['planted_relative_lift']:.0%} "
+        f"on {exp['planted_on']}):"
+    )
+    rows = _query(
+        serving,
+        "SELECT variant, exposed, converted, conversion, lift, p_value, ci_low, ci_high, srm_flag, "
+        "srm_p_value, excluded_users FROM marts.experiment_results WHERE experiment_id = ? "
+        "ORDER BY variant",
+        [exp["experiment_id"]],
+    )
     for r in rows:
-        print(f"  {r[0]:<10} exposed {r[1]:>7,} converted {r[2]:>7,} conversion {r[3]:.4f} lift "
-              f"{'-' if r[4] is None else f'{r[4]:+.4f}'} p {'-' if r[5] is None else f'{r[5]:.2e}'} "
-              f"CI {'-' if r[6] is None else f'[{r[6]:+.4f}, {r[7]:+.4f}]'} srm {r[8]} (p {r[9]:.3f}) "
-              f"excluded {r[10]}")
+        print(
+            f"  {r[0]:<10} exposed {r[1]:>7,} converted {r[2]:>7,} conversion {r[3]:.4f} lift "
+            f"{'-' if r[4] is None else f'{r[4]:+.4f}'} p {'-' if r[5] is None else f'{r[5]:.2e}'} "
+            f"CI {'-' if r[6] is None else f'[{r[6]:+.4f}, {r[7]:+.4f}]'} srm {r[8]} (p {r[9]:.3f}) "
+            f"excluded {r[10]}"
+        )
     treatment = next((r for r in rows if r[0] == "treatment"), None)
     truth_lift = exp.get("measured_relative_lift")
-    print(f"  simulator truth at user level: lift {truth_lift}, users in both variants {exp.get('users_in_both_variants')}")
-    check(treatment is not None and treatment[5] is not None and treatment[5] < 0.001 and treatment[6] > 0,
-          "treatment lift is significant (p < 0.001, CI of the difference above 0)")
-    check(treatment is not None and truth_lift is not None and abs(treatment[4] - truth_lift) < 0.01,
-          f"lift {treatment[4]:+.4f} is the simulator's user-level lift {truth_lift:+.4f} (within 0.01)"
-          if treatment else "treatment row present")
-    check(treatment is not None and 0.05 < treatment[4] <= exp["planted_relative_lift"] + 0.02,
-          "lift is positive and at most about the planted 15 % (diluted: measured per exposed user, not per checkout)")
+    print(
+        f"  simulator truth at user level: lift {truth_lift}, users in both variants {exp.get('users_in_both_variants')}"
+    )
+    check(
+        treatment is not None and treatment[5] is not None and treatment[5] < 0.001 and treatment[6] > 0,
+        "treatment lift is significant (p < 0.001, CI of the difference above 0)",
+    )
+    check(
+        treatment is not None and truth_lift is not None and abs(treatment[4] - truth_lift) < 0.01,
+        f"lift {treatment[4]:+.4f} is the simulator's user-level lift {truth_lift:+.4f} (within 0.01)"
+        if treatment
+        else "treatment row present",
+    )
+    check(
+        treatment is not None and 0.05 < treatment[4] <= exp["planted_relative_lift"] + 0.02,
+        "lift is positive and at most about the planted 15 % (diluted: measured per exposed user, not per checkout)",
+    )
     check(all(r[8] is False for r in rows), "no sample-ratio mismatch flagged (50/50 assignment)")
-    check(all(r[10] == exp.get("users_in_both_variants") for r in rows),
-          "excluded_users = the simulator's users seen in both variants")
+    check(
+        all(r[10] == exp.get("users_in_both_variants") for r in rows),
+        "excluded_users = the simulator's users seen in both variants",
+    )
 
     # ---------------------------------------------------------------- risk alerts
     risk = truths["risk"]
@@ -139,7 +159,10 @@ def report(home: Path, sim: dict) -> int:
         return sum(n for t, _, n in counts if t == alert_type)
 
     v = risk["order_velocity"]
-    found = [alerts("order_velocity", hashed(v["device_id"]), v["date"]), alerts("order_velocity", hashed(v["ip_address"]), v["date"])]
+    found = [
+        alerts("order_velocity", hashed(v["device_id"]), v["date"]),
+        alerts("order_velocity", hashed(v["ip_address"]), v["date"]),
+    ]
     for hit in found:
         for a in hit:
             print(f"  planted velocity: {a[0]} {a[2]} {a[1]}: {a[5]}")
@@ -151,16 +174,23 @@ def report(home: Path, sim: dict) -> int:
     for a in hits:
         print(f"  planted outlier: {a[0]} {a[1]}: {a[5]}")
     check(len(hits) == len(o["orders"]), f"amount_outlier: both planted orders {o['orders']}")
-    print(f"    other amount_outlier alerts: {total('amount_outlier') - len(hits)} (the simulator counts "
-          f"{o.get('domestic_paid_orders_above_10x_median_excluding_planted')} domestic paid orders above 10x its overall median)")
+    print(
+        f"    other amount_outlier alerts: {total('amount_outlier') - len(hits)} (the simulator counts "
+        f"{o.get('domestic_paid_orders_above_10x_median_excluding_planted')} domestic paid orders above 10x its overall median)"
+    )
 
     r = risk["refund_abuse"]
     hits = alerts("refund_abuse", hashed(r["customer_id"]))
     for a in hits:
         print(f"  planted refund abuser: {a[0]} {a[1]}: {a[5]}")
-    check(bool(hits), f"refund_abuse: the planted customer ({r['orders_with_completed_refund']} of {r['paid_orders_written']} orders refunded)")
-    print(f"    other refund_abuse alerts: {total('refund_abuse') - len(hits)} (the simulator counts "
-          f"{r.get('other_customers_meeting_rule_at_end')} other customers meeting the rule at the end)")
+    check(
+        bool(hits),
+        f"refund_abuse: the planted customer ({r['orders_with_completed_refund']} of {r['paid_orders_written']} orders refunded)",
+    )
+    print(
+        f"    other refund_abuse alerts: {total('refund_abuse') - len(hits)} (the simulator counts "
+        f"{r.get('other_customers_meeting_rule_at_end')} other customers meeting the rule at the end)"
+    )
 
     p = risk["payment_failures"]
     hits = alerts("payment_failures", day=p["date"])
@@ -170,15 +200,21 @@ def report(home: Path, sim: dict) -> int:
     print(f"    other payment_failures alerts: {total('payment_failures') - len(hits)}")
 
     promo = sim.get("plan", {}).get("promotion_days", [])
-    kpi = _query(serving, "SELECT alert_date, entity, severity, explanation FROM marts.risk_alerts "
-                          "WHERE alert_type = 'kpi_anomaly' ORDER BY alert_date, entity")
+    kpi = _query(
+        serving,
+        "SELECT alert_date, entity, severity, explanation FROM marts.risk_alerts "
+        "WHERE alert_type = 'kpi_anomaly' ORDER BY alert_date, entity",
+    )
     print(f"  kpi_anomaly alerts: {len(kpi)} (promotion days of the simulator: {', '.join(promo) or 'none'})")
     for a in kpi:
         print(f"    {a[0]} {a[1]:<16} {a[2]:<6} {a[3]}")
 
     # ---------------------------------------------------------------- forecast
     print("\ngmv_forecast:")
-    fc = _query(serving, "SELECT date, forecast, lower, upper, model, backtest_mape, backtest_weeks FROM marts.gmv_forecast ORDER BY date")
+    fc = _query(
+        serving,
+        "SELECT date, forecast, lower, upper, model, backtest_mape, backtest_weeks FROM marts.gmv_forecast ORDER BY date",
+    )
     for row in fc:
         print(f"  {row[0]} forecast {row[1]} [{row[2]}, {row[3]}] {row[4]}")
     if fc:

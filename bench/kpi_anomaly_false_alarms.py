@@ -21,14 +21,19 @@ from pathlib import Path
 import numpy as np
 
 # (label, weeks of history, multiple of the MAD)
-RULES = (("kpis.md: 4 weeks, 3 x MAD", 4, 3.0), ("4 weeks, 5 x MAD", 4, 5.0),
-         ("8 weeks, 3 x MAD", 8, 3.0), ("8 weeks, 5 x MAD", 8, 5.0))
+RULES = (
+    ("kpis.md: 4 weeks, 3 x MAD", 4, 3.0),
+    ("4 weeks, 5 x MAD", 4, 5.0),
+    ("8 weeks, 3 x MAD", 8, 3.0),
+    ("8 weeks, 5 x MAD", 8, 5.0),
+)
 NOISE = (0.01, 0.02, 0.05, 0.10)  # lognormal sigma of a day's value
 MIN_MAD_SHARE = 0.01
 
 
-def false_alarm_rate(sigma: float, weeks: int, multiple: float, weekly_growth: float, draws: int,
-                     rng: np.random.Generator) -> float:
+def false_alarm_rate(
+    sigma: float, weeks: int, multiple: float, weekly_growth: float, draws: int, rng: np.random.Generator
+) -> float:
     """Share of noise-only days on which the rule fires."""
     trend = weekly_growth * np.arange(-weeks, 0)  # history weeks before the day (log scale)
     history = np.exp(rng.normal(0.0, sigma, (draws, weeks)) + trend)
@@ -45,8 +50,10 @@ def observed(serving: Path) -> None:
     con = duckdb.connect(str(serving), read_only=True)
     try:
         days = con.execute("SELECT count(*) FROM marts.kpi_daily").fetchone()[0]
-        fired = con.execute("SELECT entity, count(*) FROM marts.risk_alerts WHERE alert_type = 'kpi_anomaly' "
-                            "GROUP BY entity ORDER BY entity").fetchall()
+        fired = con.execute(
+            "SELECT entity, count(*) FROM marts.risk_alerts WHERE alert_type = 'kpi_anomaly' "
+            "GROUP BY entity ORDER BY entity"
+        ).fetchall()
     finally:
         con.close()
     evaluated = max(days - 28, 0)  # a day needs the same weekday in each of the 4 previous weeks

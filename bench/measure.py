@@ -48,7 +48,7 @@ def _children_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # the command name may hold spaces and parentheses: fields start after the last ')'
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
         kids.setdefault(ppid, []).append(int(entry.name))
     return kids
 
@@ -66,8 +66,13 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
-                 log: Path | None = None, cap_mib: float | None = None) -> Measured:
+def run_measured(
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Path | None = None,
+    cap_mib: float | None = None,
+) -> Measured:
     """Run `argv` to completion; its stderr goes to `log` (and its last lines into the result).
 
     `cap_mib`: the stage's process group is killed when its tree's resident memory passes this, so
@@ -77,8 +82,9 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path |
     done = threading.Event()
     err = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True
+    )
 
     def poll() -> None:
         while not done.is_set():
@@ -104,5 +110,14 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None, cwd: Path |
     tail = ""
     if log and log.exists():
         tail = "\n".join(log.read_text(errors="replace").strip().splitlines()[-5:])
-    return Measured(argv, proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 2**20,
-                    stdout, tail, killed[0])
+    return Measured(
+        argv,
+        proc.returncode,
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        peak[0] / 2**20,
+        stdout,
+        tail,
+        killed[0],
+    )

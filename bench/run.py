@@ -37,7 +37,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,14 +69,22 @@ def _machine() -> dict:
         pass
     import duckdb
 
-    return {"cpus": os.cpu_count(), "mem_gib": round(mem, 1), "cpu": cpu, "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "loadavg_at_start": os.getloadavg()}
+    return {
+        "cpus": os.cpu_count(),
+        "mem_gib": round(mem, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "loadavg_at_start": os.getloadavg(),
+    }
 
 
 def _other_load() -> list[str]:
     """The busiest processes that are not ours, so the report can say what else was running."""
     mine = {os.getpid()}
-    out = subprocess.run(["ps", "-eo", "pid,ppid,pcpu,rss,etime,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-eo", "pid,ppid,pcpu,rss,etime,comm", "--sort=-pcpu"], capture_output=True, text=True
+    ).stdout
     rows = []
     for line in out.splitlines()[1:]:
         parts = line.split(None, 5)
@@ -106,54 +114,112 @@ class Ladder:
         env.update(extra or {})
         return env
 
-    def stage(self, name: str, argv: list[str], home: Path | None = None, rows: int | None = None,
-              extra_env: dict[str, str] | None = None) -> dict:
+    def stage(
+        self,
+        name: str,
+        argv: list[str],
+        home: Path | None = None,
+        rows: int | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> dict:
         print(f"[{datetime.now():%H:%M:%S}] {name}: {' '.join(argv[:4])} ...", file=sys.stderr, flush=True)
-        m = run_measured(argv, env=self.env(home or self.home, extra_env), cwd=ROOT, log=self.logs / f"{name}.log",
-                         cap_mib=None if name in UNCAPPED else self.args.memory_cap_mib)
-        result = {"wall_s": round(m.wall_s, 2), "cpu_s": round(m.cpu_s, 2), "max_rss_mib": round(m.max_rss_mib), "peak_tree_rss_mib": round(m.peak_tree_rss_mib),
-                  "returncode": m.returncode, "loadavg_after": os.getloadavg()[0]}
+        m = run_measured(
+            argv,
+            env=self.env(home or self.home, extra_env),
+            cwd=ROOT,
+            log=self.logs / f"{name}.log",
+            cap_mib=None if name in UNCAPPED else self.args.memory_cap_mib,
+        )
+        result = {
+            "wall_s": round(m.wall_s, 2),
+            "cpu_s": round(m.cpu_s, 2),
+            "max_rss_mib": round(m.max_rss_mib),
+            "peak_tree_rss_mib": round(m.peak_tree_rss_mib),
+            "returncode": m.returncode,
+            "loadavg_after": os.getloadavg()[0],
+        }
         line = m.stdout.strip().splitlines()[-1] if m.stdout.strip() else ""
         if line.startswith("{"):
             result["detail"] = json.loads(line)
         if m.returncode:
             result["error"] = m.stderr_tail
         if m.killed_over_mib:
-            result["error"] = f"killed: its processes held {m.killed_over_mib:.0f} MiB, over the cap of {self.args.memory_cap_mib} MiB"
+            result["error"] = (
+                f"killed: its processes held {m.killed_over_mib:.0f} MiB, over the cap of {self.args.memory_cap_mib} MiB"
+            )
         n = rows if rows is not None else result.get("detail", {}).get("rows")
         if n:
             result["rows"] = n
             result["rows_per_s"] = round(n / m.wall_s) if m.wall_s else None
         self.stages[name] = result
-        print(f"    {result['wall_s']}s, peak {result['peak_tree_rss_mib']} MiB"
-              + (f", FAILED: {result.get('error', '')[-300:]}" if m.returncode else ""), file=sys.stderr, flush=True)
+        print(
+            f"    {result['wall_s']}s, peak {result['peak_tree_rss_mib']} MiB"
+            + (f", FAILED: {result.get('error', '')[-300:]}" if m.returncode else ""),
+            file=sys.stderr,
+            flush=True,
+        )
         self.save()
         return result
 
     def simulate(self) -> None:
         manifest = self.landing / "_simulation.json"
-        want = {"start": self.start.isoformat(), "days": self.args.days, "scale": self.args.scale, "seed": self.args.seed}
+        want = {
+            "start": self.start.isoformat(),
+            "days": self.args.days,
+            "scale": self.args.scale,
+            "seed": self.args.seed,
+        }
         if manifest.exists():
             sim = json.loads(manifest.read_text())
             if all(sim.get(k) == v for k, v in want.items()):
                 self.stages["simulate"] = {"reused": str(self.landing), **self.args.simulate_figure}
                 return
             shutil.rmtree(self.landing)
-        self.stage("simulate", [str(BIN / "warehouse"), "simulate", "--start", self.start.isoformat(),
-                                "--days", str(self.args.days), "--scale", self.args.scale, "--seed", str(self.args.seed)])
+        self.stage(
+            "simulate",
+            [
+                str(BIN / "warehouse"),
+                "simulate",
+                "--start",
+                self.start.isoformat(),
+                "--days",
+                str(self.args.days),
+                "--scale",
+                self.args.scale,
+                "--seed",
+                str(self.args.seed),
+            ],
+        )
 
     def dbt(self, name: str, extra: list[str]) -> dict:
         """`dbt build` as the transform asset runs it: the settings in its environment, the window as
         vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
-        from orchestration.dbt_project import RUN_EXCLUDES
         from config import load_settings
+        from orchestration.dbt_project import RUN_EXCLUDES
 
-        settings = load_settings(home=self.home, landing_override=self.landing, base_currency="CNY", home_country="CN",
-                                 max_quarantine_share=0.05)
+        settings = load_settings(
+            home=self.home,
+            landing_override=self.landing,
+            base_currency="CNY",
+            home_country="CN",
+            max_quarantine_share=0.05,
+        )
         window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
-        argv = [str(BIN / "dbt"), "build", "--project-dir", str(ROOT / "transform"), "--profiles-dir",
-                str(ROOT / "transform"), "--target-path", str(self.work / "dbt-target"), "--vars", window, "--full-refresh",
-                *RUN_EXCLUDES, *extra]
+        argv = [
+            str(BIN / "dbt"),
+            "build",
+            "--project-dir",
+            str(ROOT / "transform"),
+            "--profiles-dir",
+            str(ROOT / "transform"),
+            "--target-path",
+            str(self.work / "dbt-target"),
+            "--vars",
+            window,
+            "--full-refresh",
+            *RUN_EXCLUDES,
+            *extra,
+        ]
         env = settings.dbt_env() | {"WAREHOUSE_HASH_KEY": self.args.hash_key}
         return self.stage(name, argv, rows=self.input_rows, extra_env=env)
 
@@ -176,19 +242,47 @@ class Ladder:
             if "--full-refresh" not in helptext:
                 self.stages["full_refresh"] = {"skipped": "`warehouse run` has no --full-refresh flag on this branch"}
                 return
-            self.stage("full_refresh", [str(BIN / "warehouse"), "run", *window, "--full-refresh"], home=e2e_home,
-                       rows=self.input_rows)
+            self.stage(
+                "full_refresh",
+                [str(BIN / "warehouse"), "run", *window, "--full-refresh"],
+                home=e2e_home,
+                rows=self.input_rows,
+            )
 
         steps = [
             ("simulate", self.simulate),
-            ("bare_read", lambda: self.stage("bare_read", [PY, str(STAGES), "bare-read", "--landing", str(self.landing),
-                                                           "--db", str(self.work / "bare.duckdb")])),
-            ("floor", lambda: self.stage("floor", [PY, str(STAGES), "floor", "--landing", str(self.landing),
-                                                   "--db", str(self.work / "floor.duckdb")], rows=self.input_rows)),
+            (
+                "bare_read",
+                lambda: self.stage(
+                    "bare_read",
+                    [
+                        PY,
+                        str(STAGES),
+                        "bare-read",
+                        "--landing",
+                        str(self.landing),
+                        "--db",
+                        str(self.work / "bare.duckdb"),
+                    ],
+                ),
+            ),
+            (
+                "floor",
+                lambda: self.stage(
+                    "floor",
+                    [PY, str(STAGES), "floor", "--landing", str(self.landing), "--db", str(self.work / "floor.duckdb")],
+                    rows=self.input_rows,
+                ),
+            ),
             ("ingest", fresh_ingest),
             ("gate", lambda: self.stage("gate", [PY, str(STAGES), "gate", *window])),
             ("dbt_core", lambda: self.dbt("dbt_core", ["--select", *CORE_SELECT, "--indirect-selection", "cautious"])),
-            ("compare", lambda: self.stage("compare", [PY, str(STAGES), "compare", "--floor-db", str(self.work / "floor.duckdb")])),
+            (
+                "compare",
+                lambda: self.stage(
+                    "compare", [PY, str(STAGES), "compare", "--floor-db", str(self.work / "floor.duckdb")]
+                ),
+            ),
         ]
         if not a.core_only:
             steps += [
@@ -196,8 +290,13 @@ class Ladder:
                 # tests (dbt then leaves out the 16 tests that join a core mart with another mart)
                 ("dbt_rest", lambda: self.dbt("dbt_rest", ["--exclude", *CORE_SELECT])),
                 ("publish", lambda: self.stage("publish", [PY, str(STAGES), "publish"])),
-                ("reads", lambda: self.stage("reads", [PY, str(STAGES), "reads", "--repeat", "5",
-                                                       "--dashboards-dir", str(self.work / "dashboards")])),
+                (
+                    "reads",
+                    lambda: self.stage(
+                        "reads",
+                        [PY, str(STAGES), "reads", "--repeat", "5", "--dashboards-dir", str(self.work / "dashboards")],
+                    ),
+                ),
             ]
         if a.e2e:
             steps.append(("end_to_end", end_to_end))
@@ -238,15 +337,20 @@ class Ladder:
             out["core_pipeline_over_floor"] = round(core / wall["floor"], 2)
         cpu = {k: v.get("cpu_s") for k, v in s.items() if isinstance(v, dict) and v.get("cpu_s")}
         if all(k in cpu for k in ("ingest", "gate", "dbt_core", "floor")):
-            out["core_pipeline_over_floor_cpu"] = round((cpu["ingest"] + cpu["gate"] + cpu["dbt_core"]) / cpu["floor"], 2)
+            out["core_pipeline_over_floor_cpu"] = round(
+                (cpu["ingest"] + cpu["gate"] + cpu["dbt_core"]) / cpu["floor"], 2
+            )
         if "ingest" in wall and "bare_read" in wall:
             out["ingest_over_bare_read"] = round(wall["ingest"] / wall["bare_read"], 2)
         if "ingest" in cpu and "bare_read" in cpu:
             out["ingest_over_bare_read_cpu"] = round(cpu["ingest"] / cpu["bare_read"], 2)
         if "end_to_end" in wall and "full_refresh" in wall:
             out["backfill_over_full_refresh"] = round(wall["end_to_end"] / wall["full_refresh"], 2)
-        peaks = [v.get("peak_tree_rss_mib", 0) for k, v in s.items()
-                 if isinstance(v, dict) and k in ("ingest", "gate", "dbt_core", "dbt_rest", "publish", "end_to_end")]
+        peaks = [
+            v.get("peak_tree_rss_mib", 0)
+            for k, v in s.items()
+            if isinstance(v, dict) and k in ("ingest", "gate", "dbt_core", "dbt_rest", "publish", "end_to_end")
+        ]
         if peaks:
             out["pipeline_peak_mib"] = max(peaks)
         if "reads" in s and "detail" in s["reads"]:
@@ -259,19 +363,32 @@ class Ladder:
 
     def save(self) -> None:
         RESULTS.mkdir(exist_ok=True)
-        data = {"label": self.args.label, "scale": self.args.scale, "days": self.args.days,
-                "start": self.start.isoformat(), "seed": self.args.seed, "recorded_at": datetime.now(timezone.utc).isoformat(),
-                "command": " ".join(sys.argv), "machine": getattr(self, "machine", {}), "stages": self.stages,
-                "ratios": self.ratios()}
+        data = {
+            "label": self.args.label,
+            "scale": self.args.scale,
+            "days": self.args.days,
+            "start": self.start.isoformat(),
+            "seed": self.args.seed,
+            "recorded_at": datetime.now(UTC).isoformat(),
+            "command": " ".join(sys.argv),
+            "machine": getattr(self, "machine", {}),
+            "stages": self.stages,
+            "ratios": self.ratios(),
+        }
         (RESULTS / f"{self.args.label}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
 
     def table(self) -> str:
-        lines = [f"| {self.args.label} stage | wall s | cpu s | peak MiB (tree) | rows | rows/s |", "|---|---:|---:|---:|---:|---:|"]
+        lines = [
+            f"| {self.args.label} stage | wall s | cpu s | peak MiB (tree) | rows | rows/s |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for name, r in self.stages.items():
             if "wall_s" not in r:
                 lines.append(f"| {name} | {r.get('skipped') or 'reused'} | | | | |")
                 continue
-            lines.append(f"| {name} | {r['wall_s']} | {r.get('cpu_s', '')} | {r.get('peak_tree_rss_mib', r.get('max_rss_mib', ''))} | {r.get('rows', '')} | {r.get('rows_per_s', '')} |")
+            lines.append(
+                f"| {name} | {r['wall_s']} | {r.get('cpu_s', '')} | {r.get('peak_tree_rss_mib', r.get('max_rss_mib', ''))} | {r.get('rows', '')} | {r.get('rows_per_s', '')} |"
+            )
         lines.append("")
         lines += [f"- {k}: {v}" for k, v in self.ratios().items()]
         return "\n".join(lines)
@@ -280,7 +397,9 @@ class Ladder:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=["tiny", "small", "large"], required=True)
-    parser.add_argument("--days", type=int, default=30, help="batch days (default 30; the medium shop: --scale small --days 365)")
+    parser.add_argument(
+        "--days", type=int, default=30, help="batch days (default 30; the medium shop: --scale small --days 365)"
+    )
     parser.add_argument("--start", default="2025-12-01", help="first batch day (default 2025-12-01)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", help="default /tmp/bench/<label>")
@@ -288,15 +407,29 @@ def main() -> None:
     parser.add_argument("--hash-key", default="bench", help="WAREHOUSE_HASH_KEY of every stage")
     parser.add_argument("--core-only", action="store_true", help="stop after the floor comparison")
     parser.add_argument("--no-e2e", dest="e2e", action="store_false", help="skip the end-to-end Dagster run")
-    parser.add_argument("--backfill-compare", action="store_true",
-                        help="after end_to_end, a --full-refresh run over the same files (if the flag exists)")
-    parser.add_argument("--memory-cap-mib", type=float, default=6144,
-                        help="kill a stage whose processes hold more memory than this (default 6144: the target is 4 GiB, "
-                        "and the machine is shared)")
-    parser.add_argument("--stages", help="comma-separated stages to run, keeping the other figures of an earlier "
-                        "run with the same label (e.g. dbt_rest,publish,reads)")
-    parser.add_argument("--simulate-figure", type=json.loads, default={},
-                        help="JSON of the simulate stage when the landing is reused, e.g. '{\"wall_s\": 1500}'")
+    parser.add_argument(
+        "--backfill-compare",
+        action="store_true",
+        help="after end_to_end, a --full-refresh run over the same files (if the flag exists)",
+    )
+    parser.add_argument(
+        "--memory-cap-mib",
+        type=float,
+        default=6144,
+        help="kill a stage whose processes hold more memory than this (default 6144: the target is 4 GiB, "
+        "and the machine is shared)",
+    )
+    parser.add_argument(
+        "--stages",
+        help="comma-separated stages to run, keeping the other figures of an earlier "
+        "run with the same label (e.g. dbt_rest,publish,reads)",
+    )
+    parser.add_argument(
+        "--simulate-figure",
+        type=json.loads,
+        default={},
+        help="JSON of the simulate stage when the landing is reused, e.g. '{\"wall_s\": 1500}'",
+    )
     args = parser.parse_args()
     args.label = args.label or f"{args.scale}-{args.days}d"
     args.workdir = args.workdir or f"/tmp/bench/{args.label}"

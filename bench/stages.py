@@ -73,9 +73,9 @@ def bare_read(args) -> dict:
 
 def ingest(args) -> dict:
     """Every entity over the window, exactly as the raw assets load it (ingest_window)."""
+    from config import load_settings
     from ingest.load import ingest_window
     from orchestration.db import working_db
-    from config import load_settings
 
     settings = load_settings()
     days = _days(args)
@@ -95,8 +95,8 @@ def ingest(args) -> dict:
 
 def gate(args) -> dict:
     """The quality gate of every raw asset over the window (validate_raw + record_outcomes)."""
-    from orchestration.db import working_db
     from config import load_settings
+    from orchestration.db import working_db
     from quality.gate import validate_raw
     from quality.results import record_outcomes
 
@@ -115,10 +115,10 @@ def gate(args) -> dict:
 
 def publish(args) -> dict:
     """The Python marts after dbt (experiment results, GMV forecast), then write-audit-publish."""
+    from config import load_settings
     from orchestration.assets.analytics import replace_experiment_results, replace_gmv_forecast
     from orchestration.db import working_db
     from serving.publish import publish as publish_marts
-    from config import load_settings
 
     settings = load_settings()
     with working_db(settings) as con:
@@ -134,8 +134,9 @@ def floor(args) -> dict:
     return run_floor(Path(args.landing), db)
 
 
-def run_floor(landing: Path, db: Path, tz: str | None = None, base_currency: str | None = None,
-              home_country: str | None = None) -> dict:
+def run_floor(
+    landing: Path, db: Path, tz: str | None = None, base_currency: str | None = None, home_country: str | None = None
+) -> dict:
     """Run bench/floor.sql over `landing` into the DuckDB file `db` (settings default to the
     environment's, as the pipeline's); rows of the three marts."""
     from config import load_settings
@@ -143,9 +144,12 @@ def run_floor(landing: Path, db: Path, tz: str | None = None, base_currency: str
     settings = load_settings()
     con = duckdb.connect(str(db))
     try:
-        for name, value in (("landing", str(Path(landing).resolve())), ("tz", tz or settings.tz),
-                            ("base_currency", base_currency or settings.base_currency),
-                            ("home_country", home_country or settings.home_country)):
+        for name, value in (
+            ("landing", str(Path(landing).resolve())),
+            ("tz", tz or settings.tz),
+            ("base_currency", base_currency or settings.base_currency),
+            ("home_country", home_country or settings.home_country),
+        ):
             con.execute(f"SET VARIABLE {name} = ?", [value])
         con.execute(FLOOR_SQL.read_text())
         return {"rows": sum(con.execute(f"SELECT count(*) FROM {m}").fetchone()[0] for m in CORE_MARTS)}
@@ -165,7 +169,9 @@ def compare_marts(floor_db: Path, pipeline_db: Path, schema: str = "marts") -> d
         fcols = con.execute(f"DESCRIBE floor.main.{mart}").fetchall()
         pcols = con.execute(f"DESCRIBE pipe.{schema}.{mart}").fetchall()
         if [(c[0], c[1]) for c in fcols] != [(c[0], c[1]) for c in pcols]:
-            problems.append(f"columns differ: floor {[(c[0], c[1]) for c in fcols]} vs pipeline {[(c[0], c[1]) for c in pcols]}")
+            problems.append(
+                f"columns differ: floor {[(c[0], c[1]) for c in fcols]} vs pipeline {[(c[0], c[1]) for c in pcols]}"
+            )
         else:
             keys = [c[0] for c in pcols if c[1] in ("DATE", "VARCHAR")]
             on = " AND ".join(f'f."{k}" IS NOT DISTINCT FROM p."{k}"' for k in keys)
@@ -178,10 +184,10 @@ def compare_marts(floor_db: Path, pipeline_db: Path, schema: str = "marts") -> d
                     cond = f"NOT (({a} IS NULL AND {b} IS NULL) OR abs({a} - {b}) <= 1e-9 * greatest(abs({a}), abs({b}), 1))"
                 else:
                     cond = f"{a} IS DISTINCT FROM {b}"
-                diffs.append(f"count(*) FILTER ({cond}) AS \"{name}\"")
+                diffs.append(f'count(*) FILTER ({cond}) AS "{name}"')
             counts = con.execute(
                 f"SELECT (SELECT count(*) FROM floor.main.{mart}), (SELECT count(*) FROM pipe.{schema}.{mart}), "
-                f"count(*) FILTER (f.\"{keys[0]}\" IS NULL OR p.\"{keys[0]}\" IS NULL), {', '.join(diffs)} "
+                f'count(*) FILTER (f."{keys[0]}" IS NULL OR p."{keys[0]}" IS NULL), {", ".join(diffs)} '
                 f"FROM floor.main.{mart} AS f FULL JOIN pipe.{schema}.{mart} AS p ON {on}"
             ).fetchone()
             if counts[0] != counts[1]:
@@ -208,14 +214,16 @@ def reads(args) -> dict:
     """Each published mart read through `warehouse query`'s code path (serving.readers,
     a new read-only connection per query, result as a polars frame): `SELECT *` and a typical
     filtered query, `repeat` times each; plus one dashboards build (its reads and rendering)."""
+    from config import load_settings
     from dashboards.build import build_site
     from serving.readers import connect_serving, query_serving
-    from config import load_settings
 
     settings = load_settings()
     con = connect_serving(settings)
-    marts = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()]
+    marts = [
+        r[0]
+        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1").fetchall()
+    ]
     con.close()
     # one untimed query first: the imports and code paths a long-lived reader (the dashboards'
     # server, a notebook) has warm; a `warehouse query` process also pays Python's start-up
@@ -232,20 +240,29 @@ def reads(args) -> dict:
                 samples.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)
             # CPU time beside wall time: on a loaded machine a query mostly waits for a core
-            timings[f"{mart}.{kind}"] = {"rows": frame.height, "median_ms": round(statistics.median(samples), 1),
-                                         "max_ms": round(max(samples), 1), "median_cpu_ms": round(statistics.median(cpu), 1),
-                                         "max_cpu_ms": round(max(cpu), 1)}
+            timings[f"{mart}.{kind}"] = {
+                "rows": frame.height,
+                "median_ms": round(statistics.median(samples), 1),
+                "max_ms": round(max(samples), 1),
+                "median_cpu_ms": round(statistics.median(cpu), 1),
+                "max_cpu_ms": round(max(cpu), 1),
+            }
     pages = _dashboard_reads(settings.serving_db)
     started = time.perf_counter()
     build_site(settings.serving_db, Path(args.dashboards_dir or settings.dashboards_dir))
     dashboards_ms = (time.perf_counter() - started) * 1000
     worst = max(timings.items(), key=lambda kv: kv[1]["max_ms"])
-    return {"rows": sum(t["rows"] for t in timings.values()), "queries": timings,
-            "max_ms": worst[1]["max_ms"], "slowest": worst[0],
-            "max_median_ms": max(t["median_ms"] for t in timings.values()),
-            "max_cpu_ms": max(t["max_cpu_ms"] for t in timings.values()),
-            "dashboard_pages": pages, "dashboard_query_max_ms": max(p["slowest_query_ms"] for p in pages.values()),
-            "dashboards_build_ms": round(dashboards_ms, 1)}
+    return {
+        "rows": sum(t["rows"] for t in timings.values()),
+        "queries": timings,
+        "max_ms": worst[1]["max_ms"],
+        "slowest": worst[0],
+        "max_median_ms": max(t["median_ms"] for t in timings.values()),
+        "max_cpu_ms": max(t["max_cpu_ms"] for t in timings.values()),
+        "dashboard_pages": pages,
+        "dashboard_query_max_ms": max(p["slowest_query_ms"] for p in pages.values()),
+        "dashboards_build_ms": round(dashboards_ms, 1),
+    }
 
 
 def _dashboard_reads(serving_db: Path) -> dict[str, dict]:
@@ -276,8 +293,11 @@ def _dashboard_reads(serving_db: Path) -> dict[str, dict]:
             reader.times = []
             started = time.perf_counter()
             page.build(reader)
-            out[page.FILE] = {"queries": len(reader.times), "slowest_query_ms": round(max(reader.times, default=0), 1),
-                              "page_reads_ms": round((time.perf_counter() - started) * 1000, 1)}
+            out[page.FILE] = {
+                "queries": len(reader.times),
+                "slowest_query_ms": round(max(reader.times, default=0), 1),
+                "page_reads_ms": round((time.perf_counter() - started) * 1000, 1),
+            }
         return out
     finally:
         con.close()
@@ -289,8 +309,10 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("bare-read", help="DuckDB's bare read_csv/read_json of the landing files into tables")
     p.add_argument("--landing", required=True)
     p.add_argument("--db", required=True)
-    for name, helptext in (("ingest", "ingest with contract checks, as the raw assets"),
-                           ("gate", "quality gate of the raw assets")):
+    for name, helptext in (
+        ("ingest", "ingest with contract checks, as the raw assets"),
+        ("gate", "quality gate of the raw assets"),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--start", required=True)
         p.add_argument("--end", required=True)
@@ -305,8 +327,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--dashboards-dir")
     args = parser.parse_args(argv)
-    fn = {"bare-read": bare_read, "ingest": ingest, "gate": gate, "publish": publish, "floor": floor,
-          "compare": compare, "reads": reads}[args.stage]
+    fn = {
+        "bare-read": bare_read,
+        "ingest": ingest,
+        "gate": gate,
+        "publish": publish,
+        "floor": floor,
+        "compare": compare,
+        "reads": reads,
+    }[args.stage]
     print(json.dumps(fn(args), default=str))
 
 

@@ -195,8 +195,10 @@ def render_summary(report, settings, elapsed: float) -> str:
     if report.ingest:
         lines.append(f"  {'entity':<20}{'files':>7}{'read':>11}{'loaded':>11}{'quarantined':>13}{'duplicates':>12}")
         for entity, t in sorted(report.ingest.items()):
-            lines.append(f"  {entity:<20}{_n(t['files']):>7}{_n(t['rows_read']):>11}{_n(t['rows_loaded']):>11}"
-                         f"{_n(t['rows_quarantined']):>13}{_n(t['rows_duplicate']):>12}")
+            lines.append(
+                f"  {entity:<20}{_n(t['files']):>7}{_n(t['rows_read']):>11}{_n(t['rows_loaded']):>11}"
+                f"{_n(t['rows_quarantined']):>13}{_n(t['rows_duplicate']):>12}"
+            )
     raw, dbt = report.raw_checks, report.dbt_checks
     lines.append(f"  quality checks: {raw.passed} passed, {raw.warned} warned, {raw.failed} failed")
     for warning in report.warnings[:3]:
@@ -204,17 +206,23 @@ def render_summary(report, settings, elapsed: float) -> str:
     if len(report.warnings) > 3:
         lines.append(f"    and {len(report.warnings) - 3} more warnings (warehouse status)")
     if report.models_built or dbt.passed or dbt.failed:
-        lines.append(f"  dbt: {report.models_built} models built; tests {dbt.passed} passed, {dbt.warned} warned, "
-                     f"{dbt.failed} failed")
+        lines.append(
+            f"  dbt: {report.models_built} models built; tests {dbt.passed} passed, {dbt.warned} warned, "
+            f"{dbt.failed} failed"
+        )
     if report.published_tables is not None:
-        lines.append(f"  published {report.published_marts} marts ({report.published_tables} tables with ops and the "
-                     f"semantic layer's) to {settings.serving_db}")
+        lines.append(
+            f"  published {report.published_marts} marts ({report.published_tables} tables with ops and the "
+            f"semantic layer's) to {settings.serving_db}"
+        )
     else:
         lines.append("  nothing published: the serving database keeps the last good version")
     if not report.success:
         for failure in report.failures[:3]:
             lines.append(f"  failed {failure}"[:200])
     if report.stage_seconds:
-        lines.append("  time: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in report.stage_seconds.items()))
+        lines.append(
+            "  time: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in report.stage_seconds.items())
+        )
     lines.append(f"  next: warehouse status | {settings.dashboards_dir / 'index.html'} | log {settings.log_file}")
     return "\n".join(lines)

@@ -19,6 +19,7 @@ from config import SETTINGS_HELP, Settings, SettingsError, check_home_and_landin
 
 log = logging.getLogger("warehouse")
 
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -52,9 +53,12 @@ class WarehouseGroup(click.Group):
 
 def _settings_epilog() -> str:
     rows = "\n".join(f"  {s.variable:<31} {s.meaning} (default: {s.default})" for s in SETTINGS_HELP)
-    return ("\b\nSettings (environment variables, validated at start; a bad value exits 2):\n" + rows
-            + "\n\n\b\nExit codes: 0 done or healthy, 1 a run or check failed, 2 usage or settings error, "
-            "3 a source is stale (status).")
+    return (
+        "\b\nSettings (environment variables, validated at start; a bad value exits 2):\n"
+        + rows
+        + "\n\n\b\nExit codes: 0 done or healthy, 1 a run or check failed, 2 usage or settings error, "
+        "3 a source is stale (status)."
+    )
 
 
 def _progress(stage: str, done: int, total: int) -> None:
@@ -90,10 +94,17 @@ def _settings(reads_landing: bool = False) -> Settings:
 
 
 @main.command()
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day (default: DAYS days before yesterday).")
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), help="First batch day (default: DAYS days before yesterday)."
+)
 @click.option("--days", type=int, default=90, show_default=True, help="Number of batch days to write.")
-@click.option("--scale", type=click.Choice(["tiny", "small", "large"]), default="small", show_default=True,
-              help="Daily volume: small ~1k orders and 50k events a day, tiny 1/100 of that, large 10x.")
+@click.option(
+    "--scale",
+    type=click.Choice(["tiny", "small", "large"]),
+    default="small",
+    show_default=True,
+    help="Daily volume: small ~1k orders and 50k events a day, tiny 1/100 of that, large 10x.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed; same seed, same files.")
 @click.option("--faults", is_flag=True, help="Inject every row-level bad input of the contract at a small rate.")
 def simulate(start, days, scale, seed, faults) -> None:
@@ -103,14 +114,23 @@ def simulate(start, days, scale, seed, faults) -> None:
     settings = _settings()
     first = start.date() if start else _settings.yesterday() - timedelta(days=days - 1)
     summary = _simulate(settings, first, days, scale, seed, faults, run_simulation)
-    click.echo(f"wrote {sum(summary['rows'].values()):,} rows for {days} batch days from {first} into {settings.landing}")
+    click.echo(
+        f"wrote {sum(summary['rows'].values()):,} rows for {days} batch days from {first} into {settings.landing}"
+    )
 
 
 def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dict:
     click.echo(f"simulating {days} days of a {scale} shop from {first} (seed {seed})", err=True)
     return run_simulation(
-        settings.landing, first, days, scale=scale, seed=seed, faults=faults,
-        base_currency=settings.base_currency, home_country=settings.home_country, tz=settings.tz,
+        settings.landing,
+        first,
+        days,
+        scale=scale,
+        seed=seed,
+        faults=faults,
+        base_currency=settings.base_currency,
+        home_country=settings.home_country,
+        tz=settings.tz,
         progress=_progress,
     )
 
@@ -142,8 +162,10 @@ def _run(settings: Settings, start: date, end: date, full_refresh: bool = False,
         raise click.ClickException(report.one_line())
 
 
-_FULL_REFRESH_HELP = ("Rebuild every incremental dbt model from all loaded raw rows (dbt --full-refresh) "
-                      "instead of only the days the batches touch.")
+_FULL_REFRESH_HELP = (
+    "Rebuild every incremental dbt model from all loaded raw rows (dbt --full-refresh) "
+    "instead of only the days the batches touch."
+)
 
 
 @main.command()
@@ -197,12 +219,26 @@ def status(as_json) -> None:
 @main.command()
 @click.argument("sql")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (RFC 4180, header + every row) instead of a table.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON array of objects (every row; dates ISO strings, decimals numbers).")
-@click.option("--out", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write every row to FILE instead (CSV, or JSON for --json or a .json name).")
-@click.option("--max-rows", type=click.IntRange(min=0), default=50, show_default=True, metavar="N",
-              help="Rows the table shows (0: all); its last line counts every row.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON array of objects (every row; dates ISO strings, decimals numbers).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write every row to FILE instead (CSV, or JSON for --json or a .json name).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    metavar="N",
+    help="Rows the table shows (0: all); its last line counts every row.",
+)
 def query(sql, as_csv, as_json, out, max_rows) -> None:
     """Run read-only SQL against the serving database and print the result.
 
@@ -216,8 +252,8 @@ def query(sql, as_csv, as_json, out, max_rows) -> None:
     """
     from pathlib import Path
 
-    from serving.readers import QueryError, fetch_serving, serving_query
     from cli.table_output import WRITERS, output_format, render_table, terminal_width
+    from serving.readers import QueryError, fetch_serving, serving_query
 
     if as_csv and as_json:
         raise click.UsageError("give either --csv or --json")
@@ -251,10 +287,17 @@ def _names(value: str | None) -> list[str]:
 
 @main.command()
 @click.option("--metrics", help="Comma-separated metric names, e.g. gmv,aov (see --list).")
-@click.option("--group-by", default="", help="Comma-separated dimensions to slice by, e.g. "
-              "metric_time__day,order__platform; metric_time__week/__month roll up local days.")
-@click.option("--where", multiple=True, help="Filter, MetricFlow syntax: "
-              "\"{{ Dimension('order__platform') }} = 'app'\" (repeatable).")
+@click.option(
+    "--group-by",
+    default="",
+    help="Comma-separated dimensions to slice by, e.g. "
+    "metric_time__day,order__platform; metric_time__week/__month roll up local days.",
+)
+@click.option(
+    "--where",
+    multiple=True,
+    help="Filter, MetricFlow syntax: \"{{ Dimension('order__platform') }} = 'app'\" (repeatable).",
+)
 @click.option("--start-time", type=click.DateTime(["%Y-%m-%d"]), help="First local day of metric_time.")
 @click.option("--end-time", type=click.DateTime(["%Y-%m-%d"]), help="Last local day of metric_time.")
 @click.option("--order", default="", help="Comma-separated order, '-' for descending (default: the group-by).")
@@ -285,9 +328,15 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
         return
     if not _names(metrics):
         raise click.UsageError("give --metrics (see `warehouse metrics --list`)")
-    request = dict(metrics=_names(metrics), group_by=_names(group_by), where=list(where),
-                   start=start_time.date() if start_time else None, end=end_time.date() if end_time else None,
-                   order=_names(order), limit=limit)
+    request = dict(
+        metrics=_names(metrics),
+        group_by=_names(group_by),
+        where=list(where),
+        start=start_time.date() if start_time else None,
+        end=end_time.date() if end_time else None,
+        order=_names(order),
+        limit=limit,
+    )
     try:
         if explain:
             click.echo(engine.explain(**request))
@@ -308,8 +357,8 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 @click.option("--port", type=int, default=3000, show_default=True)
 def ui(port) -> None:
     """Start the Dagster UI on the warehouse's instance, so CLI runs appear there."""
-    from orchestration.instance import dagster_instance
     from cli.ui_process import run_dagster_ui
+    from orchestration.instance import dagster_instance
 
     settings = _settings(reads_landing=True)
     dagster_instance(settings)  # writes dagster.yaml and sets DAGSTER_HOME
@@ -348,9 +397,9 @@ def dashboards(serve, port) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Also print dbt's and Dagster's detail (always in the log file).")
 def demo(days, scale, seed, verbose) -> None:
     """The main job end to end: simulate a shop, run the pipeline over it, print a few KPIs."""
-    from simulator.simulate import simulate as run_simulation
-    from serving.readers import fetch_serving
     from cli.table_output import render_table, terminal_width
+    from serving.readers import fetch_serving
+    from simulator.simulate import simulate as run_simulation
 
     settings = _settings()
     last = _settings.yesterday()
@@ -361,7 +410,9 @@ def demo(days, scale, seed, verbose) -> None:
         settings,
         "SELECT date, paid_orders, round(gmv, 0) AS gmv, round(net_revenue, 0) AS net_revenue, round(aov, 1) AS aov, "
         "sessions, round(conversion_rate, 4) AS conversion_rate, new_customers, round(csat, 3) AS csat "
-        "FROM marts.kpi_daily ORDER BY date DESC LIMIT 7", None)
+        "FROM marts.kpi_daily ORDER BY date DESC LIMIT 7",
+        None,
+    )
     click.echo(f"last {len(rows)} days of marts.kpi_daily (money in {settings.base_currency}):")
     click.echo(render_table(columns, rows, total, terminal_width()))
     click.echo(f"dashboards:   {settings.dashboards_dir / 'index.html'}  (or: warehouse dashboards --open)")

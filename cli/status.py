@@ -8,15 +8,15 @@ last runs did, as text or JSON, with an exit code a scheduler can act on.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
-from orchestration.window import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 
-from orchestration.instance import dagster_instance
-from serving.readers import NotPublishedYet, connect_serving
 from config import Settings
+from orchestration.instance import dagster_instance
+from orchestration.window import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from serving.readers import NotPublishedYet, connect_serving
 
 HEALTHY, RUN_FAILED, STALE = 0, 1, 3
 
@@ -34,28 +34,40 @@ def _serving(settings: Settings) -> tuple[dict[str, Any] | None, list[dict[str, 
         return None, []
     try:
         run_id, published_at, checksum = con.execute(
-            "SELECT run_id, published_at, marts_checksum FROM ops.publication").fetchone()
-        publication = {"path": str(settings.serving_db), "run_id": run_id,
-                       "published_at": published_at.astimezone(timezone.utc).isoformat(),
-                       "data_version": checksum[:16]}
+            "SELECT run_id, published_at, marts_checksum FROM ops.publication"
+        ).fetchone()
+        publication = {
+            "path": str(settings.serving_db),
+            "run_id": run_id,
+            "published_at": published_at.astimezone(UTC).isoformat(),
+            "data_version": checksum[:16],
+        }
         rows = con.execute(
             """
             SELECT entity, max(batch_dt) FILTER (WHERE status = 'loaded'), count(*), sum(rows_read),
                    sum(rows_quarantined), sum(rows_duplicate), count(*) FILTER (WHERE status <> 'loaded')
             FROM ops.ingest_log GROUP BY entity ORDER BY entity
-            """).fetchall()
+            """
+        ).fetchall()
     finally:
         con.close()
     today = settings.yesterday().toordinal() + 1
     sources = []
     for entity, last_dt, files, read, quarantined, duplicates, rejected in rows:
         age = today - last_dt.toordinal() if last_dt else None
-        sources.append({
-            "entity": entity, "latest_batch_day": last_dt.isoformat() if last_dt else None, "age_days": age,
-            "stale": age is None or age > settings.stale_after_days, "files": files, "rows_read": int(read or 0),
-            "rows_quarantined": int(quarantined or 0), "rows_duplicate": int(duplicates or 0),
-            "files_rejected": rejected,
-        })
+        sources.append(
+            {
+                "entity": entity,
+                "latest_batch_day": last_dt.isoformat() if last_dt else None,
+                "age_days": age,
+                "stale": age is None or age > settings.stale_after_days,
+                "files": files,
+                "rows_read": int(read or 0),
+                "rows_quarantined": int(quarantined or 0),
+                "rows_duplicate": int(duplicates or 0),
+                "files_rejected": rejected,
+            }
+        )
     return publication, sources
 
 
@@ -67,7 +79,7 @@ def _window(run) -> str:
 
 def _run_summary(instance, run) -> dict[str, Any]:
     stats = instance.get_run_stats(run.run_id)
-    when = (datetime.fromtimestamp(stats.start_time, timezone.utc).isoformat() if stats.start_time else None)
+    when = datetime.fromtimestamp(stats.start_time, UTC).isoformat() if stats.start_time else None
     failed_checks, warned_checks, failed_steps = [], [], []
     kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
     for record in instance.all_logs(run.run_id, of_type=kinds):
@@ -76,16 +88,27 @@ def _run_summary(instance, run) -> dict[str, Any]:
             evaluation = event.event_specific_data
             if evaluation.passed:
                 continue
-            item = {"check_name": evaluation.check_name, "asset": evaluation.asset_key.to_user_string(),
-                    "detail": _short(getattr(evaluation, "description", None)) or "failed"}
+            item = {
+                "check_name": evaluation.check_name,
+                "asset": evaluation.asset_key.to_user_string(),
+                "detail": _short(getattr(evaluation, "description", None)) or "failed",
+            }
             (warned_checks if evaluation.severity.value == "WARN" else failed_checks).append(item)
         else:
             data = event.step_failure_data
             message = (data.user_failure_data.description if data.user_failure_data else None) or (
-                data.error.message.strip().splitlines()[0] if data.error and data.error.message.strip() else "failed")
+                data.error.message.strip().splitlines()[0] if data.error and data.error.message.strip() else "failed"
+            )
             failed_steps.append({"step": event.step_key, "detail": _short(message)})
-    return {"run_id": run.run_id, "status": run.status.value, "batch_days": _window(run), "started_at": when,
-            "failed_steps": failed_steps, "failed_checks": failed_checks, "warned_checks": warned_checks}
+    return {
+        "run_id": run.run_id,
+        "status": run.status.value,
+        "batch_days": _window(run),
+        "started_at": when,
+        "failed_steps": failed_steps,
+        "failed_checks": failed_checks,
+        "warned_checks": warned_checks,
+    }
 
 
 def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
@@ -95,7 +118,7 @@ def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
     last = instance.get_runs(RunsFilter(statuses=finished), limit=1)
     recent = instance.get_runs(RunsFilter(), limit=runs)
     return {
-        "checked_at": datetime.now(timezone.utc).isoformat(),
+        "checked_at": datetime.now(UTC).isoformat(),
         "today": date.fromordinal(settings.yesterday().toordinal() + 1).isoformat(),
         "stale_after_days": settings.stale_after_days,
         "serving": publication,
@@ -120,26 +143,33 @@ def render_status(status: dict[str, Any]) -> str:
     if serving is None:
         lines.append("serving database: nothing published yet (run `warehouse run`)")
     else:
-        lines += [f"serving database: {serving['path']}",
-                  f"  published {serving['published_at'][:19].replace('T', ' ')} UTC by run {serving['run_id'][:8]}, "
-                  f"data version {serving['data_version']}"]
+        lines += [
+            f"serving database: {serving['path']}",
+            f"  published {serving['published_at'][:19].replace('T', ' ')} UTC by run {serving['run_id'][:8]}, "
+            f"data version {serving['data_version']}",
+        ]
     if status["sources"]:
         lines.append(f"freshness per source (stale after {status['stale_after_days']} days; today {status['today']}):")
-        lines.append(f"  {'entity':<20}{'latest day':<12}{'age':>5}{'files':>7}{'read':>12}{'quarantined':>13}"
-                     f"{'duplicates':>12}")
+        lines.append(
+            f"  {'entity':<20}{'latest day':<12}{'age':>5}{'files':>7}{'read':>12}{'quarantined':>13}{'duplicates':>12}"
+        )
         for s in status["sources"]:
             age = f"{s['age_days']}d" if s["age_days"] is not None else "-"
             flag = "  STALE" if s["stale"] else ""
             rejected = f"  {s['files_rejected']} file(s) rejected" if s["files_rejected"] else ""
-            lines.append(f"  {s['entity']:<20}{s['latest_batch_day'] or '-':<12}{age:>5}{s['files']:>7,}"
-                         f"{s['rows_read']:>12,}{s['rows_quarantined']:>13,}{s['rows_duplicate']:>12,}{flag}{rejected}")
+            lines.append(
+                f"  {s['entity']:<20}{s['latest_batch_day'] or '-':<12}{age:>5}{s['files']:>7,}"
+                f"{s['rows_read']:>12,}{s['rows_quarantined']:>13,}{s['rows_duplicate']:>12,}{flag}{rejected}"
+            )
     last = status["last_run"]
     lines.append("")
     if last is None:
         lines.append("no runs yet")
     else:
-        lines.append(f"last run: {last['run_id'][:8]} {last['status'].lower()} (batch days {last['batch_days']}, "
-                     f"started {(last['started_at'] or '-')[:16].replace('T', ' ')} UTC)")
+        lines.append(
+            f"last run: {last['run_id'][:8]} {last['status'].lower()} (batch days {last['batch_days']}, "
+            f"started {(last['started_at'] or '-')[:16].replace('T', ' ')} UTC)"
+        )
         for step in last["failed_steps"]:
             lines.append(f"  failed step {step['step']}: {step['detail']}")
         for check in last["failed_checks"]:

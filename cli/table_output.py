@@ -50,6 +50,7 @@ def count_line(total_rows: int, shown: int) -> str:
 
 # ----------------------------------------------------------------------------- values as text
 
+
 def _escape(text: str) -> str:
     """Control characters made visible: a table cell is one line and carries no terminal codes."""
     if text.isprintable():
@@ -125,9 +126,15 @@ _encode_string = json.encoder.encode_basestring  # JSON string, non-ASCII kept a
 
 # text of a value by its exact type: the fast path for the common types of a result
 _JSON_BY_TYPE = {
-    type(None): lambda value: "null", bool: lambda value: "true" if value else "false", int: int.__repr__,
-    float: _json_float, Decimal: _json_decimal, str: _encode_string,
-    date: _json_iso, datetime: _json_iso, time: _json_iso,
+    type(None): lambda value: "null",
+    bool: lambda value: "true" if value else "false",
+    int: int.__repr__,
+    float: _json_float,
+    Decimal: _json_decimal,
+    str: _encode_string,
+    date: _json_iso,
+    datetime: _json_iso,
+    time: _json_iso,
 }
 
 
@@ -144,8 +151,14 @@ def _json_text(value) -> str:
 
 
 _TEXT_BY_TYPE = {
-    str: str, int: int.__repr__, bool: lambda value: "true" if value else "false", float: float.__repr__,
-    Decimal: _plain_decimal, date: _iso, datetime: _iso, time: _iso,
+    str: str,
+    int: int.__repr__,
+    bool: lambda value: "true" if value else "false",
+    float: float.__repr__,
+    Decimal: _plain_decimal,
+    date: _iso,
+    datetime: _iso,
+    time: _iso,
 }
 
 
@@ -184,7 +197,8 @@ class _Column:
         present = [value for value in values if value is not None]
         self.name = _escape(str(name))
         self.right = bool(present) and all(
-            isinstance(value, _RIGHT_ALIGNED) and not isinstance(value, bool) for value in present)
+            isinstance(value, _RIGHT_ALIGNED) and not isinstance(value, bool) for value in present
+        )
         self.rigid = bool(present) and all(isinstance(value, _RIGID) for value in present)
         decimals = [_float_decimals(value) for value in present if isinstance(value, float)]
         float_decimals = max((d for d in decimals if d is not None), default=0)
@@ -203,6 +217,7 @@ def _columns(columns: Sequence[str], rows: Sequence[tuple]) -> list[_Column]:
 
 
 # ----------------------------------------------------------------------------- widths
+
 
 def _char_width(char: str) -> int:
     if unicodedata.combining(char):
@@ -249,8 +264,10 @@ def _allocate(columns: list[_Column], available: int) -> list[int] | None:
     spare = available - sum(widths)
     if spare < 0:
         return None
-    wanting = sorted((i for i, column in enumerate(columns) if column.natural > widths[i]),
-                     key=lambda i: columns[i].natural - widths[i])
+    wanting = sorted(
+        (i for i, column in enumerate(columns) if column.natural > widths[i]),
+        key=lambda i: columns[i].natural - widths[i],
+    )
     while wanting and columns[wanting[0]].natural - widths[wanting[0]] <= spare:
         i = wanting.pop(0)
         spare -= columns[i].natural - widths[i]
@@ -272,6 +289,7 @@ def _allocate(columns: list[_Column], available: int) -> list[int] | None:
 
 # ----------------------------------------------------------------------------- the two layouts
 
+
 def render_table(columns: Sequence[str], rows: Sequence[tuple], total_rows: int, width: int) -> str:
     """`rows` (the shown ones) as a table within `width` columns, then the count line.
 
@@ -284,11 +302,12 @@ def render_table(columns: Sequence[str], rows: Sequence[tuple], total_rows: int,
     widths = _allocate(cols, width - len(SEPARATOR) * (len(cols) - 1))
     if widths is None:
         return _records(cols, len(rows), total_rows, width)
-    lines = [SEPARATOR.join(_pad(fit(col.name, w), w, col.right) for col, w in zip(cols, widths)).rstrip(),
-             "-+-".join("-" * w for w in widths)]
+    lines = [
+        SEPARATOR.join(_pad(fit(col.name, w), w, col.right) for col, w in zip(cols, widths)).rstrip(),
+        "-+-".join("-" * w for w in widths),
+    ]
     for r in range(len(rows)):
-        lines.append(SEPARATOR.join(_pad(fit(col.cells[r], w), w, col.right)
-                                    for col, w in zip(cols, widths)).rstrip())
+        lines.append(SEPARATOR.join(_pad(fit(col.cells[r], w), w, col.right) for col, w in zip(cols, widths)).rstrip())
     lines.append(count_line(total_rows, len(rows)))
     return "\n".join(lines)
 
@@ -321,7 +340,7 @@ def _records(cols: list[_Column], shown: int, total_rows: int, width: int) -> st
         bar = ["-"] * max(used, label_width + 2, len(title))
         if len(title) <= label_width:  # the `+` over the value separator, as psql does
             bar[label_width + 1] = "+"
-        lines.append(title + "".join(bar[len(title):]))
+        lines.append(title + "".join(bar[len(title) :]))
         lines.extend(block)
     lines.append(count_line(total_rows, shown))
     return "\n".join(lines)
@@ -340,6 +359,7 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- CSV and JSON
+
 
 def write_csv(columns: Sequence[str], rows: Iterable[tuple], out: TextIO) -> int:
     """Header and every row as CSV (RFC 4180: quoted as needed, CRLF line ends); NULL is an empty

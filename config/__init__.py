@@ -1,6 +1,6 @@
 """The warehouse's settings (architecture.md): environment variables validated when read.
 
-    load_settings() -> Settings      SettingsError: one line naming the variable
+load_settings() -> Settings      SettingsError: one line naming the variable
 """
 
 from config.settings import (

@@ -35,13 +35,19 @@ SETTINGS_HELP = (
     Setting("WAREHOUSE_TZ", "Asia/Shanghai", "reporting time zone (IANA): a day is a local day here"),
     Setting("WAREHOUSE_BASE_CURRENCY", "CNY", "ISO-4217 currency of every amount in the marts"),
     Setting("WAREHOUSE_HOME_COUNTRY", "CN", "ISO-3166 country; orders shipped elsewhere are cross-border"),
-    Setting("WAREHOUSE_MAX_QUARANTINE_SHARE", "0.05",
-            "share in [0, 1]: a batch day of an entity with more bad rows fails the gate"),
+    Setting(
+        "WAREHOUSE_MAX_QUARANTINE_SHARE",
+        "0.05",
+        "share in [0, 1]: a batch day of an entity with more bad rows fails the gate",
+    ),
     Setting("WAREHOUSE_HISTORY_START", "the earliest dt= folder", "first batch day (YYYY-MM-DD) runs may ask for"),
     Setting("WAREHOUSE_STALE_AFTER_DAYS", "2", "status exits 3 when a source's latest batch day is older"),
-    Setting("WAREHOUSE_BLOCKING_CHECKS", "(none)",
-            "volume checks that block publishing instead of warning: row_count_bounds, delivery_gap, "
-            "optionally per entity (shop_orders:row_count_bounds), comma-separated"),
+    Setting(
+        "WAREHOUSE_BLOCKING_CHECKS",
+        "(none)",
+        "volume checks that block publishing instead of warning: row_count_bounds, delivery_gap, "
+        "optionally per entity (shop_orders:row_count_bounds), comma-separated",
+    ),
     Setting("WAREHOUSE_MEMORY_LIMIT", "2GB", "DuckDB's memory limit (e.g. 2GB, 512MiB); beyond it DuckDB spills"),
     Setting("WAREHOUSE_HASH_KEY", "random, kept in $WAREHOUSE_HOME/hash_key", "key of the hash of personal data"),
 )
@@ -150,8 +156,10 @@ class Settings(BaseSettings):
     def _blocking(cls, value: str) -> str:
         for item in filter(None, (part.strip() for part in value.split(","))):
             if item.rpartition(":")[2] not in OPT_IN_CHECKS:
-                raise ValueError(f"expected names among {', '.join(OPT_IN_CHECKS)}, "
-                                 f"optionally after an entity and a colon (shop_orders:row_count_bounds)")
+                raise ValueError(
+                    f"expected names among {', '.join(OPT_IN_CHECKS)}, "
+                    f"optionally after an entity and a colon (shop_orders:row_count_bounds)"
+                )
         return value
 
     @field_validator("memory_limit")
@@ -250,9 +258,12 @@ def check_home_and_landing(settings: Settings, need_landing: bool) -> None:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise SettingsError(f"WAREHOUSE_HOME={settings.home} is not usable: cannot write there "
-                            f"({exc.strerror or exc})") from None
+        raise SettingsError(
+            f"WAREHOUSE_HOME={settings.home} is not usable: cannot write there ({exc.strerror or exc})"
+        ) from None
     if need_landing and not settings.landing.is_dir():
         variable = "WAREHOUSE_LANDING" if settings.landing_override else "WAREHOUSE_HOME"
-        raise SettingsError(f"{variable}: the landing folder {settings.landing} does not exist (simulate a shop "
-                            f"with `warehouse simulate`, or point WAREHOUSE_LANDING at the shop's exports)")
+        raise SettingsError(
+            f"{variable}: the landing folder {settings.landing} does not exist (simulate a shop "
+            f"with `warehouse simulate`, or point WAREHOUSE_LANDING at the shop's exports)"
+        )

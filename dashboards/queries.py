@@ -12,7 +12,7 @@ Only aggregates leave this module: no customer id, email, name or hashed persona
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta, timezone
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -37,14 +37,18 @@ class Reader:
 
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
-        self.dates: list[date] = [r[0] for r in con.execute("SELECT date FROM marts.kpi_daily ORDER BY date").fetchall()]
+        self.dates: list[date] = [
+            r[0] for r in con.execute("SELECT date FROM marts.kpi_daily ORDER BY date").fetchall()
+        ]
         self.index = {d: i for i, d in enumerate(self.dates)}
         self.last: date | None = self.dates[-1] if self.dates else None  # None: nothing published has a day yet
 
     def has(self, schema: str, table: str) -> bool:
-        return bool(self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
-        ).fetchone()[0])
+        return bool(
+            self.con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", [schema, table]
+            ).fetchone()[0]
+        )
 
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
         return self._query(sql, params)[1]
@@ -80,10 +84,11 @@ class Reader:
 
     def meta(self) -> dict:
         run_id, published_at, checksum = self.con.execute(
-            "SELECT run_id, published_at, marts_checksum FROM ops.publication").fetchone()
+            "SELECT run_id, published_at, marts_checksum FROM ops.publication"
+        ).fetchone()
         return {
             "as_of": self.last.isoformat() if self.last else "no data yet",
-            "published": published_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "published": published_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "version": checksum or "",
             "run_id": run_id,
         }

@@ -37,7 +37,7 @@ def _json_for_script(data: dict) -> str:
 
 def render_page(file: str, title: str, meta: dict, data: dict) -> str:
     nav = "".join(
-        f'<a href="{p.FILE}"{" class=current" if p.FILE == file else ""}>{html.escape(p.TITLE)}</a>' for p in PAGES
+        f'<a href="{p.FILE}"{" class=current" if file == p.FILE else ""}>{html.escape(p.TITLE)}</a>' for p in PAGES
     )
     buttons = "".join(f'<button type="button" data-range="{r}">{label}</button>' for r, label in RANGES)
     return SHELL.format(

@@ -14,7 +14,7 @@ the first field in contract order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ingest.contract import REASONS, Entity, Field
@@ -79,23 +79,46 @@ def checks(entity: Entity) -> list[Check]:
     for f in entity.fields:
         v, t, shown = _q(f.name), _t(f.name), _shown(f)
         if f.required:
-            out.append(Check("missing_required", f.name, f"{v} IS NULL", _lit(f"required field {f.name} is missing or empty")))
+            out.append(
+                Check("missing_required", f.name, f"{v} IS NULL", _lit(f"required field {f.name} is missing or empty"))
+            )
         if f.type not in ("string", "enum"):
             cond = f"{v} IS NOT NULL AND {t} IS NULL"
             if f.type == "timestamp":  # a valid timestamp without offset is no_offset, not bad_type
                 no_offset = f"regexp_full_match({v}, '{_TS_BODY}') AND TRY_CAST({v} AS TIMESTAMP) IS NOT NULL"
-                out.append(Check("no_offset", f.name, f"{cond} AND {no_offset}",
-                                 f"{_lit(f.name + ': ')} || {shown} || ' has no UTC offset'"))
+                out.append(
+                    Check(
+                        "no_offset",
+                        f.name,
+                        f"{cond} AND {no_offset}",
+                        f"{_lit(f.name + ': ')} || {shown} || ' has no UTC offset'",
+                    )
+                )
                 cond += f" AND NOT ({no_offset})"
-            typename = {"int": "an integer", "decimal": "a decimal number", "bool": "true or false",
-                        "date": "a date (YYYY-MM-DD)", "timestamp": "an ISO-8601 timestamp"}[f.type]
-            out.append(Check("bad_type", f.name, cond, f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not ' + typename)}"))
+            typename = {
+                "int": "an integer",
+                "decimal": "a decimal number",
+                "bool": "true or false",
+                "date": "a date (YYYY-MM-DD)",
+                "timestamp": "an ISO-8601 timestamp",
+            }[f.type]
+            out.append(
+                Check("bad_type", f.name, cond, f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not ' + typename)}")
+            )
         if f.enum:
             allowed = ", ".join(_lit(x) for x in f.enum)
-            out.append(Check("unknown_enum", f.name, f"{v} NOT IN ({allowed})",
-                             f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not one of ' + ', '.join(f.enum))}"))
+            out.append(
+                Check(
+                    "unknown_enum",
+                    f.name,
+                    f"{v} NOT IN ({allowed})",
+                    f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not one of ' + ', '.join(f.enum))}",
+                )
+            )
         if f.type == "decimal" and f.min_value == 0 and not f.exclusive_min:
-            out.append(Check("negative_amount", f.name, f"{t} < 0", f"{_lit(f.name + ': ')} || {shown} || ' is negative'"))
+            out.append(
+                Check("negative_amount", f.name, f"{t} < 0", f"{_lit(f.name + ': ')} || {shown} || ' is negative'")
+            )
         elif f.min_value is not None or f.max_value is not None:
             conds = []
             if f.min_value is not None:
@@ -118,9 +141,15 @@ def checks(entity: Entity) -> list[Check]:
                 rule = _lit(f" is below the minimum {_num(f.min_value)}")
             out.append(Check("out_of_range", f.name, " OR ".join(conds), f"{_lit(f.name + ': ')} || {shown} || {rule}"))
         if f.type == "timestamp":
-            out.append(Check("future_timestamp", f.name, f"{t} >= _cutoff",
-                             f"{_lit(f.name + ': ')} || {shown} || ' is at or after ' || _cutoff_text || "
-                             f"' (end of the batch day plus one day)'"))
+            out.append(
+                Check(
+                    "future_timestamp",
+                    f.name,
+                    f"{t} >= _cutoff",
+                    f"{_lit(f.name + ': ')} || {shown} || ' is at or after ' || _cutoff_text || "
+                    f"' (end of the batch day plus one day)'",
+                )
+            )
     order = {r: i for i, r in enumerate(REASONS)}
     return sorted(out, key=lambda c: order[c.reason])  # stable: contract field order within a reason
 
@@ -132,9 +161,11 @@ def day_constants_sql(days: list[date], tz: str) -> str:
     rows = []
     for dt in days:
         cutoff_local = datetime.combine(dt + timedelta(days=2), time(0), tzinfo=ZoneInfo(tz))
-        cutoff_utc = cutoff_local.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S+00")
-        rows.append(f"(DATE '{dt.isoformat()}', TIMESTAMPTZ '{cutoff_utc}', "
-                    f"{_lit(f'{cutoff_local:%Y-%m-%d %H:%M} {tz}')}, {dt.year})")
+        cutoff_utc = cutoff_local.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S+00")
+        rows.append(
+            f"(DATE '{dt.isoformat()}', TIMESTAMPTZ '{cutoff_utc}', "
+            f"{_lit(f'{cutoff_local:%Y-%m-%d %H:%M} {tz}')}, {dt.year})"
+        )
     return f"SELECT * FROM (VALUES {', '.join(rows)}) AS d(_batch_dt, _cutoff, _cutoff_text, _year)"
 
 
@@ -164,11 +195,17 @@ def stage_sql(entity: Entity, days: list[date], tz: str, source_sql: str) -> str
     names = entity.field_names
     nulled = ", ".join(f"NULLIF({_q(n)}, '') AS {_q(n)}" for n in names)
     typed = ", ".join(f"{_typed(f)} AS {_t(f.name)}" for f in entity.fields)
-    chk = "CASE WHEN _malformed IS NOT NULL THEN 0 " + " ".join(
-        f"WHEN {c.condition} THEN {i + 1}" for i, c in enumerate(cs)) + " END"
+    chk = (
+        "CASE WHEN _malformed IS NOT NULL THEN 0 "
+        + " ".join(f"WHEN {c.condition} THEN {i + 1}" for i, c in enumerate(cs))
+        + " END"
+    )
     reasons = "[" + ", ".join(_lit(r) for r in ["malformed"] + [c.reason for c in cs]) + "]"
-    detail = "CASE _chk WHEN 0 THEN _malformed " + " ".join(
-        f"WHEN {i + 1} THEN {c.detail}" for i, c in enumerate(cs)) + " END"
+    detail = (
+        "CASE _chk WHEN 0 THEN _malformed "
+        + " ".join(f"WHEN {i + 1} THEN {c.detail}" for i, c in enumerate(cs))
+        + " END"
+    )
     out_fields = ", ".join(f"{_t(n)} AS {_q(n)}" for n in names)
     return f"""
 WITH src AS ({source_sql}),
@@ -212,7 +249,7 @@ UPDATE {stage} SET _dup = true
 WHERE _row_hash IS NOT NULL AND EXISTS (
   SELECT 1 FROM {raw_table} AS r
   WHERE {bound} AND r._batch_dt < {stage}._batch_dt
-    AND r._row_hash = {stage}._row_hash AND {_key_match(entity, 'r', stage)})
+    AND r._row_hash = {stage}._row_hash AND {_key_match(entity, "r", stage)})
 """
 
 

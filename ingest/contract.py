@@ -36,8 +36,10 @@ REASONS = (
 )
 
 # What the raw schema is (the description of the dbt source `raw`).
-RAW_DOC = ("Landing files as loaded by ingest (ingest/contract.py): one table per entity of the contract, typed, with "
-           "lineage columns. Tables always exist (ingest creates them) but may be empty when a system sends nothing.")
+RAW_DOC = (
+    "Landing files as loaded by ingest (ingest/contract.py): one table per entity of the contract, typed, with "
+    "lineage columns. Tables always exist (ingest creates them) but may be empty when a system sends nothing."
+)
 
 # Metadata columns every raw table carries after the contract's fields.
 RAW_METADATA_COLUMNS = {
@@ -135,17 +137,38 @@ PAYMENT_STATUSES = ("pending", "succeeded", "failed")
 REFUND_REASONS = ("defective", "wrong_item", "not_as_described", "size_fit", "changed_mind", "late_delivery", "other")
 REFUND_STATUSES = ("requested", "approved", "rejected", "completed")
 KNOWN_EVENT_NAMES = (
-    "page_view", "product_view", "search", "add_to_cart", "remove_from_cart", "begin_checkout", "purchase", "share",
+    "page_view",
+    "product_view",
+    "search",
+    "add_to_cart",
+    "remove_from_cart",
+    "begin_checkout",
+    "purchase",
+    "share",
 )
 PAGE_TYPES = ("home", "category", "product", "search", "cart", "checkout", "confirmation", "content", "live")
 DEVICE_TYPES = ("mobile", "desktop", "tablet")
 SERVICE_EVENT_TYPES = (
-    "ticket_created", "customer_message", "agent_message", "bot_message",
-    "status_changed", "ticket_solved", "ticket_reopened", "csat_rated",
+    "ticket_created",
+    "customer_message",
+    "agent_message",
+    "bot_message",
+    "status_changed",
+    "ticket_solved",
+    "ticket_reopened",
+    "csat_rated",
 )
 SERVICE_CHANNELS = ("chat", "email", "phone", "social")
 SERVICE_CATEGORIES = (
-    "pre_sale", "order_status", "shipping", "return_refund", "payment", "product_quality", "complaint", "account", "other",
+    "pre_sale",
+    "order_status",
+    "shipping",
+    "return_refund",
+    "payment",
+    "product_quality",
+    "complaint",
+    "account",
+    "other",
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_STATUSES = ("open", "pending", "solved", "closed")
@@ -195,8 +218,9 @@ FIELD_DOCS = {
     "items_subtotal": "Sum of the order's items before discount, in `currency`.",
     "shipping_fee": "Shipping fee, in `currency`.",
     "tax_amount": "Tax, in `currency`.",
-    "total_amount": ("Order total = items_subtotal - discount_amount + shipping_fee + tax_amount (within 0.01), "
-                     "in `currency`."),
+    "total_amount": (
+        "Order total = items_subtotal - discount_amount + shipping_fee + tax_amount (within 0.01), in `currency`."
+    ),
     "ship_country": "ISO-3166 alpha-2 country the order ships to (cross-border when not the home country).",
     "ship_region": "Region the order ships to.",
     "device_id": f"Device id of the order. {_PII}",
@@ -243,83 +267,217 @@ FIELD_DOCS = {
 }
 
 ENTITIES: tuple[Entity, ...] = (
-    Entity("shop", "customers", (
-        _s("customer_id", True), _ts("signup_at", True),
-        _s("email", pii=True), _s("phone", pii=True), _s("full_name", pii=True),
-        Field("birth_year", "int", min_value=1900, max_value="current_year"),  # type: ignore[arg-type]
-        _s("country", True), _s("region"), _s("city"), _ts("updated_at", True),
-    ), key=("customer_id",), change_capture=True,
-       doc=("Customers of the shop system, one row per new or changed customer (change capture: the latest "
+    Entity(
+        "shop",
+        "customers",
+        (
+            _s("customer_id", True),
+            _ts("signup_at", True),
+            _s("email", pii=True),
+            _s("phone", pii=True),
+            _s("full_name", pii=True),
+            Field("birth_year", "int", min_value=1900, max_value="current_year"),  # type: ignore[arg-type]
+            _s("country", True),
+            _s("region"),
+            _s("city"),
+            _ts("updated_at", True),
+        ),
+        key=("customer_id",),
+        change_capture=True,
+        doc=(
+            "Customers of the shop system, one row per new or changed customer (change capture: the latest "
             "`updated_at` wins). Holds personal data (email, phone, full_name) in clear text: only staging reads "
-            "it, and hashes it.")),
-    Entity("shop", "products", (
-        _s("product_id", True), _s("title", True), _s("category", True), _s("subcategory"), _s("brand"),
-        _money("list_price", True), _money("unit_cost"), _s("currency", True), _ts("launched_at", True),
-        Field("is_active", "bool", required=True), _ts("updated_at", True),
-    ), key=("product_id",), change_capture=True,
-       doc=("Product catalogue, one row per new or changed product (change capture: the latest `updated_at` "
-            "wins).")),
-    Entity("shop", "orders", (
-        _s("order_id", True), _s("customer_id", True), _ts("created_at", True), _ts("updated_at", True),
-        _enum("status", ORDER_STATUSES, True), _enum("platform", PLATFORMS, True), _s("session_id"), _s("coupon_code"),
-        _s("currency", True), _money("items_subtotal", True), _money("discount_amount", True),
-        _money("shipping_fee", True), _money("tax_amount", True), _money("total_amount", True),
-        _s("ship_country", True), _s("ship_region"), _s("device_id", pii=True), _s("ip_address", pii=True),
-    ), key=("order_id",), change_capture=True,
-       doc=("Orders, one row per order change (change capture: the latest `updated_at` wins). `device_id` and "
-            "`ip_address` are personal data.")),
-    Entity("shop", "order_items", (
-        _s("order_id", True), Field("line_number", "int", required=True, min_value=1), _s("product_id", True),
-        Field("quantity", "int", required=True, min_value=1), _money("unit_price", True), _money("discount_amount", True),
-    ), key=("order_id", "line_number"),
-       doc="Order lines, sent once in the batch of the order's creation. Amounts are in the order's currency."),
-    Entity("shop", "payments", (
-        _s("payment_id", True), _s("order_id", True), _enum("method", PAYMENT_METHODS, True),
-        _enum("status", PAYMENT_STATUSES, True), _money("amount", True), _s("currency", True),
-        _ts("created_at", True), _ts("updated_at", True),
-    ), key=("payment_id",), change_capture=True,
-       doc=("Payment attempts, one row per attempt or status change (change capture: the latest `updated_at` "
-            "wins).")),
-    Entity("shop", "refunds", (
-        _s("refund_id", True), _s("order_id", True), _s("product_id"), Field("quantity", "int", min_value=1),
-        _money("amount", True), _s("currency", True), _enum("reason", REFUND_REASONS, True),
-        _enum("status", REFUND_STATUSES, True), _ts("requested_at", True), _ts("updated_at", True),
-    ), key=("refund_id",), change_capture=True,
-       doc="After-sales refunds, one row per refund change (change capture: the latest `updated_at` wins)."),
-    Entity("traffic", "events", (
-        _s("event_id", True), _ts("event_ts", True), _s("anonymous_id", True, pii=True), _s("user_id"),
-        _s("session_id", True), _s("event_name", True), _enum("page_type", PAGE_TYPES), _s("page_url"), _s("referrer"),
-        _s("utm_source"), _s("utm_medium"), _s("utm_campaign"), _enum("platform", PLATFORMS, True),
-        _enum("device_type", DEVICE_TYPES), _s("country"), _s("product_id"), _s("search_query"), _s("order_id"),
-        _money("value"), _s("currency"), Field("page_load_ms", "int", min_value=0),
-        _s("experiment_id"), _s("variant"), _s("ip_address", pii=True),
-    ), key=("event_id",), usual_format="jsonl",
-       doc=("Append-only clickstream from web, app and mini program. Exact duplicates are dropped at ingest; "
-            "the same `event_id` may still arrive twice with different content (client retries).")),
-    Entity("service", "events", (
-        _s("event_id", True), _s("ticket_id", True), _ts("event_ts", True),
-        _enum("event_type", SERVICE_EVENT_TYPES, True),
-        _enum("channel", SERVICE_CHANNELS, doc="Contact channel of the ticket, set on ticket_created."),
-        _enum("category", SERVICE_CATEGORIES, doc="Ticket category, set on ticket_created."),
-        _enum("priority", PRIORITIES),
-        _s("customer_id"), _s("order_id"), _s("agent_id"), _enum("new_status", TICKET_STATUSES),
-        Field("csat_score", "int", min_value=1, max_value=5),
-    ), key=("event_id",), usual_format="jsonl",
-       doc="Append-only customer-service ticket log: every event of every ticket."),
-    Entity("marketing", "spend", (
-        Field("date", "date", required=True),
-        _s("channel", True, doc="Marketing channel: a channel name of the channel rules (seeds/channel_rules.csv)."),
-        _s("campaign", True),
-        Field("impressions", "int", min_value=0), Field("clicks", "int", min_value=0),
-        _money("spend", True), _s("currency", True),
-    ), key=("date", "channel", "campaign"),
-       doc="Daily ad spend per channel and campaign; a row re-sent in a later batch replaces the old one."),
-    Entity("finance", "fx_rates", (
-        Field("date", "date", required=True), _s("currency", True),
-        Field("rate_to_base", "decimal", required=True, min_value=0, exclusive_min=True, scale=10),
-    ), key=("date", "currency"),
-       doc=("Daily exchange rates to the base currency; a later batch's rate for the same (date, currency) "
-            "replaces the earlier one.")),
+            "it, and hashes it."
+        ),
+    ),
+    Entity(
+        "shop",
+        "products",
+        (
+            _s("product_id", True),
+            _s("title", True),
+            _s("category", True),
+            _s("subcategory"),
+            _s("brand"),
+            _money("list_price", True),
+            _money("unit_cost"),
+            _s("currency", True),
+            _ts("launched_at", True),
+            Field("is_active", "bool", required=True),
+            _ts("updated_at", True),
+        ),
+        key=("product_id",),
+        change_capture=True,
+        doc=("Product catalogue, one row per new or changed product (change capture: the latest `updated_at` wins)."),
+    ),
+    Entity(
+        "shop",
+        "orders",
+        (
+            _s("order_id", True),
+            _s("customer_id", True),
+            _ts("created_at", True),
+            _ts("updated_at", True),
+            _enum("status", ORDER_STATUSES, True),
+            _enum("platform", PLATFORMS, True),
+            _s("session_id"),
+            _s("coupon_code"),
+            _s("currency", True),
+            _money("items_subtotal", True),
+            _money("discount_amount", True),
+            _money("shipping_fee", True),
+            _money("tax_amount", True),
+            _money("total_amount", True),
+            _s("ship_country", True),
+            _s("ship_region"),
+            _s("device_id", pii=True),
+            _s("ip_address", pii=True),
+        ),
+        key=("order_id",),
+        change_capture=True,
+        doc=(
+            "Orders, one row per order change (change capture: the latest `updated_at` wins). `device_id` and "
+            "`ip_address` are personal data."
+        ),
+    ),
+    Entity(
+        "shop",
+        "order_items",
+        (
+            _s("order_id", True),
+            Field("line_number", "int", required=True, min_value=1),
+            _s("product_id", True),
+            Field("quantity", "int", required=True, min_value=1),
+            _money("unit_price", True),
+            _money("discount_amount", True),
+        ),
+        key=("order_id", "line_number"),
+        doc="Order lines, sent once in the batch of the order's creation. Amounts are in the order's currency.",
+    ),
+    Entity(
+        "shop",
+        "payments",
+        (
+            _s("payment_id", True),
+            _s("order_id", True),
+            _enum("method", PAYMENT_METHODS, True),
+            _enum("status", PAYMENT_STATUSES, True),
+            _money("amount", True),
+            _s("currency", True),
+            _ts("created_at", True),
+            _ts("updated_at", True),
+        ),
+        key=("payment_id",),
+        change_capture=True,
+        doc=("Payment attempts, one row per attempt or status change (change capture: the latest `updated_at` wins)."),
+    ),
+    Entity(
+        "shop",
+        "refunds",
+        (
+            _s("refund_id", True),
+            _s("order_id", True),
+            _s("product_id"),
+            Field("quantity", "int", min_value=1),
+            _money("amount", True),
+            _s("currency", True),
+            _enum("reason", REFUND_REASONS, True),
+            _enum("status", REFUND_STATUSES, True),
+            _ts("requested_at", True),
+            _ts("updated_at", True),
+        ),
+        key=("refund_id",),
+        change_capture=True,
+        doc="After-sales refunds, one row per refund change (change capture: the latest `updated_at` wins).",
+    ),
+    Entity(
+        "traffic",
+        "events",
+        (
+            _s("event_id", True),
+            _ts("event_ts", True),
+            _s("anonymous_id", True, pii=True),
+            _s("user_id"),
+            _s("session_id", True),
+            _s("event_name", True),
+            _enum("page_type", PAGE_TYPES),
+            _s("page_url"),
+            _s("referrer"),
+            _s("utm_source"),
+            _s("utm_medium"),
+            _s("utm_campaign"),
+            _enum("platform", PLATFORMS, True),
+            _enum("device_type", DEVICE_TYPES),
+            _s("country"),
+            _s("product_id"),
+            _s("search_query"),
+            _s("order_id"),
+            _money("value"),
+            _s("currency"),
+            Field("page_load_ms", "int", min_value=0),
+            _s("experiment_id"),
+            _s("variant"),
+            _s("ip_address", pii=True),
+        ),
+        key=("event_id",),
+        usual_format="jsonl",
+        doc=(
+            "Append-only clickstream from web, app and mini program. Exact duplicates are dropped at ingest; "
+            "the same `event_id` may still arrive twice with different content (client retries)."
+        ),
+    ),
+    Entity(
+        "service",
+        "events",
+        (
+            _s("event_id", True),
+            _s("ticket_id", True),
+            _ts("event_ts", True),
+            _enum("event_type", SERVICE_EVENT_TYPES, True),
+            _enum("channel", SERVICE_CHANNELS, doc="Contact channel of the ticket, set on ticket_created."),
+            _enum("category", SERVICE_CATEGORIES, doc="Ticket category, set on ticket_created."),
+            _enum("priority", PRIORITIES),
+            _s("customer_id"),
+            _s("order_id"),
+            _s("agent_id"),
+            _enum("new_status", TICKET_STATUSES),
+            Field("csat_score", "int", min_value=1, max_value=5),
+        ),
+        key=("event_id",),
+        usual_format="jsonl",
+        doc="Append-only customer-service ticket log: every event of every ticket.",
+    ),
+    Entity(
+        "marketing",
+        "spend",
+        (
+            Field("date", "date", required=True),
+            _s(
+                "channel", True, doc="Marketing channel: a channel name of the channel rules (seeds/channel_rules.csv)."
+            ),
+            _s("campaign", True),
+            Field("impressions", "int", min_value=0),
+            Field("clicks", "int", min_value=0),
+            _money("spend", True),
+            _s("currency", True),
+        ),
+        key=("date", "channel", "campaign"),
+        doc="Daily ad spend per channel and campaign; a row re-sent in a later batch replaces the old one.",
+    ),
+    Entity(
+        "finance",
+        "fx_rates",
+        (
+            Field("date", "date", required=True),
+            _s("currency", True),
+            Field("rate_to_base", "decimal", required=True, min_value=0, exclusive_min=True, scale=10),
+        ),
+        key=("date", "currency"),
+        doc=(
+            "Daily exchange rates to the base currency; a later batch's rate for the same (date, currency) "
+            "replaces the earlier one."
+        ),
+    ),
 )
 
 ENTITY_BY_NAME = {e.name: e for e in ENTITIES}

@@ -43,16 +43,21 @@ HEADER = f"# Generated from ingest/contract.py by {RUN}: do not edit by hand.\n"
 
 _REF = re.compile(
     r"^(?P<head>\s*values:\s*)(?P<values>\[.*?\])(?P<gap>\s+)"
-    r"(?P<ref>#\s*generated from ingest\.contract\.(?P<name>[A-Z][A-Z0-9_]*)(?:\s*\+\s*(?P<extra>\[.*\]))?)\s*$")
+    r"(?P<ref>#\s*generated from ingest\.contract\.(?P<name>[A-Z][A-Z0-9_]*)(?:\s*\+\s*(?P<extra>\[.*\]))?)\s*$"
+)
 _VALUES = re.compile(r"^\s*values:\s*(?P<values>\[.*\])\s*(?:#.*)?$")
 
 
 # --------------------------------------------------------------------------- contract enums
 
+
 def contract_enums() -> dict[str, tuple[str, ...]]:
     """Every enum a dbt YAML may reference: the contract's upper-case tuples of strings, by name."""
-    return {name: value for name, value in vars(contract).items()
-            if name.isupper() and isinstance(value, tuple) and value and all(isinstance(v, str) for v in value)}
+    return {
+        name: value
+        for name, value in vars(contract).items()
+        if name.isupper() and isinstance(value, tuple) and value and all(isinstance(v, str) for v in value)
+    }
 
 
 def field_enums() -> dict[str, tuple[str, ...]]:
@@ -62,6 +67,7 @@ def field_enums() -> dict[str, tuple[str, ...]]:
 
 
 # --------------------------------------------------------------------------- _sources.yml
+
 
 def _q(text: str) -> str:
     """A YAML double-quoted scalar (JSON's string escapes are a subset of YAML's)."""
@@ -83,22 +89,37 @@ def column_description(field: Field) -> str:
 
 def render_sources() -> str:
     """The whole of models/staging/_sources.yml."""
-    lines = [HEADER.rstrip("\n"), "version: 2", "", "sources:", "  - name: raw", f"    description: {_q(RAW_DOC)}",
-             "    schema: raw", "    tables:"]
+    lines = [
+        HEADER.rstrip("\n"),
+        "version: 2",
+        "",
+        "sources:",
+        "  - name: raw",
+        f"    description: {_q(RAW_DOC)}",
+        "    schema: raw",
+        "    tables:",
+    ]
     for entity in ENTITIES:
         if not entity.doc:
             raise ValueError(f"{entity.name}: the contract gives the entity no doc")
-        lines += [f"      - name: {entity.name}", f"        description: {_q(table_description(entity))}",
-                  "        columns:"]
+        lines += [
+            f"      - name: {entity.name}",
+            f"        description: {_q(table_description(entity))}",
+            "        columns:",
+        ]
         columns = [(f.name, column_description(f), f.duckdb_type) for f in entity.fields]
         columns += [(name, RAW_METADATA_DOCS[name], typ) for name, typ in RAW_METADATA_COLUMNS.items()]
         for name, description, typ in columns:
-            lines += [f"          - name: {name}", f"            description: {_q(description)}",
-                      f"            data_type: {typ.lower()}"]
+            lines += [
+                f"          - name: {name}",
+                f"            description: {_q(description)}",
+                f"            data_type: {typ.lower()}",
+            ]
     return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- enum lists of dbt tests
+
 
 def _yaml_list(values) -> str:
     return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
@@ -125,7 +146,7 @@ def render_enum_lists(text: str, where: str = "") -> str:
                 values = referenced_values(m["name"], m["extra"])
             except ValueError as exc:
                 raise ValueError(f"{where}:{number}: {exc}") from None
-            line = f"{m['head']}{_yaml_list(values)}{m['gap']}{m['ref']}" + line[len(body):]
+            line = f"{m['head']}{_yaml_list(values)}{m['gap']}{m['ref']}" + line[len(body) :]
         out.append(line)
     return "".join(out)
 
@@ -169,6 +190,7 @@ def unreferenced_copies(transform_dir: Path = TRANSFORM_DIR) -> list[str]:
 
 # --------------------------------------------------------------------------- all generated files
 
+
 def generate(transform_dir: Path = TRANSFORM_DIR) -> dict[Path, str]:
     """{path relative to the dbt project: content} of every file the contract generates or touches."""
     files = {SOURCES_PATH: render_sources()}
@@ -182,8 +204,11 @@ def generate(transform_dir: Path = TRANSFORM_DIR) -> dict[Path, str]:
 
 def _stale(transform_dir: Path) -> dict[Path, str]:
     generated = generate(transform_dir)
-    return {rel: text for rel, text in generated.items()
-            if not (transform_dir / rel).is_file() or (transform_dir / rel).read_text(encoding="utf-8") != text}
+    return {
+        rel: text
+        for rel, text in generated.items()
+        if not (transform_dir / rel).is_file() or (transform_dir / rel).read_text(encoding="utf-8") != text
+    }
 
 
 def differences(transform_dir: Path = TRANSFORM_DIR) -> list[Path]:
@@ -207,8 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     project = args.project_dir.resolve()
     copies = unreferenced_copies(project)
     for where in copies:
-        print(f"{where}: hand-written copy of a contract enum; end the line with "
-              f"'# generated from ingest.contract.<ENUM>'", file=sys.stderr)
+        print(
+            f"{where}: hand-written copy of a contract enum; end the line with "
+            f"'# generated from ingest.contract.<ENUM>'",
+            file=sys.stderr,
+        )
     if args.check:
         stale = differences(project)
         for rel in stale:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -61,8 +61,19 @@ class FileResult:
     ingested_at: datetime
 
     def as_row(self) -> tuple:
-        return (self.entity, self.batch_dt, self.file, self.rows_read, self.rows_loaded, self.rows_quarantined,
-                self.rows_duplicate, list(self.extra_columns), self.status, self.error, self.ingested_at)
+        return (
+            self.entity,
+            self.batch_dt,
+            self.file,
+            self.rows_read,
+            self.rows_loaded,
+            self.rows_quarantined,
+            self.rows_duplicate,
+            list(self.extra_columns),
+            self.status,
+            self.error,
+            self.ingested_at,
+        )
 
 
 class FileRejected(Exception):
@@ -99,10 +110,12 @@ def _rejected(con, entity: Entity, dt: date, errors: list[tuple[str, str]], now:
     results = [FileResult(entity.name, dt, rel, 0, 0, 0, 0, (), "rejected", reason, now) for rel, reason in errors]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ? AND status = 'rejected'",
-                    [entity.name, dt])
-        con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [r.as_row() for r in results])
+        con.execute(
+            "DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt = ? AND status = 'rejected'", [entity.name, dt]
+        )
+        con.executemany(
+            "INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [r.as_row() for r in results]
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -113,7 +126,9 @@ def _rejected(con, entity: Entity, dt: date, errors: list[tuple[str, str]], now:
     return FileRejected(rel, reason, results)
 
 
-def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, dt: date, tz: str) -> list[FileResult]:
+def ingest_partition(
+    con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, dt: date, tz: str
+) -> list[FileResult]:
     """Load every file of `<landing>/<system>/<entity>/dt=<dt>/`, replacing that partition.
 
     Raw rows, quarantine rows and ingest-log rows of (entity, dt) are replaced in one transaction,
@@ -124,8 +139,9 @@ def ingest_partition(con: duckdb.DuckDBPyConnection, landing: Path, entity: Enti
     return ingest_window(con, landing, entity, [dt], tz)
 
 
-def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, days: list[date],
-                  tz: str) -> list[FileResult]:
+def ingest_window(
+    con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity, days: list[date], tz: str
+) -> list[FileResult]:
     """Load batch days `days` of one entity in date order, each replacing its partition as
     `ingest_partition` says.
 
@@ -168,10 +184,12 @@ def ingest_window(con: duckdb.DuckDBPyConnection, landing: Path, entity: Entity,
         loading = (loader.submit(_write, entity, ready), ready)
 
     try:
-        with _cancelling(ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read")) as readers, \
-                ThreadPoolExecutor(1, thread_name_prefix="ingest-load") as loader:
+        with (
+            _cancelling(ThreadPoolExecutor(_READ_THREADS, thread_name_prefix="ingest-read")) as readers,
+            ThreadPoolExecutor(1, thread_name_prefix="ingest-load") as loader,
+        ):
             for dt, files, reads in _read_ahead(landing, entity, days, readers):
-                now = datetime.now(timezone.utc)
+                now = datetime.now(UTC)
                 frames, errors = _read_partition(files, reads)
                 if errors:
                     if chunk:
@@ -215,8 +233,12 @@ def _read_one(lf: reader.LandingFile, entity: Entity) -> reader.FileFrame | read
         return e
 
 
-def _read_ahead(landing: Path, entity: Entity, days: list[date], pool: ThreadPoolExecutor,
-                ) -> Iterator[tuple[date, list[reader.LandingFile], list[Future]]]:
+def _read_ahead(
+    landing: Path,
+    entity: Entity,
+    days: list[date],
+    pool: ThreadPoolExecutor,
+) -> Iterator[tuple[date, list[reader.LandingFile], list[Future]]]:
     """The batch days of `days` that have a folder, in date order, each with its files and the
     futures reading them on `pool`. The files of the next `_READ_AHEAD_DAYS` days are being read
     while the caller checks and loads: gunzipping and splitting a file is single-threaded in
@@ -244,8 +266,9 @@ def _cancelling(pool: ThreadPoolExecutor) -> Iterator[ThreadPoolExecutor]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_partition(files: list[reader.LandingFile],
-                    reads: list[Future]) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
+def _read_partition(
+    files: list[reader.LandingFile], reads: list[Future]
+) -> tuple[list[reader.FileFrame], list[tuple[str, str]]]:
     """Every file of the partition is read before anything is written; rejected files are collected."""
     frames: list[reader.FileFrame] = []
     errors: list[tuple[str, str]] = []
@@ -316,9 +339,12 @@ def _source_tables(files: list[tuple[_Partition, reader.FileFrame]]) -> dict[str
         if frame.table is None:
             continue
         n = frame.table.num_rows
-        table = frame.table.drop_columns([c for c in (reader.FILE_IDX, reader.BATCH_DT) if c in frame.table.column_names])
-        table = (table.append_column(reader.FILE_IDX, pa.array(np.full(n, i, np.int32)))
-                 .append_column(reader.BATCH_DT, pa.array(np.full(n, np.datetime64(p.dt.isoformat(), "D")), pa.date32())))
+        table = frame.table.drop_columns(
+            [c for c in (reader.FILE_IDX, reader.BATCH_DT) if c in frame.table.column_names]
+        )
+        table = table.append_column(reader.FILE_IDX, pa.array(np.full(n, i, np.int32))).append_column(
+            reader.BATCH_DT, pa.array(np.full(n, np.datetime64(p.dt.isoformat(), "D")), pa.date32())
+        )
         grouped.setdefault(_source_name(i, frame), ([], frame))[0].append(table)
     out = {}
     for name, (tables, frame) in grouped.items():
@@ -340,14 +366,17 @@ def _stage(entity: Entity, tz: str, ready: _Prepared) -> None:
     (duplicates of earlier batches are flagged by `_replace`, which sees the raw table)."""
     con, files = ready.con, ready.files
     selects = [reader.source_select(frame, name, entity) for name, (_, frame) in ready.sources.items()]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
-                + checks.stage_sql(entity, [p.dt for p in ready.chunk], tz, " UNION ALL ".join(selects)))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS "
+        + checks.stage_sql(entity, [p.dt for p in ready.chunk], tz, " UNION ALL ".join(selects))
+    )
     con.execute(checks.dedupe_batch_sql(entity, _STAGE))
     for i, (_, frame) in enumerate(files):
         if frame.file.fmt == "parquet" and frame.table is not None:
             con.execute(reader.parquet_raw_sql(frame, _source_name(i, frame), _STAGE, i))
-    extra = con.execute(f"SELECT DISTINCT _file_idx, unnest(_extra) AS k FROM {_STAGE} "
-                        f"WHERE _extra IS NOT NULL ORDER BY 1, 2").fetchall()
+    extra = con.execute(
+        f"SELECT DISTINCT _file_idx, unnest(_extra) AS k FROM {_STAGE} WHERE _extra IS NOT NULL ORDER BY 1, 2"
+    ).fetchall()
     for i, key in extra:
         files[i][1].extra_columns.append(key)
 
@@ -369,10 +398,15 @@ def _replace(entity: Entity, ready: _Prepared) -> list[FileResult]:
         low, high = con.execute(checks.key_bounds_sql(entity, _STAGE)).fetchall()[0]
         if low is not None:
             con.execute(checks.dedupe_earlier_sql(entity, _STAGE, table, low, high))
-        con.execute(f"INSERT INTO {table} SELECT {fields}, _batch_dt, {file_of}, _line, _row_hash FROM {_STAGE} "
-                    f"WHERE _reason IS NULL AND NOT _dup")
-        con.execute(f"INSERT INTO ops.quarantine SELECT ?, _batch_dt, {file_of}, _line, _raw, _reason, _detail "
-                    f"FROM {_STAGE} WHERE _reason IS NOT NULL ORDER BY _file_idx, _line", [entity.name])
+        con.execute(
+            f"INSERT INTO {table} SELECT {fields}, _batch_dt, {file_of}, _line, _row_hash FROM {_STAGE} "
+            f"WHERE _reason IS NULL AND NOT _dup"
+        )
+        con.execute(
+            f"INSERT INTO ops.quarantine SELECT ?, _batch_dt, {file_of}, _line, _raw, _reason, _detail "
+            f"FROM {_STAGE} WHERE _reason IS NOT NULL ORDER BY _file_idx, _line",
+            [entity.name],
+        )
         rows = con.execute(
             f"SELECT _file_idx, count(*), count(*) FILTER (_reason IS NULL AND NOT _dup), "
             f"count(*) FILTER (_reason IS NOT NULL), count(*) FILTER (_dup) FROM {_STAGE} GROUP BY _file_idx"
@@ -381,9 +415,23 @@ def _replace(entity: Entity, ready: _Prepared) -> list[FileResult]:
     results = []
     for i, (p, frame) in enumerate(files):
         read, loaded, quarantined, dup = counts.get(i, (0, 0, 0, 0))
-        results.append(FileResult(entity.name, p.dt, frame.file.rel, read, loaded, quarantined, dup,
-                                  tuple(frame.extra_columns), "loaded", None, p.now))
+        results.append(
+            FileResult(
+                entity.name,
+                p.dt,
+                frame.file.rel,
+                read,
+                loaded,
+                quarantined,
+                dup,
+                tuple(frame.extra_columns),
+                "loaded",
+                None,
+                p.now,
+            )
+        )
     if results:
-        con.executemany("INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [r.as_row() for r in results])
+        con.executemany(
+            "INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [r.as_row() for r in results]
+        )
     return results

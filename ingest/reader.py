@@ -177,8 +177,14 @@ def _lines_fast(data: bytes, gz: bool) -> pl.Series | None:
         return None
     try:
         df = pl.read_csv(
-            data, has_header=False, separator="\x1f", quote_char=None, new_columns=[RAW],
-            schema={RAW: pl.String}, comment_prefix=None, raise_if_empty=False,
+            data,
+            has_header=False,
+            separator="\x1f",
+            quote_char=None,
+            new_columns=[RAW],
+            schema={RAW: pl.String},
+            comment_prefix=None,
+            raise_if_empty=False,
         )
     except Exception:  # noqa: BLE001 - anything polars dislikes is judged by the strict path
         return None
@@ -191,7 +197,9 @@ def _lines_strict(data: bytes, gz: bool) -> pl.Series:
         data = _gunzip(data)
     data = data.removeprefix(b"\xef\xbb\xbf")
     ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0x0A) + 1
-    offsets = np.concatenate(([0], ends, [len(data)] if not ends.size or ends[-1] != len(data) else [])).astype(np.int64)
+    offsets = np.concatenate(([0], ends, [len(data)] if not ends.size or ends[-1] != len(data) else [])).astype(
+        np.int64
+    )
     lines = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
     try:
         lines.validate(full=True)
@@ -271,15 +279,22 @@ def read_csv(lf: LandingFile, entity: Entity) -> FileFrame:
         joined = io.BytesIO()  # the well-formed lines again, one after the other, for polars' CSV parser
         good.select(RAW).write_csv(joined, include_header=False, quote_style="never", line_terminator="\n")
         values = pl.read_csv(
-            joined.getvalue(), has_header=False, new_columns=names, schema={n: pl.String for n in names},
-            quote_char='"', comment_prefix=None, raise_if_empty=False,
+            joined.getvalue(),
+            has_header=False,
+            new_columns=names,
+            schema={n: pl.String for n in names},
+            quote_char='"',
+            comment_prefix=None,
+            raise_if_empty=False,
         )
         if values.height != good.height:  # cannot happen for lines that passed the regex
             raise RuntimeError(f"{lf.rel}: CSV parser found {values.height} records in {good.height} lines")
-        good = good.with_columns([
-            values.get_column(names[position[f]]).alias(f) if f in position else pl.lit(None, pl.String).alias(f)
-            for f in entity.field_names
-        ])
+        good = good.with_columns(
+            [
+                values.get_column(names[position[f]]).alias(f) if f in position else pl.lit(None, pl.String).alias(f)
+                for f in entity.field_names
+            ]
+        )
     else:
         good = good.with_columns([pl.lit(None, pl.String).alias(f) for f in entity.field_names])
     frame = good

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 import duckdb
 
-from ingest.load import ensure_schema
 from config import Settings
+from ingest.load import ensure_schema
 
 
 @contextmanager

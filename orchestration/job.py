@@ -9,15 +9,15 @@ from functools import lru_cache
 
 from dagster import AssetSelection, Definitions, build_schedule_from_partitioned_job, define_asset_job
 
+from config import Settings, load_settings
 from orchestration.assets.analytics import analytics_assets
 from orchestration.assets.ingest import raw_assets
 from orchestration.assets.serve import serving_assets
 from orchestration.assets.transform import build_transform_assets, mart_keys
-from orchestration.run_events import dagster_logger
 from orchestration.dbt_project import dbt_resource
 from orchestration.partitions import batch_days_partitions, history_start
+from orchestration.run_events import dagster_logger
 from orchestration.sensors import build_landing_sensor
-from config import Settings, load_settings
 
 JOB_NAME = "warehouse_job"
 
@@ -36,8 +36,12 @@ def _definitions(start: date, tz: str, blocking_checks: str) -> Definitions:
     # the job's partitions are the raw assets' batch days; the rest runs once per run
     job = define_asset_job(JOB_NAME, selection=AssetSelection.all())
     return Definitions(
-        assets=[*raw_assets(partitions, settings), transform, *analytics_assets(),
-                *serving_assets(mart_keys(transform))],
+        assets=[
+            *raw_assets(partitions, settings),
+            transform,
+            *analytics_assets(),
+            *serving_assets(mart_keys(transform)),
+        ],
         jobs=[job],
         # Every morning at 02:00 in the reporting zone: yesterday's batch (off by default, as
         # Dagster schedules are; the landing sensor below is on).

@@ -13,9 +13,9 @@ from datetime import date
 
 from dagster import BackfillPolicy, DailyPartitionsDefinition
 
+from config import Settings
 from ingest.contract import ENTITIES
 from ingest.reader import batch_days
-from config import Settings
 
 # A range of days is one run: every asset handles the whole window in a single step.
 single_run = BackfillPolicy.single_run()

@@ -11,8 +11,13 @@ from dagster import logger
 DAGSTER_LOGGER = "warehouse.dagster"
 
 # Stages of a run, by the step keys of their assets (orchestration/job.py), in run order.
-STAGES = (("ingest + gate", "raw__"), ("dbt build", "transform"), ("statistics", "marts__"),
-          ("publish", "serving__serving_database"), ("dashboards", "serving__dashboards"))
+STAGES = (
+    ("ingest + gate", "raw__"),
+    ("dbt build", "transform"),
+    ("statistics", "marts__"),
+    ("publish", "serving__serving_database"),
+    ("dashboards", "serving__dashboards"),
+)
 
 
 def stage_of(step_key: str | None) -> str | None:

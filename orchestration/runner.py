@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from dagster import DagsterEventType
-from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
-from orchestration.run_events import STAGES, stage_of
+from config import Settings
 from orchestration.instance import dagster_instance
 from orchestration.partitions import history_start, landed_range
-from config import Settings
+from orchestration.run_events import STAGES, stage_of
+from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
 INGEST_FIELDS = ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
 
@@ -98,8 +98,9 @@ def run_config(full_refresh: bool = False) -> dict:
     return config
 
 
-def run_window(settings: Settings, start: date, end: date, full_refresh: bool = False,
-               on_wait: Callable[[], None] | None = None) -> RunReport:
+def run_window(
+    settings: Settings, start: date, end: date, full_refresh: bool = False, on_wait: Callable[[], None] | None = None
+) -> RunReport:
     """Ingest, gate, build, publish and rebuild dashboards for batch days start..end: ONE run
     (one dbt invocation; `full_refresh` passes dbt --full-refresh). Dagster's messages go to the
     `warehouse.dagster` logger (orchestration/run_events.py); `on_wait` is called once when

@@ -24,11 +24,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
-from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
+from config import Settings, load_settings
 from ingest.contract import ENTITIES
 from ingest.reader import batch_days, partition_dir
-from config import Settings, load_settings
+from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
 SETTLE_SECONDS = 120  # a batch day is picked up once none of its files changed for this long
 TICK_SECONDS = 60
@@ -50,8 +50,13 @@ class Plan:
     later: list[tuple[date, date]] = field(default_factory=list)  # due, for the next ticks
 
 
-def plan_runs(landed: Mapping[date, DayFiles], processed: Mapping[str, str], now: float,
-              settle_seconds: float = SETTLE_SECONDS, max_runs: int = 1) -> Plan:
+def plan_runs(
+    landed: Mapping[date, DayFiles],
+    processed: Mapping[str, str],
+    now: float,
+    settle_seconds: float = SETTLE_SECONDS,
+    max_runs: int = 1,
+) -> Plan:
     """Which batch days need a run: new or changed since a run was last requested for them, and
     settled. Consecutive days share a run. At most `max_runs` runs are requested (one writer to
     the working database at a time); the other due days stay unmarked and come next tick. Days
@@ -86,8 +91,11 @@ def consecutive_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
 
 def processed_from_ingest_log(landed: Mapping[date, DayFiles], ingested_at: Mapping[date, float]) -> dict[str, str]:
     """The first cursor: days whose files all changed before their last ingest (epoch seconds)."""
-    return {day.isoformat(): files.digest for day, files in landed.items()
-            if day in ingested_at and ingested_at[day] >= files.newest_mtime}
+    return {
+        day.isoformat(): files.digest
+        for day, files in landed.items()
+        if day in ingested_at and ingested_at[day] >= files.newest_mtime
+    }
 
 
 def _data_files(folder: Path) -> list[Path]:
@@ -108,8 +116,10 @@ def landed_days(landing: Path) -> dict[date, DayFiles]:
                 stat = path.stat()
                 entries[day].append(f"{path.relative_to(landing)}\t{stat.st_size}\t{stat.st_mtime_ns}")
                 newest[day] = max(newest[day], stat.st_mtime)
-    return {day: DayFiles(hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16], newest[day])
-            for day, lines in entries.items()}
+    return {
+        day: DayFiles(hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()[:16], newest[day])
+        for day, lines in entries.items()
+    }
 
 
 def last_ingest_times(settings: Settings) -> dict[date, float] | None:
@@ -127,7 +137,8 @@ def last_ingest_times(settings: Settings) -> dict[date, float] | None:
         rows = con.execute(
             "SELECT batch_dt, epoch(min(ingested_at)) FROM ("
             "  SELECT batch_dt, entity, max(ingested_at) AS ingested_at FROM ops.ingest_log"
-            "  WHERE status = 'loaded' GROUP BY ALL) GROUP BY batch_dt").fetchall()
+            "  WHERE status = 'loaded' GROUP BY ALL) GROUP BY batch_dt"
+        ).fetchall()
     except duckdb.Error:  # no ops schema yet
         return {}
     finally:
@@ -139,8 +150,11 @@ def run_requests(plan: Plan) -> list[RunRequest]:
     return [
         RunRequest(
             run_key=f"landing:{start}..{end}:" + "".join(plan.processed[d.isoformat()][:4] for d in _days(start, end)),
-            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat(),
-                  "warehouse/trigger": "landing_sensor"},
+            tags={
+                RANGE_START_TAG: start.isoformat(),
+                RANGE_END_TAG: end.isoformat(),
+                "warehouse/trigger": "landing_sensor",
+            },
         )
         for start, end in plan.ranges
     ]
@@ -153,13 +167,16 @@ def _days(start: date, end: date) -> list[date]:
 def _active_runs(context: SensorEvaluationContext, job_name: str) -> int:
     from dagster import DagsterRunStatus, RunsFilter
 
-    active = [DagsterRunStatus.QUEUED, DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING,
-              DagsterRunStatus.STARTED]
+    active = [
+        DagsterRunStatus.QUEUED,
+        DagsterRunStatus.NOT_STARTED,
+        DagsterRunStatus.STARTING,
+        DagsterRunStatus.STARTED,
+    ]
     return len(context.instance.get_run_ids(RunsFilter(job_name=job_name, statuses=active), limit=1))
 
 
-def evaluate_landing(context: SensorEvaluationContext, settings: Settings, job_name: str,
-                     now: float | None = None):
+def evaluate_landing(context: SensorEvaluationContext, settings: Settings, job_name: str, now: float | None = None):
     """One tick: a run request for the first new or changed range of batch days, and the new
     cursor. Nothing while a run of the job is queued or going on (one writer at a time)."""
     if _active_runs(context, job_name):
@@ -181,10 +198,14 @@ def evaluate_landing(context: SensorEvaluationContext, settings: Settings, job_n
 
 
 def build_landing_sensor(job):
-    @sensor(job=job, name="landing_sensor", minimum_interval_seconds=TICK_SECONDS,
-            default_status=DefaultSensorStatus.RUNNING,
-            description="Starts a run for every new `dt=` folder and for late folders or changed files of "
-            "old batch days (consecutive days share a run), once their files have settled.")
+    @sensor(
+        job=job,
+        name="landing_sensor",
+        minimum_interval_seconds=TICK_SECONDS,
+        default_status=DefaultSensorStatus.RUNNING,
+        description="Starts a run for every new `dt=` folder and for late folders or changed files of "
+        "old batch days (consecutive days share a run), once their files have settled.",
+    )
     def landing_sensor(context: SensorEvaluationContext):
         return evaluate_landing(context, load_settings(), job.name)
 

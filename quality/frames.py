@@ -17,12 +17,12 @@ import pyarrow as pa
 from ingest.contract import Entity, raw_table_ddl
 from quality.suites import (
     BATCH_YEAR,
+    GAP_STREAK_DAYS,
     KEY_HASH,
     ORDERS,
     ROWS,
     TOTAL_TOLERANCE,
     TS_LIMIT,
-    GAP_STREAK_DAYS,
     VOLUME_HISTORY,
     VOLUME_MAX_RATIO,
     VOLUME_MIN_HISTORY,
@@ -70,8 +70,9 @@ def _referenced(expectations: list[Expectation]) -> list[str]:
     return list(dict.fromkeys(cols))
 
 
-def rows_frame(con, entity: Entity, days: list[date], tz: str, expectations: list[Expectation],
-               extra: list[str] = ()) -> pd.DataFrame:
+def rows_frame(
+    con, entity: Entity, days: list[date], tz: str, expectations: list[Expectation], extra: list[str] = ()
+) -> pd.DataFrame:
     """The rows of batch days `days[0]..days[-1]` with the columns the expectations read (plus
     `extra`), and the derived columns `_ts_limit`/`_batch_year` when they are referenced."""
     wanted = list(dict.fromkeys(_referenced([e for e in expectations if e.frame == ROWS]) + list(extra)))
@@ -84,8 +85,7 @@ def rows_frame(con, entity: Entity, days: list[date], tz: str, expectations: lis
     params = {"first": days[0], "last": days[-1]}
     if TS_LIMIT in wanted:
         params["tz"] = tz
-    sql = (f"SELECT {', '.join(select)} FROM raw.{entity.name} "
-           f"WHERE _batch_dt BETWEEN $first AND $last")
+    sql = f"SELECT {', '.join(select)} FROM raw.{entity.name} WHERE _batch_dt BETWEEN $first AND $last"
     # Arrow-backed columns: a quarter of the memory of Python-object strings, built 4x faster,
     # and GX validates them ~1.5x faster (docs/performance.md). Numbers are the exception: GX
     # compares a column with its bounds in one vectorised step only for NumPy ints and floats
@@ -93,8 +93,9 @@ def rows_frame(con, entity: Entity, days: list[date], tz: str, expectations: lis
     # so they become NumPy columns (nulls: NaN). Decimals become doubles, as DuckDB's own pandas
     # conversion makes them (GX compares numbers; samples print as numbers).
     table = con.sql(sql, params=params).to_arrow_table()
-    table = table.cast(pa.schema([pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f
-                                  for f in table.schema]))
+    table = table.cast(
+        pa.schema([pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema])
+    )
     return table.to_pandas(types_mapper=_arrow_backed)
 
 
@@ -109,7 +110,8 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
     arrived before it, the delivery gap (no rows after rows on each of the days before), and for
     orders and their children the rows breaking the total identity or pointing to unknown orders."""
     name = entity.name
-    ctes = [f"""
+    ctes = [
+        f"""
     log AS (
         SELECT batch_dt, sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
                sum(rows_quarantined) AS rows_quarantined
@@ -145,8 +147,10 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
         FROM (SELECT batch_dt, reason, count(*) AS n FROM ops.quarantine
               WHERE entity = $entity AND batch_dt BETWEEN $first AND $last GROUP BY ALL)
         GROUP BY batch_dt
-    )"""]
-    columns = [f"""
+    )"""
+    ]
+    columns = [
+        f"""
         strftime(c.batch_dt, '%Y-%m-%d') AS batch_dt, h.rows_read, h.rows_loaded, h.rows_quarantined,
         CASE WHEN h.rows_read > 0 THEN h.rows_quarantined / h.rows_read END AS quarantined_share,
         h.rows_quarantined || ' of ' || h.rows_read || ' rows quarantined'
@@ -161,9 +165,13 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
         CASE WHEN s.days_with_rows_before = {GAP_STREAK_DAYS} AND coalesce(h.rows_loaded, 0) = 0 THEN 1 ELSE 0 END
             AS delivery_gap,
         0 AS gap_rows,
-        'no rows arrived, after rows on each of the {GAP_STREAK_DAYS} days before' AS gap_detail"""]
-    joins = ["LEFT JOIN bounds h USING (batch_dt)", "LEFT JOIN streaks s USING (batch_dt)",
-             "LEFT JOIN reasons r USING (batch_dt)"]
+        'no rows arrived, after rows on each of the {GAP_STREAK_DAYS} days before' AS gap_detail"""
+    ]
+    joins = [
+        "LEFT JOIN bounds h USING (batch_dt)",
+        "LEFT JOIN streaks s USING (batch_dt)",
+        "LEFT JOIN reasons r USING (batch_dt)",
+    ]
     if name == ORDERS:
         ctes.append(f"""
     bad_totals AS (
@@ -198,7 +206,6 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
         coalesce(u.n, 0) || ' of ' || h.rows_loaded || ' rows point to unknown orders'
             || coalesce(': order_id ' || array_to_string(u.sample, ', '), '') AS unknown_order_detail""")
         joins.append("LEFT JOIN unknown_orders u USING (batch_dt)")
-    sql = (f"WITH {','.join(ctes)}\nSELECT {','.join(columns)}\nFROM calendar c {' '.join(joins)}\n"
-           f"ORDER BY c.batch_dt")
+    sql = f"WITH {','.join(ctes)}\nSELECT {','.join(columns)}\nFROM calendar c {' '.join(joins)}\nORDER BY c.batch_dt"
     params = {"entity": name, "first": days[0], "last": days[-1], "min_history": VOLUME_MIN_HISTORY}
     return con.execute(sql, params).df()

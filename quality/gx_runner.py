@@ -67,8 +67,9 @@ def _build(expectation: Expectation, position: int):
     return cls(**expectation.kwargs, meta={"position": position})
 
 
-def validate(suite_name: str, frame: pd.DataFrame, expectations: list[Expectation],
-             index_columns: list[str] | None = None) -> list[ExpectationResult]:
+def validate(
+    suite_name: str, frame: pd.DataFrame, expectations: list[Expectation], index_columns: list[str] | None = None
+) -> list[ExpectationResult]:
     """Validate `frame` against the expectations (one GX suite); results in the given order.
 
     Without `index_columns` GX only says pass or fail (fast); with them, every failing row comes
@@ -81,8 +82,11 @@ def validate(suite_name: str, frame: pd.DataFrame, expectations: list[Expectatio
     suite = gx.ExpectationSuite(name=suite_name, expectations=[_build(e, i) for i, e in enumerate(expectations)])
     result_format: Any = "BOOLEAN_ONLY"
     if index_columns:
-        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": index_columns,
-                         "return_unexpected_index_query": False}
+        result_format = {
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": index_columns,
+            "return_unexpected_index_query": False,
+        }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         batch = _batch_definition(suite_name).get_batch(batch_parameters={"dataframe": frame})
@@ -91,8 +95,9 @@ def validate(suite_name: str, frame: pd.DataFrame, expectations: list[Expectatio
     for r in validation.results:
         position = r.expectation_config.meta["position"]
         error = _raised(r.exception_info)
-        out[position] = ExpectationResult(expectations[position], bool(r.success) and not error,
-                                          dict(r.result or {}), error)
+        out[position] = ExpectationResult(
+            expectations[position], bool(r.success) and not error, dict(r.result or {}), error
+        )
     return [r for r in out if r is not None]
 
 

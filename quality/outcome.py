@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class CheckOutcome:
     detail: str
     severity: str = "error"  # error: blocks the run; warn: reported only
     failed_partitions: tuple[str, ...] = ()
-    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def qualified_name(self) -> str:

@@ -11,7 +11,7 @@ publish step builds `marts.data_health` from it (`DATA_HEALTH_SQL`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from quality.outcome import CheckOutcome
@@ -42,12 +42,25 @@ def record_outcomes(con, run_id: str, outcomes: list[CheckOutcome]) -> None:
     ensure_check_results(con)
     if not outcomes:
         return
-    rows = [(run_id, o.qualified_name, o.checked_at, o.asset, o.partition, o.passed, o.rows_affected,
-             (o.detail or "")[:DETAIL_LIMIT], o.severity) for o in outcomes]
+    rows = [
+        (
+            run_id,
+            o.qualified_name,
+            o.checked_at,
+            o.asset,
+            o.partition,
+            o.passed,
+            o.rows_affected,
+            (o.detail or "")[:DETAIL_LIMIT],
+            o.severity,
+        )
+        for o in outcomes
+    ]
     con.execute("BEGIN TRANSACTION")
     try:
-        con.executemany("DELETE FROM ops.check_results WHERE run_id = ? AND check_name = ?",
-                        [(run_id, r[1]) for r in rows])
+        con.executemany(
+            "DELETE FROM ops.check_results WHERE run_id = ? AND check_name = ?", [(run_id, r[1]) for r in rows]
+        )
         con.executemany("INSERT INTO ops.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute("COMMIT")
     except BaseException:
@@ -59,7 +72,7 @@ def _finished_at(result: Mapping[str, Any]) -> datetime:
     for timing in reversed(result.get("timing") or []):
         if timing.get("completed_at"):
             return datetime.fromisoformat(timing["completed_at"].replace("Z", "+00:00"))
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _tested_node(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -72,8 +85,12 @@ def _tested_node(manifest: Mapping[str, Any], test: Mapping[str, Any]) -> Mappin
     return nodes[deps[0]] if len(deps) == 1 else None
 
 
-def dbt_test_outcomes(run_results: Mapping[str, Any], manifest: Mapping[str, Any], partition: str,
-                      asset_of: Callable[[Mapping[str, Any]], str]) -> list[CheckOutcome]:
+def dbt_test_outcomes(
+    run_results: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    partition: str,
+    asset_of: Callable[[Mapping[str, Any]], str],
+) -> list[CheckOutcome]:
     """One outcome per data test the dbt invocation ran (unit tests check code, not data: left out;
     tests dbt skipped because a model failed were not evaluated: left out)."""
     outcomes = []
@@ -87,14 +104,16 @@ def dbt_test_outcomes(run_results: Mapping[str, Any], manifest: Mapping[str, Any
         severity = str((test.get("config") or {}).get("severity") or "error").lower()
         message = " ".join((result.get("message") or "").split())
         failures = result.get("failures")
-        outcomes.append(CheckOutcome(
-            check_name=test.get("name") or uid.split(".")[2],
-            asset=asset_of(node) if node else "transform",
-            partition=partition,
-            passed=status == "pass",
-            rows_affected=int(failures) if failures is not None else None,
-            detail=f"dbt test {status}" + (f": {message}" if message and status != "pass" else ""),
-            severity="warn" if status == "warn" else severity,
-            checked_at=_finished_at(result),
-        ))
+        outcomes.append(
+            CheckOutcome(
+                check_name=test.get("name") or uid.split(".")[2],
+                asset=asset_of(node) if node else "transform",
+                partition=partition,
+                passed=status == "pass",
+                rows_affected=int(failures) if failures is not None else None,
+                detail=f"dbt test {status}" + (f": {message}" if message and status != "pass" else ""),
+                severity="warn" if status == "warn" else severity,
+                checked_at=_finished_at(result),
+            )
+        )
     return outcomes

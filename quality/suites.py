@@ -139,10 +139,17 @@ def _fields(entity: Entity, predicate) -> list:
 
 
 def _schema_check(entity: Entity, contract_columns: list[str]) -> Check:
-    exp = Expectation("contract_schema", SCHEMA, "ExpectColumnDistinctValuesToEqualSet",
-                      {"column": "column_def", "value_set": contract_columns})
-    return Check("contract_schema", f"raw.{entity.name} has exactly the contract's columns with their types, plus "
-                 "the ingest metadata columns.", (exp,))
+    exp = Expectation(
+        "contract_schema",
+        SCHEMA,
+        "ExpectColumnDistinctValuesToEqualSet",
+        {"column": "column_def", "value_set": contract_columns},
+    )
+    return Check(
+        "contract_schema",
+        f"raw.{entity.name} has exactly the contract's columns with their types, plus the ingest metadata columns.",
+        (exp,),
+    )
 
 
 def _required_check(entity: Entity) -> Check:
@@ -155,10 +162,13 @@ def _enum_check(entity: Entity) -> Check | None:
     fields = _fields(entity, lambda f: f.enum)
     if not fields:
         return None
-    exps = tuple(Expectation("enum_values", ROWS, "ExpectColumnValuesToBeInSet",
-                             {"column": f.name, "value_set": list(f.enum)}) for f in fields)
-    return Check("enum_values", "Enum fields hold only the contract's values: "
-                 + ", ".join(f.name for f in fields) + ".", exps)
+    exps = tuple(
+        Expectation("enum_values", ROWS, "ExpectColumnValuesToBeInSet", {"column": f.name, "value_set": list(f.enum)})
+        for f in fields
+    )
+    return Check(
+        "enum_values", "Enum fields hold only the contract's values: " + ", ".join(f.name for f in fields) + ".", exps
+    )
 
 
 def _range_check(entity: Entity) -> Check:
@@ -172,13 +182,33 @@ def _range_check(entity: Entity) -> Check:
                 kwargs["max_value"] = f.max_value
             exps.append(Expectation("value_ranges", ROWS, "ExpectColumnValuesToBeBetween", kwargs))
         if f.max_value == "current_year":
-            exps.append(Expectation("value_ranges", ROWS, "ExpectColumnPairValuesAToBeGreaterThanB",
-                                    {"column_A": BATCH_YEAR, "column_B": f.name, "or_equal": True,
-                                     "ignore_row_if": "either_value_is_missing"}))
+            exps.append(
+                Expectation(
+                    "value_ranges",
+                    ROWS,
+                    "ExpectColumnPairValuesAToBeGreaterThanB",
+                    {
+                        "column_A": BATCH_YEAR,
+                        "column_B": f.name,
+                        "or_equal": True,
+                        "ignore_row_if": "either_value_is_missing",
+                    },
+                )
+            )
         if f.type == "timestamp":
-            exps.append(Expectation("value_ranges", ROWS, "ExpectColumnPairValuesAToBeGreaterThanB",
-                                    {"column_A": TS_LIMIT, "column_B": f.name, "or_equal": False,
-                                     "ignore_row_if": "either_value_is_missing"}))
+            exps.append(
+                Expectation(
+                    "value_ranges",
+                    ROWS,
+                    "ExpectColumnPairValuesAToBeGreaterThanB",
+                    {
+                        "column_A": TS_LIMIT,
+                        "column_B": f.name,
+                        "or_equal": False,
+                        "ignore_row_if": "either_value_is_missing",
+                    },
+                )
+            )
     bounded = [f.name for f in entity.fields if f.min_value is not None or f.max_value is not None]
     stamps = [f.name for f in entity.fields if f.type == "timestamp"]
     parts = []
@@ -202,8 +232,13 @@ def key_columns(entity: Entity) -> list[str]:
 def _key_check(entity: Entity) -> Check:
     cols = key_columns(entity)
     exp = Expectation("key_unique", ROWS, "ExpectCompoundColumnsToBeUnique", {"column_list": cols})
-    what = f"({', '.join(entity.key)})" if not entity.change_capture else (
-        f"each version of ({', '.join(entity.key)}) (key and row hash; several versions of a key are change capture)")
+    what = (
+        f"({', '.join(entity.key)})"
+        if not entity.change_capture
+        else (
+            f"each version of ({', '.join(entity.key)}) (key and row hash; several versions of a key are change capture)"
+        )
+    )
     return Check("key_unique", f"Within a batch day {what} occurs once after de-duplication.", (exp,))
 
 
@@ -224,28 +259,52 @@ def first_pass(e: Expectation) -> Expectation:
 
 def _volume_check() -> Check:
     # volume_position: where the day's rows fall between the lower (0) and upper (1) bound
-    exp = Expectation("row_count_bounds", BATCHES, "ExpectColumnValuesToBeBetween",
-                      {"column": "volume_position", "min_value": 0, "max_value": 1},
-                      rows_column="rows_loaded", detail_column="volume_detail")
-    return Check("row_count_bounds", f"Rows loaded per batch day stay within the widest of {VOLUME_MIN_RATIO:g}x.."
-                 f"{VOLUME_MAX_RATIO:g}x and -/+ {VOLUME_NOISE_SIGMAS:g} sqrt (+{VOLUME_NOISE_FLOOR} rows above) "
-                 f"of the median of the {VOLUME_HISTORY} batch days that arrived before it, and at most "
-                 f"{VOLUME_PEAK_FACTOR:g}x the busiest of them above (judged once {VOLUME_MIN_HISTORY} arrived). "
-                 "Warns unless opted in.", (exp,))
+    exp = Expectation(
+        "row_count_bounds",
+        BATCHES,
+        "ExpectColumnValuesToBeBetween",
+        {"column": "volume_position", "min_value": 0, "max_value": 1},
+        rows_column="rows_loaded",
+        detail_column="volume_detail",
+    )
+    return Check(
+        "row_count_bounds",
+        f"Rows loaded per batch day stay within the widest of {VOLUME_MIN_RATIO:g}x.."
+        f"{VOLUME_MAX_RATIO:g}x and -/+ {VOLUME_NOISE_SIGMAS:g} sqrt (+{VOLUME_NOISE_FLOOR} rows above) "
+        f"of the median of the {VOLUME_HISTORY} batch days that arrived before it, and at most "
+        f"{VOLUME_PEAK_FACTOR:g}x the busiest of them above (judged once {VOLUME_MIN_HISTORY} arrived). "
+        "Warns unless opted in.",
+        (exp,),
+    )
 
 
 def _gap_check() -> Check:
-    exp = Expectation("delivery_gap", BATCHES, "ExpectColumnValuesToBeBetween",
-                      {"column": "delivery_gap", "min_value": 0, "max_value": 0},
-                      rows_column="gap_rows", detail_column="gap_detail")
-    return Check("delivery_gap", f"An entity that delivered rows on each of the {GAP_STREAK_DAYS} days before a "
-                 "batch day delivers some on it. Warns unless opted in.", (exp,))
+    exp = Expectation(
+        "delivery_gap",
+        BATCHES,
+        "ExpectColumnValuesToBeBetween",
+        {"column": "delivery_gap", "min_value": 0, "max_value": 0},
+        rows_column="gap_rows",
+        detail_column="gap_detail",
+    )
+    return Check(
+        "delivery_gap",
+        f"An entity that delivered rows on each of the {GAP_STREAK_DAYS} days before a "
+        "batch day delivers some on it. Warns unless opted in.",
+        (exp,),
+    )
 
 
 def _share_check(name: str, column: str, rows_column: str, detail_column: str, max_share: float, what: str) -> Check:
-    exp = Expectation(name, BATCHES, "ExpectColumnValuesToBeBetween",
-                      {"column": column, "min_value": 0, "max_value": max_share},
-                      rows_column=rows_column, detail_column=detail_column, quotes_tolerated=True)
+    exp = Expectation(
+        name,
+        BATCHES,
+        "ExpectColumnValuesToBeBetween",
+        {"column": column, "min_value": 0, "max_value": max_share},
+        rows_column=rows_column,
+        detail_column=detail_column,
+        quotes_tolerated=True,
+    )
     return Check(name, f"{what} stays within WAREHOUSE_MAX_QUARANTINE_SHARE per batch day.", (exp,))
 
 
@@ -255,19 +314,46 @@ def raw_checks(entity: Entity, max_share: float = 0.05, contract_columns: list[s
     `contract_columns` (`name TYPE` of every raw column) is needed only to validate; the names
     and descriptions (for the Dagster check specs) do not depend on it.
     """
-    checks = [_schema_check(entity, contract_columns or []), _required_check(entity), _enum_check(entity),
-              _range_check(entity), _key_check(entity), _volume_check(), _gap_check(),
-              _share_check("quarantine_share", "quarantined_share", "rows_quarantined", "quarantine_detail", max_share,
-                           "The quarantined share of a batch day's rows")]
+    checks = [
+        _schema_check(entity, contract_columns or []),
+        _required_check(entity),
+        _enum_check(entity),
+        _range_check(entity),
+        _key_check(entity),
+        _volume_check(),
+        _gap_check(),
+        _share_check(
+            "quarantine_share",
+            "quarantined_share",
+            "rows_quarantined",
+            "quarantine_detail",
+            max_share,
+            "The quarantined share of a batch day's rows",
+        ),
+    ]
     if entity.name == ORDERS:
-        checks.append(_share_check(
-            "order_total_identity", "bad_total_share", "bad_total_rows", "bad_total_detail", max_share,
-            f"The share of order rows whose total_amount differs from items_subtotal - discount_amount + shipping_fee "
-            f"+ tax_amount by more than {TOTAL_TOLERANCE:g}"))
+        checks.append(
+            _share_check(
+                "order_total_identity",
+                "bad_total_share",
+                "bad_total_rows",
+                "bad_total_detail",
+                max_share,
+                f"The share of order rows whose total_amount differs from items_subtotal - discount_amount + shipping_fee "
+                f"+ tax_amount by more than {TOTAL_TOLERANCE:g}",
+            )
+        )
     if entity.name in ORDER_CHILDREN:
-        checks.append(_share_check(
-            "order_known", "unknown_order_share", "unknown_order_rows", "unknown_order_detail", max_share,
-            "The share of rows whose order_id is not in raw.shop_orders up to their batch day"))
+        checks.append(
+            _share_check(
+                "order_known",
+                "unknown_order_share",
+                "unknown_order_rows",
+                "unknown_order_detail",
+                max_share,
+                "The share of rows whose order_id is not in raw.shop_orders up to their batch day",
+            )
+        )
     return [c for c in checks if c is not None]
 
 

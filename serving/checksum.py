@@ -25,7 +25,7 @@ def marts_checksum(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> str
             continue
         # every row as text, in a total order: independent of insertion order and threads
         rows = con.execute(
-            f'SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), \'\')) '
+            f"SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) "
             f'FROM {schema}."{table}" AS t'
         ).fetchone()
         digest.update(f"{table}:{rows[0]}:{rows[1]}\n".encode())

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from serving.semantic_sources import SEMANTIC_SOURCES
-from serving.readers import NotPublishedYet
 from config import Settings
+from serving.readers import NotPublishedYet
+from serving.semantic_sources import SEMANTIC_SOURCES
 
 # transform/ (as in orchestration/dbt_project.py, which is not imported: it loads dagster-dbt,
 # seconds of start-up an analyst's query does not need)
@@ -87,8 +87,9 @@ def _ensure_semantic_manifest(settings: Settings) -> Path:
     saved = dict(os.environ)
     os.environ.update(settings.dbt_env())
     try:
-        result = dbtRunner().invoke(["parse", "--quiet", "--project-dir", str(TRANSFORM_DIR),
-                                     "--profiles-dir", str(TRANSFORM_DIR)])
+        result = dbtRunner().invoke(
+            ["parse", "--quiet", "--project-dir", str(TRANSFORM_DIR), "--profiles-dir", str(TRANSFORM_DIR)]
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -109,8 +110,9 @@ class MetricEngine:
         from dbt_metricflow.cli.cli_configuration import CLIConfiguration
 
         self._cfg = CLIConfiguration()
-        self._cfg.setup(dbt_profiles_path=SERVING_PROFILE_DIR, dbt_project_path=TRANSFORM_DIR,
-                        configure_file_logging=False)
+        self._cfg.setup(
+            dbt_profiles_path=SERVING_PROFILE_DIR, dbt_project_path=TRANSFORM_DIR, configure_file_logging=False
+        )
 
     def list_metrics(self) -> list[MetricInfo]:
         return sorted(
@@ -148,19 +150,34 @@ class MetricEngine:
         except InvalidQueryException as exc:
             raise MetricQueryError(str(exc).strip()) from exc
 
-    def query(self, metrics: list[str], group_by: list[str] = (), where: list[str] = (),
-              start: date | None = None, end: date | None = None, order: list[str] = (),
-              limit: int | None = None) -> pl.DataFrame:
+    def query(
+        self,
+        metrics: list[str],
+        group_by: list[str] = (),
+        where: list[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+        order: list[str] = (),
+        limit: int | None = None,
+    ) -> pl.DataFrame:
         """Metrics by the group-by items (e.g. `metric_time__day`, `order__platform`), as a frame."""
         result = self._resolve(self._cfg.mf.query, metrics, group_by, where, start, end, order, limit)
         table = result.result_df
-        frame = pl.DataFrame([list(r) for r in table.rows], schema=list(table.column_names), orient="row",
-                             infer_schema_length=None)
+        frame = pl.DataFrame(
+            [list(r) for r in table.rows], schema=list(table.column_names), orient="row", infer_schema_length=None
+        )
         return _local_dates(frame)
 
-    def explain(self, metrics: list[str], group_by: list[str] = (), where: list[str] = (),
-                start: date | None = None, end: date | None = None, order: list[str] = (),
-                limit: int | None = None) -> str:
+    def explain(
+        self,
+        metrics: list[str],
+        group_by: list[str] = (),
+        where: list[str] = (),
+        start: date | None = None,
+        end: date | None = None,
+        order: list[str] = (),
+        limit: int | None = None,
+    ) -> str:
         """The SQL MetricFlow would run for this query."""
         result = self._resolve(self._cfg.mf.explain, metrics, group_by, where, start, end, order, limit)
         return result.sql_statement.without_descriptions.sql

@@ -6,15 +6,15 @@ one, never a mix, and never wait on a lock: nobody but this function writes serv
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from ingest.contract import ENTITIES
+from quality.results import DATA_HEALTH_SQL
 from serving.checksum import marts_checksum
 from serving.semantic_sources import publish_semantic_sources
-from quality.results import DATA_HEALTH_SQL
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
@@ -73,7 +73,7 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
         con.execute(
             "CREATE TABLE ops.publication AS SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, "
             "?::INTEGER AS tables, ?::VARCHAR AS marts_checksum",
-            [run_id, datetime.now(timezone.utc), len(tables), marts_checksum(con)],
+            [run_id, datetime.now(UTC), len(tables), marts_checksum(con)],
         )
         con.execute("DETACH work")
         con.execute("CHECKPOINT")

@@ -29,8 +29,12 @@ class Calendar:
         self.start, self.days, self.tz = start, days, tz
         zone = ZoneInfo(tz)
         self._mid = np.array(
-            [int(datetime.combine(start + timedelta(days=i), time(0), zone).timestamp()) * 1000
-             for i in range(-_BEFORE, days + _AFTER)], dtype=np.int64)
+            [
+                int(datetime.combine(start + timedelta(days=i), time(0), zone).timestamp()) * 1000
+                for i in range(-_BEFORE, days + _AFTER)
+            ],
+            dtype=np.int64,
+        )
 
     def midnight(self, d: int) -> int:
         """Epoch ms of local midnight starting day index `d`."""

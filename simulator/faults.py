@@ -16,22 +16,46 @@ import numpy as np
 import polars as pl
 
 from ingest.contract import Entity
-from simulator.calendar import DAY_MS, HOUR_MS, FAULTS, Calendar, rng_for
+from simulator.calendar import DAY_MS, FAULTS, HOUR_MS, Calendar, rng_for
 from simulator.output import LOCAL, ts_text
 
 RATE = 0.005
 CAP_SHARE = 0.045
 KIND_REASON = {
-    "malformed_json": "malformed", "csv_field_count": "malformed", "missing_required": "missing_required",
-    "bad_type": "bad_type", "no_offset": "no_offset", "unknown_enum": "unknown_enum",
-    "negative_amount": "negative_amount", "out_of_range": "out_of_range", "future_timestamp": "future_timestamp",
+    "malformed_json": "malformed",
+    "csv_field_count": "malformed",
+    "missing_required": "missing_required",
+    "bad_type": "bad_type",
+    "no_offset": "no_offset",
+    "unknown_enum": "unknown_enum",
+    "negative_amount": "negative_amount",
+    "out_of_range": "out_of_range",
+    "future_timestamp": "future_timestamp",
 }
 _BAD_TYPE = {"timestamp": "yesterday", "decimal": "12.5.0", "int": "two", "bool": "yes", "date": "2026/13/01"}
-_BOGUS_ENUM = {"status": "on_hold", "platform": "smart_tv", "method": "crypto", "reason": "lost_in_transit",
-               "page_type": "landing", "device_type": "console", "event_type": "ticket_merged", "channel": "fax",
-               "category": "billing", "priority": "critical", "new_status": "escalated"}
-_OUT_OF_RANGE = {"quantity": "0", "line_number": "0", "birth_year": "1850", "csat_score": "9", "page_load_ms": "-40",
-                 "impressions": "-3", "clicks": "-3", "rate_to_base": "0"}
+_BOGUS_ENUM = {
+    "status": "on_hold",
+    "platform": "smart_tv",
+    "method": "crypto",
+    "reason": "lost_in_transit",
+    "page_type": "landing",
+    "device_type": "console",
+    "event_type": "ticket_merged",
+    "channel": "fax",
+    "category": "billing",
+    "priority": "critical",
+    "new_status": "escalated",
+}
+_OUT_OF_RANGE = {
+    "quantity": "0",
+    "line_number": "0",
+    "birth_year": "1850",
+    "csat_score": "9",
+    "page_load_ms": "-40",
+    "impressions": "-3",
+    "clicks": "-3",
+    "rate_to_base": "0",
+}
 EXTRA_CSV = ("shop_orders", "warehouse_code", "WH-01")
 EXTRA_JSON = ("traffic_events", "app", "sdk_version", "5.12.0")
 
@@ -65,7 +89,9 @@ class FaultInjector:
         self.by_entity: dict[str, dict[str, int]] = defaultdict(lambda: {k: 0 for k in KIND_REASON})
         self.extra_columns: list[dict] = []
 
-    def inject(self, entity: Entity, d: int, text: pl.DataFrame, fmt: str) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    def inject(
+        self, entity: Entity, d: int, text: pl.DataFrame, fmt: str
+    ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
         """Cell-level defects applied to `text`; returns it with the masks of rows whose LINE must
         be broken afterwards (malformed JSON, wrong CSV field count)."""
         n = text.height
@@ -142,8 +168,11 @@ class FaultInjector:
             rows = np.flatnonzero(broken_csv)
             old = lines.gather(rows)
             drop = (rows + rng_seed) % 2 == 0  # half lose their last field, half get one more
-            new = pl.select(pl.when(pl.lit(pl.Series(drop))).then(pl.lit(old).str.replace(r",[^,]*$", ""))
-                            .otherwise(pl.lit(old) + ",x")).to_series()
+            new = pl.select(
+                pl.when(pl.lit(pl.Series(drop)))
+                .then(pl.lit(old).str.replace(r",[^,]*$", ""))
+                .otherwise(pl.lit(old) + ",x")
+            ).to_series()
             lines = lines.scatter(rows, new)
         return lines
 
@@ -154,8 +183,9 @@ class FaultInjector:
         if entity.name == EXTRA_CSV[0]:
             return text.with_columns(pl.lit(EXTRA_CSV[2]).alias(EXTRA_CSV[1])), [EXTRA_CSV[1]]
         if entity.name == EXTRA_JSON[0] and part_col:
-            return text.with_columns(pl.when(pl.col(part_col) == EXTRA_JSON[1]).then(pl.lit(EXTRA_JSON[3]))
-                                     .alias(EXTRA_JSON[2])), [EXTRA_JSON[2]]
+            return text.with_columns(
+                pl.when(pl.col(part_col) == EXTRA_JSON[1]).then(pl.lit(EXTRA_JSON[3])).alias(EXTRA_JSON[2])
+            ), [EXTRA_JSON[2]]
         return text, []
 
     def record_extra(self, file: str, columns: list[str]) -> None:
@@ -166,8 +196,10 @@ class FaultInjector:
         for kind, n in self.counts.items():
             by_reason[KIND_REASON[kind]] = by_reason.get(KIND_REASON[kind], 0) + n
         return {
-            "rate": RATE, "cap_share_per_partition": CAP_SHARE,
-            "counts": dict(self.counts), "total": sum(self.counts.values()),
+            "rate": RATE,
+            "cap_share_per_partition": CAP_SHARE,
+            "counts": dict(self.counts),
+            "total": sum(self.counts.values()),
             "by_reason": by_reason,
             "by_entity": {e: {k: v for k, v in kinds.items() if v} for e, kinds in sorted(self.by_entity.items())},
             "by_entity_reason": {e: _reasons(kinds) for e, kinds in sorted(self.by_entity.items())},

@@ -14,13 +14,15 @@ from simulator import params as P
 from simulator.calendar import FX, rng_for
 from simulator.world import CURRENCIES
 
-RATE_SCALE = 10 ** P.FX_DECIMALS  # rates are kept as integers of 1e-6
+RATE_SCALE = 10**P.FX_DECIMALS  # rates are kept as integers of 1e-6
 
 
 class FxRates:
     def __init__(self, seed: int, days: int, base_currency: str):
         if base_currency not in P.FX_USD_VALUE:
-            raise ValueError(f"base_currency {base_currency!r} is not simulated (choose one of {', '.join(P.FX_USD_VALUE)})")
+            raise ValueError(
+                f"base_currency {base_currency!r} is not simulated (choose one of {', '.join(P.FX_USD_VALUE)})"
+            )
         self.base = base_currency
         rng = rng_for(seed, FX)
         names = sorted(P.FX_USD_VALUE)  # fixed order: the draws do not depend on the base
@@ -35,5 +37,12 @@ class FxRates:
 
     def rows(self, d: int, day) -> pl.DataFrame:
         rates = [max(1, round(self.rate(c, d) * RATE_SCALE)) for c in self.currencies]
-        return pl.DataFrame({"date": [day] * len(rates), "currency": self.currencies, "rate_to_base": rates,
-                             "_batch": [d] * len(rates)}, schema_overrides={"rate_to_base": pl.Int64, "_batch": pl.Int32})
+        return pl.DataFrame(
+            {
+                "date": [day] * len(rates),
+                "currency": self.currencies,
+                "rate_to_base": rates,
+                "_batch": [d] * len(rates),
+            },
+            schema_overrides={"rate_to_base": pl.Int64, "_batch": pl.Int32},
+        )

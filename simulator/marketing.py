@@ -30,12 +30,19 @@ def spend_for_day(world: World, d: int, campaign_sessions: np.ndarray, rng: np.r
     cpc = np.array([c.cpc for c in camps]) * np.exp(rng.normal(0, 0.15, k))
     spend = np.round(clicks * cpc * 100).astype(np.int64)
     day = world.cal.date(d)
-    df = pl.DataFrame({
-        "date": [day] * k, "channel": [c.channel for c in camps], "campaign": [c.utm_campaign for c in camps],
-        "impressions": impressions, "clicks": clicks, "spend": spend,
-        "currency": [c.currency or domestic for c in camps], "_batch": np.full(k, d, dtype=np.int32),
-        "_final": np.ones(k, bool),
-    })
+    df = pl.DataFrame(
+        {
+            "date": [day] * k,
+            "channel": [c.channel for c in camps],
+            "campaign": [c.utm_campaign for c in camps],
+            "impressions": impressions,
+            "clicks": clicks,
+            "spend": spend,
+            "currency": [c.currency or domestic for c in camps],
+            "_batch": np.full(k, d, dtype=np.int32),
+            "_final": np.ones(k, bool),
+        }
+    )
     # preliminary numbers, corrected in the next batch
     rev = np.flatnonzero(rng.random(k) < P.SPEND_REVISION_SHARE)
     if len(rev):
@@ -44,6 +51,7 @@ def spend_for_day(world: World, d: int, campaign_sessions: np.ndarray, rng: np.r
             clicks=pl.Series(np.round(clicks[rev] * bump).astype(np.int64)),
             impressions=pl.Series(np.round(impressions[rev] * bump).astype(np.int64)),
             spend=pl.Series(np.round(spend[rev] * bump).astype(np.int64)),
-            _batch=pl.lit(d + 1, pl.Int32))
+            _batch=pl.lit(d + 1, pl.Int32),
+        )
         df = pl.concat([df.with_columns(_final=pl.Series(~np.isin(np.arange(k), rev))), final])
     return df

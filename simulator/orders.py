@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from simulator import params as P
 from ingest.contract import PAYMENT_METHODS, PLATFORMS
+from simulator import params as P
 from simulator.calendar import DAY_MS, HOUR_MS, MINUTE_MS
 from simulator.util import idstr, names_of, pick, pick_named, within_group_index
 from simulator.world import CURRENCIES, World, device_ids, ip_strings
@@ -50,17 +50,31 @@ class OrderSpecs:
     def concat(parts: list[OrderSpecs]) -> OrderSpecs:
         parts = [p for p in parts if p is not None and p.n]
         if not parts:
-            return OrderSpecs(*([np.zeros(0, np.int64)] * 4), pl.Series([], dtype=pl.String), np.zeros(0, np.int64),
-                              pl.Series([], dtype=pl.String), np.zeros(0, bool), np.zeros(0, np.int64),
-                              *([np.zeros(0, np.int64)] * 3))
+            return OrderSpecs(
+                *([np.zeros(0, np.int64)] * 4),
+                pl.Series([], dtype=pl.String),
+                np.zeros(0, np.int64),
+                pl.Series([], dtype=pl.String),
+                np.zeros(0, bool),
+                np.zeros(0, np.int64),
+                *([np.zeros(0, np.int64)] * 3),
+            )
         offsets = np.cumsum([0] + [p.n for p in parts[:-1]])
         cat = np.concatenate
         return OrderSpecs(
-            cat([p.customer for p in parts]), cat([p.visitor for p in parts]), cat([p.platform for p in parts]),
-            cat([p.created for p in parts]), pl.concat([p.session_id for p in parts]), cat([p.ip for p in parts]),
-            pl.concat([p.device for p in parts]), cat([p.is_new for p in parts]), cat([p.force for p in parts]),
-            cat([p.line_order + o for p, o in zip(parts, offsets)]), cat([p.line_product for p in parts]),
-            cat([p.line_qty for p in parts]))
+            cat([p.customer for p in parts]),
+            cat([p.visitor for p in parts]),
+            cat([p.platform for p in parts]),
+            cat([p.created for p in parts]),
+            pl.concat([p.session_id for p in parts]),
+            cat([p.ip for p in parts]),
+            pl.concat([p.device for p in parts]),
+            cat([p.is_new for p in parts]),
+            cat([p.force for p in parts]),
+            cat([p.line_order + o for p, o in zip(parts, offsets)]),
+            cat([p.line_product for p in parts]),
+            cat([p.line_qty for p in parts]),
+        )
 
 
 @dataclass
@@ -89,14 +103,31 @@ def untracked_specs(world: World, d: int, n_tracked: int, rng: np.random.Generat
     created = day_start + pick(rng, P.HOURLY, n) * HOUR_MS + rng.integers(0, 3600, size=n) * _S
     n_lines = 1 + rng.poisson(P.EXTRA_LINES_MEAN, n)
     line_order = np.repeat(np.arange(n), n_lines)
-    lines = (pl.DataFrame({"o": line_order, "p": pick(rng, world.catalogue.weights(d), len(line_order)),
-                           "q": 1 + pick(rng, P.QTY_P, len(line_order))})
-             .group_by("o", "p", maintain_order=True).agg(pl.col("q").sum()))
+    lines = (
+        pl.DataFrame(
+            {
+                "o": line_order,
+                "p": pick(rng, world.catalogue.weights(d), len(line_order)),
+                "q": 1 + pick(rng, P.QTY_P, len(line_order)),
+            }
+        )
+        .group_by("o", "p", maintain_order=True)
+        .agg(pl.col("q").sum())
+    )
     return OrderSpecs(
-        customer=cust, visitor=visitor, platform=people.visitors["platform"][visitor].astype(np.int64),
-        created=created, session_id=pl.Series([None] * n, dtype=pl.String), ip=people.visitors["ip"][visitor],
-        device=device_ids(visitor), is_new=np.zeros(n, bool), force=np.zeros(n, np.int64),
-        line_order=lines["o"].to_numpy(), line_product=lines["p"].to_numpy(), line_qty=lines["q"].to_numpy())
+        customer=cust,
+        visitor=visitor,
+        platform=people.visitors["platform"][visitor].astype(np.int64),
+        created=created,
+        session_id=pl.Series([None] * n, dtype=pl.String),
+        ip=people.visitors["ip"][visitor],
+        device=device_ids(visitor),
+        is_new=np.zeros(n, bool),
+        force=np.zeros(n, np.int64),
+        line_order=lines["o"].to_numpy(),
+        line_product=lines["p"].to_numpy(),
+        line_qty=lines["q"].to_numpy(),
+    )
 
 
 def _u(rng, n, lo_s: float, hi_s: float) -> np.ndarray:
@@ -140,23 +171,33 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
         else:
             discount[rows] = np.round(value * 100 * factor[rows]).astype(np.int64)
         if c == P.PROMO_COUPON:
-            discount[rows] = np.minimum(discount[rows], np.round(P.PROMO_DISCOUNT_CAP_CNY * 100 * factor[rows]).astype(np.int64))
+            discount[rows] = np.minimum(
+                discount[rows], np.round(P.PROMO_DISCOUNT_CAP_CNY * 100 * factor[rows]).astype(np.int64)
+            )
     discount = np.minimum(discount, subtotal)
     # the order discount spread over its lines (remainder on the last line)
     line_disc = np.where(subtotal[lo] > 0, discount[lo] * amount // np.maximum(subtotal[lo], 1), 0)
     n_lines = np.bincount(lo, minlength=n)
     last_line = np.cumsum(n_lines) - 1
-    line_disc[last_line[n_lines > 0]] += (discount - np.bincount(lo, weights=line_disc, minlength=n).astype(np.int64))[n_lines > 0]
+    line_disc[last_line[n_lines > 0]] += (discount - np.bincount(lo, weights=line_disc, minlength=n).astype(np.int64))[
+        n_lines > 0
+    ]
     net = subtotal - discount
-    shipping = np.where(foreign, np.round(P.FOREIGN_SHIPPING_CNY * 100 * factor),
-                        np.where(net >= P.FREE_SHIPPING_CNY * 100 * factor, 0, np.round(P.SHIPPING_CNY * 100 * factor))).astype(np.int64)
+    shipping = np.where(
+        foreign,
+        np.round(P.FOREIGN_SHIPPING_CNY * 100 * factor),
+        np.where(net >= P.FREE_SHIPPING_CNY * 100 * factor, 0, np.round(P.SHIPPING_CNY * 100 * factor)),
+    ).astype(np.int64)
     tax = np.where(foreign, np.round(net * P.FOREIGN_TAX), 0).astype(np.int64)
     total = net + shipping + tax
 
     # payment and fulfilment
     forced = spec.force != FORCE_NONE
-    method = np.where(foreign, _FOREIGN_METHODS[pick_named(rng, P.FOREIGN_METHODS, n)],
-                      _DOMESTIC_METHODS[pick_named(rng, P.DOMESTIC_METHODS, n)])
+    method = np.where(
+        foreign,
+        _FOREIGN_METHODS[pick_named(rng, P.FOREIGN_METHODS, n)],
+        _DOMESTIC_METHODS[pick_named(rng, P.DOMESTIC_METHODS, n)],
+    )
     method[forced] = np.where(foreign[forced], _METHOD["card"], _METHOD["alipay"])
     cod = method == _METHOD["cash_on_delivery"]
     spike = d == world.plan.spike_day
@@ -177,43 +218,61 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
     cancel_ts = np.where(cancel_unpaid, created + P.UNPAID_TIMEOUT_S * _S, paid_ts + _u(rng, n, 600, 6 * 3600))
     ships = (paid & ~cancel_after) | cod
     fast = np.isin(spec.force, [FORCE_REFUND, FORCE_FAST])
-    ship_ts = np.where(cod, created, paid_ts) + np.where(foreign, _u(rng, n, 12 * 3600, 72 * 3600), _u(rng, n, 4 * 3600, 48 * 3600))
+    ship_ts = np.where(cod, created, paid_ts) + np.where(
+        foreign, _u(rng, n, 12 * 3600, 72 * 3600), _u(rng, n, 4 * 3600, 48 * 3600)
+    )
     ship_ts = np.where(fast, paid_ts + _u(rng, n, 4 * 3600, 20 * 3600), ship_ts)
     deliver_ts = ship_ts + np.where(foreign, _u(rng, n, 4 * 86400, 12 * 86400), _u(rng, n, 20 * 3600, 96 * 3600))
     deliver_ts = np.where(fast, ship_ts + _u(rng, n, 20 * 3600, 40 * 3600), deliver_ts)
 
     ids = idstr("O", world.next_ids("order", n) + 100_000_000, 9)
-    base = pl.DataFrame({
-        "order_id": ids,
-        "customer_id": people.customer_ids(cust),
-        "created_at": created,
-        "platform": pl.Series(list(PLATFORMS)).gather(spec.platform),
-        "session_id": spec.session_id,
-        "coupon_code": pl.Series(list(COUPON_CODES) + [None], dtype=pl.String).gather(np.where(code < 0, len(COUPON_CODES), code)),
-        "currency": pl.Series(list(CURRENCIES)).gather(cur),
-        "items_subtotal": subtotal, "discount_amount": discount, "shipping_fee": shipping, "tax_amount": tax,
-        "total_amount": total,
-        "ship_country": pl.Series(geo.codes).gather(country),
-        "ship_region": pl.Series(geo.city_region, dtype=pl.String).gather(city),
-        "device_id": spec.device,
-        "ip_address": ip_strings(spec.ip),
-    })
+    base = pl.DataFrame(
+        {
+            "order_id": ids,
+            "customer_id": people.customer_ids(cust),
+            "created_at": created,
+            "platform": pl.Series(list(PLATFORMS)).gather(spec.platform),
+            "session_id": spec.session_id,
+            "coupon_code": pl.Series(list(COUPON_CODES) + [None], dtype=pl.String).gather(
+                np.where(code < 0, len(COUPON_CODES), code)
+            ),
+            "currency": pl.Series(list(CURRENCIES)).gather(cur),
+            "items_subtotal": subtotal,
+            "discount_amount": discount,
+            "shipping_fee": shipping,
+            "tax_amount": tax,
+            "total_amount": total,
+            "ship_country": pl.Series(geo.codes).gather(country),
+            "ship_region": pl.Series(geo.city_region, dtype=pl.String).gather(city),
+            "device_id": spec.device,
+            "ip_address": ip_strings(spec.ip),
+        }
+    )
     status_rows = []
-    for status, mask, ts in (("pending", np.ones(n, bool), created), ("paid", paid, paid_ts),
-                             ("shipped", ships, ship_ts), ("delivered", ships, deliver_ts),
-                             ("cancelled", cancel_unpaid | cancel_after, cancel_ts)):
+    for status, mask, ts in (
+        ("pending", np.ones(n, bool), created),
+        ("paid", paid, paid_ts),
+        ("shipped", ships, ship_ts),
+        ("delivered", ships, deliver_ts),
+        ("cancelled", cancel_unpaid | cancel_after, cancel_ts),
+    ):
         idx = np.flatnonzero(mask)
         status_rows.append(base[idx].with_columns(status=pl.lit(status), updated_at=pl.Series(ts[idx])))
     orders = pl.concat(status_rows)
     orders = orders.with_columns(_batch=pl.Series(cal.day_of(orders["updated_at"].to_numpy())))
 
-    items = pl.DataFrame({
-        "order_id": ids.gather(lo),
-        "line_number": within_group_index(n_lines) + 1,
-        "product_id": cat.ids.gather(spec.line_product),
-        "quantity": spec.line_qty, "unit_price": unit, "discount_amount": line_disc,
-        "_ts": created[lo], "_batch": cal.day_of(created[lo]),
-    })
+    items = pl.DataFrame(
+        {
+            "order_id": ids.gather(lo),
+            "line_number": within_group_index(n_lines) + 1,
+            "product_id": cat.ids.gather(spec.line_product),
+            "quantity": spec.line_qty,
+            "unit_price": unit,
+            "discount_amount": line_disc,
+            "_ts": created[lo],
+            "_batch": cal.day_of(created[lo]),
+        }
+    )
 
     # payment attempts: a pending row, then the outcome
     attempts = []
@@ -226,20 +285,36 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
     pay_parts = []
     for idx, start, end, outcome in attempts:
         pid = idstr("PAY", world.next_ids("payment", len(idx)) + 5_000_000_000, 10)
-        pb = pl.DataFrame({
-            "payment_id": pid, "order_id": ids.gather(idx),
-            "method": pl.Series(list(PAYMENT_METHODS)).gather(method[idx]),
-            "amount": total[idx], "currency": pl.Series(list(CURRENCIES)).gather(cur[idx]), "created_at": start,
-        })
+        pb = pl.DataFrame(
+            {
+                "payment_id": pid,
+                "order_id": ids.gather(idx),
+                "method": pl.Series(list(PAYMENT_METHODS)).gather(method[idx]),
+                "amount": total[idx],
+                "currency": pl.Series(list(CURRENCIES)).gather(cur[idx]),
+                "created_at": start,
+            }
+        )
         pay_parts.append(pb.with_columns(status=pl.lit("pending"), updated_at=pl.Series(start, dtype=pl.Int64)))
-        pay_parts.append(pb.with_columns(status=pl.Series(outcome.tolist(), dtype=pl.String), updated_at=pl.Series(end, dtype=pl.Int64)))
+        pay_parts.append(
+            pb.with_columns(
+                status=pl.Series(outcome.tolist(), dtype=pl.String), updated_at=pl.Series(end, dtype=pl.Int64)
+            )
+        )
     payments = pl.concat(pay_parts)
     payments = payments.with_columns(_batch=pl.Series(cal.day_of(payments["updated_at"].to_numpy())))
 
     refunds, refund_info = _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships, deliver_ts)
     info = {
-        "order_id": ids, "customer": cust, "created": created, "paid": paid, "failed_payment": fail1,
-        "shipped": ships, "delivered_ts": deliver_ts, "foreign": foreign, **refund_info,
+        "order_id": ids,
+        "customer": cust,
+        "created": created,
+        "paid": paid,
+        "failed_payment": fail1,
+        "shipped": ships,
+        "delivered_ts": deliver_ts,
+        "foreign": foreign,
+        **refund_info,
     }
     return OrderDay(orders, items, payments, refunds, ids, total, cur, info)
 
@@ -256,8 +331,11 @@ def _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships,
     requested = deliver_ts[idx] + np.where(abuse, _u(rng, k, 3 * 3600, 20 * 3600), (delay // 1 * _S).astype(np.int64))
     requested -= requested % _S
     whole = abuse | (r[idx, 1] < P.P_WHOLE_ORDER_REFUND)
-    reason = np.where(whole, np.array(names_of(P.REFUND_REASONS_ORDER), dtype=object)[pick_named(rng, P.REFUND_REASONS_ORDER, k)],
-                      np.array(names_of(P.REFUND_REASONS_ITEM), dtype=object)[pick_named(rng, P.REFUND_REASONS_ITEM, k)])
+    reason = np.where(
+        whole,
+        np.array(names_of(P.REFUND_REASONS_ORDER), dtype=object)[pick_named(rng, P.REFUND_REASONS_ORDER, k)],
+        np.array(names_of(P.REFUND_REASONS_ITEM), dtype=object)[pick_named(rng, P.REFUND_REASONS_ITEM, k)],
+    )
     first_line = np.cumsum(n_lines) - n_lines
     line = first_line[idx] + (r[idx, 2] * n_lines[idx]).astype(np.int64)
     qty_line = spec.line_qty[line]
@@ -269,17 +347,27 @@ def _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships,
     completed = approved + np.where(abuse, _u(rng, k, 10 * 3600, 30 * 3600), _u(rng, k, 86400, 5 * 86400))
     rejected_ts = requested + _u(rng, k, 86400, 3 * 86400)
     rid = idstr("R", world.next_ids("refund", k) + 70_000_000, 8)
-    base = pl.DataFrame({
-        "refund_id": rid, "order_id": ids.gather(idx),
-        "product_id": pl.Series(world.catalogue.ids.gather(spec.line_product[line])).zip_with(
-            pl.Series(~whole), pl.Series([None] * k, dtype=pl.String)),
-        "quantity": pl.Series(qty).zip_with(pl.Series(~whole), pl.Series([None] * k, dtype=pl.Int64)),
-        "amount": amount, "currency": pl.Series(list(CURRENCIES)).gather(cur[idx]),
-        "reason": pl.Series(reason.tolist(), dtype=pl.String), "requested_at": requested,
-    })
+    base = pl.DataFrame(
+        {
+            "refund_id": rid,
+            "order_id": ids.gather(idx),
+            "product_id": pl.Series(world.catalogue.ids.gather(spec.line_product[line])).zip_with(
+                pl.Series(~whole), pl.Series([None] * k, dtype=pl.String)
+            ),
+            "quantity": pl.Series(qty).zip_with(pl.Series(~whole), pl.Series([None] * k, dtype=pl.Int64)),
+            "amount": amount,
+            "currency": pl.Series(list(CURRENCIES)).gather(cur[idx]),
+            "reason": pl.Series(reason.tolist(), dtype=pl.String),
+            "requested_at": requested,
+        }
+    )
     parts = []
-    for status, mask, ts in (("requested", np.ones(k, bool), requested), ("approved", ~rejected, approved),
-                             ("completed", ~rejected, completed), ("rejected", rejected, rejected_ts)):
+    for status, mask, ts in (
+        ("requested", np.ones(k, bool), requested),
+        ("approved", ~rejected, approved),
+        ("completed", ~rejected, completed),
+        ("rejected", rejected, rejected_ts),
+    ):
         sel = np.flatnonzero(mask)
         parts.append(base[sel].with_columns(status=pl.lit(status), updated_at=pl.Series(ts[sel], dtype=pl.Int64)))
     refunds = pl.concat(parts)
@@ -293,15 +381,34 @@ def tracked_specs(world: World, s, rng: np.random.Generator) -> OrderSpecs:
     buy = np.flatnonzero(s.purchase)
     pos = np.full(s.n, -1)
     pos[buy] = np.arange(len(buy))
-    people = world.people
     cust = s.customer[buy]
     first_order = np.isin(cust, s.new_customers)
     return OrderSpecs(
-        customer=cust, visitor=s.visitor[buy], platform=s.platform[buy], created=s.order_created,
-        session_id=s.session_ids(buy), ip=s.ip[buy], device=device_ids(s.visitor[buy]), is_new=first_order,
-        force=np.zeros(len(buy), np.int64), line_order=pos[s.line_sess], line_product=s.line_product,
-        line_qty=s.line_qty)
+        customer=cust,
+        visitor=s.visitor[buy],
+        platform=s.platform[buy],
+        created=s.order_created,
+        session_id=s.session_ids(buy),
+        ip=s.ip[buy],
+        device=device_ids(s.visitor[buy]),
+        is_new=first_order,
+        force=np.zeros(len(buy), np.int64),
+        line_order=pos[s.line_sess],
+        line_product=s.line_product,
+        line_qty=s.line_qty,
+    )
 
 
-__all__ = ["OrderSpecs", "OrderDay", "build_orders", "tracked_specs", "untracked_specs",
-           "FORCE_NONE", "FORCE_PAID", "FORCE_REFUND", "FORCE_FAST", "DAY_MS", "MINUTE_MS"]
+__all__ = [
+    "OrderSpecs",
+    "OrderDay",
+    "build_orders",
+    "tracked_specs",
+    "untracked_specs",
+    "FORCE_NONE",
+    "FORCE_PAID",
+    "FORCE_REFUND",
+    "FORCE_FAST",
+    "DAY_MS",
+    "MINUTE_MS",
+]

@@ -19,8 +19,12 @@ from ingest.contract import Entity
 
 # timestamp styles: every upstream system has its own convention
 LOCAL, LOCAL_MS, UTC, UTC_MS = "local", "local_ms", "utc", "utc_ms"
-_FMT = {LOCAL: "%Y-%m-%dT%H:%M:%S%:z", LOCAL_MS: "%Y-%m-%dT%H:%M:%S%.3f%:z",
-        UTC: "%Y-%m-%dT%H:%M:%SZ", UTC_MS: "%Y-%m-%dT%H:%M:%S%.3fZ"}
+_FMT = {
+    LOCAL: "%Y-%m-%dT%H:%M:%S%:z",
+    LOCAL_MS: "%Y-%m-%dT%H:%M:%S%.3f%:z",
+    UTC: "%Y-%m-%dT%H:%M:%SZ",
+    UTC_MS: "%Y-%m-%dT%H:%M:%S%.3fZ",
+}
 DECIMAL_SCALE = {"rate_to_base": 6}  # decimal places; money fields: 2
 _NUMERIC = r"^-?[0-9]+(\.[0-9]+)?$"
 
@@ -33,7 +37,7 @@ def ts_text(expr: pl.Expr, tz: str, style: str) -> pl.Expr:
 
 
 def decimal_text(expr: pl.Expr, scale: int) -> pl.Expr:
-    unit = 10 ** scale
+    unit = 10**scale
     return pl.concat_str((expr // unit).cast(pl.String), pl.lit("."), (expr % unit).cast(pl.String).str.zfill(scale))
 
 
@@ -65,9 +69,13 @@ def csv_lines(text: pl.DataFrame, columns: list[str]) -> pl.Series:
     parts = []
     for name in columns:
         c = pl.col(name)
-        parts.append(pl.when(c.is_null()).then(pl.lit(""))
-                     .when(c.str.contains(r'[",\r\n]')).then(pl.concat_str(pl.lit('"'), c.str.replace_all('"', '""', literal=True), pl.lit('"')))
-                     .otherwise(c))
+        parts.append(
+            pl.when(c.is_null())
+            .then(pl.lit(""))
+            .when(c.str.contains(r'[",\r\n]'))
+            .then(pl.concat_str(pl.lit('"'), c.str.replace_all('"', '""', literal=True), pl.lit('"')))
+            .otherwise(c)
+        )
     return text.select(pl.concat_str(parts, separator=",").alias("line")).to_series()
 
 
@@ -77,7 +85,11 @@ def jsonl_lines(text: pl.DataFrame, columns: list[str], numeric: set[str]) -> pl
     parts = []
     for name in columns:
         c = pl.col(name)
-        quoted = pl.concat_str(pl.lit('"'), c.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True), pl.lit('"'))
+        quoted = pl.concat_str(
+            pl.lit('"'),
+            c.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True),
+            pl.lit('"'),
+        )
         value = pl.when(c.str.contains(_NUMERIC)).then(c).otherwise(quoted) if name in numeric else quoted
         parts.append(pl.when(c.is_null()).then(pl.lit("")).otherwise(pl.concat_str(pl.lit(f',"{name}":'), value)))
     body = pl.concat_str(parts, separator="")

@@ -55,8 +55,32 @@ SESSIONS_PER_DAY_SMALL = 11_500
 # --------------------------------------------------------------------------- time patterns
 
 # Relative traffic per local hour (0..23): night trough, lunch bump, evening peak at 21h.
-HOURLY = (0.9, 0.5, 0.3, 0.2, 0.15, 0.2, 0.4, 0.8, 1.2, 1.5, 1.7, 1.8,
-          2.0, 1.9, 1.7, 1.7, 1.8, 1.9, 2.0, 2.4, 2.9, 3.2, 2.8, 1.9)
+HOURLY = (
+    0.9,
+    0.5,
+    0.3,
+    0.2,
+    0.15,
+    0.2,
+    0.4,
+    0.8,
+    1.2,
+    1.5,
+    1.7,
+    1.8,
+    2.0,
+    1.9,
+    1.7,
+    1.7,
+    1.8,
+    1.9,
+    2.0,
+    2.4,
+    2.9,
+    3.2,
+    2.8,
+    1.9,
+)
 PEAK_HOUR = 21
 # Monday .. Sunday: weekend lift.
 WEEKDAY = (0.94, 0.92, 0.95, 0.97, 1.03, 1.14, 1.10)
@@ -91,8 +115,9 @@ LOGGED_IN_SHARE = 0.75  # sessions of known customers that are logged in from th
 SIGNUP_WITHOUT_ORDER = 0.012  # non-bounced anonymous sessions that register
 NEW_IP_SHARE = 0.2  # sessions on another network than the device's usual one
 
-HOSTS = in_order(PLATFORMS, web="https://www.shop.example.cn", app="app://shop",
-                 mini_program="https://mp.shop.example.cn")
+HOSTS = in_order(
+    PLATFORMS, web="https://www.shop.example.cn", app="app://shop", mini_program="https://mp.shop.example.cn"
+)
 PAGE_LOAD_MEDIAN_MS = in_order(PLATFORMS, web=1100.0, app=450.0, mini_program=750.0)
 PAGE_LOAD_SIGMA = 0.55
 
@@ -112,16 +137,49 @@ P_COUPON_CLAIM = 0.12  # non-bounced sessions on promotion days
 QTY_P = (0.8, 0.15, 0.05)  # quantity 1, 2, 3 per cart line
 
 # Gap before an event of each segment: (minimum seconds, mean of the exponential part)
-SEGMENTS = ("landing", "video", "claim", "browse", "search", "product", "cart", "remove", "checkout",
-            "purchase", "share")
+SEGMENTS = (
+    "landing",
+    "video",
+    "claim",
+    "browse",
+    "search",
+    "product",
+    "cart",
+    "remove",
+    "checkout",
+    "purchase",
+    "share",
+)
 SEGMENT_GAP = {
-    "landing": (0, 0), "video": (20, 120), "claim": (3, 15), "browse": (3, 35), "search": (3, 20),
-    "product": (5, 50), "cart": (3, 25), "remove": (3, 20), "checkout": (5, 40), "purchase": (30, 80),
+    "landing": (0, 0),
+    "video": (20, 120),
+    "claim": (3, 15),
+    "browse": (3, 35),
+    "search": (3, 20),
+    "product": (5, 50),
+    "cart": (3, 25),
+    "remove": (3, 20),
+    "checkout": (5, 40),
+    "purchase": (30, 80),
     "share": (3, 30),
 }
 BROWSE_PAGE_TYPES = ("home", "category", "category", "content", "home", "category")
-SEARCH_QUERIES = ("green tea", "running shoes", "bluetooth earbuds", "连衣裙", "蓝牙耳机", "yoga mat",
-                  "gift box", "乌龙茶", "phone case", "wool coat", "lego", "sunscreen", "保温杯", "novel")
+SEARCH_QUERIES = (
+    "green tea",
+    "running shoes",
+    "bluetooth earbuds",
+    "连衣裙",
+    "蓝牙耳机",
+    "yoga mat",
+    "gift box",
+    "乌龙茶",
+    "phone case",
+    "wool coat",
+    "lego",
+    "sunscreen",
+    "保温杯",
+    "novel",
+)
 
 # The A/B test: exposure on cart and checkout pages, 50/50 by anonymous_id.
 EXPERIMENT_ID = "exp_checkout_button"
@@ -156,65 +214,174 @@ class Campaign:
 
 
 CAMPAIGNS: tuple[Campaign, ...] = (
-    Campaign("paid_search", "baidu", "cpc", "brand_search", "https://www.baidu.com/s?wd=shop", "home",
-             (8, 2, 0, 0), 1.25, 0.28, 1.2, 0.06),
-    Campaign("paid_search", "Baidu", "CPC", "generic_search", "https://m.baidu.com/s?word=tea", "product",
-             (6, 1, 0, 0), 0.95, 0.42, 2.4, 0.025),
-    Campaign("paid_search", "google", "ppc", "global_search", "https://www.google.com/", "product",
-             (0, 0, 0, 14), 1.0, 0.40, 0.6, 0.03, "USD"),
-    Campaign("paid_social", "wechat", "paid_social", "moments_ads", None, "category",
-             (1, 3, 9, 0), 0.7, 0.50, 0.9, 0.012),
-    Campaign("paid_social", "xiaohongshu", "social_ads", "xhs_feed", "https://www.xiaohongshu.com/explore", "product",
-             (3, 3, 2, 0), 0.8, 0.45, 1.1, 0.018),
-    Campaign("paid_social", "facebook", "paid_social", "fb_global", "https://l.facebook.com/", "category",
-             (0, 0, 0, 8), 0.7, 0.50, 0.35, 0.011, "USD"),
-    Campaign("paid_social", "wechat", "paid_social", "mega_sale_social", None, "category",
-             (2, 4, 10, 0), 0.9, 0.40, 0.9, 0.02, promo_only=True),
-    Campaign("live_stream", "douyin_live", "live", "live_weekly", None, "live",
-             (0, 4, 6, 0), 1.3, 0.35, 0.8, 0.04),
-    Campaign("live_stream", "taobao_live", "video", "live_promo", None, "live",
-             (0, 2, 2, 0), 1.15, 0.40, 0.7, 0.035),
-    Campaign("short_video", "douyin", "short_video", "dy_creators", None, "product",
-             (1, 6, 5, 0), 0.75, 0.50, 0.5, 0.02),
-    Campaign("short_video", "kuaishou", "video", "ks_creators", None, "product",
-             (0, 3, 2, 0), 0.7, 0.52, 0.45, 0.02),
-    Campaign("short_video", "tiktok", "short_video", "tt_global", None, "product",
-             (0, 0, 0, 4), 0.7, 0.50, 0.3, 0.02, "USD"),
-    Campaign("email", "newsletter", "email", "weekly_newsletter", None, "category",
-             (3, 3, 0, 2), 1.5, 0.30, 0.05, 0.2),
-    Campaign("email", "newsletter", "email", "mega_sale_blast", None, "category",
-             (6, 6, 2, 3), 1.6, 0.25, 0.05, 0.05, promo_only=True),
-    Campaign("affiliate", "smzdm", "affiliate", "deals_partner", "https://www.smzdm.com/p/123", "product",
-             (4, 1, 0, 0), 1.1, 0.35, 1.5, 0.05),
-    Campaign("affiliate", "rakuten", "affiliate", "global_partners", "https://www.rakuten.co.jp/", "product",
-             (0, 0, 0, 3), 1.0, 0.40, 0.4, 0.04, "USD"),
-    Campaign("social", "wechat", "social", "friend_share", None, "product",
-             (1, 2, 6, 0), 0.8, 0.45),
-    Campaign("social", None, None, None, "https://weibo.com/u/5512", "content",
-             (3, 1, 0, 0), 0.6, 0.55),
-    Campaign("social", None, None, None, "https://www.xiaohongshu.com/explore/64f1", "content",
-             (3, 2, 1, 0), 0.7, 0.50),
-    Campaign("social", None, None, None, "https://www.instagram.com/", "content",
-             (0, 0, 0, 4), 0.6, 0.55),
-    Campaign("organic_search", None, None, None, "https://www.baidu.com/", "home",
-             (8, 0, 0, 0), 1.0, 0.40),
-    Campaign("organic_search", None, None, None, "https://cn.bing.com/search?q=tea", "product",
-             (2, 0, 0, 2), 1.0, 0.42),
-    Campaign("organic_search", None, None, None, "https://www.sogou.com/web?query=tea", "product",
-             (2, 0, 0, 0), 0.95, 0.45),
-    Campaign("organic_search", None, None, None, "https://www.google.com/search?q=tea", "home",
-             (1, 0, 0, 10), 1.0, 0.40),
-    Campaign("referral", None, None, None, "https://www.zhihu.com/question/2871", "content",
-             (3, 1, 0, 0), 0.9, 0.45),
-    Campaign("referral", None, None, None, "https://www.douban.com/group/topic/88", "content",
-             (1, 0, 0, 0), 0.85, 0.5),
-    Campaign("referral", None, None, None, "https://blog.example.org/best-tea", "product",
-             (1, 0, 0, 2), 0.9, 0.45),
-    Campaign("direct", None, None, None, None, "home",
-             (10, 35, 14, 12), 1.2, 0.30),
+    Campaign(
+        "paid_search",
+        "baidu",
+        "cpc",
+        "brand_search",
+        "https://www.baidu.com/s?wd=shop",
+        "home",
+        (8, 2, 0, 0),
+        1.25,
+        0.28,
+        1.2,
+        0.06,
+    ),
+    Campaign(
+        "paid_search",
+        "Baidu",
+        "CPC",
+        "generic_search",
+        "https://m.baidu.com/s?word=tea",
+        "product",
+        (6, 1, 0, 0),
+        0.95,
+        0.42,
+        2.4,
+        0.025,
+    ),
+    Campaign(
+        "paid_search",
+        "google",
+        "ppc",
+        "global_search",
+        "https://www.google.com/",
+        "product",
+        (0, 0, 0, 14),
+        1.0,
+        0.40,
+        0.6,
+        0.03,
+        "USD",
+    ),
+    Campaign(
+        "paid_social", "wechat", "paid_social", "moments_ads", None, "category", (1, 3, 9, 0), 0.7, 0.50, 0.9, 0.012
+    ),
+    Campaign(
+        "paid_social",
+        "xiaohongshu",
+        "social_ads",
+        "xhs_feed",
+        "https://www.xiaohongshu.com/explore",
+        "product",
+        (3, 3, 2, 0),
+        0.8,
+        0.45,
+        1.1,
+        0.018,
+    ),
+    Campaign(
+        "paid_social",
+        "facebook",
+        "paid_social",
+        "fb_global",
+        "https://l.facebook.com/",
+        "category",
+        (0, 0, 0, 8),
+        0.7,
+        0.50,
+        0.35,
+        0.011,
+        "USD",
+    ),
+    Campaign(
+        "paid_social",
+        "wechat",
+        "paid_social",
+        "mega_sale_social",
+        None,
+        "category",
+        (2, 4, 10, 0),
+        0.9,
+        0.40,
+        0.9,
+        0.02,
+        promo_only=True,
+    ),
+    Campaign("live_stream", "douyin_live", "live", "live_weekly", None, "live", (0, 4, 6, 0), 1.3, 0.35, 0.8, 0.04),
+    Campaign("live_stream", "taobao_live", "video", "live_promo", None, "live", (0, 2, 2, 0), 1.15, 0.40, 0.7, 0.035),
+    Campaign(
+        "short_video", "douyin", "short_video", "dy_creators", None, "product", (1, 6, 5, 0), 0.75, 0.50, 0.5, 0.02
+    ),
+    Campaign("short_video", "kuaishou", "video", "ks_creators", None, "product", (0, 3, 2, 0), 0.7, 0.52, 0.45, 0.02),
+    Campaign(
+        "short_video", "tiktok", "short_video", "tt_global", None, "product", (0, 0, 0, 4), 0.7, 0.50, 0.3, 0.02, "USD"
+    ),
+    Campaign("email", "newsletter", "email", "weekly_newsletter", None, "category", (3, 3, 0, 2), 1.5, 0.30, 0.05, 0.2),
+    Campaign(
+        "email",
+        "newsletter",
+        "email",
+        "mega_sale_blast",
+        None,
+        "category",
+        (6, 6, 2, 3),
+        1.6,
+        0.25,
+        0.05,
+        0.05,
+        promo_only=True,
+    ),
+    Campaign(
+        "affiliate",
+        "smzdm",
+        "affiliate",
+        "deals_partner",
+        "https://www.smzdm.com/p/123",
+        "product",
+        (4, 1, 0, 0),
+        1.1,
+        0.35,
+        1.5,
+        0.05,
+    ),
+    Campaign(
+        "affiliate",
+        "rakuten",
+        "affiliate",
+        "global_partners",
+        "https://www.rakuten.co.jp/",
+        "product",
+        (0, 0, 0, 3),
+        1.0,
+        0.40,
+        0.4,
+        0.04,
+        "USD",
+    ),
+    Campaign("social", "wechat", "social", "friend_share", None, "product", (1, 2, 6, 0), 0.8, 0.45),
+    Campaign("social", None, None, None, "https://weibo.com/u/5512", "content", (3, 1, 0, 0), 0.6, 0.55),
+    Campaign(
+        "social", None, None, None, "https://www.xiaohongshu.com/explore/64f1", "content", (3, 2, 1, 0), 0.7, 0.50
+    ),
+    Campaign("social", None, None, None, "https://www.instagram.com/", "content", (0, 0, 0, 4), 0.6, 0.55),
+    Campaign("organic_search", None, None, None, "https://www.baidu.com/", "home", (8, 0, 0, 0), 1.0, 0.40),
+    Campaign(
+        "organic_search", None, None, None, "https://cn.bing.com/search?q=tea", "product", (2, 0, 0, 2), 1.0, 0.42
+    ),
+    Campaign(
+        "organic_search", None, None, None, "https://www.sogou.com/web?query=tea", "product", (2, 0, 0, 0), 0.95, 0.45
+    ),
+    Campaign(
+        "organic_search", None, None, None, "https://www.google.com/search?q=tea", "home", (1, 0, 0, 10), 1.0, 0.40
+    ),
+    Campaign("referral", None, None, None, "https://www.zhihu.com/question/2871", "content", (3, 1, 0, 0), 0.9, 0.45),
+    Campaign("referral", None, None, None, "https://www.douban.com/group/topic/88", "content", (1, 0, 0, 0), 0.85, 0.5),
+    Campaign("referral", None, None, None, "https://blog.example.org/best-tea", "product", (1, 0, 0, 2), 0.9, 0.45),
+    Campaign("direct", None, None, None, None, "home", (10, 35, 14, 12), 1.2, 0.30),
 )
-CHANNELS = ("paid_search", "paid_social", "live_stream", "short_video", "email", "affiliate", "social",
-            "organic_search", "referral", "direct")
+CHANNELS = (
+    "paid_search",
+    "paid_social",
+    "live_stream",
+    "short_video",
+    "email",
+    "affiliate",
+    "social",
+    "organic_search",
+    "referral",
+    "direct",
+)
 PROMO_LEAD_DAYS = 2  # promotion campaigns start this many days before the promotion
 SPEND_REVISION_SHARE = 0.15  # spend rows re-sent with final numbers in the next batch
 
@@ -233,42 +400,167 @@ class Country:
 
 
 COUNTRIES: tuple[Country, ...] = (
-    Country("CN", "CNY", "+86 13# #### ####", "zh", (
-        ("Guangdong", "Guangzhou", 5), ("Guangdong", "Shenzhen", 5), ("Guangdong", "Dongguan", 2),
-        ("Zhejiang", "Hangzhou", 4), ("Zhejiang", "Ningbo", 2), ("Jiangsu", "Nanjing", 3), ("Jiangsu", "Suzhou", 3),
-        ("Shanghai", "Shanghai", 6), ("Beijing", "Beijing", 6), ("Sichuan", "Chengdu", 3), ("Hubei", "Wuhan", 2),
-        ("Shandong", "Qingdao", 2), ("Shandong", "Jinan", 1), ("Fujian", "Xiamen", 1), ("Henan", "Zhengzhou", 1),
-        ("Chongqing", "Chongqing", 2), ("Tianjin", "Tianjin", 1), ("Shaanxi", "Xi'an", 1),
-    ), (36, 39, 58, 59, 60, 61, 101, 106, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123,
-        124, 125, 180, 182, 183, 202, 210, 211, 218, 219, 220, 221, 222, 223), 0.0),
-    Country("US", "USD", "+1 ### 555 01##", "en", (
-        ("CA", "Los Angeles", 3), ("CA", "San Francisco", 2), ("NY", "New York", 4), ("TX", "Houston", 2),
-        ("WA", "Seattle", 2), ("IL", "Chicago", 1),
-    ), (3, 8, 13, 23, 34, 52, 54, 64, 66, 72), 0.30),
-    Country("JP", "JPY", "+81 90 #### ####", "ja", (
-        ("Tokyo", "Tokyo", 5), ("Osaka", "Osaka", 3), ("Kanagawa", "Yokohama", 2), ("Aichi", "Nagoya", 1),
-    ), (126, 133, 150, 153, 210), 0.15),
-    Country("DE", "EUR", "+49 151 ########", "de", (
-        ("Berlin", "Berlin", 3), ("Bayern", "München", 2), ("Hamburg", "Hamburg", 2), ("Hessen", "Frankfurt am Main", 1),
-    ), (31, 46, 62, 77, 84, 85, 91, 93), 0.10),
-    Country("GB", "GBP", "+44 7700 900###", "en", (
-        ("England", "London", 5), ("England", "Manchester", 2), ("Scotland", "Edinburgh", 1),
-    ), (2, 5, 25, 51, 81, 86, 90), 0.10),
-    Country("FR", "EUR", "+33 6 ## ## ## ##", "fr", (
-        ("Île-de-France", "Paris", 4), ("Auvergne-Rhône-Alpes", "Lyon", 2), ("Provence-Alpes-Côte d'Azur", "Marseille", 1),
-    ), (2, 37, 78, 80, 82, 88, 90), 0.06),
-    Country("HK", "HKD", "+852 #### ####", "hk", (
-        (None, "Hong Kong", 1),
-    ), (14, 42, 58, 112, 113, 203), 0.10),
-    Country("SG", "USD", "+65 #### ####", "hk", (
-        (None, "Singapore", 1),
-    ), (8, 42, 116, 128, 175), 0.07),
-    Country("AU", "USD", "+61 4## ### ###", "en", (
-        ("NSW", "Sydney", 3), ("VIC", "Melbourne", 2), ("QLD", "Brisbane", 1),
-    ), (1, 14, 27, 49, 101, 103, 110), 0.07),
-    Country("KR", "USD", "+82 10 #### ####", "ko", (
-        ("Seoul", "Seoul", 3), ("Busan", "Busan", 1),
-    ), (1, 14, 27, 39, 58, 59, 61, 106, 110, 112, 121, 175, 211, 218, 222), 0.05),
+    Country(
+        "CN",
+        "CNY",
+        "+86 13# #### ####",
+        "zh",
+        (
+            ("Guangdong", "Guangzhou", 5),
+            ("Guangdong", "Shenzhen", 5),
+            ("Guangdong", "Dongguan", 2),
+            ("Zhejiang", "Hangzhou", 4),
+            ("Zhejiang", "Ningbo", 2),
+            ("Jiangsu", "Nanjing", 3),
+            ("Jiangsu", "Suzhou", 3),
+            ("Shanghai", "Shanghai", 6),
+            ("Beijing", "Beijing", 6),
+            ("Sichuan", "Chengdu", 3),
+            ("Hubei", "Wuhan", 2),
+            ("Shandong", "Qingdao", 2),
+            ("Shandong", "Jinan", 1),
+            ("Fujian", "Xiamen", 1),
+            ("Henan", "Zhengzhou", 1),
+            ("Chongqing", "Chongqing", 2),
+            ("Tianjin", "Tianjin", 1),
+            ("Shaanxi", "Xi'an", 1),
+        ),
+        (
+            36,
+            39,
+            58,
+            59,
+            60,
+            61,
+            101,
+            106,
+            111,
+            112,
+            113,
+            114,
+            115,
+            116,
+            117,
+            118,
+            119,
+            120,
+            121,
+            122,
+            123,
+            124,
+            125,
+            180,
+            182,
+            183,
+            202,
+            210,
+            211,
+            218,
+            219,
+            220,
+            221,
+            222,
+            223,
+        ),
+        0.0,
+    ),
+    Country(
+        "US",
+        "USD",
+        "+1 ### 555 01##",
+        "en",
+        (
+            ("CA", "Los Angeles", 3),
+            ("CA", "San Francisco", 2),
+            ("NY", "New York", 4),
+            ("TX", "Houston", 2),
+            ("WA", "Seattle", 2),
+            ("IL", "Chicago", 1),
+        ),
+        (3, 8, 13, 23, 34, 52, 54, 64, 66, 72),
+        0.30,
+    ),
+    Country(
+        "JP",
+        "JPY",
+        "+81 90 #### ####",
+        "ja",
+        (
+            ("Tokyo", "Tokyo", 5),
+            ("Osaka", "Osaka", 3),
+            ("Kanagawa", "Yokohama", 2),
+            ("Aichi", "Nagoya", 1),
+        ),
+        (126, 133, 150, 153, 210),
+        0.15,
+    ),
+    Country(
+        "DE",
+        "EUR",
+        "+49 151 ########",
+        "de",
+        (
+            ("Berlin", "Berlin", 3),
+            ("Bayern", "München", 2),
+            ("Hamburg", "Hamburg", 2),
+            ("Hessen", "Frankfurt am Main", 1),
+        ),
+        (31, 46, 62, 77, 84, 85, 91, 93),
+        0.10,
+    ),
+    Country(
+        "GB",
+        "GBP",
+        "+44 7700 900###",
+        "en",
+        (
+            ("England", "London", 5),
+            ("England", "Manchester", 2),
+            ("Scotland", "Edinburgh", 1),
+        ),
+        (2, 5, 25, 51, 81, 86, 90),
+        0.10,
+    ),
+    Country(
+        "FR",
+        "EUR",
+        "+33 6 ## ## ## ##",
+        "fr",
+        (
+            ("Île-de-France", "Paris", 4),
+            ("Auvergne-Rhône-Alpes", "Lyon", 2),
+            ("Provence-Alpes-Côte d'Azur", "Marseille", 1),
+        ),
+        (2, 37, 78, 80, 82, 88, 90),
+        0.06,
+    ),
+    Country("HK", "HKD", "+852 #### ####", "hk", ((None, "Hong Kong", 1),), (14, 42, 58, 112, 113, 203), 0.10),
+    Country("SG", "USD", "+65 #### ####", "hk", ((None, "Singapore", 1),), (8, 42, 116, 128, 175), 0.07),
+    Country(
+        "AU",
+        "USD",
+        "+61 4## ### ###",
+        "en",
+        (
+            ("NSW", "Sydney", 3),
+            ("VIC", "Melbourne", 2),
+            ("QLD", "Brisbane", 1),
+        ),
+        (1, 14, 27, 49, 101, 103, 110),
+        0.07,
+    ),
+    Country(
+        "KR",
+        "USD",
+        "+82 10 #### ####",
+        "ko",
+        (
+            ("Seoul", "Seoul", 3),
+            ("Busan", "Busan", 1),
+        ),
+        (1, 14, 27, 39, 58, 59, 61, 106, 110, 112, 121, 175, 211, 218, 222),
+        0.05,
+    ),
 )
 COUNTRY_BY_CODE = {c.code: c for c in COUNTRIES}
 
@@ -276,34 +568,147 @@ COUNTRY_BY_CODE = {c.code: c for c in COUNTRIES}
 # not move with finance/fx_rates, which have their own random stream).
 PRICE_LIST_FACTOR = {"CNY": 1.0, "USD": 0.145, "EUR": 0.135, "GBP": 0.115, "JPY": 21.0, "HKD": 1.12}
 # Market value of one unit in USD on the first day; fx_rates follow a random walk from here.
-FX_USD_VALUE = {"USD": 1.0, "CNY": 1 / 7.18, "EUR": 1.085, "JPY": 1 / 149.0, "GBP": 1.27, "HKD": 1 / 7.81,
-                "SGD": 1 / 1.35, "AUD": 0.66, "KRW": 1 / 1330.0, "CAD": 0.74, "CHF": 1.12}
-FX_DAILY_VOL = {"USD": 0.0, "CNY": 0.0018, "EUR": 0.004, "JPY": 0.005, "GBP": 0.0045, "HKD": 0.0006,
-                "SGD": 0.003, "AUD": 0.006, "KRW": 0.005, "CAD": 0.004, "CHF": 0.004}
+FX_USD_VALUE = {
+    "USD": 1.0,
+    "CNY": 1 / 7.18,
+    "EUR": 1.085,
+    "JPY": 1 / 149.0,
+    "GBP": 1.27,
+    "HKD": 1 / 7.81,
+    "SGD": 1 / 1.35,
+    "AUD": 0.66,
+    "KRW": 1 / 1330.0,
+    "CAD": 0.74,
+    "CHF": 1.12,
+}
+FX_DAILY_VOL = {
+    "USD": 0.0,
+    "CNY": 0.0018,
+    "EUR": 0.004,
+    "JPY": 0.005,
+    "GBP": 0.0045,
+    "HKD": 0.0006,
+    "SGD": 0.003,
+    "AUD": 0.006,
+    "KRW": 0.005,
+    "CAD": 0.004,
+    "CHF": 0.004,
+}
 FX_DECIMALS = 6
 
 # Names: style -> (given names, surnames, joined without space and surname first?)
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
-    "zh": (("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-            "秀英", "霞", "平", "刚", "桂英", "子涵", "浩然", "欣怡", "梓萱", "宇轩", "一诺", "思远", "雨桐"),
-           ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
-            "高", "林", "罗"), True),
-    "en": (("James", "Mary", "John", "Emma", "Oliver", "Sophia", "Liam", "Ava", "Noah", "Mia", "Ethan", "Grace"),
-           ("Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Davis", "Clark", "Walker", "O'Neil"), False),
-    "ja": (("Haruto", "Yui", "Sota", "Hina", "Yuki", "Ren", "Aoi", "Riku"),
-           ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto"), False),
-    "de": (("Lukas", "Anna", "Leon", "Marie", "Finn", "Lena", "Jonas", "Sophie"),
-           ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Schäfer"), False),
-    "fr": (("Léa", "Lucas", "Chloé", "Hugo", "Emma", "Louis", "Manon", "Jules"),
-           ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Lefèvre", "Moreau"), False),
-    "hk": (("Tai Man", "Wing Yan", "Ka Ho", "Mei Ling", "Wei Ming", "Hui Min", "Jun Jie"),
-           ("Chan", "Wong", "Lee", "Cheung", "Tan", "Lim", "Ng"), False),
-    "ko": (("Minjun", "Seoyeon", "Jiho", "Haeun", "Doyun", "Jiwoo"),
-           ("Kim", "Lee", "Park", "Choi", "Jung", "Kang"), False),
+    "zh": (
+        (
+            "伟",
+            "芳",
+            "娜",
+            "敏",
+            "静",
+            "丽",
+            "强",
+            "磊",
+            "军",
+            "洋",
+            "勇",
+            "艳",
+            "杰",
+            "娟",
+            "涛",
+            "明",
+            "超",
+            "秀英",
+            "霞",
+            "平",
+            "刚",
+            "桂英",
+            "子涵",
+            "浩然",
+            "欣怡",
+            "梓萱",
+            "宇轩",
+            "一诺",
+            "思远",
+            "雨桐",
+        ),
+        (
+            "王",
+            "李",
+            "张",
+            "刘",
+            "陈",
+            "杨",
+            "黄",
+            "赵",
+            "吴",
+            "周",
+            "徐",
+            "孙",
+            "马",
+            "朱",
+            "胡",
+            "郭",
+            "何",
+            "高",
+            "林",
+            "罗",
+        ),
+        True,
+    ),
+    "en": (
+        ("James", "Mary", "John", "Emma", "Oliver", "Sophia", "Liam", "Ava", "Noah", "Mia", "Ethan", "Grace"),
+        ("Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Davis", "Clark", "Walker", "O'Neil"),
+        False,
+    ),
+    "ja": (
+        ("Haruto", "Yui", "Sota", "Hina", "Yuki", "Ren", "Aoi", "Riku"),
+        ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto"),
+        False,
+    ),
+    "de": (
+        ("Lukas", "Anna", "Leon", "Marie", "Finn", "Lena", "Jonas", "Sophie"),
+        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Schäfer"),
+        False,
+    ),
+    "fr": (
+        ("Léa", "Lucas", "Chloé", "Hugo", "Emma", "Louis", "Manon", "Jules"),
+        ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Lefèvre", "Moreau"),
+        False,
+    ),
+    "hk": (
+        ("Tai Man", "Wing Yan", "Ka Ho", "Mei Ling", "Wei Ming", "Hui Min", "Jun Jie"),
+        ("Chan", "Wong", "Lee", "Cheung", "Tan", "Lim", "Ng"),
+        False,
+    ),
+    "ko": (
+        ("Minjun", "Seoyeon", "Jiho", "Haeun", "Doyun", "Jiwoo"),
+        ("Kim", "Lee", "Park", "Choi", "Jung", "Kang"),
+        False,
+    ),
 }
 # Latin spelling of the zh surnames above (for e-mail addresses)
-ZH_PINYIN = ("wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma",
-             "zhu", "hu", "guo", "he", "gao", "lin", "luo")
+ZH_PINYIN = (
+    "wang",
+    "li",
+    "zhang",
+    "liu",
+    "chen",
+    "yang",
+    "huang",
+    "zhao",
+    "wu",
+    "zhou",
+    "xu",
+    "sun",
+    "ma",
+    "zhu",
+    "hu",
+    "guo",
+    "he",
+    "gao",
+    "lin",
+    "luo",
+)
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org", "mail.example.cn")
 P_NO_EMAIL, P_NO_PHONE, P_NO_BIRTH_YEAR = 0.05, 0.1, 0.2
 ADDRESS_CHANGE_PER_DAY = 0.0015  # share of customers who move (new row) on a day
@@ -313,20 +718,40 @@ PHONE_CHANGE_SHARE = 0.3  # of the movers, also a new phone number
 
 # (category, subcategory, median price in CNY, brands, item names)
 CATALOGUE: tuple[tuple[str, str, float, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("food", "tea", 88, ("Hill Leaf", "云雾山"), ("Longjing Green Tea 250g", "龙井绿茶 礼盒", "Jasmine Tea, 100g tin",
-                                             "Pu'er Tea Cake 357g", "Oolong Gift Box")),
+    (
+        "food",
+        "tea",
+        88,
+        ("Hill Leaf", "云雾山"),
+        ("Longjing Green Tea 250g", "龙井绿茶 礼盒", "Jasmine Tea, 100g tin", "Pu'er Tea Cake 357g", "Oolong Gift Box"),
+    ),
     ("food", "snacks", 39, ("Crunchy Bay", "三只松"), ("Mixed Nuts 500g", "Dried Mango", "坚果礼包", "Rice Crackers")),
-    ("home", "kitchen", 69, ("Claywork", "Hearthly"), ("Ceramic Mug", "Cast Iron Pan 26cm", "Bamboo Cutting Board",
-                                                       "保温杯 500ml")),
-    ("home", "textiles", 129, ("Softnest", "Linenhaus"), ('Sofa Cushion 18" Linen', "Duvet Cover, Queen",
-                                                        "Bath Towel Set")),
+    (
+        "home",
+        "kitchen",
+        69,
+        ("Claywork", "Hearthly"),
+        ("Ceramic Mug", "Cast Iron Pan 26cm", "Bamboo Cutting Board", "保温杯 500ml"),
+    ),
+    (
+        "home",
+        "textiles",
+        129,
+        ("Softnest", "Linenhaus"),
+        ('Sofa Cushion 18" Linen', "Duvet Cover, Queen", "Bath Towel Set"),
+    ),
     ("apparel", "dresses", 259, ("Moonrise", "素色"), ("Floral Midi Dress", "连衣裙 夏季", "Linen Shirt Dress")),
     ("apparel", "t-shirts", 79, ("UrbanThread", "Basico"), ("Cotton Tee", "Graphic T-Shirt", "Oversized Tee")),
     ("apparel", "outerwear", 499, ("Northpeak", "UrbanThread"), ("Wool Coat", "Down Jacket", "Rain Shell")),
     ("beauty", "skincare", 189, ("Lumo", "Vela"), ("Hydrating Serum 30ml", "Sunscreen SPF50", "Night Cream")),
     ("beauty", "makeup", 129, ("Vela", "Kumo"), ("Lip Tint", "Cushion Foundation", "Eyeshadow Palette")),
-    ("electronics", "audio", 399, ("Nimbus", "Brightway"), ("Bluetooth Earbuds", "Portable Speaker",
-                                                          "Noise-Cancelling Headphones")),
+    (
+        "electronics",
+        "audio",
+        399,
+        ("Nimbus", "Brightway"),
+        ("Bluetooth Earbuds", "Portable Speaker", "Noise-Cancelling Headphones"),
+    ),
     ("electronics", "accessories", 89, ("Brightway", "Zap"), ("Phone Case", "USB-C Cable 2m", "Power Bank 10000mAh")),
     ("sports", "running", 459, ("Stridewell", "Fleetfoot"), ("Running Shoes", "Running Vest", "Sports Socks, 3 pairs")),
     ("sports", "yoga", 159, ("Stridewell", "Zenra"), ("Yoga Mat 6mm", "Yoga Block", "Resistance Bands")),
@@ -349,7 +774,10 @@ UNTRACKED_ORDER_SHARE = 0.08  # orders without a known session (tracking blocked
 EXTRA_LINES_MEAN = 0.35  # untracked orders: extra lines beyond the first
 # coupon code, kind ('pct' or 'fixed'), value (percent or CNY), minimum subtotal in CNY
 COUPONS = {
-    "WELCOME10": ("pct", 10, 0), "VIP15": ("pct", 15, 0), "SAVE20": ("fixed", 20, 199), "GLOBAL10": ("pct", 10, 0),
+    "WELCOME10": ("pct", 10, 0),
+    "VIP15": ("pct", 15, 0),
+    "SAVE20": ("fixed", 20, 199),
+    "GLOBAL10": ("pct", 10, 0),
     PROMO_COUPON: ("pct", 30, 0),
 }
 P_WELCOME, P_VIP, P_SAVE20, P_GLOBAL = 0.45, 0.06, 0.10, 0.12
@@ -369,10 +797,21 @@ P_CANCEL_AFTER_PAID = 0.012
 P_REFUND = 0.055
 P_WHOLE_ORDER_REFUND = 0.3
 P_REFUND_REJECTED = 0.08
-REFUND_REASONS_ITEM = (("defective", 0.22), ("wrong_item", 0.1), ("not_as_described", 0.16), ("size_fit", 0.24),
-                       ("changed_mind", 0.2), ("other", 0.08))
-REFUND_REASONS_ORDER = (("changed_mind", 0.4), ("late_delivery", 0.25), ("wrong_item", 0.1), ("defective", 0.1),
-                        ("other", 0.15))
+REFUND_REASONS_ITEM = (
+    ("defective", 0.22),
+    ("wrong_item", 0.1),
+    ("not_as_described", 0.16),
+    ("size_fit", 0.24),
+    ("changed_mind", 0.2),
+    ("other", 0.08),
+)
+REFUND_REASONS_ORDER = (
+    ("changed_mind", 0.4),
+    ("late_delivery", 0.25),
+    ("wrong_item", 0.1),
+    ("defective", 0.1),
+    ("other", 0.15),
+)
 
 # --------------------------------------------------------------------------- customer service
 
@@ -380,8 +819,15 @@ P_TICKET_ORDER = 0.05  # orders that get a ticket
 P_TICKET_REFUND = 0.4  # refund requests that get a ticket
 P_TICKET_PRESALE = 0.002  # non-bounced sessions that open a pre-sale ticket
 TICKET_CHANNELS = (("chat", 0.55), ("email", 0.2), ("phone", 0.15), ("social", 0.1))
-ORDER_TICKET_CATEGORIES = (("order_status", 0.3), ("shipping", 0.3), ("payment", 0.1), ("product_quality", 0.12),
-                           ("complaint", 0.08), ("account", 0.05), ("other", 0.05))
+ORDER_TICKET_CATEGORIES = (
+    ("order_status", 0.3),
+    ("shipping", 0.3),
+    ("payment", 0.1),
+    ("product_quality", 0.12),
+    ("complaint", 0.08),
+    ("account", 0.05),
+    ("other", 0.05),
+)
 PRESALE_TICKET_CATEGORIES = (("pre_sale", 0.8), ("account", 0.1), ("other", 0.1))
 PRIORITY_MIX = (("low", 0.2), ("normal", 0.55), ("high", 0.2), ("urgent", 0.05))
 FIRST_RESPONSE_MEDIAN_MIN = {"low": 480, "normal": 90, "high": 25, "urgent": 6}

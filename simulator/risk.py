@@ -97,13 +97,19 @@ class Plants:
         vis = world.people.visitors
         line_order = np.repeat(np.arange(n), [len(p) for p in products])
         spec = OrderSpecs(
-            customer=np.array(cust, dtype=np.int64), visitor=visitor_a,
+            customer=np.array(cust, dtype=np.int64),
+            visitor=visitor_a,
             platform=vis["platform"][visitor_a].astype(np.int64),
             created=np.array(created, dtype=np.int64) // 1000 * 1000,
-            session_id=pl.Series([None] * n, dtype=pl.String), ip=vis["ip"][visitor_a], device=device_ids(visitor_a),
-            is_new=np.array([label == "velocity" for label in labels]), force=np.array(force, dtype=np.int64),
-            line_order=line_order, line_product=np.concatenate([np.array(p) for p in products]).astype(np.int64),
-            line_qty=np.concatenate([np.array(q) for q in qty]).astype(np.int64))
+            session_id=pl.Series([None] * n, dtype=pl.String),
+            ip=vis["ip"][visitor_a],
+            device=device_ids(visitor_a),
+            is_new=np.array([label == "velocity" for label in labels]),
+            force=np.array(force, dtype=np.int64),
+            line_order=line_order,
+            line_product=np.concatenate([np.array(p) for p in products]).astype(np.int64),
+            line_qty=np.concatenate([np.array(q) for q in qty]).astype(np.int64),
+        )
         return spec, new_customers, labels
 
     def record(self, labels: list[str], order_ids: list[str], customer_ids: list[str]) -> None:
@@ -124,23 +130,30 @@ class Plants:
         fraud_ip = ip_strings(world.people.visitors["ip"][self.fraud_visitor]).item()
         return {
             "order_velocity": {
-                "rule": "order_velocity", "date": cal.date(plan.velocity_day).isoformat(),
-                "device_id": device_ids(self.fraud_visitor).item(), "ip_address": fraud_ip,
-                "orders": self.velocity_orders, "customers": self.velocity_customers,
+                "rule": "order_velocity",
+                "date": cal.date(plan.velocity_day).isoformat(),
+                "device_id": device_ids(self.fraud_visitor).item(),
+                "ip_address": fraud_ip,
+                "orders": self.velocity_orders,
+                "customers": self.velocity_customers,
                 "note": "one device and IP, fresh accounts, all orders within 60 minutes (expect >= 5 in one window)",
             },
             "amount_outlier": {
-                "rule": "amount_outlier", "dates": sorted({cal.date(d).isoformat() for d in plan.outlier_days}),
+                "rule": "amount_outlier",
+                "dates": sorted({cal.date(d).isoformat() for d in plan.outlier_days}),
                 "orders": self.outlier_orders,
                 "note": "paid orders of 24-29 units of the dearest product; far above 10x the trailing median total",
             },
             "refund_abuse": {
-                "rule": "refund_abuse", "customer_id": world.people.customer_ids(np.array([self.abuser])).item(),
-                "orders": self.abuser_orders, "refunded_orders": self.abuser_refunded,
+                "rule": "refund_abuse",
+                "customer_id": world.people.customer_ids(np.array([self.abuser])).item(),
+                "orders": self.abuser_orders,
+                "refunded_orders": self.abuser_refunded,
                 "note": "paid orders whose whole-order refunds complete within about a week of ordering",
             },
             "payment_failures": {
-                "rule": "payment_failures", "date": cal.date(plan.spike_day).isoformat(),
+                "rule": "payment_failures",
+                "date": cal.date(plan.spike_day).isoformat(),
                 "note": "gateway incident: first payment attempts fail about 40% of the time that day (normally ~4.5%)",
             },
         }

@@ -12,7 +12,7 @@ import polars as pl
 
 from simulator import params as P
 from simulator.calendar import HOUR_MS, MINUTE_MS
-from simulator.util import idstr, names_of, pick, pick_named
+from simulator.util import idstr, names_of, pick_named
 from simulator.world import World
 
 _S = 1000
@@ -34,14 +34,26 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     failed = orders["failed_payment"][pick_o]
     cat_o = np.where(failed & (rng.random(len(pick_o)) < 0.6), cats.index("payment"), cat_o)
     created_o = orders["created"][pick_o]
-    delay = np.select(
-        [cat_o == cats.index("order_status"), cat_o == cats.index("shipping"), cat_o == cats.index("payment")],
-        [rng.integers(2 * 3600, 72 * 3600, len(pick_o)), rng.integers(2 * 86400, 7 * 86400, len(pick_o)),
-         rng.integers(60, 1200, len(pick_o))],
-        rng.integers(600, 2 * 86400, len(pick_o))) * _S
-    after_delivery = np.isin(cat_o, [cats.index("product_quality"), cats.index("complaint")]) & orders["shipped"][pick_o]
-    t_o = np.where(after_delivery, orders["delivered_ts"][pick_o] + rng.integers(2 * 3600, 3 * 86400, len(pick_o)) * _S,
-                   created_o + delay)
+    delay = (
+        np.select(
+            [cat_o == cats.index("order_status"), cat_o == cats.index("shipping"), cat_o == cats.index("payment")],
+            [
+                rng.integers(2 * 3600, 72 * 3600, len(pick_o)),
+                rng.integers(2 * 86400, 7 * 86400, len(pick_o)),
+                rng.integers(60, 1200, len(pick_o)),
+            ],
+            rng.integers(600, 2 * 86400, len(pick_o)),
+        )
+        * _S
+    )
+    after_delivery = (
+        np.isin(cat_o, [cats.index("product_quality"), cats.index("complaint")]) & orders["shipped"][pick_o]
+    )
+    t_o = np.where(
+        after_delivery,
+        orders["delivered_ts"][pick_o] + rng.integers(2 * 3600, 3 * 86400, len(pick_o)) * _S,
+        created_o + delay,
+    )
     cat_names_o = np.array(cats, dtype=object)[cat_o]
     # 2. tickets about refund requests
     k = len(orders["refund_order"])
@@ -53,12 +65,19 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     pick_s = nb[rng.random(len(nb)) < P.P_TICKET_PRESALE]
     first_ev = np.cumsum(sessions.counts.sum(axis=1)) - sessions.counts.sum(axis=1)
     t_s = sessions.ev_ts[first_ev[pick_s]] + rng.integers(60, 600, len(pick_s)) * _S
-    cat_s = np.array(names_of(P.PRESALE_TICKET_CATEGORIES), dtype=object)[pick_named(rng, P.PRESALE_TICKET_CATEGORIES, len(pick_s))]
+    cat_s = np.array(names_of(P.PRESALE_TICKET_CATEGORIES), dtype=object)[
+        pick_named(rng, P.PRESALE_TICKET_CATEGORIES, len(pick_s))
+    ]
 
     people = world.people
     customer = np.concatenate([orders["customer"][pick_o], orders["customer"][ro], sessions.customer[pick_s]])
-    order_id = pl.concat([orders["order_id"].gather(pick_o), orders["order_id"].gather(ro),
-                          pl.Series([None] * len(pick_s), dtype=pl.String)])
+    order_id = pl.concat(
+        [
+            orders["order_id"].gather(pick_o),
+            orders["order_id"].gather(ro),
+            pl.Series([None] * len(pick_s), dtype=pl.String),
+        ]
+    )
     created = np.concatenate([t_o, t_r, t_s]).astype(np.int64)
     category = np.concatenate([cat_names_o, np.full(len(pick_r), "return_refund", dtype=object), cat_s])
     n = len(created)
@@ -133,21 +152,34 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     parts = []
     for j, (etype, present, ts, new_status, csat, by_agent) in enumerate(slots):
         idx = np.flatnonzero(present)
-        parts.append(pl.DataFrame({
-            "_t": idx, "_slot": np.full(len(idx), j), "event_ts": ts[idx], "event_type": [etype] * len(idx),
-            "new_status": pl.Series([new_status] * len(idx), dtype=pl.String),
-            "csat_score": pl.Series(csat[idx] if csat is not None else [None] * len(idx), dtype=pl.Int64),
-            "_agent": np.full(len(idx), by_agent),
-        }))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "_t": idx,
+                    "_slot": np.full(len(idx), j),
+                    "event_ts": ts[idx],
+                    "event_type": [etype] * len(idx),
+                    "new_status": pl.Series([new_status] * len(idx), dtype=pl.String),
+                    "csat_score": pl.Series(csat[idx] if csat is not None else [None] * len(idx), dtype=pl.Int64),
+                    "_agent": np.full(len(idx), by_agent),
+                }
+            )
+        )
     ev = pl.concat(parts).sort("_t", "_slot")
     t = ev["_t"].to_numpy()
     first = ev["_slot"].to_numpy() == 0
     ev = ev.with_columns(
         event_id=idstr("v", world.next_ids("service_event", len(ev)) + 10_000_000, 9),
         ticket_id=idstr("T", ticket_no[t], 7),
-        channel=pl.Series(channel[t].tolist(), dtype=pl.String).zip_with(pl.Series(first), pl.Series([None] * len(t), dtype=pl.String)),
-        category=pl.Series(category[t].tolist(), dtype=pl.String).zip_with(pl.Series(first), pl.Series([None] * len(t), dtype=pl.String)),
-        priority=pl.Series(priority[t].tolist(), dtype=pl.String).zip_with(pl.Series(first), pl.Series([None] * len(t), dtype=pl.String)),
+        channel=pl.Series(channel[t].tolist(), dtype=pl.String).zip_with(
+            pl.Series(first), pl.Series([None] * len(t), dtype=pl.String)
+        ),
+        category=pl.Series(category[t].tolist(), dtype=pl.String).zip_with(
+            pl.Series(first), pl.Series([None] * len(t), dtype=pl.String)
+        ),
+        priority=pl.Series(priority[t].tolist(), dtype=pl.String).zip_with(
+            pl.Series(first), pl.Series([None] * len(t), dtype=pl.String)
+        ),
         customer_id=pl.when(pl.Series(customer[t] >= 0)).then(pl.lit(people.customer_ids(np.maximum(customer[t], 0)))),
         order_id=order_id.gather(t),
         agent_id=pl.when("_agent").then(pl.lit(idstr("agent-", agent[t], 3))),

@@ -23,10 +23,22 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from simulator import params as P
 from ingest.contract import ENTITIES, Entity
-from simulator.calendar import CUSTOMERS, HOUR_MS, MINUTE_MS, ORDERS, PLANTS, SERVICE, TRAFFIC, WORLD, MARKETING
-from simulator.calendar import Calendar, Plan, rng_for
+from simulator import params as P
+from simulator.calendar import (
+    CUSTOMERS,
+    HOUR_MS,
+    MARKETING,
+    MINUTE_MS,
+    ORDERS,
+    PLANTS,
+    SERVICE,
+    TRAFFIC,
+    WORLD,
+    Calendar,
+    Plan,
+    rng_for,
+)
 from simulator.faults import FaultInjector
 from simulator.fx import FxRates
 from simulator.marketing import spend_for_day
@@ -56,8 +68,13 @@ _OUTPUT = {
     "finance_fx_rates": ("csv", LOCAL),
 }
 # the column a file is ordered by (rows of a batch arrive in the order they happened)
-_ORDER_BY = {"shop_order_items": "_ts", "traffic_events": "event_ts", "service_events": "event_ts", "marketing_spend": "date",
-             "finance_fx_rates": "date"}
+_ORDER_BY = {
+    "shop_order_items": "_ts",
+    "traffic_events": "event_ts",
+    "service_events": "event_ts",
+    "marketing_spend": "date",
+    "finance_fx_rates": "date",
+}
 
 Progress = Callable[[str, int, int], None]
 
@@ -81,8 +98,10 @@ class _Pending:
         for batch in sorted(b for b in self._rows if b <= d):
             for name, frames in self._rows.pop(batch).items():
                 out[name].extend(frames)
-        return {name: pl.concat(frames, how="diagonal_relaxed").with_columns(_batch=pl.lit(d, pl.Int32))
-                for name, frames in out.items()}
+        return {
+            name: pl.concat(frames, how="diagonal_relaxed").with_columns(_batch=pl.lit(d, pl.Int32))
+            for name, frames in out.items()
+        }
 
 
 class _Writer:
@@ -153,9 +172,18 @@ def _customer_changes(world: World, d: int, first_new: int, rng: np.random.Gener
     return df.with_columns(_batch=pl.Series(cal.day_of(df["updated_at"].to_numpy())))
 
 
-def simulate(landing: Path | str, start: date, days: int, scale: str = "small", seed: int = 7,
-             faults: bool = False, base_currency: str = "CNY", home_country: str = "CN",
-             tz: str = "Asia/Shanghai", progress: Progress | None = None) -> dict:
+def simulate(
+    landing: Path | str,
+    start: date,
+    days: int,
+    scale: str = "small",
+    seed: int = 7,
+    faults: bool = False,
+    base_currency: str = "CNY",
+    home_country: str = "CN",
+    tz: str = "Asia/Shanghai",
+    progress: Progress | None = None,
+) -> dict:
     """Write `days` batch days of a simulated shop from `start` into `landing`; returns the
     summary also written to `<landing>/_simulation.json` (rows per entity, the planted truths)."""
     if scale not in SCALES:
@@ -176,8 +204,12 @@ def simulate(landing: Path | str, start: date, days: int, scale: str = "small", 
     # what the shop system exports on the first day: its catalogue and its customer base
     pending.add("shop_products", world.catalogue.rows().with_columns(pl.col("_batch").clip(0, None)))
     base = world.initial_customers
-    pending.add("shop_customers", world.people.customer_rows(base, np.full(len(base), cal.midnight(0) + HOUR_MS))
-                .with_columns(_batch=pl.lit(0, pl.Int32)))
+    pending.add(
+        "shop_customers",
+        world.people.customer_rows(base, np.full(len(base), cal.midnight(0) + HOUR_MS)).with_columns(
+            _batch=pl.lit(0, pl.Int32)
+        ),
+    )
     try:
         for d in range(days):
             first_new = world.people.customers.n
@@ -189,11 +221,20 @@ def simulate(landing: Path | str, start: date, days: int, scale: str = "small", 
             day_orders = build_orders(world, d, spec, rng_for(seed, ORDERS, d, 2))
             if labels:
                 tail = np.arange(spec.n - len(labels), spec.n)
-                plants.record(labels, day_orders.order_id.gather(tail).to_list(),
-                              world.people.customer_ids(spec.customer[tail]).to_list())
+                plants.record(
+                    labels,
+                    day_orders.order_id.gather(tail).to_list(),
+                    world.people.customer_ids(spec.customer[tail]).to_list(),
+                )
             head = slice(0, tracked.n)
-            events = events_frame(world, sessions, day_orders.order_id[head], day_orders.total[head],
-                                  day_orders.currency[head], rng_for(seed, TRAFFIC, d, 1))
+            events = events_frame(
+                world,
+                sessions,
+                day_orders.order_id[head],
+                day_orders.total[head],
+                day_orders.currency[head],
+                rng_for(seed, TRAFFIC, d, 1),
+            )
             campaign_sessions = np.bincount(sessions.campaign, minlength=len(P.CAMPAIGNS))
             pending.add("shop_customers", _customer_changes(world, d, first_new, rng_for(seed, CUSTOMERS, d)))
             pending.add("shop_orders", day_orders.orders)
@@ -201,7 +242,9 @@ def simulate(landing: Path | str, start: date, days: int, scale: str = "small", 
             pending.add("shop_payments", day_orders.payments)
             pending.add("shop_refunds", day_orders.refunds)
             pending.add("traffic_events", events)
-            pending.add("service_events", tickets_for_day(world, d, day_orders.info, sessions, rng_for(seed, SERVICE, d)))
+            pending.add(
+                "service_events", tickets_for_day(world, d, day_orders.info, sessions, rng_for(seed, SERVICE, d))
+            )
             pending.add("marketing_spend", spend_for_day(world, d, campaign_sessions, rng_for(seed, MARKETING, d)))
             pending.add("finance_fx_rates", fx.rows(d, cal.date(d)))
             due = pending.pop(d)
@@ -216,11 +259,20 @@ def simulate(landing: Path | str, start: date, days: int, scale: str = "small", 
         writer.close()
 
     summary = {
-        "start": start.isoformat(), "days": days, "scale": scale, "seed": seed, "tz": tz,
-        "base_currency": base_currency, "home_country": home_country, "faults": faults,
-        "files": writer.files, "rows": dict(sorted(writer.rows.items())),
-        "plan": {"promotion_days": [cal.date(d).isoformat() for d in plan.promo],
-                 "payment_incident_day": cal.date(plan.spike_day).isoformat()},
+        "start": start.isoformat(),
+        "days": days,
+        "scale": scale,
+        "seed": seed,
+        "tz": tz,
+        "base_currency": base_currency,
+        "home_country": home_country,
+        "faults": faults,
+        "files": writer.files,
+        "rows": dict(sorted(writer.rows.items())),
+        "plan": {
+            "promotion_days": [cal.date(d).isoformat() for d in plan.promo],
+            "payment_incident_day": cal.date(plan.spike_day).isoformat(),
+        },
         "truths": truths.report(plants.describe()),
     }
     if injector is not None:

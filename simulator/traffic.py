@@ -13,19 +13,38 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from simulator import params as P
 from ingest.contract import DEVICE_TYPES, PLATFORMS
-from simulator.calendar import HOUR_MS, Calendar, Plan
+from simulator import params as P
+from simulator.calendar import HOUR_MS, Plan
 from simulator.util import idstr, pick, take, within_group_index
 from simulator.world import CURRENCIES, World, ip_strings, visitor_ids
 
 SEG = {name: i for i, name in enumerate(P.SEGMENTS)}
 _APP = PLATFORMS.index("app")  # a platform's code in the `platform` arrays: its position in the contract
-_EVENT_NAME = {"landing": "page_view", "video": "video_play", "claim": "coupon_claim", "browse": "page_view",
-               "search": "search", "product": "product_view", "cart": "add_to_cart", "remove": "remove_from_cart",
-               "checkout": "begin_checkout", "purchase": "purchase", "share": "share"}
-_FIXED_PAGE = {"video": "live", "claim": "content", "search": "search", "product": "product", "cart": "product",
-               "remove": "cart", "checkout": "checkout", "purchase": "confirmation", "share": "product"}
+_EVENT_NAME = {
+    "landing": "page_view",
+    "video": "video_play",
+    "claim": "coupon_claim",
+    "browse": "page_view",
+    "search": "search",
+    "product": "product_view",
+    "cart": "add_to_cart",
+    "remove": "remove_from_cart",
+    "checkout": "begin_checkout",
+    "purchase": "purchase",
+    "share": "share",
+}
+_FIXED_PAGE = {
+    "video": "live",
+    "claim": "content",
+    "search": "search",
+    "product": "product",
+    "cart": "product",
+    "remove": "cart",
+    "checkout": "checkout",
+    "purchase": "confirmation",
+    "share": "product",
+}
 _CAMP = P.CAMPAIGNS
 _CAMP_BOUNCE = np.array([c.bounce for c in _CAMP])
 _CAMP_CONV = np.array([c.conversion for c in _CAMP])
@@ -153,7 +172,9 @@ def simulate_sessions(world: World, d: int, rng: np.random.Generator) -> Session
     ev_product = np.full(m, -1, dtype=np.int64)
     is_view = ev_seg == SEG["product"]
     ev_product[is_view] = pick(rng, weights_p, int(is_view.sum()))
-    landing_product = (ev_seg == SEG["landing"]) & (np.array([c.landing == "product" for c in _CAMP])[campaign][ev_sess])
+    landing_product = (ev_seg == SEG["landing"]) & (
+        np.array([c.landing == "product" for c in _CAMP])[campaign][ev_sess]
+    )
     ev_product[landing_product] = pick(rng, weights_p, int(landing_product.sum()))
     view_pos = sess_start + seg_offset[:, SEG["product"]]
     is_cart = ev_seg == SEG["cart"]
@@ -184,8 +205,9 @@ def simulate_sessions(world: World, d: int, rng: np.random.Generator) -> Session
     registered2 = people.new_customers(rng, v2, last_ev - last_ev % 1000)
     customer = np.where(purchase, vis["cust"][visitor], cust0)
     logged_in = (cust0 >= 0) & (rng.random(n) < P.LOGGED_IN_SHARE)
-    late = np.where((platform == _APP) & (rng.random(n) < P.LATE_APP_SESSION_SHARE),
-                    rng.integers(1, P.LATE_MAX_DAYS + 1, size=n), 0)
+    late = np.where(
+        (platform == _APP) & (rng.random(n) < P.LATE_APP_SESSION_SHARE), rng.integers(1, P.LATE_MAX_DAYS + 1, size=n), 0
+    )
 
     # orders: created between checkout and the purchase (confirmation) event
     purchase_ts = ev_ts[sess_start[buy] + seg_offset[buy, SEG["purchase"]]]
@@ -193,22 +215,53 @@ def simulate_sessions(world: World, d: int, rng: np.random.Generator) -> Session
     created -= created % 1000
     # order lines: the session's cart lines except the removed one, one line per product
     line_ev = np.flatnonzero(is_cart & purchase[ev_sess])
-    keep = ~((counts[ev_sess[line_ev], SEG["remove"]] > 0) & (line_ev == cart_pos[ev_sess[line_ev]] + n_cart[ev_sess[line_ev]] - 1))
+    keep = ~(
+        (counts[ev_sess[line_ev], SEG["remove"]] > 0)
+        & (line_ev == cart_pos[ev_sess[line_ev]] + n_cart[ev_sess[line_ev]] - 1)
+    )
     line_ev = line_ev[keep]
-    lines = (pl.DataFrame({"s": ev_sess[line_ev], "p": ev_product[line_ev], "q": ev_qty[line_ev]})
-             .group_by("s", "p", maintain_order=True).agg(pl.col("q").sum()))
+    lines = (
+        pl.DataFrame({"s": ev_sess[line_ev], "p": ev_product[line_ev], "q": ev_qty[line_ev]})
+        .group_by("s", "p", maintain_order=True)
+        .agg(pl.col("q").sum())
+    )
 
     return Sessions(
-        d=d, ids=world.next_ids("session", n), visitor=visitor, platform=platform, country=country, ip=ip,
-        campaign=campaign, variant=variant, customer=customer, logged_in=logged_in, late_days=late,
-        bounced=bounced, purchase=purchase, counts=counts, ev_sess=ev_sess, ev_seg=ev_seg, ev_ts=ev_ts,
-        ev_product=ev_product, ev_qty=ev_qty, new_customers=np.concatenate([registered, registered2]),
-        order_created=created, line_sess=lines["s"].to_numpy(), line_product=lines["p"].to_numpy(),
-        line_qty=lines["q"].to_numpy())
+        d=d,
+        ids=world.next_ids("session", n),
+        visitor=visitor,
+        platform=platform,
+        country=country,
+        ip=ip,
+        campaign=campaign,
+        variant=variant,
+        customer=customer,
+        logged_in=logged_in,
+        late_days=late,
+        bounced=bounced,
+        purchase=purchase,
+        counts=counts,
+        ev_sess=ev_sess,
+        ev_seg=ev_seg,
+        ev_ts=ev_ts,
+        ev_product=ev_product,
+        ev_qty=ev_qty,
+        new_customers=np.concatenate([registered, registered2]),
+        order_created=created,
+        line_sess=lines["s"].to_numpy(),
+        line_product=lines["p"].to_numpy(),
+        line_qty=lines["q"].to_numpy(),
+    )
 
 
-def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np.ndarray,
-                 order_currency: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
+def events_frame(
+    world: World,
+    s: Sessions,
+    order_id: pl.Series,
+    order_total: np.ndarray,
+    order_currency: np.ndarray,
+    rng: np.random.Generator,
+) -> pl.DataFrame:
     """traffic/events rows of the day's sessions (typed: event_ts in ms, value in cents), with
     `_batch` (arrival batch), `_part` (file: platform), `_late` and `_dup` (0 original,
     1 duplicate in the same batch, 2 duplicate re-sent in the next batch)."""
@@ -222,7 +275,9 @@ def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np
     is_landing = seg == SEG["landing"]
     page[is_landing] = np.array([c.landing for c in _CAMP], dtype=object)[camp[is_landing]]
     is_browse = seg == SEG["browse"]
-    page[is_browse] = np.array(P.BROWSE_PAGE_TYPES, dtype=object)[rng.integers(len(P.BROWSE_PAGE_TYPES), size=int(is_browse.sum()))]
+    page[is_browse] = np.array(P.BROWSE_PAGE_TYPES, dtype=object)[
+        rng.integers(len(P.BROWSE_PAGE_TYPES), size=int(is_browse.sum()))
+    ]
     is_pv = is_landing | is_browse
     is_search = seg == SEG["search"]
     query = np.full(m, -1)
@@ -230,8 +285,11 @@ def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np
 
     customer = s.customer[sess]
     checkout_or_later = seg >= SEG["checkout"]
-    uid = np.where((customer >= 0) & (s.logged_in[sess] | (checkout_or_later & (s.counts[sess, SEG["checkout"]] > 0))),
-                   customer, -1)
+    uid = np.where(
+        (customer >= 0) & (s.logged_in[sess] | (checkout_or_later & (s.counts[sess, SEG["checkout"]] > 0))),
+        customer,
+        -1,
+    )
     currency = world.geo.currency[s.country[sess]]
     has_value = np.isin(seg, [SEG["cart"], SEG["remove"]])
     value = np.zeros(m, dtype=np.int64)
@@ -250,38 +308,40 @@ def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np
 
     product_id = cat.ids.gather(np.maximum(s.ev_product, 0))
     category = take(cat.category, np.maximum(s.ev_product, 0))
-    df = pl.DataFrame({
-        "event_id": idstr("e", world.next_ids("event", m), 11),
-        "event_ts": s.ev_ts,
-        "anonymous_id": visitor_ids(s.visitor[sess]),
-        "_uid": uid,
-        "session_id": idstr("s", s.ids[sess], 10),
-        "event_name": take(list(names), seg),
-        "page_type": pl.Series(page.tolist(), dtype=pl.String),
-        "_sess": sess,
-        "_platform": platform,
-        "_camp": camp,
-        "_landing": is_landing,
-        "_pv": is_pv,
-        "_product": s.ev_product,
-        "_pid": product_id,
-        "_cat": category,
-        "_query": query,
-        "platform": take(PLATFORMS, platform),
-        "device_type": take(DEVICE_TYPES, world.people.visitors["device"][s.visitor[sess]]),
-        "country": take(geo.codes, s.country[sess]),
-        "_has_value": has_value,
-        "value": value,
-        "currency": take(CURRENCIES, currency),
-        "page_load_ms": np.round(load_ms).astype(np.int64),
-        "_exposed": exposed,
-        "variant": take(P.EXPERIMENT_VARIANTS, s.variant[sess]),
-        "ip_address": ip_strings(s.ip[sess]),
-        "_purchase": is_purchase,
-        "_order_pos": np.where(is_purchase, pos_of_sess[sess], 0),
-        "_late": s.late_days[sess] > 0,
-        "_batch": ev_day + s.late_days[sess],
-    })
+    df = pl.DataFrame(
+        {
+            "event_id": idstr("e", world.next_ids("event", m), 11),
+            "event_ts": s.ev_ts,
+            "anonymous_id": visitor_ids(s.visitor[sess]),
+            "_uid": uid,
+            "session_id": idstr("s", s.ids[sess], 10),
+            "event_name": take(list(names), seg),
+            "page_type": pl.Series(page.tolist(), dtype=pl.String),
+            "_sess": sess,
+            "_platform": platform,
+            "_camp": camp,
+            "_landing": is_landing,
+            "_pv": is_pv,
+            "_product": s.ev_product,
+            "_pid": product_id,
+            "_cat": category,
+            "_query": query,
+            "platform": take(PLATFORMS, platform),
+            "device_type": take(DEVICE_TYPES, world.people.visitors["device"][s.visitor[sess]]),
+            "country": take(geo.codes, s.country[sess]),
+            "_has_value": has_value,
+            "value": value,
+            "currency": take(CURRENCIES, currency),
+            "page_load_ms": np.round(load_ms).astype(np.int64),
+            "_exposed": exposed,
+            "variant": take(P.EXPERIMENT_VARIANTS, s.variant[sess]),
+            "ip_address": ip_strings(s.ip[sess]),
+            "_purchase": is_purchase,
+            "_order_pos": np.where(is_purchase, pos_of_sess[sess], 0),
+            "_late": s.late_days[sess] > 0,
+            "_batch": ev_day + s.late_days[sess],
+        }
+    )
     hosts = take(P.HOSTS, platform)
     camp_src = take([c.utm_source for c in _CAMP], camp)
     camp_med = take([c.utm_medium for c in _CAMP], camp)
@@ -289,50 +349,83 @@ def events_frame(world: World, s: Sessions, order_id: pl.Series, order_total: np
     camp_ref = take([c.referrer for c in _CAMP], camp)
     queries = take(P.SEARCH_QUERIES, np.maximum(query, 0))
     cust_ids = world.people.customer_ids(np.maximum(uid, 0))
-    order_ids = order_id.gather(df["_order_pos"].to_numpy()) if len(order_id) else pl.Series([None] * m, dtype=pl.String)
+    order_ids = (
+        order_id.gather(df["_order_pos"].to_numpy()) if len(order_id) else pl.Series([None] * m, dtype=pl.String)
+    )
     df = df.with_columns(
-        _host=hosts, _src=camp_src, _med=camp_med, _cmp=camp_name, _ref=camp_ref, _q=queries, _cust=cust_ids,
+        _host=hosts,
+        _src=camp_src,
+        _med=camp_med,
+        _cmp=camp_name,
+        _ref=camp_ref,
+        _q=queries,
+        _cust=cust_ids,
         _oid=order_ids,
     )
     path = (
-        pl.when(pl.col("page_type") == "home").then(pl.lit("/"))
-        .when(pl.col("page_type") == "category").then("/c/" + pl.col("_cat"))
-        .when(pl.col("page_type") == "product").then("/p/" + pl.col("_pid"))
-        .when(pl.col("page_type") == "search").then("/search?q=" + pl.col("_q").str.replace_all(" ", "+"))
-        .when(pl.col("page_type") == "cart").then(pl.lit("/cart"))
-        .when(pl.col("page_type") == "checkout").then(pl.lit("/checkout"))
-        .when(pl.col("page_type") == "confirmation").then(pl.lit("/checkout/done"))
-        .when(pl.col("page_type") == "live").then("/live/" + (pl.col("_camp") * 7 + 100).cast(pl.String))
+        pl.when(pl.col("page_type") == "home")
+        .then(pl.lit("/"))
+        .when(pl.col("page_type") == "category")
+        .then("/c/" + pl.col("_cat"))
+        .when(pl.col("page_type") == "product")
+        .then("/p/" + pl.col("_pid"))
+        .when(pl.col("page_type") == "search")
+        .then("/search?q=" + pl.col("_q").str.replace_all(" ", "+"))
+        .when(pl.col("page_type") == "cart")
+        .then(pl.lit("/cart"))
+        .when(pl.col("page_type") == "checkout")
+        .then(pl.lit("/checkout"))
+        .when(pl.col("page_type") == "confirmation")
+        .then(pl.lit("/checkout/done"))
+        .when(pl.col("page_type") == "live")
+        .then("/live/" + (pl.col("_camp") * 7 + 100).cast(pl.String))
         .otherwise("/content/" + (pl.col("_sess") % 97 + 1).cast(pl.String))
     )
     utm = pl.col("_landing") & pl.col("_src").is_not_null()
-    utm_query = pl.concat_str(pl.lit("utm_source="), "_src", pl.lit("&utm_medium="), "_med", pl.lit("&utm_campaign="), "_cmp")
+    utm_query = pl.concat_str(
+        pl.lit("utm_source="), "_src", pl.lit("&utm_medium="), "_med", pl.lit("&utm_campaign="), "_cmp"
+    )
     url = pl.col("_host") + pl.col("_path")
     in_app = pl.col("_platform") == _APP
-    df = df.with_columns(_path=path).with_columns(
-        page_url=pl.when(utm).then(pl.concat_str(url, pl.when(pl.col("_path").str.contains("?", literal=True))
-                                               .then(pl.lit("&")).otherwise(pl.lit("?")), utm_query)).otherwise(url),
-    ).with_columns(
-        referrer=pl.when(pl.col("_landing")).then(pl.when(~in_app).then("_ref"))
-        .when(~in_app).then(pl.col("page_url").shift(1)),
-        utm_source=pl.when("_landing").then("_src"),
-        utm_medium=pl.when("_landing").then("_med"),
-        utm_campaign=pl.when("_landing").then("_cmp"),
-        user_id=pl.when(pl.col("_uid") >= 0).then("_cust"),
-        product_id=pl.when(pl.col("_product") >= 0).then("_pid"),
-        search_query=pl.when(pl.col("_query") >= 0).then("_q"),
-        order_id=pl.when("_purchase").then("_oid"),
-        value=pl.when("_has_value").then("value"),
-        currency=pl.when("_has_value").then("currency"),
-        page_load_ms=pl.when("_pv").then("page_load_ms"),
-        experiment_id=pl.when("_exposed").then(pl.lit(P.EXPERIMENT_ID)),
-        variant=pl.when("_exposed").then("variant"),
-        _part=pl.col("platform"),
+    df = (
+        df.with_columns(_path=path)
+        .with_columns(
+            page_url=pl.when(utm)
+            .then(
+                pl.concat_str(
+                    url,
+                    pl.when(pl.col("_path").str.contains("?", literal=True)).then(pl.lit("&")).otherwise(pl.lit("?")),
+                    utm_query,
+                )
+            )
+            .otherwise(url),
+        )
+        .with_columns(
+            referrer=pl.when(pl.col("_landing"))
+            .then(pl.when(~in_app).then("_ref"))
+            .when(~in_app)
+            .then(pl.col("page_url").shift(1)),
+            utm_source=pl.when("_landing").then("_src"),
+            utm_medium=pl.when("_landing").then("_med"),
+            utm_campaign=pl.when("_landing").then("_cmp"),
+            user_id=pl.when(pl.col("_uid") >= 0).then("_cust"),
+            product_id=pl.when(pl.col("_product") >= 0).then("_pid"),
+            search_query=pl.when(pl.col("_query") >= 0).then("_q"),
+            order_id=pl.when("_purchase").then("_oid"),
+            value=pl.when("_has_value").then("value"),
+            currency=pl.when("_has_value").then("currency"),
+            page_load_ms=pl.when("_pv").then("page_load_ms"),
+            experiment_id=pl.when("_exposed").then(pl.lit(P.EXPERIMENT_ID)),
+            variant=pl.when("_exposed").then("variant"),
+            _part=pl.col("platform"),
+        )
     )
     # client retries: exact copies, in the same file or re-sent with the next batch
     dup = np.flatnonzero(rng.random(m) < P.DUPLICATE_SHARE)
     next_batch = rng.random(len(dup)) < P.DUPLICATE_NEXT_BATCH
     df = df.with_columns(_dup=pl.lit(0, pl.Int8))
-    copies = df[dup].with_columns(_dup=pl.Series(np.where(next_batch, 2, 1).astype(np.int8)),
-                                  _batch=pl.col("_batch") + pl.Series(next_batch.astype(np.int32)))
+    copies = df[dup].with_columns(
+        _dup=pl.Series(np.where(next_batch, 2, 1).astype(np.int8)),
+        _batch=pl.col("_batch") + pl.Series(next_batch.astype(np.int32)),
+    )
     return pl.concat([df, copies])

@@ -12,16 +12,28 @@ from collections import Counter
 import numpy as np
 import polars as pl
 
-from simulator import params as P
 from ingest.contract import KNOWN_EVENT_NAMES
-from simulator.calendar import Calendar, HOUR_MS
+from simulator import params as P
+from simulator.calendar import HOUR_MS, Calendar
 
 
 class Truths:
     def __init__(self, cal: Calendar, home_country: str):
         self.cal, self.home = cal, home_country
-        self._frames: dict[str, list[pl.DataFrame]] = {k: [] for k in (
-            "orders", "payments", "refunds", "exposures", "purchases", "sessions", "tickets", "spend", "items")}
+        self._frames: dict[str, list[pl.DataFrame]] = {
+            k: []
+            for k in (
+                "orders",
+                "payments",
+                "refunds",
+                "exposures",
+                "purchases",
+                "sessions",
+                "tickets",
+                "spend",
+                "items",
+            )
+        }
         self.events = Counter()
         self.unknown_names = Counter()
         self.customers_rows = 0
@@ -35,16 +47,32 @@ class Truths:
             return
         f = self._frames
         if name == "shop_orders":
-            f["orders"].append(df.select("order_id", "customer_id", "created_at", "updated_at", "status", "total_amount",
-                                         "items_subtotal", "currency", "ship_country", "device_id", "ip_address",
-                                         "coupon_code", "session_id", "_batch"))
+            f["orders"].append(
+                df.select(
+                    "order_id",
+                    "customer_id",
+                    "created_at",
+                    "updated_at",
+                    "status",
+                    "total_amount",
+                    "items_subtotal",
+                    "currency",
+                    "ship_country",
+                    "device_id",
+                    "ip_address",
+                    "coupon_code",
+                    "session_id",
+                    "_batch",
+                )
+            )
         elif name == "shop_order_items":
             f["items"].append(df.select("order_id", "product_id", "quantity"))
         elif name == "shop_payments":
             f["payments"].append(df.select("payment_id", "order_id", "status", "created_at", "updated_at", "_batch"))
         elif name == "shop_refunds":
-            f["refunds"].append(df.select("refund_id", "order_id", "product_id", "status", "amount", "currency",
-                                          "updated_at", "_batch"))
+            f["refunds"].append(
+                df.select("refund_id", "order_id", "product_id", "status", "amount", "currency", "updated_at", "_batch")
+            )
         elif name == "traffic_events":
             orig = df.filter(pl.col("_dup") == 0)
             self.events["rows"] += df.height
@@ -56,12 +84,18 @@ class Truths:
             for row in orig.group_by("event_name").len().iter_rows():
                 if row[0] not in known:
                     self.unknown_names[row[0]] += row[1]
-            f["exposures"].append(orig.filter(pl.col("experiment_id").is_not_null())
-                                  .select("anonymous_id", "variant", "event_ts"))
+            f["exposures"].append(
+                orig.filter(pl.col("experiment_id").is_not_null()).select("anonymous_id", "variant", "event_ts")
+            )
             f["purchases"].append(orig.filter(pl.col("event_name") == "purchase").select("anonymous_id", "event_ts"))
-            f["sessions"].append(orig.group_by("session_id").agg(
-                first=pl.col("event_ts").min(), last=pl.col("event_ts").max(), n=pl.len(),
-                late=pl.col("_late").any()))
+            f["sessions"].append(
+                orig.group_by("session_id").agg(
+                    first=pl.col("event_ts").min(),
+                    last=pl.col("event_ts").max(),
+                    n=pl.len(),
+                    late=pl.col("_late").any(),
+                )
+            )
         elif name == "service_events":
             f["tickets"].append(df.select("ticket_id", "event_type", "event_ts", "_never_answered"))
         elif name == "marketing_spend":
@@ -78,7 +112,8 @@ class Truths:
 
     def _date(self, ts: pl.Series) -> pl.Series:
         return pl.Series([self.cal.date(int(d)).isoformat() for d in range(-2, self.cal.days + 1)]).gather(
-            self.cal.day_of(ts.to_numpy()) + 2)
+            self.cal.day_of(ts.to_numpy()) + 2
+        )
 
     # ------------------------------------------------------------------ report
 
@@ -91,21 +126,31 @@ class Truths:
             latest = latest.with_columns(date=self._date(latest["created_at"]))
             paid = latest.filter(pl.col("status").is_in(["paid", "shipped", "delivered"]))
             per_cust = paid.group_by("customer_id").len()
-            by_date = latest.group_by("date").agg(
-                placed=pl.len(), paid=pl.col("status").is_in(["paid", "shipped", "delivered"]).sum(),
-                cancelled=(pl.col("status") == "cancelled").sum()).sort("date")
+            by_date = (
+                latest.group_by("date")
+                .agg(
+                    placed=pl.len(),
+                    paid=pl.col("status").is_in(["paid", "shipped", "delivered"]).sum(),
+                    cancelled=(pl.col("status") == "cancelled").sum(),
+                )
+                .sort("date")
+            )
             out["orders"] = {
-                "placed": latest.height, "paid": paid.height,
+                "placed": latest.height,
+                "paid": paid.height,
                 "cancelled": int((latest["status"] == "cancelled").sum()),
                 "latest_status_counts": dict(sorted(latest.group_by("status").len().iter_rows())),
                 "cross_border_share_of_paid": round(float((paid["ship_country"] != self.home).mean() or 0), 4),
                 "with_session_share": round(float(latest["session_id"].is_not_null().mean()), 4),
                 "currencies": sorted(latest["currency"].unique().to_list()),
-                "coupon_orders": dict(sorted(latest.drop_nulls("coupon_code").group_by("coupon_code").len().iter_rows())),
+                "coupon_orders": dict(
+                    sorted(latest.drop_nulls("coupon_code").group_by("coupon_code").len().iter_rows())
+                ),
                 "by_date": {r[0]: {"placed": r[1], "paid": r[2], "cancelled": r[3]} for r in by_date.iter_rows()},
             }
             out["customers"] = {
-                "rows_written": self.customers_rows, "distinct": len(self.customer_ids),
+                "rows_written": self.customers_rows,
+                "distinct": len(self.customer_ids),
                 "with_paid_orders": per_cust.height,
                 "with_2plus_paid_orders": int((per_cust["len"] >= 2).sum()),
                 "with_5plus_paid_orders": int((per_cust["len"] >= 5).sum()),
@@ -135,10 +180,13 @@ class Truths:
 
     def _experiment(self) -> dict:
         exp = self._all("exposures")
-        res = {"experiment_id": P.EXPERIMENT_ID, "variants": list(P.EXPERIMENT_VARIANTS),
-               "planted_relative_lift": P.EXPERIMENT_LIFT,
-               "planted_on": "probability of purchase after begin_checkout, treatment vs control",
-               "assignment": "50/50 by anonymous_id; events from add_to_cart on carry experiment_id/variant"}
+        res = {
+            "experiment_id": P.EXPERIMENT_ID,
+            "variants": list(P.EXPERIMENT_VARIANTS),
+            "planted_relative_lift": P.EXPERIMENT_LIFT,
+            "planted_on": "probability of purchase after begin_checkout, treatment vs control",
+            "assignment": "50/50 by anonymous_id; events from add_to_cart on carry experiment_id/variant",
+        }
         if exp is None:
             return res
         first = exp.group_by("anonymous_id", "variant").agg(pl.col("event_ts").min().alias("first"))
@@ -147,13 +195,20 @@ class Truths:
         first = first.filter(~pl.col("anonymous_id").is_in(both.implode()))
         buys = self._all("purchases")
         if buys is None:
-            buys = pl.DataFrame({"anonymous_id": [], "event_ts": []}, schema={"anonymous_id": pl.String, "event_ts": pl.Int64})
-        conv = first.join(buys, on="anonymous_id", how="left").with_columns(
-            hit=(pl.col("event_ts") >= pl.col("first")).fill_null(False)).group_by("anonymous_id", "variant").agg(
-            pl.col("hit").any())
+            buys = pl.DataFrame(
+                {"anonymous_id": [], "event_ts": []}, schema={"anonymous_id": pl.String, "event_ts": pl.Int64}
+            )
+        conv = (
+            first.join(buys, on="anonymous_id", how="left")
+            .with_columns(hit=(pl.col("event_ts") >= pl.col("first")).fill_null(False))
+            .group_by("anonymous_id", "variant")
+            .agg(pl.col("hit").any())
+        )
         stats = conv.group_by("variant").agg(exposed=pl.len(), converted=pl.col("hit").sum()).sort("variant")
-        by = {r[0]: {"exposed": r[1], "converted": r[2], "conversion": round(r[2] / r[1], 5) if r[1] else None}
-              for r in stats.iter_rows()}
+        by = {
+            r[0]: {"exposed": r[1], "converted": r[2], "conversion": round(r[2] / r[1], 5) if r[1] else None}
+            for r in stats.iter_rows()
+        }
         res["users_in_both_variants"] = both.len()
         res["by_variant"] = by
         c, t = by.get("control"), by.get("treatment")
@@ -170,12 +225,18 @@ class Truths:
             reopened=(pl.col("event_type") == "ticket_reopened").any(),
             rated=(pl.col("event_type") == "csat_rated").any(),
             solved=(pl.col("event_type") == "ticket_solved").any(),
-            never=pl.col("_never_answered").first())
+            never=pl.col("_never_answered").first(),
+        )
         created = per.filter("created")
-        return {"tickets": created.height, "events": t.height,
-                "never_answered": int(created["never"].sum()), "reopened": int(created["reopened"].sum()),
-                "rated": int(created["rated"].sum()), "solved": int(created["solved"].sum()),
-                "event_types": dict(sorted(t.group_by("event_type").len().iter_rows()))}
+        return {
+            "tickets": created.height,
+            "events": t.height,
+            "never_answered": int(created["never"].sum()),
+            "reopened": int(created["reopened"].sum()),
+            "rated": int(created["rated"].sum()),
+            "solved": int(created["solved"].sum()),
+            "event_types": dict(sorted(t.group_by("event_type").len().iter_rows())),
+        }
 
     def _spend(self) -> dict:
         s = self._all("spend")
@@ -183,10 +244,13 @@ class Truths:
             return {}
         final = s.sort("_batch").group_by("date", "channel", "campaign", maintain_order=True).last()
         by = final.group_by("channel", "currency").agg(pl.col("spend").sum()).sort("channel", "currency")
-        return {"rows_written": s.height, "revised_rows": s.height - final.height,
-                "campaigns": sorted(final["campaign"].unique().to_list()),
-                "final_spend_by_channel": {f"{r[0]}/{r[1]}": round(r[2] / 100, 2) for r in by.iter_rows()},
-                "channels_expected_in_traffic": list(P.CHANNELS)}
+        return {
+            "rows_written": s.height,
+            "revised_rows": s.height - final.height,
+            "campaigns": sorted(final["campaign"].unique().to_list()),
+            "final_spend_by_channel": {f"{r[0]}/{r[1]}": round(r[2] / 100, 2) for r in by.iter_rows()},
+            "channels_expected_in_traffic": list(P.CHANNELS),
+        }
 
     def _products(self) -> dict:
         if self.products is None:
@@ -197,8 +261,11 @@ class Truths:
         active = p.filter("is_active")
         old = active.filter(pl.col("launched_at") < self.cal.midnight(0) - 30 * 24 * HOUR_MS)
         return {
-            "count": p.height, "inactive": sorted(p.filter(~pl.col("is_active"))["product_id"].to_list()),
-            "launched_during_run": sorted(p.filter(pl.col("launched_at") >= self.cal.midnight(0))["product_id"].to_list()),
+            "count": p.height,
+            "inactive": sorted(p.filter(~pl.col("is_active"))["product_id"].to_list()),
+            "launched_during_run": sorted(
+                p.filter(pl.col("launched_at") >= self.cal.midnight(0))["product_id"].to_list()
+            ),
             "never_sold_active": sorted(set(old["product_id"].to_list()) - sold),
         }
 
@@ -218,17 +285,23 @@ class Truths:
             flagged = w.with_columns(n=pl.Series(count)).filter(pl.col("n") >= 5)
             planted = res["order_velocity"][key]
             res["order_velocity"][f"max_orders_in_60_min_by_{key}"] = int(
-                flagged.filter(pl.col(key) == planted)["n"].max() or 0)
+                flagged.filter(pl.col(key) == planted)["n"].max() or 0
+            )
             res["order_velocity"][f"other_{key}s_flagged"] = flagged.filter(pl.col(key) != planted)[key].n_unique()
         # amount_outlier (domestic-currency orders as the yardstick)
         paid = latest.filter(pl.col("status").is_in(["paid", "shipped", "delivered"]))
         dom = paid.filter(pl.col("ship_country") == self.home)
         median = float(dom["total_amount"].median() or 0) / 100
         out_rows = paid.filter(pl.col("order_id").is_in(res["amount_outlier"]["orders"]))
-        res["amount_outlier"]["totals"] = {r[0]: round(r[1] / 100, 2) for r in out_rows.select("order_id", "total_amount").iter_rows()}
+        res["amount_outlier"]["totals"] = {
+            r[0]: round(r[1] / 100, 2) for r in out_rows.select("order_id", "total_amount").iter_rows()
+        }
         res["amount_outlier"]["median_domestic_paid_total"] = round(median, 2)
         res["amount_outlier"]["domestic_paid_orders_above_10x_median_excluding_planted"] = int(
-            dom.filter(~pl.col("order_id").is_in(res["amount_outlier"]["orders"]) & (pl.col("total_amount") > median * 1000)).height)
+            dom.filter(
+                ~pl.col("order_id").is_in(res["amount_outlier"]["orders"]) & (pl.col("total_amount") > median * 1000)
+            ).height
+        )
         # refund_abuse
         refunds = self._all("refunds")
         done = set()
@@ -240,13 +313,16 @@ class Truths:
         res["refund_abuse"]["paid_orders_written"] = mine.height
         res["refund_abuse"]["orders_with_completed_refund"] = int(mine["order_id"].is_in(list(done)).sum())
         res["refund_abuse"]["rule_met_at_end"] = bool(
-            mine.height >= 3 and res["refund_abuse"]["orders_with_completed_refund"] > mine.height / 2)
+            mine.height >= 3 and res["refund_abuse"]["orders_with_completed_refund"] > mine.height / 2
+        )
         last_day = self.cal.midnight(self.cal.days)
         window = paid.filter(pl.col("created_at") >= last_day - 90 * 24 * HOUR_MS).with_columns(
-            refunded=pl.col("order_id").is_in(list(done)))
+            refunded=pl.col("order_id").is_in(list(done))
+        )
         per = window.group_by("customer_id").agg(n=pl.len(), r=pl.col("refunded").sum())
         res["refund_abuse"]["other_customers_meeting_rule_at_end"] = per.filter(
-            (pl.col("n") >= 3) & (pl.col("r") > pl.col("n") / 2) & (pl.col("customer_id") != cid)).height
+            (pl.col("n") >= 3) & (pl.col("r") > pl.col("n") / 2) & (pl.col("customer_id") != cid)
+        ).height
         # payment_failures: share of payments (latest status) failed, by local date of created_at
         pays = self._all("payments")
         if pays is not None:
@@ -257,7 +333,7 @@ class Truths:
             dates, shares = daily["date"].to_list(), daily["share"].to_numpy()
             if spike in dates:
                 i = dates.index(spike)
-                base = shares[max(0, i - 28):i]
+                base = shares[max(0, i - 28) : i]
                 res["payment_failures"]["failed_share"] = round(float(shares[i]), 4)
                 if len(base):
                     res["payment_failures"]["trailing_28d_mean"] = round(float(base.mean()), 4)

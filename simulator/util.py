@@ -34,7 +34,7 @@ def idstr(prefix: str, ints: np.ndarray | pl.Series, width: int) -> pl.Series:
 def scramble(ints: np.ndarray, multiplier: int, digits: int) -> np.ndarray:
     """A bijection of 0..10**digits-1 (multiplier coprime to 10): ids that do not look sequential."""
     assert digits <= 9, "int64 products overflow beyond 9 digits"
-    mod = 10 ** digits
+    mod = 10**digits
     return (np.asarray(ints, dtype=np.int64) % mod * (multiplier % mod)) % mod
 
 
@@ -77,7 +77,7 @@ class Columns:
         if missing:
             raise ValueError(f"missing columns {sorted(missing)}")
         for name, values in cols.items():
-            self._a[name][self.n: self.n + k] = values
+            self._a[name][self.n : self.n + k] = values
         idx = np.arange(self.n, self.n + k, dtype=np.int64)
         self.n += k
         return idx

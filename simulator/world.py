@@ -18,7 +18,7 @@ CURRENCIES = ("CNY", "USD", "EUR", "GBP", "JPY", "HKD")  # currencies orders and
 
 def ip_strings(ip: np.ndarray) -> pl.Series:
     ip = np.asarray(ip, dtype=np.int64)
-    parts = [pl.Series(((ip >> s) & 255)).cast(pl.String) for s in (24, 16, 8, 0)]
+    parts = [pl.Series((ip >> s) & 255).cast(pl.String) for s in (24, 16, 8, 0)]
     return pl.select(pl.concat_str([pl.lit(p) for p in parts], separator=".")).to_series()
 
 
@@ -66,7 +66,9 @@ class Geography:
         for c in np.unique(country):
             rows = np.flatnonzero(country == c)
             octets = np.array(P.COUNTRIES[c].ip_octets, dtype=np.int64)
-            out[rows] = (octets[rng.integers(len(octets), size=len(rows))] << 24) | rng.integers(1, 1 << 24, size=len(rows))
+            out[rows] = (octets[rng.integers(len(octets), size=len(rows))] << 24) | rng.integers(
+                1, 1 << 24, size=len(rows)
+            )
         return out
 
 
@@ -114,22 +116,24 @@ class Catalogue:
         launched_now = (kind >= c2) & (kind < c3)
         start = cal.midnight(0)
         old = start - (rng.uniform(60, 900, n) * DAY_MS).astype(np.int64)
-        self.launch_day = np.where(launched_now, rng.integers(1, max(days, 2), size=n), -10**6)
-        new_ts = np.array([cal.midnight(int(d)) if d > -10**6 else 0 for d in self.launch_day], dtype=np.int64)
+        self.launch_day = np.where(launched_now, rng.integers(1, max(days, 2), size=n), -(10**6))
+        new_ts = np.array([cal.midnight(int(d)) if d > -(10**6) else 0 for d in self.launch_day], dtype=np.int64)
         new_ts = new_ts + 10 * HOUR_MS + rng.integers(0, 120, size=n) * MINUTE_MS
         self.launched_ms = np.where(launched_now, new_ts, old)
         self.launched_ms -= self.launched_ms % 1000
         rest = ~(self.retired | self.never_sells | launched_now)
-        self.retire_day = np.where(rest & (rng.random(n) < P.DEACTIVATE_SHARE / (1 - c3)),
-                                   rng.integers(1, max(days, 2), size=n), 10**6)
-        self.change_day = np.where(~self.retired & (rng.random(n) < P.PRICE_CHANGE_SHARE),
-                                   rng.integers(1, max(days, 2), size=n), 10**6)
+        self.retire_day = np.where(
+            rest & (rng.random(n) < P.DEACTIVATE_SHARE / (1 - c3)), rng.integers(1, max(days, 2), size=n), 10**6
+        )
+        self.change_day = np.where(
+            ~self.retired & (rng.random(n) < P.PRICE_CHANGE_SHARE), rng.integers(1, max(days, 2), size=n), 10**6
+        )
         # a price can only change after the product is launched (else the change row would carry
         # a launch time in its batch's future)
         self.change_day = np.where(self.change_day <= self.launch_day, 10**6, self.change_day)
         self.new_price_cny = _charm(self.price_cny * rng.choice([0.85, 0.9, 1.1, 1.15], size=n), "CNY")
         rank = rng.permutation(n) + 1
-        self.popularity = (1.0 / rank ** P.POPULARITY_ZIPF) * np.exp(rng.normal(0, 0.3, n))
+        self.popularity = (1.0 / rank**P.POPULARITY_ZIPF) * np.exp(rng.normal(0, 0.3, n))
         self.popularity[self.retired | self.never_sells] = 0.0
         self.ids = idstr("P", np.arange(1, n + 1) * 7 + 10000, 6)
 
@@ -159,29 +163,47 @@ class Catalogue:
 
         def frame(sel, updated, price_cny, active):
             p = self._domestic(price_cny[sel])
-            return pl.DataFrame({
-                "_i": idx[sel], "updated_at": updated, "list_price": p,
-                "unit_cost": np.round(p * self.cost_ratio[sel]).astype(np.int64),
-                "is_active": active,
-            })
+            return pl.DataFrame(
+                {
+                    "_i": idx[sel],
+                    "updated_at": updated,
+                    "list_price": p,
+                    "unit_cost": np.round(p * self.cost_ratio[sel]).astype(np.int64),
+                    "is_active": active,
+                }
+            )
 
-        parts.append(frame(existing, np.full(existing.sum(), start + HOUR_MS, dtype=np.int64),
-                           self.price_cny, ~self.retired[existing]))
+        parts.append(
+            frame(
+                existing,
+                np.full(existing.sum(), start + HOUR_MS, dtype=np.int64),
+                self.price_cny,
+                ~self.retired[existing],
+            )
+        )
         new = ~existing
         parts.append(frame(new, self.launched_ms[new], self.price_cny, np.ones(new.sum(), bool)))
         ch = self.change_day < 10**6
-        ch_ts = np.array([cal.midnight(int(d)) for d in self.change_day[ch]], dtype=np.int64) + 8 * HOUR_MS + idx[ch] * 1000
+        ch_ts = (
+            np.array([cal.midnight(int(d)) for d in self.change_day[ch]], dtype=np.int64) + 8 * HOUR_MS + idx[ch] * 1000
+        )
         parts.append(frame(ch, ch_ts, self.new_price_cny, np.ones(ch.sum(), bool)))
         rt = self.retire_day < 10**6
-        rt_ts = np.array([cal.midnight(int(d)) for d in self.retire_day[rt]], dtype=np.int64) + 9 * HOUR_MS + idx[rt] * 1000
+        rt_ts = (
+            np.array([cal.midnight(int(d)) for d in self.retire_day[rt]], dtype=np.int64) + 9 * HOUR_MS + idx[rt] * 1000
+        )
         price_at = np.where(self.change_day < self.retire_day, self.new_price_cny, self.price_cny)
         parts.append(frame(rt, rt_ts, price_at, np.zeros(rt.sum(), bool)))
         df = pl.concat(parts)
         i = df["_i"].to_numpy()
         df = df.with_columns(
             product_id=self.ids.gather(i),
-            title=take(self.title, i), category=take(self.category, i), subcategory=take(self.subcategory, i),
-            brand=take(self.brand, i), currency=pl.lit(self.domestic), launched_at=pl.Series(self.launched_ms[i]),
+            title=take(self.title, i),
+            category=take(self.category, i),
+            subcategory=take(self.subcategory, i),
+            brand=take(self.brand, i),
+            currency=pl.lit(self.domestic),
+            launched_at=pl.Series(self.launched_ms[i]),
             _batch=pl.Series(cal.day_of(df["updated_at"].to_numpy())),
         )
         return df
@@ -198,11 +220,31 @@ class Population:
 
     def __init__(self, geo: Geography, cal: Calendar):
         self.geo, self.cal = geo, cal
-        self.visitors = Columns({"platform": np.int8, "device": np.int8, "country": np.int16, "ip": np.int64,
-                                 "variant": np.int8, "flip": np.bool_, "weight": np.float64, "cust": np.int64})
-        self.customers = Columns({"visitor": np.int64, "country": np.int16, "city": np.int32, "signup": np.int64,
-                                  "birth": np.int32, "given": np.int32, "surname": np.int32, "email": np.int8,
-                                  "phone": np.int64})
+        self.visitors = Columns(
+            {
+                "platform": np.int8,
+                "device": np.int8,
+                "country": np.int16,
+                "ip": np.int64,
+                "variant": np.int8,
+                "flip": np.bool_,
+                "weight": np.float64,
+                "cust": np.int64,
+            }
+        )
+        self.customers = Columns(
+            {
+                "visitor": np.int64,
+                "country": np.int16,
+                "city": np.int32,
+                "signup": np.int64,
+                "birth": np.int32,
+                "given": np.int32,
+                "surname": np.int32,
+                "email": np.int8,
+                "phone": np.int64,
+            }
+        )
         # name tables flattened over styles
         self._styles = list(P.NAMES)
         self._given, self._surname, self._email_key = [], [], []
@@ -222,8 +264,13 @@ class Population:
 
     # ---- visitors
 
-    def new_visitors(self, rng: np.random.Generator, n: int, weight_boost: float = 1.0,
-                     foreign_share: float = P.FOREIGN_VISITOR_SHARE) -> np.ndarray:
+    def new_visitors(
+        self,
+        rng: np.random.Generator,
+        n: int,
+        weight_boost: float = 1.0,
+        foreign_share: float = P.FOREIGN_VISITOR_SHARE,
+    ) -> np.ndarray:
         foreign = rng.random(n) < foreign_share
         country = self.geo.sample_countries(rng, foreign)
         platform = np.where(foreign, pick(rng, P.FOREIGN_VISITOR_PLATFORM, n), pick(rng, P.NEW_VISITOR_PLATFORM, n))
@@ -235,9 +282,15 @@ class Population:
             device[rows] = np.minimum(np.searchsorted(cum, u[rows], side="right"), len(mix) - 1)
         weight = np.clip(rng.lognormal(0, P.VISITOR_WEIGHT_SIGMA, n), 0.05, P.VISITOR_WEIGHT_MAX) * weight_boost
         return self.visitors.append(
-            platform=platform, device=device, country=country, ip=self.geo.ips(rng, country),
-            variant=rng.integers(0, 2, size=n), flip=rng.random(n) < P.FLIP_VISITOR_SHARE, weight=weight,
-            cust=np.full(n, -1))
+            platform=platform,
+            device=device,
+            country=country,
+            ip=self.geo.ips(rng, country),
+            variant=rng.integers(0, 2, size=n),
+            flip=rng.random(n) < P.FLIP_VISITOR_SHARE,
+            weight=weight,
+            cust=np.full(n, -1),
+        )
 
     def sample_visitors(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return pick(rng, self.visitors["weight"], n)
@@ -251,14 +304,22 @@ class Population:
         g_off = np.array(self._g_off)[style]
         s_off = np.array(self._s_off)[style]
         year = self.cal.start.year
-        birth = np.where(rng.random(n) < P.P_NO_BIRTH_YEAR, 0,
-                         np.clip(np.round(rng.normal(year - 32, 10, n)), year - 75, year - 16)).astype(np.int64)
+        birth = np.where(
+            rng.random(n) < P.P_NO_BIRTH_YEAR, 0, np.clip(np.round(rng.normal(year - 32, 10, n)), year - 75, year - 16)
+        ).astype(np.int64)
         email = np.where(rng.random(n) < P.P_NO_EMAIL, -1, rng.integers(len(P.EMAIL_DOMAINS), size=n))
         phone = np.where(rng.random(n) < P.P_NO_PHONE, -1, rng.integers(0, 10**9, size=n))
         idx = self.customers.append(
-            visitor=visitor, country=country, city=self.geo.sample_cities(rng, country), signup=signup_ms,
-            birth=birth, given=g_off[:, 0] + (rng.random(n) * g_off[:, 1]).astype(np.int64),
-            surname=s_off[:, 0] + (rng.random(n) * s_off[:, 1]).astype(np.int64), email=email, phone=phone)
+            visitor=visitor,
+            country=country,
+            city=self.geo.sample_cities(rng, country),
+            signup=signup_ms,
+            birth=birth,
+            given=g_off[:, 0] + (rng.random(n) * g_off[:, 1]).astype(np.int64),
+            surname=s_off[:, 0] + (rng.random(n) * s_off[:, 1]).astype(np.int64),
+            email=email,
+            phone=phone,
+        )
         self.visitors["cust"][visitor] = idx
         self.visitors["weight"][visitor] *= P.CUSTOMER_WEIGHT_BOOST
         return idx
@@ -279,31 +340,31 @@ class Population:
         cust = np.asarray(cust, dtype=np.int64)
         country = c["country"][cust].astype(np.int64)
         style = self._style_of_country[country]
-        given = take(self._given, c["given"][cust])
-        surname = take(self._surname, c["surname"][cust])
-        zh = pl.Series(self._zh_order[style])
         email_dom = c["email"][cust]
         city = c["city"][cust]
-        df = pl.DataFrame({
-            "customer_id": self.customer_ids(cust),
-            "signup_at": c["signup"][cust],
-            "_key": take(self._email_key, c["surname"][cust]),
-            "_num": pl.Series(cust + 1).cast(pl.String),
-            "_dom": take(P.EMAIL_DOMAINS, np.maximum(email_dom, 0)),
-            "_has_email": email_dom >= 0,
-            "phone": self._phones(country, c["phone"][cust]),
-            "_given": take(self._given, c["given"][cust]),
-            "_surname": take(self._surname, c["surname"][cust]),
-            "_zh": self._zh_order[style],
-            "birth_year": pl.Series(c["birth"][cust].astype(np.int64)).replace(0, None),
-            "country": take(self.geo.codes, country),
-            "region": take(self.geo.city_region, city),
-            "city": take(self.geo.city_name, city),
-            "updated_at": np.asarray(updated_ms, dtype=np.int64),
-        })
+        df = pl.DataFrame(
+            {
+                "customer_id": self.customer_ids(cust),
+                "signup_at": c["signup"][cust],
+                "_key": take(self._email_key, c["surname"][cust]),
+                "_num": pl.Series(cust + 1).cast(pl.String),
+                "_dom": take(P.EMAIL_DOMAINS, np.maximum(email_dom, 0)),
+                "_has_email": email_dom >= 0,
+                "phone": self._phones(country, c["phone"][cust]),
+                "_given": take(self._given, c["given"][cust]),
+                "_surname": take(self._surname, c["surname"][cust]),
+                "_zh": self._zh_order[style],
+                "birth_year": pl.Series(c["birth"][cust].astype(np.int64)).replace(0, None),
+                "country": take(self.geo.codes, country),
+                "region": take(self.geo.city_region, city),
+                "city": take(self.geo.city_name, city),
+                "updated_at": np.asarray(updated_ms, dtype=np.int64),
+            }
+        )
         return df.with_columns(
             email=pl.when("_has_email").then(pl.concat_str("_key", "_num", pl.lit("@"), "_dom")),
-            full_name=pl.when("_zh").then(pl.concat_str("_surname", "_given"))
+            full_name=pl.when("_zh")
+            .then(pl.concat_str("_surname", "_given"))
             .otherwise(pl.concat_str("_given", pl.lit(" "), "_surname")),
         ).drop("_key", "_num", "_dom", "_has_email", "_given", "_surname", "_zh")
 
@@ -315,7 +376,7 @@ class Population:
                 continue
             pattern = P.COUNTRIES[ci].phone
             k = pattern.count("#")
-            digits = pl.Series(seed[rows] % (10 ** k)).cast(pl.String).str.zfill(k)
+            digits = pl.Series(seed[rows] % (10**k)).cast(pl.String).str.zfill(k)
             s = pl.Series([pattern] * len(rows))
             for j in range(k):
                 s = s.str.replace("#", digits.str.slice(j, 1), literal=True, n=1)

@@ -15,8 +15,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from orchestration.runner import RunReport, run_window
 from config import Settings, load_settings
+from orchestration.runner import RunReport, run_window
 
 TESTS = Path(__file__).resolve().parent
 EDGE_SHOP = TESTS / "fixtures" / "edge_shop"
@@ -26,8 +26,14 @@ SIM_START, SIM_DAYS, SIM_SEED = date(2025, 12, 20), 21, 11
 SIM_END = SIM_START + timedelta(days=SIM_DAYS - 1)
 
 _SETTING_VARS = (
-    "WAREHOUSE_HOME", "WAREHOUSE_LANDING", "WAREHOUSE_TZ", "WAREHOUSE_BASE_CURRENCY",
-    "WAREHOUSE_HOME_COUNTRY", "WAREHOUSE_MAX_QUARANTINE_SHARE", "WAREHOUSE_HASH_KEY", "DAGSTER_HOME",
+    "WAREHOUSE_HOME",
+    "WAREHOUSE_LANDING",
+    "WAREHOUSE_TZ",
+    "WAREHOUSE_BASE_CURRENCY",
+    "WAREHOUSE_HOME_COUNTRY",
+    "WAREHOUSE_MAX_QUARANTINE_SHARE",
+    "WAREHOUSE_HASH_KEY",
+    "DAGSTER_HOME",
 )
 
 
@@ -46,10 +52,14 @@ def settings_env(monkeypatch, settings: Settings) -> None:
     """Make the environment say exactly what `settings` says."""
     for name in _SETTING_VARS:
         monkeypatch.delenv(name, raising=False)
-    for name, value in (("WAREHOUSE_HOME", settings.home), ("WAREHOUSE_LANDING", settings.landing),
-                        ("WAREHOUSE_TZ", settings.tz), ("WAREHOUSE_BASE_CURRENCY", settings.base_currency),
-                        ("WAREHOUSE_HOME_COUNTRY", settings.home_country),
-                        ("WAREHOUSE_MAX_QUARANTINE_SHARE", settings.max_quarantine_share)):
+    for name, value in (
+        ("WAREHOUSE_HOME", settings.home),
+        ("WAREHOUSE_LANDING", settings.landing),
+        ("WAREHOUSE_TZ", settings.tz),
+        ("WAREHOUSE_BASE_CURRENCY", settings.base_currency),
+        ("WAREHOUSE_HOME_COUNTRY", settings.home_country),
+        ("WAREHOUSE_MAX_QUARANTINE_SHARE", settings.max_quarantine_share),
+    ):
         monkeypatch.setenv(name, str(value))
 
 

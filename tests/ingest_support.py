@@ -23,37 +23,124 @@ TS = "2026-03-01T09:00:00+08:00"
 # One valid record per entity, every value as the text a CSV would carry (None = empty field).
 VALID: dict[str, dict[str, str | None]] = {
     "shop_customers": dict(
-        customer_id="c-1", signup_at="2026-02-01T10:00:00+08:00", email="ann@example.com", phone="+86 138 0000 0000",
-        full_name="Ann Lee", birth_year="1990", country="CN", region="Shanghai", city="Shanghai", updated_at=TS),
+        customer_id="c-1",
+        signup_at="2026-02-01T10:00:00+08:00",
+        email="ann@example.com",
+        phone="+86 138 0000 0000",
+        full_name="Ann Lee",
+        birth_year="1990",
+        country="CN",
+        region="Shanghai",
+        city="Shanghai",
+        updated_at=TS,
+    ),
     "shop_products": dict(
-        product_id="p-1", title="Tea cup", category="kitchen", subcategory="cups", brand="Acme", list_price="59.00",
-        unit_cost="20.50", currency="CNY", launched_at="2025-01-01T00:00:00Z", is_active="true", updated_at=TS),
+        product_id="p-1",
+        title="Tea cup",
+        category="kitchen",
+        subcategory="cups",
+        brand="Acme",
+        list_price="59.00",
+        unit_cost="20.50",
+        currency="CNY",
+        launched_at="2025-01-01T00:00:00Z",
+        is_active="true",
+        updated_at=TS,
+    ),
     "shop_orders": dict(
-        order_id="o-1", customer_id="c-1", created_at=TS, updated_at="2026-03-01T09:05:00+08:00", status="paid",
-        platform="web", session_id="s-1", coupon_code=None, currency="CNY", items_subtotal="100.00",
-        discount_amount="10.00", shipping_fee="8.00", tax_amount="0.00", total_amount="98.00", ship_country="CN",
-        ship_region="Shanghai", device_id="d-1", ip_address="10.0.0.1"),
+        order_id="o-1",
+        customer_id="c-1",
+        created_at=TS,
+        updated_at="2026-03-01T09:05:00+08:00",
+        status="paid",
+        platform="web",
+        session_id="s-1",
+        coupon_code=None,
+        currency="CNY",
+        items_subtotal="100.00",
+        discount_amount="10.00",
+        shipping_fee="8.00",
+        tax_amount="0.00",
+        total_amount="98.00",
+        ship_country="CN",
+        ship_region="Shanghai",
+        device_id="d-1",
+        ip_address="10.0.0.1",
+    ),
     "shop_order_items": dict(
-        order_id="o-1", line_number="1", product_id="p-1", quantity="2", unit_price="50.00", discount_amount="0"),
+        order_id="o-1", line_number="1", product_id="p-1", quantity="2", unit_price="50.00", discount_amount="0"
+    ),
     "shop_payments": dict(
-        payment_id="pay-1", order_id="o-1", method="alipay", status="succeeded", amount="98.00", currency="CNY",
-        created_at=TS, updated_at=TS),
+        payment_id="pay-1",
+        order_id="o-1",
+        method="alipay",
+        status="succeeded",
+        amount="98.00",
+        currency="CNY",
+        created_at=TS,
+        updated_at=TS,
+    ),
     "shop_refunds": dict(
-        refund_id="r-1", order_id="o-1", product_id="p-1", quantity="1", amount="50.00", currency="CNY",
-        reason="defective", status="requested", requested_at=TS, updated_at=TS),
+        refund_id="r-1",
+        order_id="o-1",
+        product_id="p-1",
+        quantity="1",
+        amount="50.00",
+        currency="CNY",
+        reason="defective",
+        status="requested",
+        requested_at=TS,
+        updated_at=TS,
+    ),
     "traffic_events": dict(
-        event_id="e-1", event_ts=TS, anonymous_id="a-1", user_id="c-1", session_id="s-1", event_name="page_view",
-        page_type="home", page_url="https://shop.example.com/", referrer=None, utm_source="google", utm_medium="cpc",
-        utm_campaign="spring", platform="app", device_type="mobile", country="CN", product_id=None,
-        search_query=None, order_id=None, value="12.50", currency="CNY", page_load_ms="350", experiment_id="exp-1",
-        variant="B", ip_address="10.0.0.2"),
+        event_id="e-1",
+        event_ts=TS,
+        anonymous_id="a-1",
+        user_id="c-1",
+        session_id="s-1",
+        event_name="page_view",
+        page_type="home",
+        page_url="https://shop.example.com/",
+        referrer=None,
+        utm_source="google",
+        utm_medium="cpc",
+        utm_campaign="spring",
+        platform="app",
+        device_type="mobile",
+        country="CN",
+        product_id=None,
+        search_query=None,
+        order_id=None,
+        value="12.50",
+        currency="CNY",
+        page_load_ms="350",
+        experiment_id="exp-1",
+        variant="B",
+        ip_address="10.0.0.2",
+    ),
     "service_events": dict(
-        event_id="se-1", ticket_id="t-1", event_ts=TS, event_type="ticket_created", channel="chat",
-        category="shipping", priority="normal", customer_id="c-1", order_id="o-1", agent_id=None, new_status=None,
-        csat_score=None),
+        event_id="se-1",
+        ticket_id="t-1",
+        event_ts=TS,
+        event_type="ticket_created",
+        channel="chat",
+        category="shipping",
+        priority="normal",
+        customer_id="c-1",
+        order_id="o-1",
+        agent_id=None,
+        new_status=None,
+        csat_score=None,
+    ),
     "marketing_spend": dict(
-        date="2026-03-01", channel="paid_search", campaign="spring", impressions="1000", clicks="50", spend="300.00",
-        currency="CNY"),
+        date="2026-03-01",
+        channel="paid_search",
+        campaign="spring",
+        impressions="1000",
+        clicks="50",
+        spend="300.00",
+        currency="CNY",
+    ),
     "finance_fx_rates": dict(date="2026-03-01", currency="USD", rate_to_base="7.1"),
 }
 
@@ -137,7 +224,9 @@ def rows(con, sql: str, params=None) -> list[dict]:
 
 
 def quarantine(con, entity_name: str) -> list[dict]:
-    return rows(con, "SELECT * FROM ops.quarantine WHERE entity = ? ORDER BY batch_dt, file, line_number", [entity_name])
+    return rows(
+        con, "SELECT * FROM ops.quarantine WHERE entity = ? ORDER BY batch_dt, file, line_number", [entity_name]
+    )
 
 
 def log(con, entity_name: str) -> list[dict]:
@@ -155,17 +244,22 @@ def assert_identity(con) -> None:
         assert r["rows_read"] == r["rows_loaded"] + r["rows_quarantined"] + r["rows_duplicate"], r
         if r["status"] != "loaded":
             continue
-        loaded = con.execute(f"SELECT count(*) FROM raw.{r['entity']} WHERE _batch_dt = ? AND _file = ?",
-                             [r["batch_dt"], r["file"]]).fetchone()[0]
-        quarantined = con.execute("SELECT count(*) FROM ops.quarantine WHERE entity = ? AND batch_dt = ? AND file = ?",
-                                  [r["entity"], r["batch_dt"], r["file"]]).fetchone()[0]
+        loaded = con.execute(
+            f"SELECT count(*) FROM raw.{r['entity']} WHERE _batch_dt = ? AND _file = ?", [r["batch_dt"], r["file"]]
+        ).fetchone()[0]
+        quarantined = con.execute(
+            "SELECT count(*) FROM ops.quarantine WHERE entity = ? AND batch_dt = ? AND file = ?",
+            [r["entity"], r["batch_dt"], r["file"]],
+        ).fetchone()[0]
         assert (loaded, quarantined) == (r["rows_loaded"], r["rows_quarantined"]), r
 
 
 def snapshot(con) -> dict[str, list]:
     """Everything ingest writes, ordered, without ingested_at."""
     out = {}
-    for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1").fetchall():
+    for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1"
+    ).fetchall():
         out[f"raw.{name}"] = con.execute(f"SELECT * FROM raw.{name} ORDER BY ALL").fetchall()
     out["ops.quarantine"] = con.execute("SELECT * FROM ops.quarantine ORDER BY ALL").fetchall()
     out["ops.ingest_log"] = con.execute("SELECT * EXCLUDE (ingested_at) FROM ops.ingest_log ORDER BY ALL").fetchall()

@@ -19,8 +19,13 @@ if str(TESTS) not in sys.path:
 
 from conftest import new_settings, read_table, run_ok  # noqa: E402
 from reference.analytics import (  # noqa: E402
-    EXPERIMENT_COLUMNS, FORECAST_COLUMNS, RISK_COLUMNS, compute_experiment_results, compute_gmv_forecast,
-    compute_risk_alerts, keyed_hash,
+    EXPERIMENT_COLUMNS,
+    FORECAST_COLUMNS,
+    RISK_COLUMNS,
+    compute_experiment_results,
+    compute_gmv_forecast,
+    compute_risk_alerts,
+    keyed_hash,
 )
 
 SHOP = TESTS / "fixtures" / "analytics_shop"
@@ -59,8 +64,12 @@ def test_reference_experiment_results_hand_worked():
     df = compute_experiment_results(SHOP)
     assert tuple(df.columns) == EXPERIMENT_COLUMNS
     rows = {(r["experiment_id"], r["variant"]): r for r in df.iter_rows(named=True)}
-    assert sorted(rows) == [("exp_banner", "a"), ("exp_banner", "b"), ("exp_checkout", "control"),
-                            ("exp_checkout", "treatment")]
+    assert sorted(rows) == [
+        ("exp_banner", "a"),
+        ("exp_banner", "b"),
+        ("exp_checkout", "control"),
+        ("exp_checkout", "treatment"),
+    ]
     # control: vc1 and vc2 bought after exposure, vc3 only before it, vc4 never: 2 of 4 = 0.5.
     # treatment: vt1, vt2 (same second), vt3 bought, vt4 not: 3 of 4 = 0.75. vx was seen in both:
     # excluded and counted on both rows; vn's event has no variant: not exposed.
@@ -132,8 +141,9 @@ def test_reference_gmv_forecast_hand_worked():
     # weekday's points (Fridays 5..61, mean 33; Saturdays 6..62, mean 34), so they move no slope:
     # trend 0, Friday level 400 + 12.01 / 9, Saturday 400 + 12 / 9, every other weekday 400.
     by_weekday = {d.weekday(): f for d, f in df.select("date", "forecast").rows()}
-    assert by_weekday == pytest.approx({0: 400.0, 1: 400.0, 2: 400.0, 3: 400.0, 4: 400 + 12.01 / 9,
-                                        5: 400 + 12 / 9, 6: 400.0}, abs=1e-9)
+    assert by_weekday == pytest.approx(
+        {0: 400.0, 1: 400.0, 2: 400.0, 3: 400.0, 4: 400 + 12.01 / 9, 5: 400 + 12 / 9, 6: 400.0}, abs=1e-9
+    )
     assert all(lo < f < hi for lo, f, hi in df.select("lower", "forecast", "upper").rows())
     # the one backtest week (days 57-63, all 400) is forecast from days 1-56, whose fit has a small
     # slope and so leaves out a fifth day too (the numbers of that fit are the reference's, not
@@ -151,9 +161,17 @@ def test_reference_forecast_says_why_on_a_short_history(tmp_path):
             for f in folder.iterdir():
                 (target / f.name).write_bytes(f.read_bytes())
     rows = compute_gmv_forecast(short).to_dicts()
-    assert rows == [dict(date=day(36), forecast=None, lower=None, upper=None,
-                         model="insufficient_history: 5 weeks of complete days, 8 needed",
-                         backtest_mape=None, backtest_weeks=0)]
+    assert rows == [
+        dict(
+            date=day(36),
+            forecast=None,
+            lower=None,
+            upper=None,
+            model="insufficient_history: 5 weeks of complete days, 8 needed",
+            backtest_mape=None,
+            backtest_weeks=0,
+        )
+    ]
 
 
 # --------------------------------------------------------------------------- the real pipeline
@@ -174,7 +192,8 @@ def _mart(settings, name: str, columns: tuple[str, ...], order: str) -> pl.DataF
 
 def _forecast_mart(settings) -> pl.DataFrame:
     return _mart(settings, "gmv_forecast", FORECAST_COLUMNS, "date").with_columns(
-        pl.col("forecast", "lower", "upper").cast(pl.Float64))
+        pl.col("forecast", "lower", "upper").cast(pl.Float64)
+    )
 
 
 def test_pipeline_experiment_results_match_the_reference(analytics_shop_run):

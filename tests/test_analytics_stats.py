@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from reference import analytics as ref
 from scipy.stats import chi2_contingency, chisquare
 
 from analytics import forecast, stats
-from reference import analytics as ref
 
 # --------------------------------------------------------------------------- A/B statistics
 
@@ -94,8 +94,9 @@ def test_experiment_results_rows():
 
 
 def test_lift_is_null_when_control_never_converts():
-    rows = stats.experiment_results([stats.VariantCounts("e", "control", 10, 0, 0),
-                                     stats.VariantCounts("e", "treatment", 10, 2, 0)])
+    rows = stats.experiment_results(
+        [stats.VariantCounts("e", "control", 10, 0, 0), stats.VariantCounts("e", "treatment", 10, 2, 0)]
+    )
     assert rows[1]["lift"] is None and rows[1]["p_value"] is not None
 
 
@@ -112,9 +113,17 @@ def _days(n: int, first: date = MONDAY) -> list[date]:
 def test_forecast_says_why_with_fewer_than_8_weeks():
     days = _days(55)  # 7 whole weeks and 6 days
     rows = forecast.gmv_forecast(days, [100.0] * 55)
-    assert rows == [dict(date=days[-1] + timedelta(days=1), forecast=None, lower=None, upper=None,
-                         model="insufficient_history: 7 weeks of complete days, 8 needed",
-                         backtest_mape=None, backtest_weeks=0)]
+    assert rows == [
+        dict(
+            date=days[-1] + timedelta(days=1),
+            forecast=None,
+            lower=None,
+            upper=None,
+            model="insufficient_history: 7 weeks of complete days, 8 needed",
+            backtest_mape=None,
+            backtest_weeks=0,
+        )
+    ]
     assert len(forecast.gmv_forecast(_days(56), [100.0] * 56)) == 14
     assert forecast.gmv_forecast([], []) == []
 
@@ -172,7 +181,8 @@ def test_forecast_ignores_history_older_than_13_weeks_and_cuts_lower_at_zero():
     values = [max(0.0, 400 - 4 * t + 60 * ((t * 7919) % 11 - 5)) for t in range(120)]
     changed = [v * 3 for v in values[:29]] + values[29:]  # only days before the last 91 differ
     assert [r["forecast"] for r in forecast.gmv_forecast(days, values)] == pytest.approx(
-        [r["forecast"] for r in forecast.gmv_forecast(days, changed)])
+        [r["forecast"] for r in forecast.gmv_forecast(days, changed)]
+    )
     assert all(r["lower"] >= 0 for r in forecast.gmv_forecast(days, values))
     assert any(r["lower"] == 0 for r in forecast.gmv_forecast(days, values))
 

@@ -17,8 +17,9 @@ from bench.stages import CORE_MARTS, compare_marts, run_floor
 def floor_db(simulated_shop, tmp_path_factory):
     settings = simulated_shop
     db = tmp_path_factory.mktemp("floor") / "floor.duckdb"
-    result = run_floor(settings.landing, db, tz=settings.tz, base_currency=settings.base_currency,
-                       home_country=settings.home_country)
+    result = run_floor(
+        settings.landing, db, tz=settings.tz, base_currency=settings.base_currency, home_country=settings.home_country
+    )
     return settings, db, result
 
 
@@ -29,7 +30,9 @@ def test_floor_equals_the_published_marts(floor_db):
     try:
         counts = {m: con.execute(f"SELECT count(*) FROM {m}").fetchone()[0] for m in CORE_MARTS}
         # every day of the shop, several channels and platform x device slices: not a vacuous match
-        days = con.execute("SELECT count(DISTINCT date), count(gmv), count(sessions), count(csat) FROM kpi_daily").fetchone()
+        days = con.execute(
+            "SELECT count(DISTINCT date), count(gmv), count(sessions), count(csat) FROM kpi_daily"
+        ).fetchone()
     finally:
         con.close()
     assert result["rows"] == sum(counts.values())

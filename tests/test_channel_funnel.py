@@ -18,7 +18,12 @@ if str(TESTS) not in sys.path:
 
 from conftest import EDGE_SHOP, read_table  # noqa: E402
 from reference.channel_funnel import (  # noqa: E402
-    CHANNEL_COLUMNS, FUNNEL_COLUMNS, compute_channel_daily, compute_funnel_daily, session_channel, url_host,
+    CHANNEL_COLUMNS,
+    FUNNEL_COLUMNS,
+    compute_channel_daily,
+    compute_funnel_daily,
+    session_channel,
+    url_host,
 )
 from reference.compare import TOLERANCE  # noqa: E402
 
@@ -56,15 +61,18 @@ def _differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) 
 # --------------------------------------------------------------------------- the channel rules
 
 
-@pytest.mark.parametrize(("medium", "source", "referrer", "page_url", "channel"), [
-    ("CPC", None, None, None, "paid_search"),
-    (None, "TikTok", None, None, "short_video"),
-    ("email", None, "https://www.baidu.com/", "https://shop.example.cn/", "email"),  # first match wins
-    (None, None, "https://www.baidu.com/s?wd=tea", "https://shop.example.cn/", "organic_search"),
-    (None, None, "https://notbaidu.com/", "https://shop.example.cn/", "referral"),
-    (None, None, "https://shop.example.cn/", "https://shop.example.cn/p/1", "direct"),  # internal
-    ("", "", "", "", "direct"),
-])
+@pytest.mark.parametrize(
+    ("medium", "source", "referrer", "page_url", "channel"),
+    [
+        ("CPC", None, None, None, "paid_search"),
+        (None, "TikTok", None, None, "short_video"),
+        ("email", None, "https://www.baidu.com/", "https://shop.example.cn/", "email"),  # first match wins
+        (None, None, "https://www.baidu.com/s?wd=tea", "https://shop.example.cn/", "organic_search"),
+        (None, None, "https://notbaidu.com/", "https://shop.example.cn/", "referral"),
+        (None, None, "https://shop.example.cn/", "https://shop.example.cn/p/1", "direct"),  # internal
+        ("", "", "", "", "direct"),
+    ],
+)
 def test_reference_channel_rules(medium, source, referrer, page_url, channel):
     assert session_channel(medium, source, referrer, page_url) == channel
 
@@ -87,14 +95,26 @@ def test_reference_channel_daily_hand_worked():
     #   roas = 98 / 125 = 0.784; cac = 125 / 1 = 125; ctr = 52 / 1000 = 0.052; cpc = 125 / 52 = 2.4038
     row = _row(df, date=D1, channel="paid_search")
     assert (row["sessions"], row["attributed_orders"], row["new_customers"]) == (1, 1, 1)
-    for column, want in {"attributed_revenue": 98.0, "spend": 125.0, "roas": 0.784, "cac": 125.0,
-                         "ctr": 0.052, "cpc": 125 / 52, "conversion_rate": 1.0}.items():
+    for column, want in {
+        "attributed_revenue": 98.0,
+        "spend": 125.0,
+        "roas": 0.784,
+        "cac": 125.0,
+        "ctr": 0.052,
+        "cpc": 125 / 52,
+        "conversion_rate": 1.0,
+    }.items():
         assert _same(row[column], want), (column, row[column])
     # 2026-03-01 paid_social: s3 (utm_medium paid_social, app). Spend 15.00 USD at 7.10 = 106.50;
     # o3 27.50 USD at 7.10 = 195.25. roas = 195.25 / 106.5 = 1.8333; cpc = 106.5 / 10 = 10.65
     row = _row(df, date=D1, channel="paid_social")
-    for column, want in {"attributed_revenue": 195.25, "spend": 106.5, "roas": 195.25 / 106.5,
-                         "cpc": 10.65, "ctr": 10 / 500}.items():
+    for column, want in {
+        "attributed_revenue": 195.25,
+        "spend": 106.5,
+        "roas": 195.25 / 106.5,
+        "cpc": 10.65,
+        "ctr": 10 / 500,
+    }.items():
         assert _same(row[column], want), (column, row[column])
     # 2026-03-01 direct: s4 (no utm, no referrer) -> direct; o2 (session s4) 35.00 and o4 (no
     # session_id -> direct) 50.00: 2 orders, 85.00; first paid orders of c2 and c4 -> 2 new

@@ -78,8 +78,12 @@ def _bad_settings(tmp_path: Path) -> list[tuple[str, str]]:
 
 def test_each_bad_setting_is_one_line_naming_it_and_exit_2(tmp_path):
     for variable, value in _bad_settings(tmp_path):
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "WAREHOUSE_HOME": str(tmp_path / "home"),
-               variable: value}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "WAREHOUSE_HOME": str(tmp_path / "home"),
+            variable: value,
+        }
         result = _warehouse_env("run", "--date", "2026-03-01", env=env)
         lines = result.stderr.strip().splitlines()
         assert result.returncode == 2, (variable, value, result.stderr)
@@ -105,15 +109,26 @@ def test_a_run_outside_the_landing_range_names_the_range_that_exists(tmp_path):
     landing = tmp_path / "landing"
     for day in ("2010-12-01", "2010-12-03"):
         (landing / "shop" / "orders" / f"dt={day}").mkdir(parents=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "WAREHOUSE_HOME": str(tmp_path / "home"),
-           "WAREHOUSE_LANDING": str(landing)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "WAREHOUSE_HOME": str(tmp_path / "home"),
+        "WAREHOUSE_LANDING": str(landing),
+    }
     result = _warehouse_env("run", "--start", "2010-11-28", "--end", "2010-12-02", env=env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: no batch days 2010-11-28..2010-12-02 to run: the landing zone holds 2010-12-01..2010-12-03")
+        "error: no batch days 2010-11-28..2010-12-02 to run: the landing zone holds 2010-12-01..2010-12-03"
+    )
 
 
 def test_a_closed_pipe_is_not_an_error(tmp_path):
-    done = subprocess.run(f"'{WAREHOUSE}' --help | head -1", shell=True, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "WAREHOUSE_HOME": str(tmp_path)}, timeout=60)
+    done = subprocess.run(
+        f"'{WAREHOUSE}' --help | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "WAREHOUSE_HOME": str(tmp_path)},
+        timeout=60,
+    )
     assert done.stdout.startswith("Usage") and "Error" not in done.stderr and "Broken pipe" not in done.stderr

@@ -104,7 +104,13 @@ def test_status_exits_1_after_a_failed_run(tiny_run, tmp_path):
 
 def test_a_query_piped_into_head_is_not_an_error(tiny_run):
     home, env, _ = tiny_run
-    done = subprocess.run(f"'{WAREHOUSE}' query 'SELECT * FROM range(200000)' --csv | head -2", shell=True,
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        f"'{WAREHOUSE}' query 'SELECT * FROM range(200000)' --csv | head -2",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.stdout.splitlines() == ["range", "0"] and done.stderr == ""
     assert "BrokenPipe" not in (home / "logs" / "warehouse.log").read_text()

@@ -19,8 +19,14 @@ if str(TESTS) not in sys.path:
 from conftest import new_settings, read_table, run_ok  # noqa: E402
 from reference.compare import TOLERANCE  # noqa: E402
 from reference.customers import (  # noqa: E402
-    COHORT_COLUMNS, RFM_COLUMNS, compute_cohort_retention, compute_customer_rfm, customer_key,
-    percent_ranks, quintile_score, segment,
+    COHORT_COLUMNS,
+    RFM_COLUMNS,
+    compute_cohort_retention,
+    compute_customer_rfm,
+    customer_key,
+    percent_ranks,
+    quintile_score,
+    segment,
 )
 
 CUSTOMERS_SHOP = TESTS / "fixtures" / "customers_shop"
@@ -32,7 +38,7 @@ HAND_KEY = "hand-worked-key"
 def _same(got, want) -> bool:
     if got is None or want is None:
         return got is None and want is None
-    if isinstance(want, bool) or isinstance(want, (str, date)):
+    if isinstance(want, (bool, str, date)):
         return got == want
     return math.isclose(float(got), float(want), abs_tol=TOLERANCE)
 
@@ -44,8 +50,10 @@ def _differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) 
     assert len(got) == actual.height and len(want) == expected.height, "duplicate keys"
     problems = []
     if sorted(got) != sorted(want):
-        problems.append(f"keys: only in mart {sorted(set(got) - set(want))[:5]}, "
-                        f"only in reference {sorted(set(want) - set(got))[:5]}")
+        problems.append(
+            f"keys: only in mart {sorted(set(got) - set(want))[:5]}, "
+            f"only in reference {sorted(set(want) - set(got))[:5]}"
+        )
     for key in sorted(set(got) & set(want)):
         for column in expected.columns:
             if not _same(got[key][column], want[key][column]):
@@ -67,19 +75,22 @@ def test_customer_key_is_the_keyed_sha256():
     assert customer_key("c1", "k2") != customer_key("c1", "k")
 
 
-@pytest.mark.parametrize(("r", "f", "m", "expected"), [
-    (4, 4, 4, "champions"),
-    (5, 5, 3, "loyal"),
-    (1, 4, 1, "loyal"),        # F≥4 wins over at_risk (R≤2 F≥3): first match
-    (4, 1, 5, "new"),
-    (3, 1, 1, "potential"),    # F=1 but R=3: not new, not hibernating
-    (2, 3, 5, "at_risk"),
-    (1, 3, 1, "at_risk"),
-    (2, 2, 5, "hibernating"),
-    (1, 1, 1, "hibernating"),
-    (3, 3, 3, "potential"),
-    (5, 3, 5, "potential"),    # R≥4 F=3: no rule but the last
-])
+@pytest.mark.parametrize(
+    ("r", "f", "m", "expected"),
+    [
+        (4, 4, 4, "champions"),
+        (5, 5, 3, "loyal"),
+        (1, 4, 1, "loyal"),  # F≥4 wins over at_risk (R≤2 F≥3): first match
+        (4, 1, 5, "new"),
+        (3, 1, 1, "potential"),  # F=1 but R=3: not new, not hibernating
+        (2, 3, 5, "at_risk"),
+        (1, 3, 1, "at_risk"),
+        (2, 2, 5, "hibernating"),
+        (1, 1, 1, "hibernating"),
+        (3, 3, 3, "potential"),
+        (5, 3, 5, "potential"),  # R≥4 F=3: no rule but the last
+    ],
+)
 def test_reference_segment_rules(r, f, m, expected):
     assert segment(r, f, m) == expected
 
@@ -177,8 +188,10 @@ def test_reference_cohort_retention_hand_worked():
         (date(2026, 1, 1), 1): (2, 0, 0.0),
         (date(2026, 2, 1), 0): (1, 1, 1.0),
     }
-    got = {(r["cohort_month"], r["month_offset"]): (r["cohort_size"], r["active_customers"], r["retention"])
-           for r in cohorts.iter_rows(named=True)}
+    got = {
+        (r["cohort_month"], r["month_offset"]): (r["cohort_size"], r["active_customers"], r["retention"])
+        for r in cohorts.iter_rows(named=True)
+    }
     assert sorted(got) == sorted(expected)
     for key, (size, active, retention) in expected.items():
         assert got[key][:2] == (size, active), key

@@ -68,8 +68,11 @@ def tables_read(sql: str) -> set[str]:
                 walk(value)
 
     walk(tree["statements"])
-    return {".".join(p for p in (catalog, schema, table) if p) for catalog, schema, table in tables
-            if schema or catalog or table not in ctes}
+    return {
+        ".".join(p for p in (catalog, schema, table) if p)
+        for catalog, schema, table in tables
+        if schema or catalog or table not in ctes
+    }
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +132,9 @@ def test_tables_read_sees_through_ctes_subqueries_and_parameters():
              WHERE a = (SELECT run_id FROM ops.publication) AND d >= ?::DATE - 7"""
     assert tables_read(sql) == {"marts.x", "marts.y", "ops.publication"}
     assert tables_read("SELECT * FROM intermediate.int_tickets JOIN kpi_daily USING (date)") == {
-        "intermediate.int_tickets", "kpi_daily"}
+        "intermediate.int_tickets",
+        "kpi_daily",
+    }
 
 
 def test_every_page_is_a_dashboard_exposure(exposures):
@@ -149,8 +154,12 @@ def test_every_page_ran_queries(recorded):
 
 @pytest.mark.parametrize("page", [p.FILE for p in PAGES])
 def test_a_page_reads_only_marts_and_ops(recorded, page):
-    outside = {table: sql for sql in recorded[page] for table in tables_read(sql)
-               if table.split(".")[0] not in ALLOWED_SCHEMAS or table.count(".") != 1}
+    outside = {
+        table: sql
+        for sql in recorded[page]
+        for table in tables_read(sql)
+        if table.split(".")[0] not in ALLOWED_SCHEMAS or table.count(".") != 1
+    }
     assert outside == {}, f"{page} reads tables outside marts and ops: {sorted(outside)}"
 
 
@@ -160,4 +169,5 @@ def test_the_exposure_of_a_page_lists_exactly_the_marts_it_reads(recorded, expos
     declared = exposures[page]["reads"]
     assert marts == declared, (
         f"{page}: reads but not in its exposure's depends_on: {sorted(marts - declared)}; "
-        f"declared but not read: {sorted(declared - marts)} (transform/models/marts/_exposures.yml)")
+        f"declared but not read: {sorted(declared - marts)} (transform/models/marts/_exposures.yml)"
+    )

@@ -24,8 +24,11 @@ DAY = SIM_START + timedelta(days=3)
 
 
 def _site_hashes(site) -> dict[str, str]:
-    return {str(p.relative_to(site)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(site.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(site)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(site.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _published_run(settings) -> str:
@@ -37,7 +40,9 @@ def reruns(simulated_shop, tmp_path_factory):
     good = simulated_shop
     home, landing = tmp_path_factory.mktemp("dash_home"), tmp_path_factory.mktemp("dash_landing")
     # symlinks=True keeps `dashboards` the relative symlink into `.dashboards/` the build made
-    shutil.copytree(good.home, home, dirs_exist_ok=True, symlinks=True, ignore=shutil.ignore_patterns("*.lock", "*.tmp"))
+    shutil.copytree(
+        good.home, home, dirs_exist_ok=True, symlinks=True, ignore=shutil.ignore_patterns("*.lock", "*.tmp")
+    )
     shutil.copytree(good.landing, landing, dirs_exist_ok=True)
     settings = new_settings(home, landing)
     site = settings.dashboards_dir
@@ -105,14 +110,30 @@ def test_a_build_switches_versions_and_replaces_an_old_plain_directory(simulated
 
 
 def test_the_experiment_sentence_reads_like_a_manager_would_say_it():
-    row = {"experiment_id": "exp_button", "variant": "treatment", "exposed": 5000, "conversion": 0.054,
-           "control_conversion": 0.05, "lift": 0.08, "ci_low": 0.0015, "ci_high": 0.0065, "p_value": 0.004,
-           "srm_flag": False}
-    assert sentence(row) == ("exp_button: treatment converts 8 % better than control (5.4 % vs 5.0 %), "
-                             "95 % CI 3–13 %; significant (p = 0.004).")
+    row = {
+        "experiment_id": "exp_button",
+        "variant": "treatment",
+        "exposed": 5000,
+        "conversion": 0.054,
+        "control_conversion": 0.05,
+        "lift": 0.08,
+        "ci_low": 0.0015,
+        "ci_high": 0.0065,
+        "p_value": 0.004,
+        "srm_flag": False,
+    }
+    assert sentence(row) == (
+        "exp_button: treatment converts 8 % better than control (5.4 % vs 5.0 %), "
+        "95 % CI 3–13 %; significant (p = 0.004)."
+    )
     worse = {**row, "lift": -0.2, "conversion": 0.04, "ci_low": -0.02, "ci_high": 0.0, "p_value": 0.3, "srm_flag": True}
     text = sentence(worse)
-    assert "converts 20 % worse" in text and "95 % CI −40 to 0.0 %" in text and "not significant (p = 0.300)" in text and "sample-ratio mismatch" in text
+    assert (
+        "converts 20 % worse" in text
+        and "95 % CI −40 to 0.0 %" in text
+        and "not significant (p = 0.300)" in text
+        and "sample-ratio mismatch" in text
+    )
     assert "no comparison" in sentence({**row, "lift": None})
 
 

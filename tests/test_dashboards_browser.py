@@ -23,8 +23,8 @@ import duckdb
 import pytest
 from conftest import read_table
 
-from dashboards.pages import PAGES
 from config import load_settings
+from dashboards.pages import PAGES
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE_FILES = [page.FILE for page in PAGES]
@@ -48,8 +48,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--no-sandbox", "--headless", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-background-networking"]
+        )
         yield b
         b.close()
 
@@ -58,8 +59,13 @@ def browser():
 def server(shop):
     """`warehouse dashboards --open --port 0` as a user runs it (it rebuilds, then serves)."""
     env = {**os.environ, "WAREHOUSE_HOME": str(shop.home), "WAREHOUSE_LANDING": str(shop.landing)}
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "dashboards", "--open", "--port", "0"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "dashboards", "--open", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = None
         for line in proc.stdout:
@@ -91,7 +97,8 @@ class Visit:
         # drawn: every chart and sparkline holds a plotly graph
         self.page.wait_for_function(
             "() => { const c = document.querySelectorAll('.chart, .spark');"
-            " return c.length > 0 && [...c].every(e => e.classList.contains('js-plotly-plot')); }")
+            " return c.length > 0 && [...c].every(e => e.classList.contains('js-plotly-plot')); }"
+        )
         return self.page
 
     def close(self):
@@ -121,10 +128,14 @@ def _screenshots(tmp_path) -> Path:
     return out
 
 
-def test_every_page_loads_from_file_and_from_the_server_with_data_and_no_outside_request(browser, shop, server, tmp_path):
+def test_every_page_loads_from_file_and_from_the_server_with_data_and_no_outside_request(
+    browser, shop, server, tmp_path
+):
     site, shots = shop.dashboards_dir, _screenshots(tmp_path)
-    for source, base, allowed in (("file", site.resolve().as_uri(), ("file://", "data:")),
-                                  ("server", server, (server + "/", "data:"))):
+    for source, base, allowed in (
+        ("file", site.resolve().as_uri(), ("file://", "data:")),
+        ("server", server, (server + "/", "data:")),
+    ):
         for name in PAGE_FILES:
             visit = Visit(browser)
             try:
@@ -140,7 +151,9 @@ def test_every_page_loads_from_file_and_from_the_server_with_data_and_no_outside
 def _expected_cards(serving_db: Path, first_day: str) -> dict[str, float | None]:
     """The cards' values over days >= first_day, from marts.kpi_daily (CSAT over several days
     weighs each day by its rated tickets, counted from intermediate.int_tickets)."""
-    row = read_table(serving_db, f"""
+    row = read_table(
+        serving_db,
+        f"""
         SELECT sum(gmv)::DOUBLE AS gmv, sum(net_revenue)::DOUBLE AS net_revenue, sum(paid_orders)::DOUBLE AS paid_orders,
                sum(gross_revenue)::DOUBLE / nullif(sum(paid_orders), 0) AS aov, sum(sessions)::DOUBLE AS sessions,
                sum(conversion_rate * sessions) / nullif(sum(sessions), 0) AS conversion_rate,
@@ -148,7 +161,8 @@ def _expected_cards(serving_db: Path, first_day: str) -> dict[str, float | None]
                (SELECT avg(CASE WHEN csat_score >= 4 THEN 1.0 ELSE 0.0 END) FROM intermediate.int_tickets
                 WHERE is_rated AND ticket_date >= DATE '{first_day}') AS csat,
                count(*) AS days, any_value(csat) FILTER (WHERE date = (SELECT max(date) FROM marts.kpi_daily)) AS last_csat
-        FROM marts.kpi_daily WHERE date >= DATE '{first_day}'""").to_dicts()[0]
+        FROM marts.kpi_daily WHERE date >= DATE '{first_day}'""",
+    ).to_dicts()[0]
     if row.pop("days") == 1:
         row["csat"] = row["last_csat"]  # one day: exactly the mart's column
     row.pop("last_csat")
@@ -168,17 +182,33 @@ def _close(shown, expected) -> bool:
 
 
 def test_kpi_cards_equal_kpi_daily_and_the_range_control_changes_them(browser, shop):
-    dates = [r[0].isoformat() for r in duckdb.connect(str(shop.serving_db), read_only=True).execute(
-        "SELECT date FROM marts.kpi_daily ORDER BY date DESC").fetchall()]
+    dates = [
+        r[0].isoformat()
+        for r in duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT date FROM marts.kpi_daily ORDER BY date DESC")
+        .fetchall()
+    ]
     visit = Visit(browser)
     try:
         page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
         page.click(".range button[data-range='all']")
         shown_all = _shown_cards(page)
-        assert set(shown_all) == {"gmv", "net_revenue", "paid_orders", "aov", "sessions", "conversion_rate",
-                                  "new_customers", "csat"}
-        for period, first in (("1", dates[0]), ("7", dates[min(6, len(dates) - 1)]),
-                              ("28", dates[min(27, len(dates) - 1)]), ("range", dates[-1])):
+        assert set(shown_all) == {
+            "gmv",
+            "net_revenue",
+            "paid_orders",
+            "aov",
+            "sessions",
+            "conversion_rate",
+            "new_customers",
+            "csat",
+        }
+        for period, first in (
+            ("1", dates[0]),
+            ("7", dates[min(6, len(dates) - 1)]),
+            ("28", dates[min(27, len(dates) - 1)]),
+            ("range", dates[-1]),
+        ):
             expected = _expected_cards(shop.serving_db, first)
             wrong = {k: (shown_all[k][period], v) for k, v in expected.items() if not _close(shown_all[k][period], v)}
             assert wrong == {}, f"period {period}: (shown, kpi_daily) {wrong}"
@@ -205,11 +235,15 @@ def test_kpi_cards_equal_kpi_daily_and_the_range_control_changes_them(browser, s
 def test_no_personal_data_in_the_pages(shop):
     con = duckdb.connect(str(shop.working_db), read_only=True)
     try:
-        personal = {v for (v,) in con.execute("""
+        personal = {
+            v
+            for (v,) in con.execute("""
             SELECT unnest([customer_id, email, phone, full_name]) FROM raw.shop_customers
             UNION SELECT customer_key FROM marts.customer_rfm
             UNION SELECT entity FROM marts.risk_alerts WHERE entity_type IN ('device', 'ip_address', 'customer')
-        """).fetchall() if v and len(v) >= 6}
+        """).fetchall()
+            if v and len(v) >= 6
+        }
     finally:
         con.close()
     assert personal
@@ -237,7 +271,9 @@ def test_readable_on_a_phone(browser, shop, tmp_path):
             page = visit.open((shop.dashboards_dir / name).resolve().as_uri())
             # one column, nothing wider than the screen (wide tables scroll inside their own box)
             assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], name
-            boxes = page.evaluate("() => [...document.querySelectorAll('.widget')].map(w => w.getBoundingClientRect().width)")
+            boxes = page.evaluate(
+                "() => [...document.querySelectorAll('.widget')].map(w => w.getBoundingClientRect().width)"
+            )
             assert boxes and max(boxes) <= PHONE["width"], name
             if name == "index.html":
                 page.screenshot(path=str(_screenshots(tmp_path) / "index-phone.png"), full_page=False)

@@ -25,8 +25,10 @@ from orchestration.dbt_project import ensure_manifest
 _SPEC_DIRS = [os.environ.get("WAREHOUSE_SPEC_DIR", ""), Path(__file__).resolve().parents[2] / "shared" / "spec"]
 KPIS = next((Path(d) / "kpis.md" for d in _SPEC_DIRS if d and (Path(d) / "kpis.md").is_file()), None)
 if KPIS is None:
-    pytest.skip("kpis.md not found (../shared/spec or WAREHOUSE_SPEC_DIR): nothing to compare the dbt docs with",
-                allow_module_level=True)
+    pytest.skip(
+        "kpis.md not found (../shared/spec or WAREHOUSE_SPEC_DIR): nothing to compare the dbt docs with",
+        allow_module_level=True,
+    )
 
 
 def _published_marts() -> dict[str, list[str]]:
@@ -53,8 +55,17 @@ MISSING_UNTIL_ISSUE_17: dict[str, set[str] | None] = {
     "fulfilment_daily": None,
     "agent_daily": None,
     "target_tracking": None,
-    "kpi_daily": {"buyers", "revenue_per_buyer", "cogs", "gross_margin", "margin_rate", "cost_coverage",
-                  "visitor_conversion_rate", "avg_session_seconds", "is_final"},
+    "kpi_daily": {
+        "buyers",
+        "revenue_per_buyer",
+        "cogs",
+        "gross_margin",
+        "margin_rate",
+        "cost_coverage",
+        "visitor_conversion_rate",
+        "avg_session_seconds",
+        "is_final",
+    },
     "channel_daily": {"attributed_gross_margin", "poas"},
     "product_daily": {"title", "cogs", "gross_margin"},
     "product_health": {"title", "gross_margin_30d", "on_hand", "days_of_cover", "stockout", "low_stock"},
@@ -64,8 +75,9 @@ MISSING_UNTIL_ISSUE_17: dict[str, set[str] | None] = {
     "session_paths": {"is_complete"},
 }
 
-_NOT_BUILT = pytest.mark.xfail(strict=True, raises=AssertionError,
-                               reason="issue 17 (The handbook's missing half): not built yet")
+_NOT_BUILT = pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="issue 17 (The handbook's missing half): not built yet"
+)
 
 
 def _mart_missing(mart: str) -> bool:
@@ -77,18 +89,19 @@ def _column_missing(mart: str, column: str) -> bool:
     return _mart_missing(mart) or column in (MISSING_UNTIL_ISSUE_17.get(mart) or ())
 
 
-MART_PARAMS = [pytest.param(m, id=m, marks=[_NOT_BUILT] if _mart_missing(m) else [])
-               for m in sorted(MARTS)]
-COLUMN_PARAMS = [pytest.param(m, c, id=f"{m}.{c}", marks=[_NOT_BUILT] if _column_missing(m, c) else [])
-                 for m in sorted(MARTS) for c in dict.fromkeys(MARTS[m])]
+MART_PARAMS = [pytest.param(m, id=m, marks=[_NOT_BUILT] if _mart_missing(m) else []) for m in sorted(MARTS)]
+COLUMN_PARAMS = [
+    pytest.param(m, c, id=f"{m}.{c}", marks=[_NOT_BUILT] if _column_missing(m, c) else [])
+    for m in sorted(MARTS)
+    for c in dict.fromkeys(MARTS[m])
+]
 
 
 @pytest.fixture(scope="module")
 def documented() -> dict[str, dict]:
     manifest = json.loads(ensure_manifest().read_text())
     nodes = [*manifest["nodes"].values(), *manifest["sources"].values()]
-    return {n["name"]: n for n in nodes
-            if n["resource_type"] in ("model", "source") and n.get("schema") == "marts"}
+    return {n["name"]: n for n in nodes if n["resource_type"] in ("model", "source") and n.get("schema") == "marts"}
 
 
 def test_kpis_md_lists_the_twenty_marts():
@@ -100,8 +113,13 @@ def test_kpis_md_lists_the_twenty_marts():
 def test_missing_list_names_only_what_kpis_md_lists():
     """A stale entry (a mart or column kpis.md no longer names) would excuse nothing; keep the list exact."""
     unknown = [m for m in MISSING_UNTIL_ISSUE_17 if m not in MARTS]
-    unknown += [f"{m}.{c}" for m, cols in MISSING_UNTIL_ISSUE_17.items() if m in MARTS
-                for c in sorted(cols or ()) if c not in MARTS[m]]
+    unknown += [
+        f"{m}.{c}"
+        for m, cols in MISSING_UNTIL_ISSUE_17.items()
+        if m in MARTS
+        for c in sorted(cols or ())
+        if c not in MARTS[m]
+    ]
     assert not unknown, f"MISSING_UNTIL_ISSUE_17 names what kpis.md does not list: {unknown}"
 
 

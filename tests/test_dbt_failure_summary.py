@@ -8,13 +8,22 @@ def _result(unique_id: str, status: str, message: str | None) -> dict:
 
 
 def test_names_the_failed_nodes_with_the_last_line_of_their_message():
-    results = {"results": [
-        _result("model.shop_warehouse.stg_shop__orders", "success", "OK"),
-        _result("model.shop_warehouse.int_orders", "error",
-                "Runtime Error in model int_orders (models/intermediate/int_orders.sql)\n  Out of Range Error: overflow"),
-        _result("test.shop_warehouse.unique_kpi_daily_date.c6ddd0bd6a", "fail", "Got 2 results, configured to fail if != 0"),
-        _result("model.shop_warehouse.kpi_daily", "skipped", None),
-    ]}
+    results = {
+        "results": [
+            _result("model.shop_warehouse.stg_shop__orders", "success", "OK"),
+            _result(
+                "model.shop_warehouse.int_orders",
+                "error",
+                "Runtime Error in model int_orders (models/intermediate/int_orders.sql)\n  Out of Range Error: overflow",
+            ),
+            _result(
+                "test.shop_warehouse.unique_kpi_daily_date.c6ddd0bd6a",
+                "fail",
+                "Got 2 results, configured to fail if != 0",
+            ),
+            _result("model.shop_warehouse.kpi_daily", "skipped", None),
+        ]
+    }
     assert dbt_failure_summary(results) == (
         "dbt build failed: model int_orders (Out of Range Error: overflow); "
         "test unique_kpi_daily_date (Got 2 results, configured to fail if != 0)"

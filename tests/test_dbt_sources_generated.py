@@ -38,8 +38,13 @@ def test_regenerated_files_equal_the_committed_ones(tmp_path):
     (project / SOURCES_PATH).unlink()
     for path in dbt_sources.yaml_files(project):  # the generated lists are rewritten, not copied through
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        path.write_text("".join(line.replace("values: ['", "values: ['stale', '") if "ingest.contract." in line
-                                else line for line in lines), encoding="utf-8")
+        path.write_text(
+            "".join(
+                line.replace("values: ['", "values: ['stale', '") if "ingest.contract." in line else line
+                for line in lines
+            ),
+            encoding="utf-8",
+        )
     assert dbt_sources.main(["--project-dir", str(project)]) == 0
     generated = dbt_sources.generate(project)
     assert SOURCES_PATH in generated and len(generated) > 1
@@ -79,7 +84,9 @@ def test_the_contract_documents_every_field_and_nothing_else():
     names = {f.name for e in ENTITIES for f in e.fields}
     assert not [n for n in names if not next(f for e in ENTITIES for f in e.fields if f.name == n).description]
     assert set(FIELD_DOCS) <= names, f"FIELD_DOCS describes no field: {sorted(set(FIELD_DOCS) - names)}"
-    unmarked = [f"{e.name}.{f.name}" for e in ENTITIES for f in e.fields if f.pii and "Personal data" not in f.description]
+    unmarked = [
+        f"{e.name}.{f.name}" for e in ENTITIES for f in e.fields if f.pii and "Personal data" not in f.description
+    ]
     assert not unmarked, f"personal data whose description does not say so: {unmarked}"
 
 

@@ -32,12 +32,29 @@ def test_every_dbt_unit_test_runs_and_passes(simulated_shop, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
     env |= simulated_shop.dbt_env()
     done = subprocess.run(
-        [str(BIN / "dbt"), "test", "--select", "test_type:unit", "--project-dir", str(TRANSFORM_DIR),
-         "--profiles-dir", str(TRANSFORM_DIR), "--target-path", str(tmp_path)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        [
+            str(BIN / "dbt"),
+            "test",
+            "--select",
+            "test_type:unit",
+            "--project-dir",
+            str(TRANSFORM_DIR),
+            "--profiles-dir",
+            str(TRANSFORM_DIR),
+            "--target-path",
+            str(tmp_path),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-5000:]
     results = json.loads((tmp_path / "run_results.json").read_text())["results"]
-    ran = {tuple(r["unique_id"].split(".")[2:]): r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
+    ran = {
+        tuple(r["unique_id"].split(".")[2:]): r["status"] for r in results if r["unique_id"].startswith("unit_test.")
+    }
     assert set(ran) == _declared_unit_tests()
     assert set(ran.values()) == {"pass"}
     assert len(ran) >= 30

@@ -32,8 +32,14 @@ def _env(settings) -> dict[str, str]:
 
 def _start_run(settings) -> subprocess.Popen:
     # --verbose: the markers the test waits for are Dagster's and dbt's own lines
-    return subprocess.Popen([WAREHOUSE, "run", "--verbose", "--start", START, "--end", END], env=_env(settings),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [WAREHOUSE, "run", "--verbose", "--start", START, "--end", END],
+        env=_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _served_checksum(db: Path) -> str:
@@ -64,10 +70,13 @@ class _Output:
         pytest.fail(f"'{marker}' never appeared")
 
 
-@pytest.mark.parametrize("moment, marker, delay", [
-    ("during ingest", "shop_customers: ", 0.0),
-    ("during the dbt build", "Running dbt command", 4.0),
-])
+@pytest.mark.parametrize(
+    "moment, marker, delay",
+    [
+        ("during ingest", "shop_customers: ", 0.0),
+        ("during the dbt build", "Running dbt command", 4.0),
+    ],
+)
 def test_a_killed_run_started_again_publishes_what_a_clean_run_does(tmp_path, edge_shop_run, moment, marker, delay):
     clean_settings = edge_shop_run[0]
     clean = _served_checksum(clean_settings.serving_db)

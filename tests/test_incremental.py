@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 import pytest
-
 from conftest import SIM_DAYS, SIM_SEED, SIM_START, new_settings, read_table, settings_env
-from ingest.load import ensure_schema
-from orchestration.runner import run_window
 from reference.compare import mismatches
 from reference.kpi_daily import compute_kpi_daily
+
+from ingest.load import ensure_schema
+from orchestration.runner import run_window
 
 # The simulated shop of conftest (SIM_START, SIM_DAYS, SIM_SEED: its batches pass every gate), its
 # last day run as the daily run. The 90-day comparison is the benchmark's (docs/design.md).
@@ -79,9 +79,12 @@ def expected_event_days(landing: Path, batch: date) -> set[date]:
 
 
 def _csv(landing: Path, folder: str) -> pl.DataFrame:
-    frames = [pl.read_csv(p, infer_schema=False).with_columns(pl.lit(p.parent.name[3:]).alias("_batch"),
-                                                              pl.lit(p.name).alias("_file"))
-              for p in sorted((landing / folder).glob("dt=*/*.csv"))]
+    frames = [
+        pl.read_csv(p, infer_schema=False).with_columns(
+            pl.lit(p.parent.name[3:]).alias("_batch"), pl.lit(p.name).alias("_file")
+        )
+        for p in sorted((landing / folder).glob("dt=*/*.csv"))
+    ]
     return pl.concat(frames, how="diagonal")
 
 
@@ -92,9 +95,15 @@ def write_late_batch(landing: Path) -> dict[date, dict]:
     orders of any day re-sent, still paid (no KPI changes). Returns what each day must change
     by, worked out from these rows and the landed files alone."""
     orders = _csv(landing, "shop/orders")
-    latest = (orders.with_columns(pl.col("updated_at").str.to_datetime(time_zone="UTC").alias("_ts"),
-                                  pl.col("created_at").map_elements(_local_date, return_dtype=pl.Date).alias("_day"))
-              .sort(["_ts", "_batch", "_file"]).group_by("order_id", maintain_order=True).last())
+    latest = (
+        orders.with_columns(
+            pl.col("updated_at").str.to_datetime(time_zone="UTC").alias("_ts"),
+            pl.col("created_at").map_elements(_local_date, return_dtype=pl.Date).alias("_day"),
+        )
+        .sort(["_ts", "_batch", "_file"])
+        .group_by("order_id", maintain_order=True)
+        .last()
+    )
     single = latest.group_by("customer_id").len().filter(pl.col("len") == 1)["customer_id"]
     items = _csv(landing, "shop/order_items").unique(["order_id", "line_number"], keep="last")
     refunded = set(_csv(landing, "shop/refunds")["order_id"])
@@ -102,27 +111,53 @@ def write_late_batch(landing: Path) -> dict[date, dict]:
     late_ts = f"{LATE}T09:00:00+08:00"
     for n, day in enumerate(OLD_DAYS):
         paid = latest.filter((pl.col("_day") == day) & pl.col("status").is_in(["paid", "shipped", "delivered"]))
-        order = paid.filter((pl.col("currency") == "CNY") & (pl.col("ship_country") == "CN")
-                            & ~pl.col("order_id").is_in(list(refunded))
-                            & pl.col("customer_id").is_in(single)).sort("order_id").row(0, named=True)
+        order = (
+            paid.filter(
+                (pl.col("currency") == "CNY")
+                & (pl.col("ship_country") == "CN")
+                & ~pl.col("order_id").is_in(list(refunded))
+                & pl.col("customer_id").is_in(single)
+            )
+            .sort("order_id")
+            .row(0, named=True)
+        )
         order_rows.append({**order, "status": "cancelled", "updated_at": late_ts})
         units = int(items.filter(pl.col("order_id") == order["order_id"])["quantity"].cast(pl.Int64).sum())
-        changes[day] = dict(order_id=order["order_id"], total_amount=float(order["total_amount"]),
-                            discount_amount=float(order["discount_amount"]), units=units)
+        changes[day] = dict(
+            order_id=order["order_id"],
+            total_amount=float(order["total_amount"]),
+            discount_amount=float(order["discount_amount"]),
+            units=units,
+        )
         for s in range(SESSIONS_PER_DAY):
-            names = ["page_view", "product_view", "add_to_cart", "begin_checkout",
-                     "purchase" if s < CONVERTED_PER_DAY else "page_view"]
+            names = [
+                "page_view",
+                "product_view",
+                "add_to_cart",
+                "begin_checkout",
+                "purchase" if s < CONVERTED_PER_DAY else "page_view",
+            ]
             for e, name in enumerate(names):
                 ts = datetime(day.year, day.month, day.day, 10, s, e, tzinfo=TZ).astimezone(ZoneInfo("UTC"))
-                events.append({"event_id": f"late-{n}-{s}-{e}", "event_ts": ts.isoformat().replace("+00:00", "Z"),
-                               "anonymous_id": f"late-visitor-{n}-{s}", "session_id": f"late-session-{n}-{s}",
-                               "event_name": name, "page_type": "home" if name == "page_view" else None,
-                               "platform": "app", "device_type": "mobile", "country": "CN"})
+                events.append(
+                    {
+                        "event_id": f"late-{n}-{s}-{e}",
+                        "event_ts": ts.isoformat().replace("+00:00", "Z"),
+                        "anonymous_id": f"late-visitor-{n}-{s}",
+                        "session_id": f"late-session-{n}-{s}",
+                        "event_name": name,
+                        "page_type": "home" if name == "page_view" else None,
+                        "platform": "app",
+                        "device_type": "mobile",
+                        "country": "CN",
+                    }
+                )
     # enough rows that the volume gate (0.2x the median of the last 7 batches) lets the batch in:
     # other paid orders move on one status, or are re-sent as they are with a later updated_at
     cancelled = [row["order_id"] for row in order_rows]
-    still_paid = latest.filter(pl.col("status").is_in(["paid", "shipped", "delivered"])
-                               & ~pl.col("order_id").is_in(cancelled)).sort("order_id")
+    still_paid = latest.filter(
+        pl.col("status").is_in(["paid", "shipped", "delivered"]) & ~pl.col("order_id").is_in(cancelled)
+    ).sort("order_id")
     for other in still_paid.head(15).iter_rows(named=True):
         order_rows.append({**other, "status": NEXT_STATUS.get(other["status"], other["status"]), "updated_at": late_ts})
     folder = landing / "traffic" / "events" / f"dt={LATE}"
@@ -146,9 +181,13 @@ def _max_rowids(db: Path, tables: dict[str, str]) -> dict[str, int]:
 def _dbt_tables(db: Path) -> list[str]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return [f"{s}.{t}" for s, t in con.execute(
-            "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
-            "and table_schema in ('staging', 'intermediate', 'marts') order by 1, 2").fetchall()]
+        return [
+            f"{s}.{t}"
+            for s, t in con.execute(
+                "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE' "
+                "and table_schema in ('staging', 'intermediate', 'marts') order by 1, 2"
+            ).fetchall()
+        ]
     finally:
         con.close()
 
@@ -160,10 +199,12 @@ def _table_differences(left: Path, right: Path, tables: list[str]) -> dict[str, 
         con.execute(f"attach '{right}' as other (read_only)")
         diffs = {}
         for table in tables:
-            only_left = con.execute(f"select count(*) from (select * from {table} except all "
-                                    f"select * from other.{table})").fetchone()[0]
-            only_right = con.execute(f"select count(*) from (select * from other.{table} except all "
-                                     f"select * from {table})").fetchone()[0]
+            only_left = con.execute(
+                f"select count(*) from (select * from {table} except all select * from other.{table})"
+            ).fetchone()[0]
+            only_right = con.execute(
+                f"select count(*) from (select * from other.{table} except all select * from {table})"
+            ).fetchone()[0]
             if only_left or only_right:
                 diffs[table] = (only_left, only_right)
         return diffs
@@ -184,20 +225,26 @@ def shop(tmp_path_factory):
 
     state["history_run"] = run_ok(settings, START, DAILY - timedelta(days=1)).run_id  # a first (full) build
     state["rowids_before_daily"] = _max_rowids(settings.working_db, facts)
-    state["rows_before_daily"] = {t: read_table(settings.working_db, f"select {c} as day, count(*) as n, "
-                                                f"max(rowid) as max_rowid from {t} group by 1")
-                                  for t, c in facts.items()}
+    state["rows_before_daily"] = {
+        t: read_table(
+            settings.working_db, f"select {c} as day, count(*) as n, max(rowid) as max_rowid from {t} group by 1"
+        )
+        for t, c in facts.items()
+    }
     run_ok(settings, DAILY, DAILY)  # a daily run: incremental
-    state["rebuilt"] = {t: set(read_table(settings.working_db, f"select * from intermediate.{t}").to_series())
-                        for t in REBUILD_TABLES}
-    state["rows_after_daily"] = {t: read_table(settings.working_db, f"select {c} as day, rowid as row_id from {t}")
-                                 for t, c in facts.items()}
+    state["rebuilt"] = {
+        t: set(read_table(settings.working_db, f"select * from intermediate.{t}").to_series()) for t in REBUILD_TABLES
+    }
+    state["rows_after_daily"] = {
+        t: read_table(settings.working_db, f"select {c} as day, rowid as row_id from {t}") for t, c in facts.items()
+    }
 
     state["kpi_before_late"] = read_table(settings.serving_db, "select * from marts.kpi_daily order by date")
     state["late_changes"] = write_late_batch(landing)
     run_ok(settings, LATE, LATE)  # the late batch: incremental
-    state["rebuilt_late"] = set(read_table(settings.working_db,
-                                           "select * from intermediate.int_traffic_rebuild_days").to_series())
+    state["rebuilt_late"] = set(
+        read_table(settings.working_db, "select * from intermediate.int_traffic_rebuild_days").to_series()
+    )
     state["kpi_after_late"] = read_table(settings.serving_db, "select * from marts.kpi_daily order by date")
 
     shutil.copy(settings.serving_db, snapshots / "serving_incremental.duckdb")
@@ -208,6 +255,7 @@ def shop(tmp_path_factory):
 
 
 # -- a range is one run and one dbt invocation -----------------------------------------------------
+
 
 def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
     from dagster import DagsterInstance
@@ -226,6 +274,7 @@ def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
 
 
 # -- a daily run rebuilds only the days its batch touches -----------------------------------------
+
 
 def test_daily_run_rebuilds_exactly_the_event_days_its_batch_touches(shop):
     expected = expected_event_days(shop["landing"], DAILY)
@@ -259,6 +308,7 @@ def test_order_and_service_days_follow_their_batches(shop):
 
 # -- a late batch updates the days it belongs to ---------------------------------------------------
 
+
 def test_late_batch_rebuilds_its_old_days(shop):
     assert shop["rebuilt_late"] == set(OLD_DAYS)
 
@@ -279,22 +329,33 @@ def test_late_batch_changes_exactly_those_days_kpis_by_the_late_rows(shop):
         gross = float(b["gross_revenue"]) - change["total_amount"]
         cross_border = round(b["cross_border_share"] * b["paid_orders"])
         expected = dict(
-            sessions=sessions, visitors=b["visitors"] + SESSIONS_PER_DAY,
-            bounce_rate=bounced / sessions, conversion_rate=(converted + CONVERTED_PER_DAY) / sessions,
-            page_load_p50_ms=b["page_load_p50_ms"], page_load_p90_ms=b["page_load_p90_ms"],
-            placed_orders=b["placed_orders"], gmv=float(b["gmv"]),
-            paid_orders=paid, cancelled_orders=b["cancelled_orders"] + 1,
-            gross_revenue=gross, net_revenue=gross - float(b["refunded_amount"]),
-            aov=gross / paid, discount_amount=float(b["discount_amount"]) - change["discount_amount"],
-            units_sold=b["units_sold"] - change["units"], cross_border_share=cross_border / paid,
+            sessions=sessions,
+            visitors=b["visitors"] + SESSIONS_PER_DAY,
+            bounce_rate=bounced / sessions,
+            conversion_rate=(converted + CONVERTED_PER_DAY) / sessions,
+            page_load_p50_ms=b["page_load_p50_ms"],
+            page_load_p90_ms=b["page_load_p90_ms"],
+            placed_orders=b["placed_orders"],
+            gmv=float(b["gmv"]),
+            paid_orders=paid,
+            cancelled_orders=b["cancelled_orders"] + 1,
+            gross_revenue=gross,
+            net_revenue=gross - float(b["refunded_amount"]),
+            aov=gross / paid,
+            discount_amount=float(b["discount_amount"]) - change["discount_amount"],
+            units_sold=b["units_sold"] - change["units"],
+            cross_border_share=cross_border / paid,
             new_customers=b["new_customers"] - 1,  # the cancelled order was its customer's only one
-            returning_customers=b["returning_customers"], refunded_amount=float(b["refunded_amount"]),
-            tickets=b["tickets"], csat=b["csat"],
+            returning_customers=b["returning_customers"],
+            refunded_amount=float(b["refunded_amount"]),
+            tickets=b["tickets"],
+            csat=b["csat"],
         )
         for column, want in expected.items():
             got = a[column]
-            assert (got is None and want is None) or math.isclose(float(got), float(want), rel_tol=1e-9, abs_tol=1e-4), \
-                f"{day} {column}: got {got}, expected {want}"
+            assert (got is None and want is None) or math.isclose(
+                float(got), float(want), rel_tol=1e-9, abs_tol=1e-4
+            ), f"{day} {column}: got {got}, expected {want}"
 
 
 def test_kpi_daily_after_the_late_batch_equals_the_independent_reference(shop):
@@ -305,15 +366,29 @@ def test_kpi_daily_after_the_late_batch_equals_the_independent_reference(shop):
 
 # -- incremental equals full refresh ---------------------------------------------------------------
 
+
 def test_every_published_mart_equals_a_full_refresh(shop):
     settings, snapshots = shop["settings"], shop["snapshots"]
     incremental = snapshots / "serving_incremental.duckdb"
     con = duckdb.connect(str(incremental), read_only=True)
-    marts = [t for (t,) in con.execute("select table_name from information_schema.tables "
-                                       "where table_schema = 'marts' order by 1").fetchall()]
+    marts = [
+        t
+        for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+        ).fetchall()
+    ]
     con.close()
-    assert {"kpi_daily", "channel_daily", "funnel_daily", "session_paths", "service_daily",
-            "product_daily", "experiment_results", "gmv_forecast", "risk_alerts"} <= set(marts)
+    assert {
+        "kpi_daily",
+        "channel_daily",
+        "funnel_daily",
+        "session_paths",
+        "service_daily",
+        "product_daily",
+        "experiment_results",
+        "gmv_forecast",
+        "risk_alerts",
+    } <= set(marts)
     published = [f"marts.{t}" for t in marts if t not in NOT_DATA]
     assert _table_differences(incremental, settings.serving_db, published) == {}
 
@@ -322,17 +397,27 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
     settings, snapshots = shop["settings"], shop["snapshots"]
     working = snapshots / "working_incremental.duckdb"
     tables = [t for t in _dbt_tables(working) if t.split(".")[1] not in REBUILD_TABLES]
-    assert {"staging.stg_traffic__events", "staging.stg_service__events", "intermediate.int_sessions",
-            "intermediate.int_session_paths", "intermediate.int_order_items"} <= set(tables)
+    assert {
+        "staging.stg_traffic__events",
+        "staging.stg_service__events",
+        "intermediate.int_sessions",
+        "intermediate.int_session_paths",
+        "intermediate.int_order_items",
+    } <= set(tables)
     assert _table_differences(working, settings.working_db, tables) == {}
     # a full refresh rebuilds from scratch: nothing is listed as a day to rebuild
-    assert read_table(settings.working_db, "select count(*) as n from intermediate.int_traffic_rebuild_days")["n"][0] == 0
+    assert (
+        read_table(settings.working_db, "select count(*) as n from intermediate.int_traffic_rebuild_days")["n"][0] == 0
+    )
 
 
 # -- the flag --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("in_window, loaded, expected", [
-    (1, 91, False), (45, 91, False), (46, 91, True), (365, 365, True), (1, 1, True), (0, 0, False)])
+
+@pytest.mark.parametrize(
+    "in_window, loaded, expected",
+    [(1, 91, False), (45, 91, False), (46, 91, True), (365, 365, True), (1, 1, True), (0, 0, False)],
+)
 def test_a_window_of_most_loaded_days_is_built_with_a_full_refresh(in_window, loaded, expected):
     """Rebuilding nearly every day incrementally costs twice a full build: from half of the loaded
     batch days on, the transform step asks dbt for --full-refresh (same tables)."""
@@ -346,9 +431,13 @@ def test_batch_days_in_window_counts_loaded_days_of_any_entity(tmp_path):
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ensure_schema(con)
-    log = [("traffic_events", "2026-03-01", "loaded"), ("shop_orders", "2026-03-01", "loaded"),
-           ("shop_orders", "2026-03-02", "loaded"), ("traffic_events", "2026-03-03", "rejected"),
-           ("traffic_events", "2026-03-04", "loaded")]
+    log = [
+        ("traffic_events", "2026-03-01", "loaded"),
+        ("shop_orders", "2026-03-01", "loaded"),
+        ("shop_orders", "2026-03-02", "loaded"),
+        ("traffic_events", "2026-03-03", "rejected"),
+        ("traffic_events", "2026-03-04", "loaded"),
+    ]
     con.executemany("INSERT INTO ops.ingest_log (entity, batch_dt, status) VALUES (?, ?, ?)", log)
     assert batch_days_in_window(con, {"min_date": "2026-03-02", "max_date": "2026-03-03"}) == (1, 3)
     assert batch_days_in_window(con, {"min_date": "2026-03-01", "max_date": "2026-03-04"}) == (3, 3)
@@ -357,13 +446,18 @@ def test_batch_days_in_window_counts_loaded_days_of_any_entity(tmp_path):
 def test_full_refresh_flag_reaches_dbt():
     from click.testing import CliRunner
 
-    from orchestration.assets.transform import TransformConfig, dbt_build_args
     from cli.main import main
+    from orchestration.assets.transform import TransformConfig, dbt_build_args
     from orchestration.runner import run_config
 
     window = {"min_date": "2026-03-01", "max_date": "2026-03-04"}
-    assert dbt_build_args(window, TransformConfig()) == ["build", "--exclude-resource-type", "unit_test",
-                                                       "--vars", json.dumps(window)]
+    assert dbt_build_args(window, TransformConfig()) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps(window),
+    ]
     assert dbt_build_args(window, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
     assert json.loads(dbt_build_args(window, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
     assert dbt_build_args(window, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"

@@ -6,7 +6,7 @@ import gzip
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
@@ -15,8 +15,25 @@ import pytest
 from ingest.contract import ENTITIES
 from ingest.load import FileRejected, FileResult, _cancelling, ensure_schema, landed_batch_days
 from tests.ingest_support import (
-    DT, VALID, assert_identity, connect, csv_text, entity, folder, ingest, jsonl_line, log, quarantine, raw, record,
-    rel, snapshot, write_bytes, write_csv, write_jsonl, write_parquet,
+    DT,
+    VALID,
+    assert_identity,
+    connect,
+    csv_text,
+    entity,
+    folder,
+    ingest,
+    jsonl_line,
+    log,
+    quarantine,
+    raw,
+    record,
+    rel,
+    snapshot,
+    write_bytes,
+    write_csv,
+    write_jsonl,
+    write_parquet,
 )
 
 FIELDS = "* EXCLUDE (_file, _line)"
@@ -31,16 +48,36 @@ def test_ensure_schema_is_idempotent_and_matches_design(tmp_path):
     ensure_schema(con)
     tables = {r[0] for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()}
     assert tables == {f"raw.{e.name}" for e in ENTITIES} | {"ops.quarantine", "ops.ingest_log"}
-    cols = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'ops' "
-                       "AND table_name = 'ingest_log' ORDER BY column_index").fetchall()
-    assert cols == [("entity", "VARCHAR"), ("batch_dt", "DATE"), ("file", "VARCHAR"), ("rows_read", "BIGINT"),
-                    ("rows_loaded", "BIGINT"), ("rows_quarantined", "BIGINT"), ("rows_duplicate", "BIGINT"),
-                    ("extra_columns", "VARCHAR[]"), ("status", "VARCHAR"), ("error", "VARCHAR"),
-                    ("ingested_at", "TIMESTAMP WITH TIME ZONE")]
-    cols = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'ops' "
-                       "AND table_name = 'quarantine' ORDER BY column_index").fetchall()
-    assert cols == [("entity", "VARCHAR"), ("batch_dt", "DATE"), ("file", "VARCHAR"), ("line_number", "BIGINT"),
-                    ("raw_text", "VARCHAR"), ("reason", "VARCHAR"), ("detail", "VARCHAR")]
+    cols = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'ops' "
+        "AND table_name = 'ingest_log' ORDER BY column_index"
+    ).fetchall()
+    assert cols == [
+        ("entity", "VARCHAR"),
+        ("batch_dt", "DATE"),
+        ("file", "VARCHAR"),
+        ("rows_read", "BIGINT"),
+        ("rows_loaded", "BIGINT"),
+        ("rows_quarantined", "BIGINT"),
+        ("rows_duplicate", "BIGINT"),
+        ("extra_columns", "VARCHAR[]"),
+        ("status", "VARCHAR"),
+        ("error", "VARCHAR"),
+        ("ingested_at", "TIMESTAMP WITH TIME ZONE"),
+    ]
+    cols = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'ops' "
+        "AND table_name = 'quarantine' ORDER BY column_index"
+    ).fetchall()
+    assert cols == [
+        ("entity", "VARCHAR"),
+        ("batch_dt", "DATE"),
+        ("file", "VARCHAR"),
+        ("line_number", "BIGINT"),
+        ("raw_text", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("detail", "VARCHAR"),
+    ]
 
 
 # --------------------------------------------------------------------------- formats
@@ -58,13 +95,55 @@ def test_each_format_loads_the_same_typed_rows(tmp_path, name):
         write_parquet(landing, "shop_orders", records, name=name)
     con = connect(tmp_path)
     [res] = ingest(con, landing, "shop_orders")
-    assert res == FileResult("shop_orders", DT, rel("shop_orders", name), 2, 2, 0, 0, (), "loaded", None, res.ingested_at)
+    assert res == FileResult(
+        "shop_orders", DT, rel("shop_orders", name), 2, 2, 0, 0, (), "loaded", None, res.ingested_at
+    )
     got = con.execute(f"SELECT {FIELDS} FROM raw.shop_orders ORDER BY _line").fetchall()
     assert got == [
-        ("o-1", "c-1", datetime(2026, 3, 1, 1, 0, tzinfo=timezone.utc), datetime(2026, 3, 1, 1, 5, tzinfo=timezone.utc),
-         "paid", "web", "s-1", None, "CNY", 100, 10, 8, 0, 98, "CN", "Shanghai", "d-1", "10.0.0.1", DT, got[0][-1]),
-        ("o-2", "c-1", datetime(2026, 3, 1, 1, 0, tzinfo=timezone.utc), datetime(2026, 3, 1, 1, 5, tzinfo=timezone.utc),
-         "paid", "web", "s-1", "SPRING", "CNY", 100, 10, 8, 0, 98, "CN", "Shanghai", None, "10.0.0.1", DT, got[1][-1]),
+        (
+            "o-1",
+            "c-1",
+            datetime(2026, 3, 1, 1, 0, tzinfo=UTC),
+            datetime(2026, 3, 1, 1, 5, tzinfo=UTC),
+            "paid",
+            "web",
+            "s-1",
+            None,
+            "CNY",
+            100,
+            10,
+            8,
+            0,
+            98,
+            "CN",
+            "Shanghai",
+            "d-1",
+            "10.0.0.1",
+            DT,
+            got[0][-1],
+        ),
+        (
+            "o-2",
+            "c-1",
+            datetime(2026, 3, 1, 1, 0, tzinfo=UTC),
+            datetime(2026, 3, 1, 1, 5, tzinfo=UTC),
+            "paid",
+            "web",
+            "s-1",
+            "SPRING",
+            "CNY",
+            100,
+            10,
+            8,
+            0,
+            98,
+            "CN",
+            "Shanghai",
+            None,
+            "10.0.0.1",
+            DT,
+            got[1][-1],
+        ),
     ]
     assert raw(con, "shop_orders", "_line")[0]["_line"] == (2 if ".csv" in name else 1)
     assert_identity(con)
@@ -102,8 +181,15 @@ def test_every_entity_loads_its_valid_record_in_any_format(tmp_path):
 def test_jsonl_native_types_and_unknown_keys(tmp_path):
     landing = tmp_path / "landing"
     native = {**record("traffic_events"), "value": 12.5, "page_load_ms": 350, "promo": {"code": "X"}}
-    write_jsonl(landing, "traffic_events", [native, {**record("traffic_events", event_id="e-2"), "page_load_ms": 3.5},
-                                            {**record("traffic_events", event_id="e-3"), "zz_top": 1}])
+    write_jsonl(
+        landing,
+        "traffic_events",
+        [
+            native,
+            {**record("traffic_events", event_id="e-2"), "page_load_ms": 3.5},
+            {**record("traffic_events", event_id="e-3"), "zz_top": 1},
+        ],
+    )
     con = connect(tmp_path)
     [res] = ingest(con, landing, "traffic_events")
     assert (res.rows_loaded, res.rows_quarantined) == (2, 1)
@@ -116,32 +202,48 @@ def test_jsonl_native_types_and_unknown_keys(tmp_path):
 
 def test_parquet_typed_columns(tmp_path):
     landing = tmp_path / "landing"
-    utc = timezone.utc
-    table = pa.table({
-        "customer_id": ["c-1", "c-2", "c-3"],
-        "signup_at": pa.array([datetime(2026, 2, 1, 2, 0, tzinfo=utc)] * 3, pa.timestamp("us", tz="UTC")),
-        "birth_year": pa.array([1990.0, None, 1991.5]),  # pandas-style float ints
-        "country": ["CN", "CN", "CN"],
-        "updated_at": pa.array([datetime(2026, 3, 1, 1, 0), datetime(2026, 3, 1, 1, 0), datetime(2026, 3, 1, 1, 0)],
-                               pa.timestamp("ms")),  # no time zone: an instant is unknown
-        "loyalty": [1, 2, 3],
-    })
-    table = table.set_column(4, "updated_at", pa.array(
-        [datetime(2026, 3, 1, 1, 0, tzinfo=utc), None, datetime(2026, 3, 1, 1, 0, tzinfo=utc)],
-        pa.timestamp("ms", tz="Asia/Shanghai")))
+    utc = UTC
+    table = pa.table(
+        {
+            "customer_id": ["c-1", "c-2", "c-3"],
+            "signup_at": pa.array([datetime(2026, 2, 1, 2, 0, tzinfo=utc)] * 3, pa.timestamp("us", tz="UTC")),
+            "birth_year": pa.array([1990.0, None, 1991.5]),  # pandas-style float ints
+            "country": ["CN", "CN", "CN"],
+            "updated_at": pa.array(
+                [datetime(2026, 3, 1, 1, 0), datetime(2026, 3, 1, 1, 0), datetime(2026, 3, 1, 1, 0)], pa.timestamp("ms")
+            ),  # no time zone: an instant is unknown
+            "loyalty": [1, 2, 3],
+        }
+    )
+    table = table.set_column(
+        4,
+        "updated_at",
+        pa.array(
+            [datetime(2026, 3, 1, 1, 0, tzinfo=utc), None, datetime(2026, 3, 1, 1, 0, tzinfo=utc)],
+            pa.timestamp("ms", tz="Asia/Shanghai"),
+        ),
+    )
     write_parquet(landing, "shop_customers", table, name="a.parquet")
     naive = table.set_column(4, "updated_at", pa.array([datetime(2026, 3, 1, 1, 0)] * 3, pa.timestamp("ms")))
     write_parquet(landing, "shop_customers", naive.slice(0, 1), name="b.parquet")
     con = connect(tmp_path)
     res = ingest(con, landing, "shop_customers")
     assert [(r.rows_read, r.rows_loaded, r.rows_quarantined, r.extra_columns) for r in res] == [
-        (3, 1, 2, ("loyalty",)), (1, 0, 1, ("loyalty",))]
+        (3, 1, 2, ("loyalty",)),
+        (1, 0, 1, ("loyalty",)),
+    ]
     [loaded] = raw(con, "shop_customers")
     assert (loaded["customer_id"], loaded["birth_year"], loaded["updated_at"]) == (
-        "c-1", 1990, datetime(2026, 3, 1, 1, 0, tzinfo=utc))
+        "c-1",
+        1990,
+        datetime(2026, 3, 1, 1, 0, tzinfo=utc),
+    )
     q = quarantine(con, "shop_customers")
     assert [(r["file"].rsplit("/", 1)[1], r["line_number"], r["reason"]) for r in q] == [
-        ("a.parquet", 2, "missing_required"), ("a.parquet", 3, "bad_type"), ("b.parquet", 1, "no_offset")]
+        ("a.parquet", 2, "missing_required"),
+        ("a.parquet", 3, "bad_type"),
+        ("b.parquet", 1, "no_offset"),
+    ]
     assert json.loads(q[0]["raw_text"])["customer_id"] == "c-2"
     assert_identity(con)
 
@@ -153,7 +255,10 @@ def test_missing_optional_columns_are_null(tmp_path):
     write_jsonl(landing, "shop_customers", [{**rec, "customer_id": "c-2"}])
     con = connect(tmp_path)
     assert [r.rows_loaded for r in ingest(con, landing, "shop_customers")] == [1, 1]
-    assert raw(con, "shop_customers", "email, phone, birth_year") == [{"email": None, "phone": None, "birth_year": None}] * 2
+    assert (
+        raw(con, "shop_customers", "email, phone, birth_year")
+        == [{"email": None, "phone": None, "birth_year": None}] * 2
+    )
 
 
 def test_csv_quoting_rfc4180(tmp_path):
@@ -173,7 +278,10 @@ def test_csv_quoted_field_spanning_lines_is_malformed(tmp_path):
     con = connect(tmp_path)
     [res] = ingest(con, landing, "shop_products")
     assert (res.rows_read, res.rows_loaded, res.rows_quarantined) == (3, 1, 2)
-    assert [(q["line_number"], q["reason"]) for q in quarantine(con, "shop_products")] == [(2, "malformed"), (3, "malformed")]
+    assert [(q["line_number"], q["reason"]) for q in quarantine(con, "shop_products")] == [
+        (2, "malformed"),
+        (3, "malformed"),
+    ]
 
 
 # --------------------------------------------------------------------------- extra columns
@@ -190,7 +298,12 @@ def test_extra_columns_ignored_and_logged(tmp_path):
     assert [r.extra_columns for r in res] == [("cpc", "notes"), ("notes", "cpc")]
     assert [r["extra_columns"] for r in log(con, "marketing_spend")] == [["cpc", "notes"], ["notes", "cpc"]]
     assert [r["campaign"] for r in raw(con, "marketing_spend")] == ["autumn", "spring"]
-    cols = [c for (c,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'marketing_spend'").fetchall()]
+    cols = [
+        c
+        for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'marketing_spend'"
+        ).fetchall()
+    ]
     assert "cpc" not in cols and "notes" not in cols
 
 
@@ -205,13 +318,12 @@ def test_reads_queued_ahead_are_dropped_when_ingest_stops():
         started.set()
         release.wait(5)
 
-    with pytest.raises(FileRejected):
-        with _cancelling(ThreadPoolExecutor(1)) as pool:
-            running = pool.submit(read)
-            queued = pool.submit(lambda: "read")
-            started.wait(5)  # the one worker holds `running`: `queued` waits in the pool's queue
-            threading.Timer(0.2, release.set).start()  # shutdown cancels `queued`, then waits for `running`
-            raise FileRejected("x.csv", "a rejected file", [])
+    with pytest.raises(FileRejected), _cancelling(ThreadPoolExecutor(1)) as pool:
+        running = pool.submit(read)
+        queued = pool.submit(lambda: "read")
+        started.wait(5)  # the one worker holds `running`: `queued` waits in the pool's queue
+        threading.Timer(0.2, release.set).start()  # shutdown cancels `queued`, then waits for `running`
+        raise FileRejected("x.csv", "a rejected file", [])
     assert running.done() and not running.cancelled()
     assert queued.cancelled()
 
@@ -260,7 +372,8 @@ def test_non_utf8_file_rejected(tmp_path):
     logged = _strip(log(con, "shop_orders"))
     assert [(r["file"], r["status"], r["error"]) for r in logged] == [
         (rel("shop_orders", "a.csv"), "loaded", None),
-        (rel("shop_orders", "b.csv"), "rejected", "not UTF-8 (invalid byte 0xe3 on line 2)")]
+        (rel("shop_orders", "b.csv"), "rejected", "not UTF-8 (invalid byte 0xe3 on line 2)"),
+    ]
     # failing again does not pile up rejection rows
     with pytest.raises(FileRejected):
         ingest(con, landing, "shop_orders")
@@ -365,7 +478,9 @@ def test_reingest_replaces_partition_identically(tmp_path):
     [res] = ingest(con, landing, "traffic_events")
     assert (res.rows_read, res.rows_loaded) == (1, 1)
     assert [(r["event_id"], str(r["_batch_dt"])) for r in raw(con, "traffic_events")] == [
-        ("e-1", "2026-03-01"), ("e-4", "2026-03-02")]
+        ("e-1", "2026-03-01"),
+        ("e-4", "2026-03-02"),
+    ]
     assert quarantine(con, "traffic_events") == []
     assert len(log(con, "traffic_events")) == 2
     assert_identity(con)
@@ -410,7 +525,9 @@ def test_landed_batch_days(tmp_path):
 
 def test_results_mirror_the_log(tmp_path):
     landing = tmp_path / "landing"
-    write_jsonl(landing, "service_events", [record("service_events"), record("service_events", event_id="x", channel="fax")])
+    write_jsonl(
+        landing, "service_events", [record("service_events"), record("service_events", event_id="x", channel="fax")]
+    )
     con = connect(tmp_path)
     [res] = ingest(con, landing, "service_events")
     [row] = log(con, "service_events")
@@ -423,8 +540,12 @@ def test_bom_crlf_and_control_characters(tmp_path):
     landing = tmp_path / "landing"
     text = csv_text([record("shop_products", title="Tea\x1fcup"), record("shop_products", product_id="p-2")])
     write_bytes(landing, "shop_products", "a.csv", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
-    write_bytes(landing, "shop_products", "b.jsonl.gz",
-                b"\xef\xbb\xbf" + (jsonl_line(record("shop_products", product_id="p-3")) + "\r\n").encode())
+    write_bytes(
+        landing,
+        "shop_products",
+        "b.jsonl.gz",
+        b"\xef\xbb\xbf" + (jsonl_line(record("shop_products", product_id="p-3")) + "\r\n").encode(),
+    )
     con = connect(tmp_path)
     res = ingest(con, landing, "shop_products")
     assert [(r.rows_read, r.rows_loaded) for r in res] == [(2, 2), (1, 1)]

@@ -9,18 +9,41 @@ import pytest
 
 from ingest import load
 from tests.ingest_support import (
-    DT, TZ, assert_identity, connect, csv_text, entity, ingest, jsonl_line, log, quarantine, raw, record, rel,
-    snapshot, write_bytes, write_csv, write_jsonl,
+    DT,
+    TZ,
+    assert_identity,
+    connect,
+    csv_text,
+    entity,
+    ingest,
+    jsonl_line,
+    log,
+    quarantine,
+    raw,
+    record,
+    rel,
+    snapshot,
+    write_bytes,
+    write_csv,
+    write_jsonl,
 )
 
 
 def _one_bad(tmp_path, entity_name, bad: dict, fmt="csv"):
     """A file with a valid record, the bad one and another valid record; returns (con, quarantine rows)."""
     landing = tmp_path / "landing"
-    key = {"shop_orders": "order_id", "shop_customers": "customer_id", "shop_order_items": "line_number",
-           "traffic_events": "event_id", "service_events": "event_id", "finance_fx_rates": "currency",
-           "shop_products": "product_id", "shop_payments": "payment_id", "shop_refunds": "refund_id",
-           "marketing_spend": "campaign"}[entity_name]
+    key = {
+        "shop_orders": "order_id",
+        "shop_customers": "customer_id",
+        "shop_order_items": "line_number",
+        "traffic_events": "event_id",
+        "service_events": "event_id",
+        "finance_fx_rates": "currency",
+        "shop_products": "product_id",
+        "shop_payments": "payment_id",
+        "shop_refunds": "refund_id",
+        "marketing_spend": "campaign",
+    }[entity_name]
     first = record(entity_name)
     last = record(entity_name, **{key: "9"})
     records = [first, record(entity_name, **bad), last]
@@ -45,13 +68,17 @@ def test_malformed_json_line(tmp_path):
     landing = tmp_path / "landing"
     good = jsonl_line(record("traffic_events"))
     broken = '{"event_id": "e-2", "event_ts": '
-    write_jsonl(landing, "traffic_events", [good, broken, "[1, 2]", jsonl_line(record("traffic_events", event_id="e-3"))])
+    write_jsonl(
+        landing, "traffic_events", [good, broken, "[1, 2]", jsonl_line(record("traffic_events", event_id="e-3"))]
+    )
     con = connect(tmp_path)
     [res] = ingest(con, landing, "traffic_events")
     assert (res.rows_read, res.rows_loaded, res.rows_quarantined) == (4, 2, 2)
     q = quarantine(con, "traffic_events")
     assert [(r["line_number"], r["reason"], r["raw_text"]) for r in q] == [
-        (2, "malformed", broken), (3, "malformed", "[1, 2]")]
+        (2, "malformed", broken),
+        (3, "malformed", "[1, 2]"),
+    ]
     assert q[0]["detail"] == "invalid JSON" and q[1]["detail"] == "valid JSON but not an object"
     assert q[0]["file"] == rel("traffic_events", "part-0.jsonl")
     assert_identity(con)
@@ -68,7 +95,10 @@ def test_csv_row_with_wrong_number_of_fields(tmp_path):
     assert (res.rows_read, res.rows_loaded, res.rows_quarantined) == (4, 1, 3)
     q = quarantine(con, "shop_orders")
     assert [(r["line_number"], r["reason"], r["raw_text"]) for r in q] == [
-        (2, "malformed", extra), (4, "malformed", short), (5, "malformed", quote)]
+        (2, "malformed", extra),
+        (4, "malformed", short),
+        (5, "malformed", quote),
+    ]
     assert q[0]["detail"] == "expected 18 fields, found 19"
     assert q[1]["detail"] == "expected 18 fields, found 17"
     assert "quote" in q[2]["detail"]
@@ -97,15 +127,18 @@ def test_missing_required_key_absent_from_json(tmp_path):
     assert_identity(con)
 
 
-@pytest.mark.parametrize("entity_name, field, value", [
-    ("shop_customers", "birth_year", "nineteen"),
-    ("shop_order_items", "quantity", "2.5"),
-    ("shop_products", "is_active", "yes"),
-    ("shop_orders", "total_amount", "98,00"),
-    ("marketing_spend", "date", "2026/03/01"),
-    ("shop_orders", "created_at", "yesterday"),
-    ("shop_orders", "created_at", "2026-02-30T09:00:00+08:00"),
-])
+@pytest.mark.parametrize(
+    "entity_name, field, value",
+    [
+        ("shop_customers", "birth_year", "nineteen"),
+        ("shop_order_items", "quantity", "2.5"),
+        ("shop_products", "is_active", "yes"),
+        ("shop_orders", "total_amount", "98,00"),
+        ("marketing_spend", "date", "2026/03/01"),
+        ("shop_orders", "created_at", "yesterday"),
+        ("shop_orders", "created_at", "2026-02-30T09:00:00+08:00"),
+    ],
+)
 def test_bad_type(tmp_path, entity_name, field, value):
     con, q = _one_bad(tmp_path, entity_name, {field: value})
     assert q["reason"] == "bad_type"
@@ -118,10 +151,14 @@ def test_unknown_enum_quarantined_but_unknown_event_name_kept(tmp_path):
     assert q["detail"] == "status: 'refunded' is not one of pending, paid, shipped, delivered, cancelled"
 
     landing = tmp_path / "landing2"
-    write_jsonl(landing, "traffic_events", [
-        record("traffic_events", event_name="scroll_depth"),
-        record("traffic_events", event_id="e-2", page_type="basket"),
-    ])
+    write_jsonl(
+        landing,
+        "traffic_events",
+        [
+            record("traffic_events", event_name="scroll_depth"),
+            record("traffic_events", event_id="e-2", page_type="basket"),
+        ],
+    )
     [res] = ingest(con, landing, "traffic_events")
     assert (res.rows_loaded, res.rows_quarantined) == (1, 1)
     assert raw(con, "traffic_events", "event_name") == [{"event_name": "scroll_depth"}]
@@ -137,9 +174,18 @@ def test_timestamp_without_offset(tmp_path):
 
 def test_offset_forms_accepted(tmp_path):
     landing = tmp_path / "landing"
-    stamps = ["2026-03-01T09:00:00Z", "2026-03-01T09:00:00+08:00", "2026-03-01T09:00:00+0800",
-              "2026-03-01 09:00:00.123456-05:00", "2026-03-01T09:00Z"]
-    write_csv(landing, "shop_payments", [record("shop_payments", payment_id=f"p{i}", created_at=s) for i, s in enumerate(stamps)])
+    stamps = [
+        "2026-03-01T09:00:00Z",
+        "2026-03-01T09:00:00+08:00",
+        "2026-03-01T09:00:00+0800",
+        "2026-03-01 09:00:00.123456-05:00",
+        "2026-03-01T09:00Z",
+    ]
+    write_csv(
+        landing,
+        "shop_payments",
+        [record("shop_payments", payment_id=f"p{i}", created_at=s) for i, s in enumerate(stamps)],
+    )
     con = connect(tmp_path)
     [res] = ingest(con, landing, "shop_payments")
     assert res.rows_loaded == len(stamps)
@@ -154,21 +200,24 @@ def test_negative_amount(tmp_path):
     assert q["detail"] == "discount_amount: '-1.50' is negative"
 
 
-@pytest.mark.parametrize("entity_name, field, value, ok", [
-    ("shop_order_items", "quantity", "0", False),
-    ("shop_order_items", "line_number", "0", False),
-    ("shop_customers", "birth_year", "1899", False),
-    ("shop_customers", "birth_year", "1900", True),
-    ("shop_customers", "birth_year", "2026", True),  # the year of the batch day
-    ("shop_customers", "birth_year", "2027", False),
-    ("service_events", "csat_score", "6", False),
-    ("service_events", "csat_score", "0", False),
-    ("service_events", "csat_score", "5", True),
-    ("finance_fx_rates", "rate_to_base", "0", False),
-    ("finance_fx_rates", "rate_to_base", "-7.1", False),
-    ("traffic_events", "page_load_ms", "-1", False),
-    ("marketing_spend", "clicks", "-1", False),
-])
+@pytest.mark.parametrize(
+    "entity_name, field, value, ok",
+    [
+        ("shop_order_items", "quantity", "0", False),
+        ("shop_order_items", "line_number", "0", False),
+        ("shop_customers", "birth_year", "1899", False),
+        ("shop_customers", "birth_year", "1900", True),
+        ("shop_customers", "birth_year", "2026", True),  # the year of the batch day
+        ("shop_customers", "birth_year", "2027", False),
+        ("service_events", "csat_score", "6", False),
+        ("service_events", "csat_score", "0", False),
+        ("service_events", "csat_score", "5", True),
+        ("finance_fx_rates", "rate_to_base", "0", False),
+        ("finance_fx_rates", "rate_to_base", "-7.1", False),
+        ("traffic_events", "page_load_ms", "-1", False),
+        ("marketing_spend", "clicks", "-1", False),
+    ],
+)
 def test_out_of_range(tmp_path, entity_name, field, value, ok):
     landing = tmp_path / "landing"
     write_csv(landing, entity_name, [record(entity_name, **{field: value})])
@@ -192,13 +241,17 @@ def test_future_timestamp_boundary(tmp_path):
         "out-2": ("2026-03-02T16:00:00Z", False),
         "out-3": ("2027-01-01T00:00:00Z", False),
     }
-    write_jsonl(landing, "traffic_events", [record("traffic_events", event_id=k, event_ts=v) for k, (v, _) in stamps.items()])
+    write_jsonl(
+        landing, "traffic_events", [record("traffic_events", event_id=k, event_ts=v) for k, (v, _) in stamps.items()]
+    )
     con = connect(tmp_path)
     ingest(con, landing, "traffic_events")
     assert sorted(r["event_id"] for r in raw(con, "traffic_events")) == sorted(k for k, (_, ok) in stamps.items() if ok)
     q = quarantine(con, "traffic_events")
     assert [r["reason"] for r in q] == ["future_timestamp"] * 3
-    assert q[0]["detail"].startswith("event_ts: '2026-03-03T00:00:00+08:00' is at or after 2026-03-03 00:00 Asia/Shanghai")
+    assert q[0]["detail"].startswith(
+        "event_ts: '2026-03-03T00:00:00+08:00' is at or after 2026-03-03 00:00 Asia/Shanghai"
+    )
 
 
 def test_future_timestamp_follows_reporting_zone(tmp_path):
@@ -213,9 +266,17 @@ def test_future_timestamp_follows_reporting_zone(tmp_path):
 
 def test_first_failing_reason_wins(tmp_path):
     """Reasons are decided in contract.REASONS order, not field order."""
-    con, q = _one_bad(tmp_path, "shop_orders", {
-        "order_id": "o-2", "created_at": "2030-01-01T00:00:00Z", "status": "lost", "total_amount": "x", "ship_country": None,
-    })
+    con, q = _one_bad(
+        tmp_path,
+        "shop_orders",
+        {
+            "order_id": "o-2",
+            "created_at": "2030-01-01T00:00:00Z",
+            "status": "lost",
+            "total_amount": "x",
+            "ship_country": None,
+        },
+    )
     assert q["reason"] == "missing_required" and "ship_country" in q["detail"]
 
 
@@ -227,7 +288,9 @@ def test_exact_duplicates_within_a_batch(tmp_path):
     con = connect(tmp_path)
     res = ingest(con, landing, "traffic_events")
     assert [(r.file.rsplit("/", 1)[1], r.rows_read, r.rows_loaded, r.rows_duplicate) for r in res] == [
-        ("a.jsonl", 4, 2, 2), ("b.jsonl.gz", 2, 1, 1)]
+        ("a.jsonl", 4, 2, 2),
+        ("b.jsonl.gz", 2, 1, 1),
+    ]
     # the first occurrence (file name order, then line order) is the one kept
     assert [(r["event_id"], r["_line"]) for r in raw(con, "traffic_events")] == [("e-1", 1), ("e-2", 2), ("e-3", 2)]
     assert_identity(con)
@@ -236,10 +299,14 @@ def test_exact_duplicates_within_a_batch(tmp_path):
 def test_duplicate_judged_on_typed_values(tmp_path):
     """`98.0` and `98.00`, `Z` and `+00:00` are the same typed value: an exact duplicate."""
     landing = tmp_path / "landing"
-    write_csv(landing, "shop_payments", [
-        record("shop_payments", amount="98.0", created_at="2026-03-01T01:00:00Z"),
-        record("shop_payments", amount="98.00", created_at="2026-03-01T09:00:00+08:00"),
-    ])
+    write_csv(
+        landing,
+        "shop_payments",
+        [
+            record("shop_payments", amount="98.0", created_at="2026-03-01T01:00:00Z"),
+            record("shop_payments", amount="98.00", created_at="2026-03-01T09:00:00+08:00"),
+        ],
+    )
     con = connect(tmp_path)
     [res] = ingest(con, landing, "shop_payments")
     assert (res.rows_loaded, res.rows_duplicate) == (1, 1)
@@ -257,7 +324,9 @@ def test_exact_duplicate_across_batches_and_changed_key_kept(tmp_path):
     [res] = ingest(con, landing, "shop_orders", dt=day2)
     assert (res.rows_read, res.rows_loaded, res.rows_duplicate) == (2, 1, 1)
     assert [(r["order_id"], r["status"], r["_batch_dt"]) for r in raw(con, "shop_orders")] == [
-        ("o-1", "paid", day1), ("o-1", "shipped", day2)]
+        ("o-1", "paid", day1),
+        ("o-1", "shipped", day2),
+    ]
     # only earlier batches count: re-ingesting day 1 does not see day 2
     [res1] = ingest(con, landing, "shop_orders", dt=day1)
     assert (res1.rows_loaded, res1.rows_duplicate) == (1, 0)
@@ -266,9 +335,14 @@ def test_exact_duplicate_across_batches_and_changed_key_kept(tmp_path):
 
 def test_same_key_different_content_kept_within_batch(tmp_path):
     landing = tmp_path / "landing"
-    write_csv(landing, "shop_customers", [
-        record("shop_customers"), record("shop_customers", city="Beijing", updated_at="2026-03-01T12:00:00+08:00"),
-    ])
+    write_csv(
+        landing,
+        "shop_customers",
+        [
+            record("shop_customers"),
+            record("shop_customers", city="Beijing", updated_at="2026-03-01T12:00:00+08:00"),
+        ],
+    )
     con = connect(tmp_path)
     [res] = ingest(con, landing, "shop_customers")
     assert (res.rows_loaded, res.rows_duplicate) == (2, 0)
@@ -318,16 +392,40 @@ def test_a_window_loaded_in_chunks_equals_loading_day_by_day(tmp_path, monkeypat
     days = [date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2)]
     a = record("traffic_events", event_id="e-a", event_ts="2025-12-30T10:00:00+08:00")
     late = record("traffic_events", event_id="e-late", event_ts="2026-01-01T18:00:00Z")  # 2026-01-02 02:00 +08
-    write_jsonl(landing, "traffic_events", [a, record("traffic_events", event_id="e-b", event_ts="2025-12-30T11:00:00+08:00")], dt=days[0])
+    write_jsonl(
+        landing,
+        "traffic_events",
+        [a, record("traffic_events", event_id="e-b", event_ts="2025-12-30T11:00:00+08:00")],
+        dt=days[0],
+    )
     write_jsonl(landing, "traffic_events", [a, late], dt=days[1])  # a re-sent; late is future for this day only
-    write_jsonl(landing, "traffic_events", [late, record("traffic_events", event_id="e-c", page_load_ms="-1")], dt=days[2])
-    write_csv(landing, "traffic_events", [record("traffic_events", event_id="e-d", event_ts="2026-01-02T09:00:00+08:00")],
-              name="part-1.csv", dt=days[3])
+    write_jsonl(
+        landing, "traffic_events", [late, record("traffic_events", event_id="e-c", page_load_ms="-1")], dt=days[2]
+    )
+    write_csv(
+        landing,
+        "traffic_events",
+        [record("traffic_events", event_id="e-d", event_ts="2026-01-02T09:00:00+08:00")],
+        name="part-1.csv",
+        dt=days[3],
+    )
     write_jsonl(landing, "traffic_events", [a], name="part-2.jsonl", dt=days[3])
     # customers: a birth year of 2026 is in range from the first batch day of 2026 on
     for dt in days:
-        write_csv(landing, "shop_customers", [record("shop_customers", customer_id=f"c-{dt:%d}", birth_year="2026", signup_at="2025-06-01T10:00:00+08:00",
-                                                     updated_at=f"{dt.isoformat()}T08:00:00+08:00")], dt=dt)
+        write_csv(
+            landing,
+            "shop_customers",
+            [
+                record(
+                    "shop_customers",
+                    customer_id=f"c-{dt:%d}",
+                    birth_year="2026",
+                    signup_at="2025-06-01T10:00:00+08:00",
+                    updated_at=f"{dt.isoformat()}T08:00:00+08:00",
+                )
+            ],
+            dt=dt,
+        )
     one_by_one = tmp_path / "daily"
     one_by_one.mkdir()
     con = connect(one_by_one)
@@ -344,13 +442,23 @@ def test_a_window_loaded_in_chunks_equals_loading_day_by_day(tmp_path, monkeypat
     assert_identity(con)
     # what the days say, worked out by hand
     assert [(r["event_id"], r["_batch_dt"]) for r in raw(con, "traffic_events")] == [
-        ("e-a", days[0]), ("e-b", days[0]), ("e-late", days[2]), ("e-d", days[3])]
+        ("e-a", days[0]),
+        ("e-b", days[0]),
+        ("e-late", days[2]),
+        ("e-d", days[3]),
+    ]
     assert [(r["batch_dt"], r["reason"]) for r in quarantine(con, "traffic_events")] == [
-        (days[1], "future_timestamp"), (days[2], "out_of_range")]
+        (days[1], "future_timestamp"),
+        (days[2], "out_of_range"),
+    ]
     assert [(r["batch_dt"], r["rows_duplicate"]) for r in log(con, "traffic_events") if r["rows_duplicate"]] == [
-        (days[1], 1), (days[3], 1)]
+        (days[1], 1),
+        (days[3], 1),
+    ]
     assert [(r["batch_dt"], r["reason"]) for r in quarantine(con, "shop_customers")] == [
-        (days[0], "out_of_range"), (days[1], "out_of_range")]
+        (days[0], "out_of_range"),
+        (days[1], "out_of_range"),
+    ]
     assert quarantine(con, "shop_customers")[0]["detail"] == "birth_year: '2026' is outside 1900..2025"
 
 
@@ -361,16 +469,25 @@ def test_a_rejected_file_late_in_a_window_keeps_the_chunks_loaded_before_it(tmp_
     landing = tmp_path / "landing"
     days = [date(2026, 1, 1), date(2026, 1, 2), date(2026, 1, 3), date(2026, 1, 4)]
     for i, dt in enumerate(days):
-        write_jsonl(landing, "traffic_events", [
-            record("traffic_events", event_id=f"e-{i}", event_ts=f"{dt.isoformat()}T10:00:00+08:00"),
-            record("traffic_events", event_id="e-0", event_ts="2026-01-01T10:00:00+08:00")], dt=dt)
+        write_jsonl(
+            landing,
+            "traffic_events",
+            [
+                record("traffic_events", event_id=f"e-{i}", event_ts=f"{dt.isoformat()}T10:00:00+08:00"),
+                record("traffic_events", event_id="e-0", event_ts="2026-01-01T10:00:00+08:00"),
+            ],
+            dt=dt,
+        )
     write_bytes(landing, "traffic_events", "part-1.jsonl", b'{"event_id": "\xe3"}\n', dt=days[2])
     monkeypatch.setattr(load, "_CHUNK_ROWS", 1)  # one chunk per day: day 2 is being written when day 3 is read
     con = connect(tmp_path)
     with pytest.raises(load.FileRejected) as info:
         load.ingest_window(con, landing, entity("traffic_events"), days, TZ)
-    assert str(info.value) == f"{rel('traffic_events', 'part-1.jsonl', days[2])}: not UTF-8 (invalid byte 0xe3 on line 1)"
+    assert (
+        str(info.value) == f"{rel('traffic_events', 'part-1.jsonl', days[2])}: not UTF-8 (invalid byte 0xe3 on line 1)"
+    )
     assert [(r["event_id"], r["_batch_dt"]) for r in raw(con, "traffic_events")] == [("e-0", days[0]), ("e-1", days[1])]
-    assert [(r["batch_dt"], r["status"], r["rows_loaded"], r["rows_duplicate"]) for r in log(con, "traffic_events")] == [
-        (days[0], "loaded", 1, 1), (days[1], "loaded", 1, 1), (days[2], "rejected", 0, 0)]
+    assert [
+        (r["batch_dt"], r["status"], r["rows_loaded"], r["rows_duplicate"]) for r in log(con, "traffic_events")
+    ] == [(days[0], "loaded", 1, 1), (days[1], "loaded", 1, 1), (days[2], "rejected", 0, 0)]
     assert_identity(con)

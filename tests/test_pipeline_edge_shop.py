@@ -23,8 +23,8 @@ from fixtures.edge_shop_expected import EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_
 from reference.compare import as_expected, mismatches
 from reference.kpi_daily import compute_kpi_daily
 
-from orchestration.job import build_definitions
 from orchestration.instance import dagster_instance
+from orchestration.job import build_definitions
 
 pytestmark = pytest.mark.slow
 
@@ -61,8 +61,10 @@ def test_the_range_is_one_dagster_run_with_every_asset_and_check(edge_shop_run):
     }
     assert materialized == set(graph.get_all_asset_keys())
     evaluations = instance.all_logs(report.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-    checked = {(r.dagster_event.event_specific_data.asset_key, r.dagster_event.event_specific_data.check_name)
-               for r in evaluations}
+    checked = {
+        (r.dagster_event.event_specific_data.asset_key, r.dagster_event.event_specific_data.check_name)
+        for r in evaluations
+    }
     assert checked == {(k.asset_key, k.name) for k in graph.asset_check_keys}
     assert len(checked) > 20  # quarantine gates and the dbt tests
     assert all(r.dagster_event.event_specific_data.passed for r in evaluations)
@@ -71,11 +73,13 @@ def test_the_range_is_one_dagster_run_with_every_asset_and_check(edge_shop_run):
 def _published_tables(settings) -> dict:
     return {
         name: read_table(settings.serving_db, f"SELECT * FROM {name} ORDER BY ALL")
-        for (name,) in duckdb.connect(str(settings.serving_db), read_only=True).execute(
+        for (name,) in duckdb.connect(str(settings.serving_db), read_only=True)
+        .execute(
             # data_health is the record of the runs themselves: a rerun adds its own checks
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE schema_name = 'marts' "
             "AND table_name <> 'data_health'"
-        ).fetchall()
+        )
+        .fetchall()
     }
 
 
@@ -150,9 +154,7 @@ def test_a_shop_with_only_order_system_files_runs_green(tmp_path, monkeypatch):
 
 
 def test_settings_change_the_results_as_they_should(tmp_path, monkeypatch):
-    settings = use_warehouse(
-        monkeypatch, tmp_path / "home", EDGE_SHOP, WAREHOUSE_TZ="UTC", WAREHOUSE_HOME_COUNTRY="US"
-    )
+    settings = use_warehouse(monkeypatch, tmp_path / "home", EDGE_SHOP, WAREHOUSE_TZ="UTC", WAREHOUSE_HOME_COUNTRY="US")
     run_ok(settings, *EDGE_SHOP_DAYS)
     got = kpi_daily(settings)
     assert mismatches(got, EXPECTED_UTC_HOME_US) == []
@@ -162,7 +164,8 @@ def test_settings_change_the_results_as_they_should(tmp_path, monkeypatch):
 
 def _graphql(port: int, query: str) -> dict:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
         headers={"content-type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -177,7 +180,10 @@ def test_warehouse_ui_shows_the_cli_run(edge_shop_run):
     env = {**os.environ, "WAREHOUSE_HOME": str(settings.home), "WAREHOUSE_LANDING": str(settings.landing)}
     ui = subprocess.Popen(
         [str(Path(sys.executable).parent / "warehouse"), "ui", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -189,7 +195,9 @@ def test_warehouse_ui_shows_the_cli_run(edge_shop_run):
                 if time.monotonic() > deadline or ui.poll() is not None:
                     raise
                 time.sleep(1)
-        assert {"runId": report.run_id, "status": "SUCCESS", "jobName": "warehouse_job"} in runs["runsOrError"]["results"]
+        assert {"runId": report.run_id, "status": "SUCCESS", "jobName": "warehouse_job"} in runs["runsOrError"][
+            "results"
+        ]
         nodes = _graphql(port, "{ assetNodes { assetKey { path } } }")["assetNodes"]
         shown = {tuple(n["assetKey"]["path"]) for n in nodes}
         graph = build_definitions(settings).get_repository_def().asset_graph

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import SIM_DAYS as DAYS, SIM_END as END, SIM_SEED, SIM_START as START, kpi_daily, new_settings, run_ok
+from conftest import SIM_DAYS as DAYS
+from conftest import SIM_END as END
+from conftest import SIM_SEED, kpi_daily, new_settings, run_ok
+from conftest import SIM_START as START
 from reference.compare import as_expected, mismatches
 from reference.kpi_daily import compute_kpi_daily
 
@@ -32,7 +35,9 @@ def test_the_simulated_shop_holds_the_hard_cases(simulated_run):
     db = simulated_run.working_db
     tz = simulated_run.tz
     assert _count(db, "SELECT count(DISTINCT order_id) FROM raw.shop_orders WHERE currency <> 'CNY'") > 0
-    late_changes = "SELECT count(*) FROM (SELECT order_id FROM raw.shop_orders GROUP BY 1 HAVING count(DISTINCT _batch_dt) > 1)"
+    late_changes = (
+        "SELECT count(*) FROM (SELECT order_id FROM raw.shop_orders GROUP BY 1 HAVING count(DISTINCT _batch_dt) > 1)"
+    )
     assert _count(db, late_changes) > 0
     around_midnight = (
         "SELECT count(*) FROM raw.shop_orders "

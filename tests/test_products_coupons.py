@@ -48,8 +48,16 @@ if str(TESTS) not in sys.path:
 from conftest import new_settings, read_table, run_ok  # noqa: E402
 from reference.compare import TOLERANCE  # noqa: E402
 from reference.products_coupons import (  # noqa: E402
-    COUPON_COLUMNS, PRODUCT_DAILY_COLUMNS, PRODUCT_HEALTH_COLUMNS, RETURNS_COLUMNS, WHOLE_ORDER, Shop,
-    compute_coupon_performance, compute_product_daily, compute_product_health, compute_returns_daily,
+    COUPON_COLUMNS,
+    PRODUCT_DAILY_COLUMNS,
+    PRODUCT_HEALTH_COLUMNS,
+    RETURNS_COLUMNS,
+    WHOLE_ORDER,
+    Shop,
+    compute_coupon_performance,
+    compute_product_daily,
+    compute_product_health,
+    compute_returns_daily,
 )
 
 PRODUCT_SHOP = TESTS / "fixtures" / "product_shop"
@@ -90,8 +98,10 @@ def _differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) 
     want = {tuple(r[k] for k in keys): r for r in expected.iter_rows(named=True)}
     problems = []
     if sorted(got) != sorted(want):
-        problems.append(f"keys only in the mart {sorted(set(got) - set(want))[:5]}, "
-                        f"only in the reference {sorted(set(want) - set(got))[:5]}")
+        problems.append(
+            f"keys only in the mart {sorted(set(got) - set(want))[:5]}, "
+            f"only in the reference {sorted(set(want) - set(got))[:5]}"
+        )
     for key in sorted(set(got) & set(want)):
         for column in expected.columns:
             if not _same(got[key][column], want[key][column]):
@@ -109,37 +119,82 @@ def test_reference_product_daily_hand_worked():
     assert df.height == 11
     expected = {
         # 03-01 pE: o1 2 x 40 = 80. r5 has no quantity: it refunds every unit of pE on o1 (2), 40.
-        (D1, "pE"): dict(category="home", units_sold=2, revenue=80.0, product_views=0,
-                         view_to_purchase_rate=None, refunded_units=2, refunded_amount=40.0),
+        (D1, "pE"): dict(
+            category="home",
+            units_sold=2,
+            revenue=80.0,
+            product_views=0,
+            view_to_purchase_rate=None,
+            refunded_units=2,
+            refunded_amount=40.0,
+        ),
         # 03-01 pD: s2 viewed it at 23:55 and bought it in o2 just after midnight (the sale counts
         # on 03-02, the view on 03-01): 1 / 1 sessions. Category: the 03-31 batch's 'drinks'.
-        (D1, "pD"): dict(category="drinks", units_sold=0, revenue=0.0, product_views=1,
-                         view_to_purchase_rate=1.0, refunded_units=0, refunded_amount=0.0),
+        (D1, "pD"): dict(
+            category="drinks",
+            units_sold=0,
+            revenue=0.0,
+            product_views=1,
+            view_to_purchase_rate=1.0,
+            refunded_units=0,
+            refunded_amount=0.0,
+        ),
         # 03-02 pD: o2 2 x 50 - 10 = 90; no view that day -> rate null
         (D2, "pD"): dict(units_sold=2, revenue=90.0, product_views=0, view_to_purchase_rate=None),
         # 03-02 pF: o2 1 x 30; s2's view at 00:05 converted (1 / 1); item refund r1: 1 unit, 30
-        (D2, "pF"): dict(units_sold=1, revenue=30.0, product_views=1, view_to_purchase_rate=1.0,
-                         refunded_units=1, refunded_amount=30.0),
+        (D2, "pF"): dict(
+            units_sold=1,
+            revenue=30.0,
+            product_views=1,
+            view_to_purchase_rate=1.0,
+            refunded_units=1,
+            refunded_amount=30.0,
+        ),
         # 03-15 pD: o8 50 + o9 (50 - 5) 45 = 95, 2 units (o4 is cancelled: not sold). Views: s4
         # (its order o4 is cancelled: no purchase) and s7 (o8 holds pD): 1 / 2 = 0.5. Refunds: r6,
         # the completed refund of cancelled o4 (refunds count whatever the order status): 1 unit,
         # 50; r4 was rejected.
-        (D15, "pD"): dict(units_sold=2, revenue=95.0, product_views=2, view_to_purchase_rate=0.5,
-                          refunded_units=1, refunded_amount=50.0),
+        (D15, "pD"): dict(
+            units_sold=2,
+            revenue=95.0,
+            product_views=2,
+            view_to_purchase_rate=0.5,
+            refunded_units=1,
+            refunded_amount=50.0,
+        ),
         # 03-15 pF: o3 (2 x 10 - 2) = 18 USD x 7.2 = 129.60; s3 viewed twice and bought: 2 views,
         # rate 1 / 1. r3: 1 unit, 9 USD x 7.2 (o3's order date rate) = 64.80
-        (D15, "pF"): dict(units_sold=2, revenue=129.6, product_views=2, view_to_purchase_rate=1.0,
-                          refunded_units=1, refunded_amount=64.8),
+        (D15, "pF"): dict(
+            units_sold=2,
+            revenue=129.6,
+            product_views=2,
+            view_to_purchase_rate=1.0,
+            refunded_units=1,
+            refunded_amount=64.8,
+        ),
         # 03-15 pG: viewed in s7, which bought pD only: rate 0 / 1 = 0
         (D15, "pG"): dict(units_sold=0, revenue=0.0, product_views=1, view_to_purchase_rate=0.0),
         # 03-31 pD: o5 50 - 5 = 45; s5's view (sent twice, counted once) converted: 1 / 1.
         # Whole-order refund r2 (78) spread by o5's line revenue 45 : 20 -> pD 78 x 45 / 65 = 54,
         # with no refunded units.
-        (D31, "pD"): dict(units_sold=1, revenue=45.0, product_views=1, view_to_purchase_rate=1.0,
-                          refunded_units=0, refunded_amount=54.0),
+        (D31, "pD"): dict(
+            units_sold=1,
+            revenue=45.0,
+            product_views=1,
+            view_to_purchase_rate=1.0,
+            refunded_units=0,
+            refunded_amount=54.0,
+        ),
         # 03-31 pX: o5 1 x 20; r2's share 78 x 20 / 65 = 24; unknown to the products feed
-        (D31, "pX"): dict(category=None, units_sold=1, revenue=20.0, product_views=0,
-                          view_to_purchase_rate=None, refunded_units=0, refunded_amount=24.0),
+        (D31, "pX"): dict(
+            category=None,
+            units_sold=1,
+            revenue=20.0,
+            product_views=0,
+            view_to_purchase_rate=None,
+            refunded_units=0,
+            refunded_amount=24.0,
+        ),
         # 03-31 pF: o6 30 (paid, but it names no session), s8 viewed pF: 0 / 1 = 0. s8's
         # product_view without product_id counts for no product.
         (D31, "pF"): dict(units_sold=1, revenue=30.0, product_views=1, view_to_purchase_rate=0.0),
@@ -163,7 +218,9 @@ def test_reference_product_health_hand_worked():
     assert df["product_id"].to_list() == ["pA", "pB", "pC", "pD", "pE", "pF", "pG", "pX"]
     expected = {
         # launched 02-28 23:59 local: D - 02-28 = 31 days > 30, active, nothing sold -> slow
-        "pA": dict(units_30d=0, revenue_30d=0.0, return_rate_30d=None, slow_mover=True, launched_date=date(2026, 2, 28)),
+        "pA": dict(
+            units_30d=0, revenue_30d=0.0, return_rate_30d=None, slow_mover=True, launched_date=date(2026, 2, 28)
+        ),
         # launched 03-01 00:30 local (02-28 in UTC): exactly 30 days, not more -> not slow
         "pB": dict(units_30d=0, slow_mover=False, launched_date=D1),
         # inactive in its latest state -> not slow
@@ -178,8 +235,15 @@ def test_reference_product_health_hand_worked():
         # viewed, but its only order (o7) is pending -> 0 units, slow
         "pG": dict(units_30d=0, slow_mover=True),
         # 1 unit, 20; r2 is whole-order (no units): 0 / 1 = 0; unknown to the feed -> not slow
-        "pX": dict(category=None, units_30d=1, revenue_30d=20.0, return_rate_30d=0.0, slow_mover=False,
-                   launched_date=None, is_active=False),
+        "pX": dict(
+            category=None,
+            units_30d=1,
+            revenue_30d=20.0,
+            return_rate_30d=0.0,
+            slow_mover=False,
+            launched_date=None,
+            is_active=False,
+        ),
     }
     problems = []
     for product, want in expected.items():
@@ -197,7 +261,9 @@ def test_reference_coupon_performance_hand_worked():
         (D2, "SPRING10"): dict(orders=1, revenue=120.0, discount=10.0, aov=120.0, refund_share=1.0, no_coupon_aov=None),
         # o3 165.60 (refunded by r3) + o9 45 = 210.60, discount 14.40 + 5 = 19.40, aov 105.30,
         # share 1 / 2 (o4 is cancelled: not a coupon order, though refunded). Without coupon: o8 50.
-        (D15, "SPRING10"): dict(orders=2, revenue=210.6, discount=19.4, aov=105.3, refund_share=0.5, no_coupon_aov=50.0),
+        (D15, "SPRING10"): dict(
+            orders=2, revenue=210.6, discount=19.4, aov=105.3, refund_share=0.5, no_coupon_aov=50.0
+        ),
         # ' vip ' trimmed: o5 78, discount 5, whole-order refund r2 -> 1. Without coupon: o6 (blank
         # code) 38; o7 is pending.
         (D31, "vip"): dict(orders=1, revenue=78.0, discount=5.0, aov=78.0, refund_share=1.0, no_coupon_aov=38.0),
@@ -215,23 +281,33 @@ def test_reference_returns_daily_hand_worked():
     expected = {
         # r5 (o1, pE home, defective) has no quantity: every pE unit on o1 = 2, 40. Home sold on
         # 03-01: o1's 2 pE -> 2 / 2
-        (D1, "home", "defective"): dict(refunds=1, refunded_units=2, refunded_amount=40.0, units_sold=2, return_rate=1.0),
+        (D1, "home", "defective"): dict(
+            refunds=1, refunded_units=2, refunded_amount=40.0, units_sold=2, return_rate=1.0
+        ),
         # r1 (o2 on 03-02, pF home): 1 unit, 30; home sold 03-02: o2's pF 1 (its pD is drinks)
-        (D2, "home", "defective"): dict(refunds=1, refunded_units=1, refunded_amount=30.0, units_sold=1, return_rate=1.0),
+        (D2, "home", "defective"): dict(
+            refunds=1, refunded_units=1, refunded_amount=30.0, units_sold=1, return_rate=1.0
+        ),
         # r3 (o3, pF): 1 unit, 9 USD x 7.2 = 64.80; home sold 03-15: o3's 2 pF -> 0.5
-        (D15, "home", "wrong_item"): dict(refunds=1, refunded_units=1, refunded_amount=64.8, units_sold=2, return_rate=0.5),
+        (D15, "home", "wrong_item"): dict(
+            refunds=1, refunded_units=1, refunded_amount=64.8, units_sold=2, return_rate=0.5
+        ),
         # r6 refunds cancelled o4's pD (drinks in the latest products batch; refunds count whatever
         # the order's status): 1 unit, 50; drinks sold 03-15: o8 1 + o9 1 (o4 is cancelled)
-        (D15, "drinks", "other"): dict(refunds=1, refunded_units=1, refunded_amount=50.0, units_sold=2, return_rate=0.5),
+        (D15, "drinks", "other"): dict(
+            refunds=1, refunded_units=1, refunded_amount=50.0, units_sold=2, return_rate=0.5
+        ),
         # r2, whole order o5: its whole 78 (shipping included, not spread); units: o5's lines 1 + 1
-        (D31, WHOLE_ORDER, "late_delivery"): dict(refunds=1, refunded_units=2, refunded_amount=78.0, units_sold=None,
-                                                  return_rate=None),
+        (D31, WHOLE_ORDER, "late_delivery"): dict(
+            refunds=1, refunded_units=2, refunded_amount=78.0, units_sold=None, return_rate=None
+        ),
     }
     assert df.height == len(expected)
     problems = []
     for (day, category, reason), want in expected.items():
-        problems += [f"{day} {category} {reason} {p}"
-                     for p in _check(_row(df, date=day, category=category, reason=reason), want)]
+        problems += [
+            f"{day} {category} {reason} {p}" for p in _check(_row(df, date=day, category=category, reason=reason), want)
+        ]
     assert problems == []
 
 

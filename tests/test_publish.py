@@ -9,7 +9,9 @@ from serving.publish import REDACTED, publish
 
 def _working(path, gmv: int):
     con = duckdb.connect(str(path))
-    con.execute("CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS ops; CREATE SCHEMA IF NOT EXISTS staging")
+    con.execute(
+        "CREATE SCHEMA IF NOT EXISTS marts; CREATE SCHEMA IF NOT EXISTS ops; CREATE SCHEMA IF NOT EXISTS staging"
+    )
     con.execute("CREATE OR REPLACE TABLE marts.kpi_daily AS SELECT DATE '2026-03-01' AS date, ?::INTEGER AS gmv", [gmv])
     con.execute("CREATE OR REPLACE VIEW marts.a_view AS SELECT 1 AS x")
     con.execute("CREATE OR REPLACE TABLE staging.secret AS SELECT 'alice@example.com' AS email")

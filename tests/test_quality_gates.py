@@ -14,8 +14,8 @@ Three parts:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 
 import duckdb
@@ -24,12 +24,12 @@ from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, SIM_END, SIM_START, new_settings
 from dagster import DagsterEventType
 from ingest_support import csv_text, record, write_bytes
 
+from cli.status import collect_status, exit_code, render_status
 from ingest.contract import ENTITIES, ENTITY_BY_NAME
 from ingest.load import ensure_schema, ingest_partition, landed_batch_days
 from orchestration.assets.ingest import raw_key
 from orchestration.assets.serve import DASHBOARDS_KEY, SERVING_KEY
 from orchestration.instance import dagster_instance
-from cli.status import collect_status, exit_code, render_status
 from quality import gate, suites
 from quality.gate import MASK, validate_raw
 from quality.suites import check_names
@@ -44,8 +44,11 @@ def _all_check_names() -> set[str]:
 
 
 def _checks_of_last_run(db) -> tuple[str, dict[str, dict]]:
-    rows = read_table(db, "SELECT * FROM ops.check_results WHERE run_id = "
-                          "(SELECT run_id FROM ops.check_results ORDER BY checked_at DESC LIMIT 1)").to_dicts()
+    rows = read_table(
+        db,
+        "SELECT * FROM ops.check_results WHERE run_id = "
+        "(SELECT run_id FROM ops.check_results ORDER BY checked_at DESC LIMIT 1)",
+    ).to_dicts()
     return rows[0]["run_id"], {r["check_name"]: r for r in rows}
 
 
@@ -108,53 +111,133 @@ def test_the_clean_edge_shop_passes_every_check_of_every_entity(raw_db):
 
 # (entity, check, SQL that breaks it, phrases the description must hold)
 BAD_PARTITIONS = [
-    ("shop_orders", "contract_schema", "ALTER TABLE raw.shop_orders DROP COLUMN coupon_code",
-     ["expect_column_distinct_values_to_equal_set(column_def)", "missing or retyped: coupon_code VARCHAR"]),
-    ("finance_fx_rates", "contract_schema", "ALTER TABLE raw.finance_fx_rates ALTER rate_to_base TYPE DOUBLE",
-     ["expect_column_distinct_values_to_equal_set", "rate_to_base DECIMAL(18,10)", "not in the contract: rate_to_base DOUBLE"]),
-    ("shop_orders", "required_not_null", "UPDATE raw.shop_orders SET ship_country = NULL WHERE order_id = 'o7'",
-     ["expect_column_values_to_not_be_null(ship_country)", "1 batch day [2026-03-03 (1 row)]", "1 row affected",
-      "ship_country=null at shop/orders/dt=2026-03-03/orders.csv:3"]),
-    ("shop_payments", "enum_values", "UPDATE raw.shop_payments SET method = 'crypto' WHERE payment_id = 'pay6'",
-     ["expect_column_values_to_be_in_set(method in {alipay, wechat_pay, card, paypal, cash_on_delivery})",
-      "[2026-03-02 (1 row)]", "method='crypto' at shop/payments/dt=2026-03-02/payments.csv:4"]),
-    ("shop_order_items", "value_ranges", "UPDATE raw.shop_order_items SET quantity = 0 WHERE order_id = 'o9'",
-     ["expect_column_values_to_be_between(quantity >= 1)", "[2026-03-03 (1 row)]", "quantity=0 at"]),
-    ("finance_fx_rates", "value_ranges", "UPDATE raw.finance_fx_rates SET rate_to_base = 0 WHERE _batch_dt = '2026-03-04'",
-     ["expect_column_values_to_be_between(rate_to_base > 0)", "[2026-03-04 (1 row)]", "rate_to_base=0 at"]),
+    (
+        "shop_orders",
+        "contract_schema",
+        "ALTER TABLE raw.shop_orders DROP COLUMN coupon_code",
+        ["expect_column_distinct_values_to_equal_set(column_def)", "missing or retyped: coupon_code VARCHAR"],
+    ),
+    (
+        "finance_fx_rates",
+        "contract_schema",
+        "ALTER TABLE raw.finance_fx_rates ALTER rate_to_base TYPE DOUBLE",
+        [
+            "expect_column_distinct_values_to_equal_set",
+            "rate_to_base DECIMAL(18,10)",
+            "not in the contract: rate_to_base DOUBLE",
+        ],
+    ),
+    (
+        "shop_orders",
+        "required_not_null",
+        "UPDATE raw.shop_orders SET ship_country = NULL WHERE order_id = 'o7'",
+        [
+            "expect_column_values_to_not_be_null(ship_country)",
+            "1 batch day [2026-03-03 (1 row)]",
+            "1 row affected",
+            "ship_country=null at shop/orders/dt=2026-03-03/orders.csv:3",
+        ],
+    ),
+    (
+        "shop_payments",
+        "enum_values",
+        "UPDATE raw.shop_payments SET method = 'crypto' WHERE payment_id = 'pay6'",
+        [
+            "expect_column_values_to_be_in_set(method in {alipay, wechat_pay, card, paypal, cash_on_delivery})",
+            "[2026-03-02 (1 row)]",
+            "method='crypto' at shop/payments/dt=2026-03-02/payments.csv:4",
+        ],
+    ),
+    (
+        "shop_order_items",
+        "value_ranges",
+        "UPDATE raw.shop_order_items SET quantity = 0 WHERE order_id = 'o9'",
+        ["expect_column_values_to_be_between(quantity >= 1)", "[2026-03-03 (1 row)]", "quantity=0 at"],
+    ),
+    (
+        "finance_fx_rates",
+        "value_ranges",
+        "UPDATE raw.finance_fx_rates SET rate_to_base = 0 WHERE _batch_dt = '2026-03-04'",
+        ["expect_column_values_to_be_between(rate_to_base > 0)", "[2026-03-04 (1 row)]", "rate_to_base=0 at"],
+    ),
     # a refund stamped three days after its batch day: later than the end of the batch day plus one day
-    ("shop_refunds", "value_ranges",
-     "UPDATE raw.shop_refunds SET updated_at = updated_at + INTERVAL 3 DAY WHERE refund_id = 'r3'",
-     ["expect_column_pair_values_a_to_be_greater_than_b(_ts_limit > updated_at)", "[2026-03-02 (1 row)]",
-      "updated_at=2026-03-05T"]),
-    ("shop_customers", "value_ranges", "UPDATE raw.shop_customers SET birth_year = 2027 WHERE customer_id = 'c6'",
-     ["expect_column_pair_values_a_to_be_greater_than_b(_batch_year >= birth_year)", "birth_year=2027"]),
+    (
+        "shop_refunds",
+        "value_ranges",
+        "UPDATE raw.shop_refunds SET updated_at = updated_at + INTERVAL 3 DAY WHERE refund_id = 'r3'",
+        [
+            "expect_column_pair_values_a_to_be_greater_than_b(_ts_limit > updated_at)",
+            "[2026-03-02 (1 row)]",
+            "updated_at=2026-03-05T",
+        ],
+    ),
+    (
+        "shop_customers",
+        "value_ranges",
+        "UPDATE raw.shop_customers SET birth_year = 2027 WHERE customer_id = 'c6'",
+        ["expect_column_pair_values_a_to_be_greater_than_b(_batch_year >= birth_year)", "birth_year=2027"],
+    ),
     # an order-item line loaded twice in one batch (ingest would have dropped it: a broken dedupe)
-    ("shop_order_items", "key_unique",
-     "INSERT INTO raw.shop_order_items SELECT * REPLACE (unit_price + 1 AS unit_price) FROM raw.shop_order_items "
-     "WHERE order_id = 'o6' AND line_number = 2",
-     ["expect_compound_columns_to_be_unique(_batch_dt, order_id, line_number)", "[2026-03-02 (2 rows)]",
-      "order_id='o6', line_number=2 at shop/order_items/dt=2026-03-02/order_items.csv:4"]),
+    (
+        "shop_order_items",
+        "key_unique",
+        "INSERT INTO raw.shop_order_items SELECT * REPLACE (unit_price + 1 AS unit_price) FROM raw.shop_order_items "
+        "WHERE order_id = 'o6' AND line_number = 2",
+        [
+            "expect_compound_columns_to_be_unique(_batch_dt, order_id, line_number)",
+            "[2026-03-02 (2 rows)]",
+            "order_id='o6', line_number=2 at shop/order_items/dt=2026-03-02/order_items.csv:4",
+        ],
+    ),
     # the same version of a customer twice in a batch: the key is personal, the sample masks it
-    ("shop_customers", "key_unique",
-     "INSERT INTO raw.shop_customers SELECT * FROM raw.shop_customers WHERE customer_id = 'c6'",
-     ["expect_compound_columns_to_be_unique(_batch_dt, customer_id, _row_hash)", "[2026-03-03 (2 rows)]",
-      f"customer_id={MASK} at shop/customers/dt=2026-03-03/customers.csv:3"]),
+    (
+        "shop_customers",
+        "key_unique",
+        "INSERT INTO raw.shop_customers SELECT * FROM raw.shop_customers WHERE customer_id = 'c6'",
+        [
+            "expect_compound_columns_to_be_unique(_batch_dt, customer_id, _row_hash)",
+            "[2026-03-03 (2 rows)]",
+            f"customer_id={MASK} at shop/customers/dt=2026-03-03/customers.csv:3",
+        ],
+    ),
     # o9's total no longer adds up: 1 of the 5 order rows of batch 3 is 20 %
-    ("shop_orders", "order_total_identity", "UPDATE raw.shop_orders SET total_amount = 60 WHERE order_id = 'o9'",
-     ["expect_column_values_to_be_between(bad_total_share >= 0 and <= 0.05)", "1 batch day [2026-03-03]",
-      "1 row affected", "1 of 5 order rows off: o9 (total 60.00, parts give 66.00)"]),
+    (
+        "shop_orders",
+        "order_total_identity",
+        "UPDATE raw.shop_orders SET total_amount = 60 WHERE order_id = 'o9'",
+        [
+            "expect_column_values_to_be_between(bad_total_share >= 0 and <= 0.05)",
+            "1 batch day [2026-03-03]",
+            "1 row affected",
+            "1 of 5 order rows off: o9 (total 60.00, parts give 66.00)",
+        ],
+    ),
     # pay1 (batch 1) now points to o7, which only arrives in batch 3: not known up to batch 1
-    ("shop_payments", "order_known", "UPDATE raw.shop_payments SET order_id = 'o7' WHERE payment_id = 'pay1'",
-     ["expect_column_values_to_be_between(unknown_order_share >= 0 and <= 0.05)", "[2026-03-01]",
-      "2 rows affected", "2 of 5 rows point to unknown orders: order_id o7"]),
-    ("shop_refunds", "order_known", "UPDATE raw.shop_refunds SET order_id = 'o404' WHERE refund_id = 'r2'",
-     ["[2026-03-04]", "2 of 2 rows point to unknown orders: order_id o404"]),
+    (
+        "shop_payments",
+        "order_known",
+        "UPDATE raw.shop_payments SET order_id = 'o7' WHERE payment_id = 'pay1'",
+        [
+            "expect_column_values_to_be_between(unknown_order_share >= 0 and <= 0.05)",
+            "[2026-03-01]",
+            "2 rows affected",
+            "2 of 5 rows point to unknown orders: order_id o7",
+        ],
+    ),
+    (
+        "shop_refunds",
+        "order_known",
+        "UPDATE raw.shop_refunds SET order_id = 'o404' WHERE refund_id = 'r2'",
+        ["[2026-03-04]", "2 of 2 rows point to unknown orders: order_id o404"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("entity_name, check, breaking_sql, phrases", BAD_PARTITIONS,
-                         ids=[f"{e}-{c}-{i}" for i, (e, c, _, _) in enumerate(BAD_PARTITIONS)])
+@pytest.mark.parametrize(
+    "entity_name, check, breaking_sql, phrases",
+    BAD_PARTITIONS,
+    ids=[f"{e}-{c}-{i}" for i, (e, c, _, _) in enumerate(BAD_PARTITIONS)],
+)
 def test_each_kind_of_expectation_fails_on_a_bad_partition(raw_db, entity_name, check, breaking_sql, phrases):
     assert _outcomes(raw_db, entity_name)[check].passed
     raw_db.execute(breaking_sql)
@@ -183,8 +266,11 @@ def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(raw_db, mo
     failed = {n: o for n, o in chunked.items() if not o.passed}
     assert set(failed) == {"value_ranges", "required_not_null"}
     assert failed["value_ranges"].failed_partitions == ("2026-03-02", "2026-03-03")
-    assert failed["value_ranges"].rows_affected == raw_db.execute(
-        "SELECT count(*) FROM raw.shop_order_items WHERE quantity = 0").fetchone()[0] >= 2
+    assert (
+        failed["value_ranges"].rows_affected
+        == raw_db.execute("SELECT count(*) FROM raw.shop_order_items WHERE quantity = 0").fetchone()[0]
+        >= 2
+    )
     assert "met by" in chunked["key_unique"].detail and whole["key_unique"].detail == chunked["key_unique"].detail
 
 
@@ -192,6 +278,7 @@ def test_a_key_flagged_by_the_hashed_first_pass_is_judged_again_exactly(raw_db, 
     """key_unique runs first on a 64-bit hash of the key over every row; a flagged key is judged
     again by the exact compound expectation, so a hash collision cannot fail the check. A first
     pass on `_batch_dt` alone (every batch of several rows "collides") stands in for a collision."""
+
     def colliding(e):
         quick = suites.first_pass(e)
         return replace(quick, kwargs={"column": "_batch_dt"}) if quick is not e else e
@@ -199,8 +286,9 @@ def test_a_key_flagged_by_the_hashed_first_pass_is_judged_again_exactly(raw_db, 
     monkeypatch.setattr(gate, "first_pass", colliding)
     outcomes = _outcomes(raw_db, "shop_order_items")
     assert outcomes["key_unique"].passed, outcomes["key_unique"].detail
-    raw_db.execute("INSERT INTO raw.shop_order_items SELECT * FROM raw.shop_order_items "
-                   "WHERE order_id = 'o6' AND line_number = 2")
+    raw_db.execute(
+        "INSERT INTO raw.shop_order_items SELECT * FROM raw.shop_order_items WHERE order_id = 'o6' AND line_number = 2"
+    )
     assert _outcomes(raw_db, "shop_order_items")["key_unique"].rows_affected == 2
 
 
@@ -234,7 +322,9 @@ def test_a_few_wrong_totals_are_tolerated_and_reported(raw_db, tmp_path):
     ingest_partition(raw_db, tmp_path, ENTITY_BY_NAME["shop_orders"], D5, TZ)
     outcome = _outcomes(raw_db, "shop_orders", (D5, D5))["order_total_identity"]
     assert outcome.passed and outcome.rows_affected == 1
-    assert "within tolerance: 2026-03-05: 1 of 30 order rows off: n05-0 (total 95.00, parts give 98.00)" in outcome.detail
+    assert (
+        "within tolerance: 2026-03-05: 1 of 30 order rows off: n05-0 (total 95.00, parts give 98.00)" in outcome.detail
+    )
     _orders_batch(tmp_path, D5, 30, bad_total=2)
     ingest_partition(raw_db, tmp_path, ENTITY_BY_NAME["shop_orders"], D5, TZ)
     assert not _outcomes(raw_db, "shop_orders", (D5, D5))["order_total_identity"].passed
@@ -243,10 +333,13 @@ def test_a_few_wrong_totals_are_tolerated_and_reported(raw_db, tmp_path):
 def _log_batches(con, counts: dict[date, int]) -> None:
     con.executemany(
         "INSERT INTO ops.ingest_log VALUES ('shop_orders', ?, 'x.csv', ?, ?, 0, 0, [], 'loaded', NULL, now())",
-        [(dt, n, n) for dt, n in counts.items()])
+        [(dt, n, n) for dt, n in counts.items()],
+    )
 
 
-@pytest.mark.parametrize("today, verdict", [(100, True), (25, True), (15, False), (480, True), (560, False), (0, False)])
+@pytest.mark.parametrize(
+    "today, verdict", [(100, True), (25, True), (15, False), (480, True), (560, False), (0, False)]
+)
 def test_row_count_bounds_of_a_large_source_are_a_ratio_of_the_median(tmp_path, today, verdict):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ensure_schema(con)
@@ -260,8 +353,10 @@ def test_row_count_bounds_of_a_large_source_are_a_ratio_of_the_median(tmp_path, 
     assert outcome.severity == "warn"  # volume warns unless the shop opts in
     if not verdict:
         assert "expect_column_values_to_be_between(volume_position >= 0 and <= 1)" in outcome.detail
-        assert f"2026-05-20: {today} rows loaded; 20..500 expected from the median 100 of the 28 batch days before" \
+        assert (
+            f"2026-05-20: {today} rows loaded; 20..500 expected from the median 100 of the 28 batch days before"
             in outcome.detail
+        )
         assert outcome.rows_affected == today
 
 
@@ -284,8 +379,14 @@ def test_row_count_bounds_blocks_only_when_the_shop_opts_in(tmp_path):
     day = date(2026, 5, 20)
     _log_batches(con, {day - timedelta(days=i): 100 for i in range(1, 29)} | {day: 2000})
     window = [day]
-    chosen = validate_raw(con, ENTITY_BY_NAME["shop_orders"], window, TZ, 0.05,
-                          blocks=lambda entity, check: (entity, check) == ("shop_orders", "row_count_bounds"))
+    chosen = validate_raw(
+        con,
+        ENTITY_BY_NAME["shop_orders"],
+        window,
+        TZ,
+        0.05,
+        blocks=lambda entity, check: (entity, check) == ("shop_orders", "row_count_bounds"),
+    )
     outcome = {o.check_name: o for o in chosen}["row_count_bounds"]
     assert not outcome.passed and outcome.severity == "error"
 
@@ -385,8 +486,10 @@ def test_a_failed_gate_stops_the_run_before_dbt(failed_gate_run):
     text = report.one_line()
     assert "raw/shop_orders:quarantine_share failed" in text and "raw/shop_orders:order_total_identity failed" in text
     instance = dagster_instance(settings)
-    materialized = {r.dagster_event.asset_key
-                    for r in instance.all_logs(report.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
+    materialized = {
+        r.dagster_event.asset_key
+        for r in instance.all_logs(report.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    }
     assert raw_key(ENTITY_BY_NAME["shop_orders"]) in materialized  # loaded, then stopped by its gate
     assert not any(key.path[0] in ("staging", "intermediate", "marts") for key in materialized)
     assert materialized.isdisjoint({SERVING_KEY, DASHBOARDS_KEY})
@@ -400,8 +503,9 @@ def test_a_failed_gate_stops_the_run_before_dbt(failed_gate_run):
 def test_a_failed_gate_leaves_serving_untouched_and_its_record_in_the_working_db(failed_gate_run):
     settings, report, serving_before, published_run = failed_gate_run
     assert _sha256(settings.serving_db) == serving_before
-    checks = read_table(settings.working_db, "SELECT * FROM ops.check_results WHERE run_id = ?".replace(
-        "?", f"'{report.run_id}'")).to_dicts()
+    checks = read_table(
+        settings.working_db, "SELECT * FROM ops.check_results WHERE run_id = ?".replace("?", f"'{report.run_id}'")
+    ).to_dicts()
     failed = {r["check_name"]: r for r in checks if not r["passed"]}
     assert set(failed) == {"raw.shop_orders:quarantine_share", "raw.shop_orders:order_total_identity"}
     quarantine = failed["raw.shop_orders:quarantine_share"]
@@ -420,7 +524,9 @@ def test_status_names_the_failed_checks_of_the_last_failed_run(failed_gate_run):
     status = collect_status(settings)
     text = render_status(status)
     assert f"last run: {report.run_id[:8]} failure" in text and exit_code(status) == 1
-    assert "failed check raw/shop_orders:order_total_identity: expect_column_values_to_be_between(bad_total_share" in text
+    assert (
+        "failed check raw/shop_orders:order_total_identity: expect_column_values_to_be_between(bad_total_share" in text
+    )
     assert "failed check raw/shop_orders:quarantine_share" in text
 
 

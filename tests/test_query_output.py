@@ -20,18 +20,32 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main as cli
-from serving.readers import one_line
 from cli.table_output import (
-    ELLIPSIS, count_line, display_width, output_format, render_records, render_table, write_csv, write_json,
+    ELLIPSIS,
+    count_line,
+    display_width,
+    output_format,
+    render_records,
+    render_table,
+    write_csv,
+    write_json,
 )
+from serving.readers import one_line
 
 WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
 
 KPI_COLUMNS = ["date", "paid_orders", "gmv", "aov", "conversion_rate", "new_customers", "platform"]
 KPI_ROWS = [
     (date(2026, 3, 1), 100, Decimal("12345.6789"), 123.456789, 0.0312345, 10, "app"),
-    (date(2026, 3, 2), 107, Decimal("13346.1789"), 123.79012233333333, 0.0322345, 11,
-     "web shop with a very long channel name that goes on and on"),
+    (
+        date(2026, 3, 2),
+        107,
+        Decimal("13346.1789"),
+        123.79012233333333,
+        0.0322345,
+        11,
+        "web shop with a very long channel name that goes on and on",
+    ),
     (date(2026, 3, 3), 114, Decimal("14346.6789"), 124.1235, 0.1 + 0.2, None, "小程序商店"),
     (date(2026, 3, 4), 121, Decimal("15347.1789"), 124.4568, 0.03423, 13, "app"),
     (date(2026, 3, 5), 1234567, Decimal("16347.6789"), 124.7901, 0.03523, 14, "web"),
@@ -49,6 +63,7 @@ def _assert_fits(text: str, width: int) -> None:
 
 
 # ----------------------------------------------------------------------------- the table
+
 
 def test_table_fits_the_width_and_aligns():
     text = render_table(KPI_COLUMNS, KPI_ROWS, 5, 100)
@@ -82,6 +97,7 @@ def test_long_text_is_cut_with_a_visible_mark():
 
 def test_no_cell_is_cut_silently():
     """Every cell of a narrow table is the cell of an unbounded one, or its head and `…`."""
+
     def cells(text: str) -> list[list[str]]:
         return [[cell.strip() for cell in line.split(" | ")] for line in _lines(text)]
 
@@ -123,10 +139,16 @@ def test_control_characters_are_escaped():
     assert len(_lines(text)) == 4  # header, rule, one row, count
 
 
-@pytest.mark.parametrize(("total", "shown", "expected"), [
-    (1234, 50, "1,234 rows (50 shown)"), (5, 5, "5 rows"), (1, 1, "1 row"), (0, 0, "0 rows"),
-    (2, 1, "2 rows (1 shown)"),
-])
+@pytest.mark.parametrize(
+    ("total", "shown", "expected"),
+    [
+        (1234, 50, "1,234 rows (50 shown)"),
+        (5, 5, "5 rows"),
+        (1, 1, "1 row"),
+        (0, 0, "0 rows"),
+        (2, 1, "2 rows (1 shown)"),
+    ],
+)
 def test_count_line(total, shown, expected):
     assert count_line(total, shown) == expected
 
@@ -178,8 +200,15 @@ def test_csv_round_trips_through_the_csv_module():
     assert out.getvalue().endswith("\r\n")  # RFC 4180 line ends
     rows = list(csv.reader(io.StringIO(out.getvalue(), newline="")))
     assert rows[0] == ODD_COLUMNS
-    assert rows[1] == ["1", 'comma, "quote"', "2.50", "2026-03-01", "2026-03-01T08:00:00",
-                       "0.30000000000000004", "true"]
+    assert rows[1] == [
+        "1",
+        'comma, "quote"',
+        "2.50",
+        "2026-03-01",
+        "2026-03-01T08:00:00",
+        "0.30000000000000004",
+        "true",
+    ]
     assert rows[2] == ["2", "line\nbreak", "", "", "", "", "false"]
 
 
@@ -187,10 +216,24 @@ def test_json_round_trips_through_the_json_module():
     out = io.StringIO()
     assert write_json(ODD_COLUMNS, iter(ODD_ROWS), out) == 2
     records = json.loads(out.getvalue(), parse_float=Decimal)
-    assert records[0] == {"id": 1, "text": 'comma, "quote"', "amount": Decimal("2.50"), "day": "2026-03-01",
-                          "at": "2026-03-01T08:00:00", "rate": Decimal("0.30000000000000004"), "flag": True}
-    assert records[1] == {"id": 2, "text": "line\nbreak", "amount": None, "day": None, "at": None, "rate": None,
-                          "flag": False}
+    assert records[0] == {
+        "id": 1,
+        "text": 'comma, "quote"',
+        "amount": Decimal("2.50"),
+        "day": "2026-03-01",
+        "at": "2026-03-01T08:00:00",
+        "rate": Decimal("0.30000000000000004"),
+        "flag": True,
+    }
+    assert records[1] == {
+        "id": 2,
+        "text": "line\nbreak",
+        "amount": None,
+        "day": None,
+        "at": None,
+        "rate": None,
+        "flag": False,
+    }
     empty = io.StringIO()
     write_json(["a"], [], empty)
     assert json.loads(empty.getvalue()) == []
@@ -211,13 +254,17 @@ def test_output_format():
 
 
 def test_duckdb_message_becomes_one_line_with_its_hint():
-    message = ('Catalog Error: Table with name kpi_dail does not exist!\nDid you mean "marts.kpi_daily"?'
-               '\n\nLINE 1: select\n        ^')
-    assert one_line(message) == ('Catalog Error: Table with name kpi_dail does not exist! '
-                                 'Did you mean "marts.kpi_daily"? LINE 1: select')
+    message = (
+        'Catalog Error: Table with name kpi_dail does not exist!\nDid you mean "marts.kpi_daily"?'
+        "\n\nLINE 1: select\n        ^"
+    )
+    assert one_line(message) == (
+        'Catalog Error: Table with name kpi_dail does not exist! Did you mean "marts.kpi_daily"? LINE 1: select'
+    )
 
 
 # ----------------------------------------------------------------------------- the real command
+
 
 @pytest.fixture
 def serving_home(tmp_path, monkeypatch):
@@ -236,8 +283,9 @@ def serving_home(tmp_path, monkeypatch):
                 CASE WHEN i = 2 THEN NULL ELSE 10 + i END AS new_customers,
                 CASE WHEN i = 1 THEN repeat('long channel name ', 10) ELSE 'app' END AS platform
             FROM range(5) AS t(i)""")
-        con.execute("CREATE TABLE marts.orders AS "
-                    "SELECT i AS order_id, 'order ' || i AS label FROM range(1234) AS t(i)")
+        con.execute(
+            "CREATE TABLE marts.orders AS SELECT i AS order_id, 'order ' || i AS label FROM range(1234) AS t(i)"
+        )
     finally:
         con.close()
     for name in ("WAREHOUSE_HOME", "WAREHOUSE_LANDING", "DAGSTER_HOME", "COLUMNS"):
@@ -314,10 +362,14 @@ def test_cli_help_names_the_options(serving_home):
 
 def test_cli_error_is_one_line_with_duckdbs_hint(serving_home):
     """The real console script: a misspelled table name gets DuckDB's suggestion, on one line."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "WAREHOUSE_HOME": str(serving_home),
-           "HOME": str(serving_home)}
-    result = subprocess.run([WAREHOUSE, "query", "SELECT * FROM kpi_dail"], capture_output=True, text=True,
-                            env=env, timeout=120)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "WAREHOUSE_HOME": str(serving_home),
+        "HOME": str(serving_home),
+    }
+    result = subprocess.run(
+        [WAREHOUSE, "query", "SELECT * FROM kpi_dail"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 1 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

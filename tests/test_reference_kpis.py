@@ -11,7 +11,6 @@ import csv
 import gzip
 import io
 import json
-import math
 import re
 import shutil
 import sys
@@ -27,9 +26,13 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 from fixtures.edge_shop_expected import (  # noqa: E402
-    EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_KPIS, TRAFFIC_KPIS,
+    EXPECTED,
+    EXPECTED_UTC_HOME_US,
+    SERVICE_KPIS,
+    TRAFFIC_KPIS,
 )
-from reference.compare import TOLERANCE, mismatches as _mismatches  # noqa: E402
+from reference.compare import TOLERANCE  # noqa: E402
+from reference.compare import mismatches as _mismatches  # noqa: E402
 from reference.kpi_daily import KPI_COLUMNS, compute_kpi_daily  # noqa: E402
 
 FIXTURE = TESTS / "fixtures" / "edge_shop"
@@ -92,12 +95,16 @@ def test_reference_reads_every_format_of_the_layout(tmp_path):
         name = src.name
         if rel.parts[:2] == ("shop", "orders"):
             # typed parquet: timestamps as instants, money as doubles
-            df = pl.read_csv(src, infer_schema=False).with_columns(
-                pl.col(c).str.replace("Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", time_zone="UTC")
-                for c in ("created_at", "updated_at")
-            ).with_columns(
-                pl.col(c).cast(pl.Float64)
-                for c in ("items_subtotal", "discount_amount", "shipping_fee", "tax_amount", "total_amount")
+            df = (
+                pl.read_csv(src, infer_schema=False)
+                .with_columns(
+                    pl.col(c).str.replace("Z$", "+00:00").str.to_datetime("%Y-%m-%dT%H:%M:%S%:z", time_zone="UTC")
+                    for c in ("created_at", "updated_at")
+                )
+                .with_columns(
+                    pl.col(c).cast(pl.Float64)
+                    for c in ("items_subtotal", "discount_amount", "shipping_fee", "tax_amount", "total_amount")
+                )
             )
             df.write_parquet(dst.with_name(name.replace(".csv", ".parquet")))
         elif rel.parts[:2] == ("shop", "refunds"):
@@ -139,9 +146,7 @@ def test_partial_history_uses_the_latest_state_so_far(tmp_path):
     assert (d2["paid_orders"], d2["cancelled_orders"], d2["returning_customers"]) == (2, 0, 1)
     # with batch 1 only the 03-01 USD rate is the first one, 7.00
     only_b1 = tmp_path / "b1"
-    shutil.copytree(
-        FIXTURE, only_b1, ignore=shutil.ignore_patterns("dt=2026-03-02", "dt=2026-03-03", "dt=2026-03-04")
-    )
+    shutil.copytree(FIXTURE, only_b1, ignore=shutil.ignore_patterns("dt=2026-03-02", "dt=2026-03-03", "dt=2026-03-04"))
     d1 = compute_kpi_daily(only_b1).row(0, named=True)
     # o4 still pending: 98 + 35 + 27.50*7.00 = 325.50
     assert (d1["paid_orders"], d1["gross_revenue"]) == (3, pytest.approx(325.50, abs=TOLERANCE))
@@ -240,8 +245,10 @@ def test_fixture_is_contract_valid_and_complete():
                 if entity.name == "shop_orders":
                     orders_created[rec["order_id"]] = _instant(rec["created_at"]).astimezone(SHANGHAI).date()
                     total = (
-                        float(rec["items_subtotal"]) - float(rec["discount_amount"])
-                        + float(rec["shipping_fee"]) + float(rec["tax_amount"])
+                        float(rec["items_subtotal"])
+                        - float(rec["discount_amount"])
+                        + float(rec["shipping_fee"])
+                        + float(rec["tax_amount"])
                     )
                     if abs(total - float(rec["total_amount"])) > 0.01:
                         problems.append(f"{where}:{n} total_amount != subtotal - discount + shipping + tax")

@@ -16,19 +16,38 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import kpi_daily, read_table
+
+from config import Settings
 from serving.metrics import TRANSFORM_DIR, metricflow_env
 from serving.semantic_sources import SEMANTIC_SOURCES, WITHHELD_COLUMNS
-from config import Settings
 
 BIN = Path(sys.executable).parent
 
 # The KPIs the semantic layer must serve (the brief), and the other kpi_daily columns it covers.
-REQUIRED = ("gmv", "gross_revenue", "net_revenue", "paid_orders", "aov", "sessions", "conversion_rate",
-            "new_customers", "tickets", "csat")
-ALSO = ("placed_orders", "cancelled_orders", "refunded_amount", "units_sold", "discount_amount",
-        "cross_border_share", "bounce_rate", "refund_rate", "tickets_per_100_orders")
+REQUIRED = (
+    "gmv",
+    "gross_revenue",
+    "net_revenue",
+    "paid_orders",
+    "aov",
+    "sessions",
+    "conversion_rate",
+    "new_customers",
+    "tickets",
+    "csat",
+)
+ALSO = (
+    "placed_orders",
+    "cancelled_orders",
+    "refunded_amount",
+    "units_sold",
+    "discount_amount",
+    "cross_border_share",
+    "bounce_rate",
+    "refund_rate",
+    "tickets_per_100_orders",
+)
 COUNTS = {"paid_orders", "sessions", "new_customers", "tickets", "placed_orders", "cancelled_orders", "units_sold"}
 # kpi_daily rounds each day's money sum to 4 places (DECIMAL(18,4)); MetricFlow returns the exact
 # sum as a double. net_revenue is the difference of two rounded sums there, so two roundings.
@@ -38,9 +57,14 @@ DEFAULT_MONEY_TOLERANCE = 0.00005 + 1e-6
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
-    env.update(WAREHOUSE_HOME=str(settings.home), WAREHOUSE_LANDING=str(settings.landing),
-               WAREHOUSE_TZ=settings.tz, WAREHOUSE_BASE_CURRENCY=settings.base_currency,
-               WAREHOUSE_HOME_COUNTRY=settings.home_country, **extra)
+    env.update(
+        WAREHOUSE_HOME=str(settings.home),
+        WAREHOUSE_LANDING=str(settings.landing),
+        WAREHOUSE_TZ=settings.tz,
+        WAREHOUSE_BASE_CURRENCY=settings.base_currency,
+        WAREHOUSE_HOME_COUNTRY=settings.home_country,
+        **extra,
+    )
     return env
 
 
@@ -61,8 +85,9 @@ for name, request in json.loads(sys.argv[1]).items():
 def _metric_frames(settings: Settings, out: Path, queries: dict[str, dict]) -> dict[str, pl.DataFrame]:
     """Several metric queries through one MetricFlow engine (one process: setup costs seconds)."""
     out.mkdir(parents=True, exist_ok=True)
-    done = _run([sys.executable, "-c", _QUERY_SCRIPT, json.dumps(queries), str(out)], _env(settings),
-                cwd=TRANSFORM_DIR.parent)
+    done = _run(
+        [sys.executable, "-c", _QUERY_SCRIPT, json.dumps(queries), str(out)], _env(settings), cwd=TRANSFORM_DIR.parent
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return {name: pl.read_parquet(out / f"{name}.parquet") for name in queries}
 
@@ -74,13 +99,22 @@ def shop(request, tmp_path_factory):
         settings, _ = request.getfixturevalue("edge_shop_run")
     else:
         settings = request.getfixturevalue("simulated_shop")
-    frames = _metric_frames(settings, tmp_path_factory.mktemp(f"metrics_{request.param}"), {
-        "daily": {"metrics": list(REQUIRED + ALSO), "group_by": ["metric_time__day"]},
-        "weekly": {"metrics": ["gmv", "paid_orders"], "group_by": ["metric_time__week"]},
-        "funnel": {"metrics": ["sessions"],
-                   "group_by": ["metric_time__day", "session__platform", "session__device_type"]},
-        "channel": {"metrics": ["paid_orders", "gross_revenue"], "group_by": ["metric_time__day", "session__channel"]},
-    })
+    frames = _metric_frames(
+        settings,
+        tmp_path_factory.mktemp(f"metrics_{request.param}"),
+        {
+            "daily": {"metrics": list(REQUIRED + ALSO), "group_by": ["metric_time__day"]},
+            "weekly": {"metrics": ["gmv", "paid_orders"], "group_by": ["metric_time__week"]},
+            "funnel": {
+                "metrics": ["sessions"],
+                "group_by": ["metric_time__day", "session__platform", "session__device_type"],
+            },
+            "channel": {
+                "metrics": ["paid_orders", "gross_revenue"],
+                "group_by": ["metric_time__day", "session__channel"],
+            },
+        },
+    )
     return settings, frames
 
 
@@ -91,7 +125,9 @@ def _assert_same(metric: str, got, want, where: str) -> None:
         assert got == want, f"{metric} on {where}: semantic layer {got}, kpi_daily {want}"
     elif metric in MONEY_TOLERANCE or metric in {"gmv", "gross_revenue", "refunded_amount", "discount_amount"}:
         tolerance = MONEY_TOLERANCE.get(metric, DEFAULT_MONEY_TOLERANCE)
-        assert abs(float(got) - float(want)) <= tolerance, f"{metric} on {where}: semantic layer {got}, kpi_daily {want}"
+        assert abs(float(got) - float(want)) <= tolerance, (
+            f"{metric} on {where}: semantic layer {got}, kpi_daily {want}"
+        )
     else:  # ratios: the same division of the same counts and sums
         assert got == pytest.approx(want, rel=1e-9, abs=1e-12), f"{metric} on {where}: {got} vs {want}"
 
@@ -118,8 +154,9 @@ def test_every_metric_by_day_equals_kpi_daily(shop):
 def test_weeks_roll_up_local_days_from_monday(shop):
     settings, frames = shop
     kpis = kpi_daily(settings).with_columns(week=pl.col("date").dt.truncate("1w"))  # polars weeks start Monday
-    expected = kpis.group_by("week").agg(pl.col("gmv").cast(pl.Float64).sum(), pl.col("paid_orders").sum(),
-                                         pl.col("placed_orders").sum())
+    expected = kpis.group_by("week").agg(
+        pl.col("gmv").cast(pl.Float64).sum(), pl.col("paid_orders").sum(), pl.col("placed_orders").sum()
+    )
     got = frames["weekly"].rename({"metric_time__week": "week"}).join(expected, on="week", suffix="_kpi")
     assert got.height == frames["weekly"].height == expected.filter(pl.col("placed_orders") > 0).height
     for row in got.iter_rows(named=True):
@@ -163,8 +200,10 @@ def test_revenue_by_session_channel_equals_channel_daily_attribution(shop):
 
 def test_warehouse_metrics_command_prints_gmv_per_local_day(simulated_shop):
     kpis = kpi_daily(simulated_shop)
-    done = _run([str(BIN / "warehouse"), "metrics", "--metrics", "gmv,paid_orders", "--group-by",
-                 "metric_time__day", "--csv"], _env(simulated_shop))
+    done = _run(
+        [str(BIN / "warehouse"), "metrics", "--metrics", "gmv,paid_orders", "--group-by", "metric_time__day", "--csv"],
+        _env(simulated_shop),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     got = pl.read_csv(done.stdout.encode(), try_parse_dates=True)
     assert got.columns == ["metric_time__day", "gmv", "paid_orders"]
@@ -201,9 +240,23 @@ def test_metrics_help_and_a_warehouse_not_yet_published(tmp_path):
 def test_mf_query_as_documented_reads_the_serving_database(simulated_shop, tmp_path):
     """README: `mf query --metrics gmv --group-by metric_time__day` under metricflow_env()."""
     out = tmp_path / "gmv.csv"
-    done = _run([str(BIN / "mf"), "query", "--metrics", "gmv", "--group-by", "metric_time__day",
-                 "--order", "metric_time__day", "--csv", str(out), "--quiet"],
-                _env(simulated_shop, **metricflow_env(simulated_shop)), cwd=tmp_path)
+    done = _run(
+        [
+            str(BIN / "mf"),
+            "query",
+            "--metrics",
+            "gmv",
+            "--group-by",
+            "metric_time__day",
+            "--order",
+            "metric_time__day",
+            "--csv",
+            str(out),
+            "--quiet",
+        ],
+        _env(simulated_shop, **metricflow_env(simulated_shop)),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     got = pl.read_csv(out, try_parse_dates=True)
     want = kpi_daily(simulated_shop).filter(pl.col("placed_orders") > 0)
@@ -215,8 +268,9 @@ def test_every_dimension_measure_and_metric_resolves_in_the_serving_database(sim
     """MetricFlow's data-warehouse validation queries each semantic model, dimension, entity, measure
     and metric against the served copies: a semantic model on a column publish does not copy
     (a customer id, say) fails here."""
-    done = _run([str(BIN / "mf"), "validate-configs"], _env(simulated_shop, **metricflow_env(simulated_shop)),
-                cwd=tmp_path)
+    done = _run(
+        [str(BIN / "mf"), "validate-configs"], _env(simulated_shop, **metricflow_env(simulated_shop)), cwd=tmp_path
+    )
     assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     assert "ERRORS: 0" in done.stdout
 
@@ -236,8 +290,11 @@ def test_served_semantic_sources_hold_no_customer_ids(simulated_shop):
 def docs_target(simulated_shop, tmp_path_factory) -> Path:
     """`dbt docs generate` as an analyst runs it (serving profile), into a private target path."""
     target = tmp_path_factory.mktemp("dbt_docs")
-    done = _run([str(BIN / "dbt"), "docs", "generate", "--project-dir", str(TRANSFORM_DIR), "--target-path",
-                 str(target)], _env(simulated_shop, **metricflow_env(simulated_shop)), cwd=target)
+    done = _run(
+        [str(BIN / "dbt"), "docs", "generate", "--project-dir", str(TRANSFORM_DIR), "--target-path", str(target)],
+        _env(simulated_shop, **metricflow_env(simulated_shop)),
+        cwd=target,
+    )
     assert done.returncode == 0, done.stdout[-5000:]
     return target
 
@@ -245,8 +302,10 @@ def docs_target(simulated_shop, tmp_path_factory) -> Path:
 def test_semantic_sources_are_what_the_semantic_models_read(docs_target):
     semantic = json.loads((docs_target / "semantic_manifest.json").read_text())
     relations = {(m["node_relation"]["schema_name"], m["node_relation"]["alias"]) for m in semantic["semantic_models"]}
-    spines = {(s["node_relation"]["schema_name"], s["node_relation"]["alias"])
-              for s in semantic["project_configuration"]["time_spines"]}
+    spines = {
+        (s["node_relation"]["schema_name"], s["node_relation"]["alias"])
+        for s in semantic["project_configuration"]["time_spines"]
+    }
     assert relations | spines == set(SEMANTIC_SOURCES)
     metrics = {m["name"]: m for m in semantic["metrics"]}
     assert set(REQUIRED + ALSO) <= set(metrics)

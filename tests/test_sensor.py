@@ -10,10 +10,10 @@ import time
 from datetime import date
 
 import pytest
+from conftest import EDGE_SHOP, use_warehouse
 from dagster import DagsterInstance, RunRequest, SensorResult, build_sensor_context
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from conftest import EDGE_SHOP, use_warehouse
 from orchestration.sensors import (
     DayFiles,
     consecutive_ranges,
@@ -34,6 +34,7 @@ def files(digest: str, age: float = 3600) -> DayFiles:
 
 
 # -- the decision ---------------------------------------------------------------------------------
+
 
 def test_new_days_are_one_run_per_consecutive_range_first_range_first():
     landed = {d(1): files("a"), d(2): files("b"), d(3): files("c"), d(7): files("g")}
@@ -83,6 +84,7 @@ def test_first_cursor_trusts_ingests_newer_than_the_files():
 
 # -- the real sensor over a real landing folder ---------------------------------------------------
 
+
 @pytest.fixture
 def landing(tmp_path, monkeypatch):
     root = tmp_path / "landing"
@@ -99,8 +101,8 @@ def _age(root, seconds: float) -> None:
 
 
 def _tick(cursor=None):
-    from orchestration.job import build_definitions
     from config import load_settings
+    from orchestration.job import build_definitions
 
     [landing_sensor] = build_definitions(load_settings()).sensors
     with DagsterInstance.ephemeral() as instance:

@@ -50,10 +50,14 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import TESTS, read_table, run_ok, new_settings
+from conftest import TESTS, new_settings, read_table, run_ok
 from reference.compare import TOLERANCE
 from reference.service_paths import (
-    PATH_COLUMNS, SERVICE_COLUMNS, compute_service_daily, compute_session_paths, session_path,
+    PATH_COLUMNS,
+    SERVICE_COLUMNS,
+    compute_service_daily,
+    compute_session_paths,
+    session_path,
 )
 
 SHOP = TESTS / "fixtures" / "service_paths_shop"
@@ -114,26 +118,32 @@ HAND_SERVICE_DAILY = [
 # (week_start, path, sessions, share, conversion_rate, top_exit_page); week A has 7 sessions,
 # week B 3.
 HAND_SESSION_PATHS = [
-    (WEEK_A, "(none)", 1, 1 / 7, 0.0, "(none)"),                               # s5
-    (WEEK_A, "category > home > product", 1, 1 / 7, 0.0, "product"),           # s6
-    (WEEK_A, "home", 2, 2 / 7, 0.0, "home"),                                   # s4, s7
+    (WEEK_A, "(none)", 1, 1 / 7, 0.0, "(none)"),  # s5
+    (WEEK_A, "category > home > product", 1, 1 / 7, 0.0, "product"),  # s6
+    (WEEK_A, "home", 2, 2 / 7, 0.0, "home"),  # s4, s7
     # s1 (purchased, exit confirmation), s2 (exit product): exits tie 1 - 1, alphabetical wins
     (WEEK_A, "home > category > product > cart > checkout", 2, 2 / 7, 0.5, "confirmation"),
     (WEEK_A, "search > product > cart > confirmation", 1, 1 / 7, 1.0, "confirmation"),  # s3
-    (WEEK_B, "home > category > product", 2, 2 / 3, 0.5, "product"),          # s8, s9 (purchased)
-    (WEEK_B, "live > product", 1, 1 / 3, 0.0, "product"),                     # s10
+    (WEEK_B, "home > category > product", 2, 2 / 3, 0.5, "product"),  # s8, s9 (purchased)
+    (WEEK_B, "live > product", 1, 1 / 3, 0.0, "product"),  # s10
 ]
 
 
-@pytest.mark.parametrize(("pages", "path", "exit_page"), [
-    (["home", "home", None, "home", "category"], "home > category", "category"),
-    (["home", "category", "product", "cart", "checkout", "confirmation"],
-     "home > category > product > cart > checkout", "confirmation"),
-    # repeats are collapsed before the first 5 are taken
-    (["home", "home", "home", "home", "home", "product"], "home > product", "product"),
-    (["search", None], "search", "search"),
-    ([None, None], "(none)", "(none)"),
-])
+@pytest.mark.parametrize(
+    ("pages", "path", "exit_page"),
+    [
+        (["home", "home", None, "home", "category"], "home > category", "category"),
+        (
+            ["home", "category", "product", "cart", "checkout", "confirmation"],
+            "home > category > product > cart > checkout",
+            "confirmation",
+        ),
+        # repeats are collapsed before the first 5 are taken
+        (["home", "home", "home", "home", "home", "product"], "home > product", "product"),
+        (["search", None], "search", "search"),
+        ([None, None], "(none)", "(none)"),
+    ],
+)
 def test_reference_session_path(pages, path, exit_page):
     assert session_path(pages) == (path, exit_page)
 

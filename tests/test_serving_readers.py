@@ -52,8 +52,10 @@ def test_readers_never_fail_while_runs_publish(tmp_path):
     run_ok(settings, *EDGE_SHOP_DAYS)
     stop = tmp_path / "stop"
     readers = {mode: (tmp_path / f"{mode}.log") for mode in ("reconnect", "hold")}
-    procs = [subprocess.Popen([sys.executable, "-c", READER, str(settings.serving_db), mode, str(stop), str(out)])
-             for mode, out in readers.items()]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", READER, str(settings.serving_db), mode, str(stop), str(out)])
+        for mode, out in readers.items()
+    ]
     try:
         for _ in range(2):
             run_ok(settings, *EDGE_SHOP_DAYS)

@@ -27,7 +27,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-
 from fixtures.make_sparse_shop import SparseShop, write_sparse_shop
 from reference.kpi_daily import INT_COLUMNS, KPI_COLUMNS, MONEY_COLUMNS, compute_kpi_daily
 
@@ -37,15 +36,28 @@ WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
 TZ, BASE_CURRENCY, HOME_COUNTRY = "Europe/London", "GBP", "GB"
 RUN_TIMEOUT = 3600  # seconds; a year of batch days is one run
 MONEY_TOLERANCE, RATIO_TOLERANCE = 0.01, 1e-9
-ORDER_KPIS = ("placed_orders", "paid_orders", "cancelled_orders", "gmv", "gross_revenue", "refunded_amount",
-              "net_revenue", "aov", "units_sold", "discount_amount", "new_customers", "cross_border_share")
+ORDER_KPIS = (
+    "placed_orders",
+    "paid_orders",
+    "cancelled_orders",
+    "gmv",
+    "gross_revenue",
+    "refunded_amount",
+    "net_revenue",
+    "aov",
+    "units_sold",
+    "discount_amount",
+    "new_customers",
+    "cross_border_share",
+)
 
 
 class Ran:
     """The shop, its warehouse and what `warehouse run` printed."""
 
-    def __init__(self, shop: SparseShop, home: Path, env: dict[str, str], run: subprocess.CompletedProcess,
-                 seconds: float) -> None:
+    def __init__(
+        self, shop: SparseShop, home: Path, env: dict[str, str], run: subprocess.CompletedProcess, seconds: float
+    ) -> None:
         self.shop, self.home, self.env, self.run, self.seconds = shop, home, env, run, seconds
 
     @property
@@ -53,8 +65,9 @@ class Ran:
         return self.home / "serving.duckdb"
 
     def warehouse(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([WAREHOUSE, *args], capture_output=True, text=True, env=self.env, cwd=self.home,
-                              timeout=300)
+        return subprocess.run(
+            [WAREHOUSE, *args], capture_output=True, text=True, env=self.env, cwd=self.home, timeout=300
+        )
 
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
         con = duckdb.connect(str(self.serving_db), read_only=True)
@@ -66,8 +79,13 @@ class Ran:
 
 def _env(home: Path, landing: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAREHOUSE_") and k != "DAGSTER_HOME"}
-    env.update(WAREHOUSE_HOME=str(home), WAREHOUSE_LANDING=str(landing), WAREHOUSE_TZ=TZ,
-               WAREHOUSE_BASE_CURRENCY=BASE_CURRENCY, WAREHOUSE_HOME_COUNTRY=HOME_COUNTRY)
+    env.update(
+        WAREHOUSE_HOME=str(home),
+        WAREHOUSE_LANDING=str(landing),
+        WAREHOUSE_TZ=TZ,
+        WAREHOUSE_BASE_CURRENCY=BASE_CURRENCY,
+        WAREHOUSE_HOME_COUNTRY=HOME_COUNTRY,
+    )
     return env
 
 
@@ -81,7 +99,12 @@ def ran(tmp_path_factory) -> Ran:
     started = time.monotonic()
     run = subprocess.run(
         [WAREHOUSE, "run", "--start", shop.first_day.isoformat(), "--end", shop.last_day.isoformat()],
-        capture_output=True, text=True, env=env, cwd=home, timeout=RUN_TIMEOUT)
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=home,
+        timeout=RUN_TIMEOUT,
+    )
     seconds = time.monotonic() - started
     assert run.returncode == 0, f"exit {run.returncode}\nstdout:\n{run.stdout}\nstderr:\n{run.stderr[-4000:]}"
     return Ran(shop, home, env, run, seconds)
@@ -137,14 +160,22 @@ def test_the_shop_has_the_shape_it_claims(tmp_path):
 
 def test_the_shop_keeps_the_contract(tmp_path):
     shop = write_sparse_shop(tmp_path / "landing")
-    orders = pl.concat([pl.read_csv(f, infer_schema=False) for f in shop.landing.glob("shop/orders/dt=*/*.csv")
-                        if f.stat().st_size and f.read_text().count("\n") > 1])
+    orders = pl.concat(
+        [
+            pl.read_csv(f, infer_schema=False)
+            for f in shop.landing.glob("shop/orders/dt=*/*.csv")
+            if f.stat().st_size and f.read_text().count("\n") > 1
+        ]
+    )
     assert orders.height == shop.order_rows
     cents = orders.select(
         (pl.col(c).str.replace(".", "", literal=True).cast(pl.Int64)).alias(c)
-        for c in ("items_subtotal", "discount_amount", "shipping_fee", "tax_amount", "total_amount"))
-    off = cents.filter(pl.col("total_amount") != pl.col("items_subtotal") - pl.col("discount_amount")
-                       + pl.col("shipping_fee") + pl.col("tax_amount"))
+        for c in ("items_subtotal", "discount_amount", "shipping_fee", "tax_amount", "total_amount")
+    )
+    off = cents.filter(
+        pl.col("total_amount")
+        != pl.col("items_subtotal") - pl.col("discount_amount") + pl.col("shipping_fee") + pl.col("tax_amount")
+    )
     assert off.height == 0
     assert set(orders["status"]) == {"paid", "shipped", "delivered", "cancelled"}
     assert orders["order_id"].n_unique() < orders.height  # change capture
@@ -173,8 +204,9 @@ def test_the_run_published(ran: Ran):
     # the run covered every batch day of the history, and kpi_daily spans it
     span = ran.query("SELECT min(date) AS first, max(date) AS last, count(*) AS n FROM marts.kpi_daily").row(0)
     assert span == (ran.shop.first_day, ran.shop.last_day, (ran.shop.last_day - ran.shop.first_day).days + 1)
-    loaded = ran.query("SELECT count(DISTINCT batch_dt) AS n FROM ops.ingest_log "
-                       "WHERE entity = 'shop_orders' AND status = 'loaded'")["n"][0]
+    loaded = ran.query(
+        "SELECT count(DISTINCT batch_dt) AS n FROM ops.ingest_log WHERE entity = 'shop_orders' AND status = 'loaded'"
+    )["n"][0]
     assert loaded == len(ran.shop.batch_days)
 
 
@@ -198,8 +230,9 @@ def test_status_json_shows_the_warning_and_is_stale(ran: Ran, status_json):
     assert last["status"] == "SUCCESS"
     assert status["serving"]["run_id"] == last["run_id"]
     assert last["failed_checks"] == [] and last["failed_steps"] == []
-    orders = [c for c in last["warned_checks"]
-              if c["check_name"] == "row_count_bounds" and c["asset"] == "raw/shop_orders"]
+    orders = [
+        c for c in last["warned_checks"] if c["check_name"] == "row_count_bounds" and c["asset"] == "raw/shop_orders"
+    ]
     assert len(orders) == 1 and ran.shop.big_day.isoformat() in orders[0]["detail"]
     assert all(s["stale"] for s in status["sources"])
     assert {s["latest_batch_day"] for s in status["sources"] if s["entity"] == "shop_orders"} == {"2010-11-30"}
@@ -253,6 +286,7 @@ def test_kpi_daily_equals_the_independent_computation(ran: Ran):
     # the shop has no traffic and no service: their KPIs are null, not zero
     assert mart["sessions"].null_count() == mart.height and mart["tickets"].null_count() == mart.height
     # and the numbers are not trivially empty
-    totals = mart.select(pl.col("placed_orders").sum(), pl.col("refunded_amount").sum(),
-                         pl.col("cross_border_share").max())
+    totals = mart.select(
+        pl.col("placed_orders").sum(), pl.col("refunded_amount").sum(), pl.col("cross_border_share").max()
+    )
     assert totals.row(0)[0] == ran.shop.orders and float(totals.row(0)[1]) > 0 and totals.row(0)[2] > 0

@@ -36,7 +36,7 @@ def _stat(pid: int) -> list[str] | None:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return text[text.rfind(")") + 2:].split()  # the command name may hold spaces and parentheses
+    return text[text.rfind(")") + 2 :].split()  # the command name may hold spaces and parentheses
 
 
 def _start_time(pid: int) -> str | None:
@@ -88,8 +88,9 @@ def test_ui_stops_every_process_it_started(stop_signal, tmp_path):
     port = _free_port()
     output = tmp_path / "ui.log"
     with open(output, "w") as out:
-        ui = subprocess.Popen([WAREHOUSE, "ui", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
-                              env=env, cwd=tmp_path)
+        ui = subprocess.Popen(
+            [WAREHOUSE, "ui", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path
+        )
     seen: dict[int, str] = {}
     try:
         started = time.monotonic()

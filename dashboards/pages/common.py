@@ -9,13 +9,21 @@ from dashboards.queries import Reader
 # tickets from marts.service_daily (kpi_daily keeps only the share; a multi-day CSAT needs the
 # rated tickets). Column -> its SQL; a page asks for the columns it shows.
 KPI_COLUMNS = {
-    "gmv": "k.gmv", "net_revenue": "k.net_revenue", "gross_revenue": "k.gross_revenue",
-    "paid_orders": "k.paid_orders", "placed_orders": "k.placed_orders", "sessions": "k.sessions",
+    "gmv": "k.gmv",
+    "net_revenue": "k.net_revenue",
+    "gross_revenue": "k.gross_revenue",
+    "paid_orders": "k.paid_orders",
+    "placed_orders": "k.placed_orders",
+    "sessions": "k.sessions",
     "purchasing_sessions": "round(k.conversion_rate * k.sessions)",
-    "new_customers": "k.new_customers", "returning_customers": "k.returning_customers",
+    "new_customers": "k.new_customers",
+    "returning_customers": "k.returning_customers",
     "cross_border_orders": "round(k.cross_border_share * k.paid_orders)",
-    "tickets": "k.tickets", "page_load_p50_ms": "k.page_load_p50_ms", "page_load_p90_ms": "k.page_load_p90_ms",
-    "rated": "t.rated", "satisfied": "t.satisfied",
+    "tickets": "k.tickets",
+    "page_load_p50_ms": "k.page_load_p50_ms",
+    "page_load_p90_ms": "k.page_load_p90_ms",
+    "rated": "t.rated",
+    "satisfied": "t.satisfied",
 }
 CSAT_COLUMNS = ("rated", "satisfied")
 CSAT_JOIN = """
@@ -55,4 +63,9 @@ def bars(wid: str, title: str, table: str, measures: list[dict], fmt: str = "int
 def table(title: str, columns: list[tuple[str, str, str]], **source) -> dict:
     """A table widget; `source` is rows= (fixed), by_range= (a key of the page's per-range rows)
     and optionally date_col= (keep rows dated inside the range) and limit=."""
-    return {"type": "table", "title": title, "columns": [{"key": k, "label": label, "fmt": f} for k, label, f in columns], **source}
+    return {
+        "type": "table",
+        "title": title,
+        "columns": [{"key": k, "label": label, "fmt": f} for k, label, f in columns],
+        **source,
+    }

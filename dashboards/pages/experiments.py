@@ -42,7 +42,11 @@ def sentence(row: dict) -> str:
     if row["p_value"] is not None:
         p = "p < 0.001" if row["p_value"] < 0.001 else f"p = {row['p_value']:.3f}"
         verdict = ("significant" if row["p_value"] < ALPHA else "not significant") + f" ({p})"
-    srm = " Warning: the split of users between variants is off (sample-ratio mismatch): do not trust this result." if row["srm_flag"] else ""
+    srm = (
+        " Warning: the split of users between variants is off (sample-ratio mismatch): do not trust this result."
+        if row["srm_flag"]
+        else ""
+    )
     return f"{name} {words} ({row['conversion'] * 100:.1f} % vs {base * 100:.1f} %){ci}; {verdict}.{srm}"
 
 
@@ -57,13 +61,31 @@ def build(reader: Reader) -> dict:
     conv = {(r["experiment_id"], r["variant"]): r["conversion"] for r in rows}
     widgets = [
         {"type": "text", "title": "In words", "items": sentences, "wide": True},
-        {"type": "sbar", "id": "exp-conversion", "title": "Conversion by variant", "x": experiments,
-         "series": [{"name": v, "y": [conv.get((e, v)) for e in experiments]} for v in variants], "fmt": "pct"},
-        table("Variants", [
-            ("experiment_id", "experiment", "text"), ("variant", "variant", "text"), ("exposed", "exposed", "int"),
-            ("converted", "converted", "int"), ("conversion", "conversion", "pct"), ("lift", "lift", "pct"),
-            ("ci", "95 % CI of the difference", "text"), ("p_value", "p-value", "p"), ("srm", "sample ratio", "text"),
-            ("excluded_users", "excluded users", "int"),
-        ], rows=rows, note="all data: experiments are not cut by the range", wide=True),
+        {
+            "type": "sbar",
+            "id": "exp-conversion",
+            "title": "Conversion by variant",
+            "x": experiments,
+            "series": [{"name": v, "y": [conv.get((e, v)) for e in experiments]} for v in variants],
+            "fmt": "pct",
+        },
+        table(
+            "Variants",
+            [
+                ("experiment_id", "experiment", "text"),
+                ("variant", "variant", "text"),
+                ("exposed", "exposed", "int"),
+                ("converted", "converted", "int"),
+                ("conversion", "conversion", "pct"),
+                ("lift", "lift", "pct"),
+                ("ci", "95 % CI of the difference", "text"),
+                ("p_value", "p-value", "p"),
+                ("srm", "sample ratio", "text"),
+                ("excluded_users", "excluded users", "int"),
+            ],
+            rows=rows,
+            note="all data: experiments are not cut by the range",
+            wide=True,
+        ),
     ]
     return {"widgets": widgets}

@@ -41,18 +41,44 @@ def build(reader: Reader) -> dict:
     ]
     widgets = [
         {"type": "text", "title": "Version of the data", "items": version, "wide": True},
-        table("Last runs (checks evaluated)", [
-            ("run", "run", "text"), ("checked", "checked", "text"), ("checks", "checks", "int"),
-            ("passed", "passed", "int"), ("failed", "failed", "int"), ("outcome", "", "text"),
-        ], rows=reader.rows(RUNS_SQL)),
-        table("Failed checks", [
-            ("run", "run", "text"), ("check_name", "check", "text"), ("severity", "severity", "text"),
-            ("rows_affected", "rows", "int"), ("detail", "detail", "long"),
-        ], rows=reader.rows(FAILED_SQL), empty="no check failed"),
-        bars("quarantine", "Quarantined and duplicate rows per source", "quarantine",
-             [measure("quarantined", "quarantined"), measure("duplicates", "duplicates")], fmt="int", wide=True),
-        table("Quarantine reasons", [("entity", "source", "text"), ("reason", "reason", "text"), ("rows", "rows", "int")],
-              by_range="reasons", empty="no quarantined row in this range"),
+        table(
+            "Last runs (checks evaluated)",
+            [
+                ("run", "run", "text"),
+                ("checked", "checked", "text"),
+                ("checks", "checks", "int"),
+                ("passed", "passed", "int"),
+                ("failed", "failed", "int"),
+                ("outcome", "", "text"),
+            ],
+            rows=reader.rows(RUNS_SQL),
+        ),
+        table(
+            "Failed checks",
+            [
+                ("run", "run", "text"),
+                ("check_name", "check", "text"),
+                ("severity", "severity", "text"),
+                ("rows_affected", "rows", "int"),
+                ("detail", "detail", "long"),
+            ],
+            rows=reader.rows(FAILED_SQL),
+            empty="no check failed",
+        ),
+        bars(
+            "quarantine",
+            "Quarantined and duplicate rows per source",
+            "quarantine",
+            [measure("quarantined", "quarantined"), measure("duplicates", "duplicates")],
+            fmt="int",
+            wide=True,
+        ),
+        table(
+            "Quarantine reasons",
+            [("entity", "source", "text"), ("reason", "reason", "text"), ("rows", "rows", "int")],
+            by_range="reasons",
+            empty="no quarantined row in this range",
+        ),
         freshness_table(reader),
     ]
     return {

@@ -42,11 +42,19 @@ def cards() -> list[dict]:
 
 
 def freshness_table(reader: Reader) -> dict:
-    return table("Data freshness per source", [
-        ("source", "source", "text"), ("latest_batch_day", "latest batch day", "text"),
-        ("days_behind", "days behind", "int"), ("last_loaded", "last loaded", "text"),
-        ("files", "files", "int"), ("rows_loaded", "rows", "int"),
-    ], rows=reader.rows(FRESHNESS_SQL, [reader.last]), wide=True)
+    return table(
+        "Data freshness per source",
+        [
+            ("source", "source", "text"),
+            ("latest_batch_day", "latest batch day", "text"),
+            ("days_behind", "days behind", "int"),
+            ("last_loaded", "last loaded", "text"),
+            ("files", "files", "int"),
+            ("rows_loaded", "rows", "int"),
+        ],
+        rows=reader.rows(FRESHNESS_SQL, [reader.last]),
+        wide=True,
+    )
 
 
 def build(reader: Reader) -> dict:
@@ -55,10 +63,22 @@ def build(reader: Reader) -> dict:
         alert["explanation"] = alert["explanation"][:240]
     widgets = [
         {"type": "cards", "table": "kpi", "cards": cards()},
-        table("Risk alerts in the range", [
-            ("alert_date", "date", "text"), ("alert_type", "type", "text"), ("severity", "severity", "text"),
-            ("metric_value", "value", "g"), ("threshold", "threshold", "g"), ("explanation", "why", "long"),
-        ], rows=alerts, date_col="alert_date", limit=15, empty="no risk alert in this range", wide=True),
+        table(
+            "Risk alerts in the range",
+            [
+                ("alert_date", "date", "text"),
+                ("alert_type", "type", "text"),
+                ("severity", "severity", "text"),
+                ("metric_value", "value", "g"),
+                ("threshold", "threshold", "g"),
+                ("explanation", "why", "long"),
+            ],
+            rows=alerts,
+            date_col="alert_date",
+            limit=15,
+            empty="no risk alert in this range",
+            wide=True,
+        ),
         freshness_table(reader),
     ]
     return {"widgets": widgets, "tables": {"kpi": kpi_table(reader)}}

@@ -53,14 +53,19 @@ FROM marts.product_health WHERE slow_mover ORDER BY launched_date, product_id LI
 def _forecast(reader: Reader) -> tuple[dict, str]:
     rows = [r for r in reader.rows(FORECAST_SQL)]
     good = [r for r in rows if r["forecast"] is not None]
-    f = {"x": [r["date"] for r in good], "y": [r["forecast"] for r in good],
-         "lower": [r["lower"] for r in good], "upper": [r["upper"] for r in good]}
+    f = {
+        "x": [r["date"] for r in good],
+        "y": [r["forecast"] for r in good],
+        "lower": [r["lower"] for r in good],
+        "upper": [r["upper"] for r in good],
+    }
     if not good:
         note = f"no forecast: {rows[0]['model'] if rows else 'no data'}"
     else:
         mape = good[0]["backtest_mape"]
         note = f"dashed: forecast for the next {len(good)} days with its 80 % interval" + (
-            f"; backtest error (MAPE) {mape:.1%}" if mape is not None else "")
+            f"; backtest error (MAPE) {mape:.1%}" if mape is not None else ""
+        )
     return f, note
 
 
@@ -68,35 +73,92 @@ def build(reader: Reader) -> dict:
     forecast, note = _forecast(reader)
     kpi = kpi_table(reader, "gmv", "net_revenue", "paid_orders", "cross_border_orders")
     widgets = [
-        {"type": "forecast", "id": "gmv-forecast", "title": "GMV and net revenue per day, with forecast", "note": note,
-         "table": "kpi", "series": [measure("GMV", "gmv"), measure("net revenue", "net_revenue")],
-         "forecast": forecast, "wide": True},
-        table("Best sellers (by revenue)", [
-            ("product_id", "product", "text"), ("category", "category", "text"), ("units", "units", "int"),
-            ("revenue", "revenue", "money"), ("views", "views", "int"), ("return_rate", "return rate", "pct"),
-        ], by_range="best"),
-        table("Highest return rates (products with ≥ 5 units)", [
-            ("product_id", "product", "text"), ("category", "category", "text"), ("units", "units", "int"),
-            ("returned", "returned", "int"), ("return_rate", "return rate", "pct"),
-        ], by_range="returns"),
-        table("Refund reasons (completed refunds)", [
-            ("reason", "reason", "text"), ("refunds", "refunds", "int"), ("amount", "amount", "money"), ("share", "share", "pct"),
-        ], by_range="reasons"),
-        table("Slow movers (no sale in 30 days)", [
-            ("product_id", "product", "text"), ("category", "category", "text"), ("launched_date", "launched", "text"),
-            ("units_30d", "units 30d", "int"),
-        ], rows=reader.rows(SLOW_SQL), empty="no slow mover", note="as of the last day, whatever the range"),
-        table("Coupon effect", [
-            ("coupon_code", "coupon", "text"), ("orders", "orders", "int"), ("revenue", "revenue", "money"),
-            ("discount", "discount", "money"), ("aov", "AOV", "money"), ("no_coupon_aov", "AOV without coupon", "money"),
-            ("aov_vs_no_coupon", "AOV vs none", "pct"), ("refund_share", "refunded", "pct"),
-        ], by_range="coupons", wide=True),
-        line("cross-border", "Cross-border share of paid orders", "kpi",
-             [measure("cross-border share", "cross_border_orders", "paid_orders")], fmt="pct", wide=True),
+        {
+            "type": "forecast",
+            "id": "gmv-forecast",
+            "title": "GMV and net revenue per day, with forecast",
+            "note": note,
+            "table": "kpi",
+            "series": [measure("GMV", "gmv"), measure("net revenue", "net_revenue")],
+            "forecast": forecast,
+            "wide": True,
+        },
+        table(
+            "Best sellers (by revenue)",
+            [
+                ("product_id", "product", "text"),
+                ("category", "category", "text"),
+                ("units", "units", "int"),
+                ("revenue", "revenue", "money"),
+                ("views", "views", "int"),
+                ("return_rate", "return rate", "pct"),
+            ],
+            by_range="best",
+        ),
+        table(
+            "Highest return rates (products with ≥ 5 units)",
+            [
+                ("product_id", "product", "text"),
+                ("category", "category", "text"),
+                ("units", "units", "int"),
+                ("returned", "returned", "int"),
+                ("return_rate", "return rate", "pct"),
+            ],
+            by_range="returns",
+        ),
+        table(
+            "Refund reasons (completed refunds)",
+            [
+                ("reason", "reason", "text"),
+                ("refunds", "refunds", "int"),
+                ("amount", "amount", "money"),
+                ("share", "share", "pct"),
+            ],
+            by_range="reasons",
+        ),
+        table(
+            "Slow movers (no sale in 30 days)",
+            [
+                ("product_id", "product", "text"),
+                ("category", "category", "text"),
+                ("launched_date", "launched", "text"),
+                ("units_30d", "units 30d", "int"),
+            ],
+            rows=reader.rows(SLOW_SQL),
+            empty="no slow mover",
+            note="as of the last day, whatever the range",
+        ),
+        table(
+            "Coupon effect",
+            [
+                ("coupon_code", "coupon", "text"),
+                ("orders", "orders", "int"),
+                ("revenue", "revenue", "money"),
+                ("discount", "discount", "money"),
+                ("aov", "AOV", "money"),
+                ("no_coupon_aov", "AOV without coupon", "money"),
+                ("aov_vs_no_coupon", "AOV vs none", "pct"),
+                ("refund_share", "refunded", "pct"),
+            ],
+            by_range="coupons",
+            wide=True,
+        ),
+        line(
+            "cross-border",
+            "Cross-border share of paid orders",
+            "kpi",
+            [measure("cross-border share", "cross_border_orders", "paid_orders")],
+            fmt="pct",
+            wide=True,
+        ),
     ]
     return {
         "widgets": widgets,
         "tables": {"kpi": kpi},
-        "by_range": {"best": reader.by_range(BEST_SQL), "returns": reader.by_range(RETURNS_SQL),
-                     "reasons": reader.by_range(REASONS_SQL), "coupons": reader.by_range(COUPONS_SQL)},
+        "by_range": {
+            "best": reader.by_range(BEST_SQL),
+            "returns": reader.by_range(RETURNS_SQL),
+            "reasons": reader.by_range(REASONS_SQL),
+            "coupons": reader.by_range(COUPONS_SQL),
+        },
     }

@@ -37,27 +37,65 @@ def build(reader: Reader) -> dict:
     kpi = kpi_table(reader, "tickets", "paid_orders")
     rates = [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")]
     widgets = [
-        line("tickets-per-100", "Tickets per 100 paid orders", "kpi",
-             [measure("tickets per 100 orders", "tickets", "paid_orders", scale=100)], fmt="num2"),
-        line("service-rates", "SLA breach and reopen rate", "svc_channel",
-             [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")], fmt="pct"),
-        line("response-times", "First response and resolution per day (minutes)", "times", [
-            measure("first response p50", "fr_p50"), measure("first response p90", "fr_p90"),
-            measure("resolution p50", "res_p50"), measure("resolution p90", "res_p90"),
-        ], fmt="int", note="percentiles over the tickets created that day", wide=True),
-        table("Response and resolution times by channel (minutes)", [
-            ("channel", "channel", "text"), ("tickets", "tickets", "int"), ("fr_p50", "first response p50", "min"),
-            ("fr_p90", "first response p90", "min"), ("res_p50", "resolution p50", "min"), ("res_p90", "resolution p90", "min"),
-        ], by_range="times", wide=True),
-        bars("csat-channel", "CSAT by channel (share of ratings 4–5)", "svc_channel", [measure("CSAT", "satisfied", "rated")], fmt="pct"),
+        line(
+            "tickets-per-100",
+            "Tickets per 100 paid orders",
+            "kpi",
+            [measure("tickets per 100 orders", "tickets", "paid_orders", scale=100)],
+            fmt="num2",
+        ),
+        line(
+            "service-rates",
+            "SLA breach and reopen rate",
+            "svc_channel",
+            [measure("SLA breach rate", "breached", "tickets"), measure("reopen rate", "reopened", "tickets")],
+            fmt="pct",
+        ),
+        line(
+            "response-times",
+            "First response and resolution per day (minutes)",
+            "times",
+            [
+                measure("first response p50", "fr_p50"),
+                measure("first response p90", "fr_p90"),
+                measure("resolution p50", "res_p50"),
+                measure("resolution p90", "res_p90"),
+            ],
+            fmt="int",
+            note="percentiles over the tickets created that day",
+            wide=True,
+        ),
+        table(
+            "Response and resolution times by channel (minutes)",
+            [
+                ("channel", "channel", "text"),
+                ("tickets", "tickets", "int"),
+                ("fr_p50", "first response p50", "min"),
+                ("fr_p90", "first response p90", "min"),
+                ("res_p50", "resolution p50", "min"),
+                ("res_p90", "resolution p90", "min"),
+            ],
+            by_range="times",
+            wide=True,
+        ),
+        bars(
+            "csat-channel",
+            "CSAT by channel (share of ratings 4–5)",
+            "svc_channel",
+            [measure("CSAT", "satisfied", "rated")],
+            fmt="pct",
+        ),
         bars("csat-category", "CSAT by category", "svc_category", [measure("CSAT", "satisfied", "rated")], fmt="pct"),
         bars("rates-channel", "SLA breach and reopen rate by channel", "svc_channel", rates, fmt="pct"),
         bars("rates-category", "SLA breach and reopen rate by category", "svc_category", rates, fmt="pct"),
     ]
     return {
         "widgets": widgets,
-        "tables": {"kpi": kpi, "times": reader.daily(DAILY_TIMES_SQL),
-                   "svc_channel": reader.daily(_SERVICE_SQL.format(dim="channel"), "channel"),
-                   "svc_category": reader.daily(_SERVICE_SQL.format(dim="category"), "category")},
+        "tables": {
+            "kpi": kpi,
+            "times": reader.daily(DAILY_TIMES_SQL),
+            "svc_channel": reader.daily(_SERVICE_SQL.format(dim="channel"), "channel"),
+            "svc_category": reader.daily(_SERVICE_SQL.format(dim="category"), "category"),
+        },
         "by_range": {"times": reader.by_range(TIMES_SQL)},
     }

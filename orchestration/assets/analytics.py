@@ -13,8 +13,8 @@ from datetime import date
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from analytics import forecast, stats
-from orchestration.db import working_db
 from config import load_settings
+from orchestration.db import working_db
 
 EXPERIMENT_RESULTS_KEY = AssetKey(["marts", "experiment_results"])
 GMV_FORECAST_KEY = AssetKey(["marts", "gmv_forecast"])
@@ -64,8 +64,10 @@ def _replace_table(con, name: str, ddl: str, rows: list[dict], columns: tuple[st
         con.execute(ddl)
         if rows:
             marks = ", ".join("?" for _ in columns)
-            con.executemany(f"INSERT INTO marts.{name} ({', '.join(columns)}) VALUES ({marks})",
-                            [[row[c] for c in columns] for row in rows])
+            con.executemany(
+                f"INSERT INTO marts.{name} ({', '.join(columns)}) VALUES ({marks})",
+                [[row[c] for c in columns] for row in rows],
+            )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -157,7 +159,8 @@ def analytics_assets() -> list:
         model = rows[0]["model"] if rows else "no history"
         mape = rows[0]["backtest_mape"] if rows else None
         context.log.info(f"gmv_forecast: {len(rows)} rows, model {model}, backtest MAPE {mape}")
-        return MaterializeResult(metadata={"rows": len(rows), "model": model,
-                                           "backtest_mape": mape if mape is not None else "n/a"})
+        return MaterializeResult(
+            metadata={"rows": len(rows), "model": model, "backtest_mape": mape if mape is not None else "n/a"}
+        )
 
     return [experiment_results, gmv_forecast]

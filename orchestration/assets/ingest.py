@@ -16,11 +16,11 @@ from dagster import (
     asset,
 )
 
+from config import Settings, load_settings
 from ingest.contract import ENTITIES, Entity
 from ingest.load import FileRejected, ingest_window
 from orchestration.db import working_db
 from orchestration.partitions import single_run
-from config import Settings, load_settings
 from orchestration.window import batch_days_of
 from quality.gate import validate_raw
 from quality.outcome import CheckOutcome
@@ -85,8 +85,9 @@ def build_raw_asset(entity: Entity, partitions_def, settings: Settings) -> Asset
                 for field in ("rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"):
                     totals[field] += getattr(r, field)
             started = time.perf_counter()
-            outcomes = validate_raw(con, entity, days, settings.tz, settings.max_quarantine_share,
-                                    blocks=settings.blocks)
+            outcomes = validate_raw(
+                con, entity, days, settings.tz, settings.max_quarantine_share, blocks=settings.blocks
+            )
             # recorded before Dagster hears of them: a run stopped by a gate still leaves its record
             record_outcomes(con, context.run_id, outcomes)
         context.log.info(

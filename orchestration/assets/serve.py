@@ -5,10 +5,10 @@ import time
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from config import load_settings
 from dashboards.build import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
 from serving.publish import publish
-from config import load_settings
 
 SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
@@ -49,7 +49,13 @@ def serving_assets(mart_keys) -> list:
         seconds = time.perf_counter() - started
         pages = {p.name: p.stat().st_size for p in index.parent.glob("*.html")}
         context.log.info(f"dashboards at {index} ({len(pages)} pages in {seconds:.1f}s)")
-        return MaterializeResult(metadata={"index": str(index), "pages": len(pages), "build_seconds": round(seconds, 2),
-                                           "largest_page_bytes": max(pages.values(), default=0)})
+        return MaterializeResult(
+            metadata={
+                "index": str(index),
+                "pages": len(pages),
+                "build_seconds": round(seconds, 2),
+                "largest_page_bytes": max(pages.values(), default=0),
+            }
+        )
 
     return [serving_database, dashboards_site]

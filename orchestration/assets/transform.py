@@ -1,7 +1,6 @@
 """Every dbt model as an asset and every dbt test as an asset check, built by ONE `dbt build`
 per run whatever the number of batch days: the window is passed to dbt as vars."""
 
-
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -9,11 +8,11 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey, Config, Failure
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
+from config import load_settings
 from orchestration.db import working_db
+from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.partitions import history_start
 from orchestration.window import window_of_run
-from config import load_settings
 from quality.results import dbt_test_outcomes, record_outcomes
 
 
@@ -73,7 +72,8 @@ def batch_days_in_window(con, window: Mapping[str, str]) -> tuple[int, int]:
     return con.execute(
         "SELECT count(DISTINCT batch_dt) FILTER (WHERE batch_dt BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)), "
         "count(DISTINCT batch_dt) FROM ops.ingest_log WHERE status = 'loaded'",
-        [window["min_date"], window["max_date"]]).fetchone()
+        [window["min_date"], window["max_date"]],
+    ).fetchone()
 
 
 def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refresh: bool = False) -> list[str]:
@@ -106,8 +106,10 @@ def build_transform_assets():
                 in_window, loaded = batch_days_in_window(con, window)
             cheaper = full_refresh_is_cheaper(in_window, loaded)
         if cheaper:
-            context.log.info(f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
-                             f"(same tables, faster than rebuilding them day by day)")
+            context.log.info(
+                f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
+                f"(same tables, faster than rebuilding them day by day)"
+            )
         invocation = dbt.cli(dbt_build_args(window, config, cheaper), context=context, raise_on_error=False)
         yield from invocation.stream()
         record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
@@ -124,9 +126,17 @@ def record_dbt_tests(context: AssetExecutionContext, invocation) -> None:
     except FileNotFoundError:  # dbt stopped before running anything
         return
     window = dbt_window_vars(context)
-    partition = window["min_date"] if window["min_date"] == window["max_date"] else f"{window['min_date']}..{window['max_date']}"
-    outcomes = dbt_test_outcomes(run_results, invocation.manifest, partition,
-                                 asset_of=lambda props: ".".join(translator.get_asset_key(props).path))
+    partition = (
+        window["min_date"]
+        if window["min_date"] == window["max_date"]
+        else f"{window['min_date']}..{window['max_date']}"
+    )
+    outcomes = dbt_test_outcomes(
+        run_results,
+        invocation.manifest,
+        partition,
+        asset_of=lambda props: ".".join(translator.get_asset_key(props).path),
+    )
     with working_db(load_settings()) as con:
         record_outcomes(con, context.run_id, outcomes)
 

@@ -33,11 +33,27 @@ from scipy import stats as sps
 from reference import kpi_daily as kd
 
 EXPERIMENT_COLUMNS = (
-    "experiment_id", "variant", "exposed", "converted", "conversion", "lift", "p_value",
-    "ci_low", "ci_high", "srm_flag", "srm_p_value", "excluded_users",
+    "experiment_id",
+    "variant",
+    "exposed",
+    "converted",
+    "conversion",
+    "lift",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "srm_flag",
+    "srm_p_value",
+    "excluded_users",
 )
 RISK_COLUMNS = (
-    "alert_date", "alert_type", "severity", "entity_type", "entity", "metric_value", "threshold",
+    "alert_date",
+    "alert_type",
+    "severity",
+    "entity_type",
+    "entity",
+    "metric_value",
+    "threshold",
 )
 FORECAST_COLUMNS = ("date", "forecast", "lower", "upper", "model", "backtest_mape", "backtest_weeks")
 
@@ -45,7 +61,10 @@ EXTRA_FIELDS = {
     ("traffic", "events"): {"experiment_id": "string", "variant": "string"},
     ("shop", "orders"): {"device_id": "string", "ip_address": "string"},
     ("shop", "payments"): {
-        "payment_id": "string", "order_id": "string", "status": "string", "created_at": "timestamp",
+        "payment_id": "string",
+        "order_id": "string",
+        "status": "string",
+        "created_at": "timestamp",
         "updated_at": "timestamp",
     },
 }
@@ -93,7 +112,8 @@ def compute_experiment_results(landing: Path) -> pl.DataFrame:
     # experiment -> visitor -> {variant: first exposure}
     seen: dict[str, dict[str, dict[str, datetime]]] = {}
     for experiment, visitor, variant, ts in exposures.select(
-            "experiment_id", "anonymous_id", "variant", "event_ts").iter_rows():
+        "experiment_id", "anonymous_id", "variant", "event_ts"
+    ).iter_rows():
         first = seen.setdefault(experiment, {}).setdefault(visitor, {})
         first[variant] = min(ts, first.get(variant, ts))
 
@@ -106,7 +126,7 @@ def compute_experiment_results(landing: Path) -> pl.DataFrame:
                 for v in firsts:
                     tally[v]["excluded"] += 1
                 continue
-            (variant, first), = firsts.items()
+            ((variant, first),) = firsts.items()
             tally[variant]["exposed"] += 1
             tally[variant]["converted"] += any(ts >= first for ts in purchases.get(visitor, []))
         counts = [tally[v]["exposed"] for v in variants]
@@ -126,17 +146,39 @@ def compute_experiment_results(landing: Path) -> pl.DataFrame:
                         p_value = float(sps.chi2_contingency(table, correction=False)[1])
                     half = sps.norm.ppf(0.975) * math.sqrt(conversion * (1 - conversion) / n + pc * (1 - pc) / nc)
                     ci_low, ci_high = conversion - pc - half, conversion - pc + half
-            rows.append({
-                "experiment_id": experiment, "variant": v, "exposed": n, "converted": x, "conversion": conversion,
-                "lift": lift, "p_value": p_value, "ci_low": ci_low, "ci_high": ci_high,
-                "srm_flag": None if srm_p is None else srm_p < 0.001, "srm_p_value": srm_p,
-                "excluded_users": tally[v]["excluded"],
-            })
-    return pl.DataFrame(rows, schema={
-        "experiment_id": pl.String, "variant": pl.String, "exposed": pl.Int64, "converted": pl.Int64,
-        "conversion": pl.Float64, "lift": pl.Float64, "p_value": pl.Float64, "ci_low": pl.Float64,
-        "ci_high": pl.Float64, "srm_flag": pl.Boolean, "srm_p_value": pl.Float64, "excluded_users": pl.Int64,
-    })
+            rows.append(
+                {
+                    "experiment_id": experiment,
+                    "variant": v,
+                    "exposed": n,
+                    "converted": x,
+                    "conversion": conversion,
+                    "lift": lift,
+                    "p_value": p_value,
+                    "ci_low": ci_low,
+                    "ci_high": ci_high,
+                    "srm_flag": None if srm_p is None else srm_p < 0.001,
+                    "srm_p_value": srm_p,
+                    "excluded_users": tally[v]["excluded"],
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "experiment_id": pl.String,
+            "variant": pl.String,
+            "exposed": pl.Int64,
+            "converted": pl.Int64,
+            "conversion": pl.Float64,
+            "lift": pl.Float64,
+            "p_value": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "srm_flag": pl.Boolean,
+            "srm_p_value": pl.Float64,
+            "excluded_users": pl.Int64,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- risk alerts
@@ -149,7 +191,8 @@ def _severity(value: float, medium: float, high: float) -> str:
 def _orders(landing: Path, tz: str, base_currency: str) -> pl.DataFrame:
     orders = _read(landing, "shop", "orders")
     orders = kd._latest(orders, ["order_id"], ["updated_at"]).with_columns(
-        pl.col("created_at").dt.convert_time_zone(tz).dt.date().alias("order_date"))
+        pl.col("created_at").dt.convert_time_zone(tz).dt.date().alias("order_date")
+    )
     fx = _read(landing, "finance", "fx_rates")
     orders = kd._convert(orders, ["total_amount"], "currency", "order_date", fx, base_currency)
     return orders.with_columns(pl.col("status").is_in(kd.PAID_STATUSES).alias("is_paid"))
@@ -167,9 +210,18 @@ def _velocity(orders: pl.DataFrame, key: str, tz: str, hash_key: str) -> list[di
                 day = t.astimezone(_zone(tz)).date()
                 alerts[(value, day)] = max(n, alerts.get((value, day), 0))
     entity_type = "device" if key == "device_id" else "ip_address"
-    return [dict(alert_date=day, alert_type="order_velocity", severity=_severity(n, 7, 10), entity_type=entity_type,
-                 entity=keyed_hash(hash_key, value), metric_value=float(n), threshold=5.0)
-            for (value, day), n in alerts.items()]
+    return [
+        dict(
+            alert_date=day,
+            alert_type="order_velocity",
+            severity=_severity(n, 7, 10),
+            entity_type=entity_type,
+            entity=keyed_hash(hash_key, value),
+            metric_value=float(n),
+            threshold=5.0,
+        )
+        for (value, day), n in alerts.items()
+    ]
 
 
 def _zone(tz: str):
@@ -187,8 +239,17 @@ def _outliers(orders: pl.DataFrame) -> list[dict]:
             continue
         m = median(trailing)
         if total > 10 * m:
-            out.append(dict(alert_date=day, alert_type="amount_outlier", severity=_severity(total / m, 20, 50),
-                            entity_type="order", entity=order_id, metric_value=total, threshold=10 * m))
+            out.append(
+                dict(
+                    alert_date=day,
+                    alert_type="amount_outlier",
+                    severity=_severity(total / m, 20, 50),
+                    entity_type="order",
+                    entity=order_id,
+                    metric_value=total,
+                    threshold=10 * m,
+                )
+            )
     return out
 
 
@@ -217,9 +278,17 @@ def _refund_abuse(landing: Path, orders: pl.DataFrame, tz: str, hash_key: str) -
             if len(window) >= 3 and refunded / len(window) > 0.5:
                 if last_met is None or (day - last_met).days >= 90:
                     share = refunded / len(window)
-                    out.append(dict(alert_date=day, alert_type="refund_abuse", severity=_severity(share, 0.7, 0.9),
-                                    entity_type="customer", entity=keyed_hash(hash_key, customer),
-                                    metric_value=share, threshold=0.5))
+                    out.append(
+                        dict(
+                            alert_date=day,
+                            alert_type="refund_abuse",
+                            severity=_severity(share, 0.7, 0.9),
+                            entity_type="customer",
+                            entity=keyed_hash(hash_key, customer),
+                            metric_value=share,
+                            threshold=0.5,
+                        )
+                    )
                 last_met = day
     return out
 
@@ -229,7 +298,8 @@ def _payment_failures(landing: Path, tz: str) -> list[dict]:
     if payments is None:
         return []
     latest = kd._latest(payments, ["payment_id"], ["updated_at"]).with_columns(
-        pl.col("created_at").dt.convert_time_zone(tz).dt.date().alias("day"))
+        pl.col("created_at").dt.convert_time_zone(tz).dt.date().alias("day")
+    )
     share = dict(latest.group_by("day").agg((pl.col("status") == "failed").mean()).rows())
     out = []
     for day, value in share.items():
@@ -239,8 +309,17 @@ def _payment_failures(landing: Path, tz: str) -> list[dict]:
         mean, sd = sum(trailing) / len(trailing), stdev(trailing)
         if value > mean + 3 * sd:
             severity = "high" if sd == 0 else _severity((value - mean) / sd, 4.5, 6)
-            out.append(dict(alert_date=day, alert_type="payment_failures", severity=severity, entity_type="kpi",
-                            entity="failed_payment_share", metric_value=value, threshold=mean + 3 * sd))
+            out.append(
+                dict(
+                    alert_date=day,
+                    alert_type="payment_failures",
+                    severity=severity,
+                    entity_type="kpi",
+                    entity="failed_payment_share",
+                    metric_value=value,
+                    threshold=mean + 3 * sd,
+                )
+            )
     return out
 
 
@@ -255,20 +334,42 @@ def _kpi_anomalies(kpis: pl.DataFrame) -> list[dict]:
             m = median(history)
             scale = max(median(abs(h - m) for h in history), 0.01 * abs(m))
             if scale > 0 and abs(value - m) > 3 * scale:
-                out.append(dict(alert_date=day, alert_type="kpi_anomaly",
-                                severity=_severity(abs(value - m) / scale, 4.5, 6), entity_type="kpi", entity=kpi,
-                                metric_value=float(value), threshold=m + 3 * scale if value > m else m - 3 * scale))
+                out.append(
+                    dict(
+                        alert_date=day,
+                        alert_type="kpi_anomaly",
+                        severity=_severity(abs(value - m) / scale, 4.5, 6),
+                        entity_type="kpi",
+                        entity=kpi,
+                        metric_value=float(value),
+                        threshold=m + 3 * scale if value > m else m - 3 * scale,
+                    )
+                )
     return out
 
 
-def compute_risk_alerts(landing: Path, hash_key: str, tz: str = "Asia/Shanghai", base_currency: str = "CNY") -> pl.DataFrame:
+def compute_risk_alerts(
+    landing: Path, hash_key: str, tz: str = "Asia/Shanghai", base_currency: str = "CNY"
+) -> pl.DataFrame:
     landing = Path(landing)
     orders = _orders(landing, tz, base_currency)
-    rows = (_velocity(orders, "device_id", tz, hash_key) + _velocity(orders, "ip_address", tz, hash_key)
-            + _outliers(orders) + _refund_abuse(landing, orders, tz, hash_key) + _payment_failures(landing, tz)
-            + _kpi_anomalies(kd.compute_kpi_daily(landing, tz, base_currency)))
-    schema = {"alert_date": pl.Date, "alert_type": pl.String, "severity": pl.String, "entity_type": pl.String,
-              "entity": pl.String, "metric_value": pl.Float64, "threshold": pl.Float64}
+    rows = (
+        _velocity(orders, "device_id", tz, hash_key)
+        + _velocity(orders, "ip_address", tz, hash_key)
+        + _outliers(orders)
+        + _refund_abuse(landing, orders, tz, hash_key)
+        + _payment_failures(landing, tz)
+        + _kpi_anomalies(kd.compute_kpi_daily(landing, tz, base_currency))
+    )
+    schema = {
+        "alert_date": pl.Date,
+        "alert_type": pl.String,
+        "severity": pl.String,
+        "entity_type": pl.String,
+        "entity": pl.String,
+        "metric_value": pl.Float64,
+        "threshold": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema).sort("alert_type", "alert_date", "entity_type", "entity")
 
 
@@ -303,7 +404,7 @@ def _ols(days: list[date], values: list[float]):
         worst = int(np.argmax(np.abs(residual)))
         if spread <= 1e-9 * max(1.0, float(np.mean(np.abs(y_all)))) or abs(residual[worst]) <= 3.5 * spread:
             break
-        trial = kept[:worst] + kept[worst + 1:]
+        trial = kept[:worst] + kept[worst + 1 :]
         if len(trial) <= 8 or len({days[i].weekday() for i in trial}) < 7:
             break
         kept = trial
@@ -334,8 +435,15 @@ def _window(days, values):
 
 def compute_gmv_forecast(landing: Path, tz: str = "Asia/Shanghai", base_currency: str = "CNY") -> pl.DataFrame:
     kpis = kd.compute_kpi_daily(Path(landing), tz, base_currency)
-    schema = {"date": pl.Date, "forecast": pl.Float64, "lower": pl.Float64, "upper": pl.Float64,
-              "model": pl.String, "backtest_mape": pl.Float64, "backtest_weeks": pl.Int64}
+    schema = {
+        "date": pl.Date,
+        "forecast": pl.Float64,
+        "lower": pl.Float64,
+        "upper": pl.Float64,
+        "model": pl.String,
+        "backtest_mape": pl.Float64,
+        "backtest_weeks": pl.Int64,
+    }
     last = last_complete_day(landing, kpis)
     if last is None:
         return pl.DataFrame(schema=schema)
@@ -347,9 +455,20 @@ def compute_gmv_forecast(landing: Path, tz: str = "Asia/Shanghai", base_currency
     window = _window(days, values)
     if window is None:
         weeks = len(days) // 7
-        return pl.DataFrame([dict(date=horizon[0], forecast=None, lower=None, upper=None,
-                                  model=f"insufficient_history: {weeks} weeks of complete days, 8 needed",
-                                  backtest_mape=None, backtest_weeks=0)], schema=schema)
+        return pl.DataFrame(
+            [
+                dict(
+                    date=horizon[0],
+                    forecast=None,
+                    lower=None,
+                    upper=None,
+                    model=f"insufficient_history: {weeks} weeks of complete days, 8 needed",
+                    backtest_mape=None,
+                    backtest_weeks=0,
+                )
+            ],
+            schema=schema,
+        )
     errors, weeks = [], 0
     for k in (4, 3, 2, 1):
         cut = len(days) - 7 * k
@@ -357,10 +476,22 @@ def compute_gmv_forecast(landing: Path, tz: str = "Asia/Shanghai", base_currency
         if fold is None:
             continue
         weeks += 1
-        point, _, _ = _predict(_ols(*fold), days[cut:cut + 7])
-        errors += [abs(f - a) / a for f, a in zip(point, values[cut:cut + 7]) if a > 0]
+        point, _, _ = _predict(_ols(*fold), days[cut : cut + 7])
+        errors += [abs(f - a) / a for f, a in zip(point, values[cut : cut + 7]) if a > 0]
     mape = sum(errors) / len(errors) if errors else None
     point, lower, upper = _predict(_ols(*window), horizon)
-    return pl.DataFrame([dict(date=d, forecast=float(p), lower=float(lo), upper=float(hi), model="ols_trend_weekday_trimmed",
-                              backtest_mape=mape, backtest_weeks=weeks)
-                         for d, p, lo, hi in zip(horizon, point, lower, upper)], schema=schema)
+    return pl.DataFrame(
+        [
+            dict(
+                date=d,
+                forecast=float(p),
+                lower=float(lo),
+                upper=float(hi),
+                model="ols_trend_weekday_trimmed",
+                backtest_mape=mape,
+                backtest_weeks=weeks,
+            )
+            for d, p, lo, hi in zip(horizon, point, lower, upper)
+        ],
+        schema=schema,
+    )

@@ -30,24 +30,56 @@ import polars as pl
 from reference import kpi_daily as kd
 
 CHANNEL_COLUMNS = (
-    "date", "channel", "sessions", "visitors", "attributed_orders", "attributed_revenue",
-    "conversion_rate", "spend", "roas", "new_customers", "cac", "impressions", "clicks", "ctr", "cpc",
+    "date",
+    "channel",
+    "sessions",
+    "visitors",
+    "attributed_orders",
+    "attributed_revenue",
+    "conversion_rate",
+    "spend",
+    "roas",
+    "new_customers",
+    "cac",
+    "impressions",
+    "clicks",
+    "ctr",
+    "cpc",
 )
 FUNNEL_COLUMNS = (
-    "date", "platform", "device_type", "sessions", "reached_product", "reached_cart",
-    "reached_checkout", "purchased", "product_rate", "cart_rate", "checkout_rate", "purchase_rate",
+    "date",
+    "platform",
+    "device_type",
+    "sessions",
+    "reached_product",
+    "reached_cart",
+    "reached_checkout",
+    "purchased",
+    "product_rate",
+    "cart_rate",
+    "checkout_rate",
+    "purchase_rate",
 )
 
 # The extra fields this computation reads, on top of those reference.kpi_daily reads.
 EXTRA_FIELDS = {
     ("traffic", "events"): {
-        "page_url": "string", "referrer": "string", "utm_source": "string", "utm_medium": "string",
-        "platform": "string", "device_type": "string",
+        "page_url": "string",
+        "referrer": "string",
+        "utm_source": "string",
+        "utm_medium": "string",
+        "platform": "string",
+        "device_type": "string",
     },
     ("shop", "orders"): {"session_id": "string"},
     ("marketing", "spend"): {
-        "date": "date", "channel": "string", "campaign": "string", "impressions": "int",
-        "clicks": "int", "spend": "decimal", "currency": "string",
+        "date": "date",
+        "channel": "string",
+        "campaign": "string",
+        "impressions": "int",
+        "clicks": "int",
+        "spend": "decimal",
+        "currency": "string",
     },
 }
 
@@ -108,8 +140,7 @@ def _matches(host: str | None, domain: str) -> bool:
     return host is not None and (host == domain or host.endswith("." + domain))
 
 
-def session_channel(utm_medium: str | None, utm_source: str | None, referrer: str | None,
-                    page_url: str | None) -> str:
+def session_channel(utm_medium: str | None, utm_source: str | None, referrer: str | None, page_url: str | None) -> str:
     medium, source = _clean(utm_medium), _clean(utm_source)
     ref = _clean(referrer)
     host = url_host(ref)
@@ -136,8 +167,10 @@ def _sessions(landing: Path, tz: str) -> tuple[pl.DataFrame, pl.DataFrame] | Non
             pl.col("event_date").first().alias("date"),
             pl.col("platform").first().fill_null("unknown").alias("platform"),
             pl.col("device_type").first().fill_null("unknown").alias("device_type"),
-            pl.col("utm_medium").first(), pl.col("utm_source").first(),
-            pl.col("referrer").first(), pl.col("page_url").first(),
+            pl.col("utm_medium").first(),
+            pl.col("utm_source").first(),
+            pl.col("referrer").first(),
+            pl.col("page_url").first(),
             (pl.col("event_name") == "product_view").any().alias("reached_product"),
             (pl.col("event_name") == "add_to_cart").any().alias("reached_cart"),
             (pl.col("event_name") == "begin_checkout").any().alias("reached_checkout"),
@@ -145,8 +178,7 @@ def _sessions(landing: Path, tz: str) -> tuple[pl.DataFrame, pl.DataFrame] | Non
         )
     )
     channels = [
-        session_channel(*row)
-        for row in sessions.select("utm_medium", "utm_source", "referrer", "page_url").iter_rows()
+        session_channel(*row) for row in sessions.select("utm_medium", "utm_source", "referrer", "page_url").iter_rows()
     ]
     sessions = sessions.with_columns(pl.Series("channel", channels, dtype=pl.String))
     return events, sessions
@@ -168,7 +200,9 @@ def compute_funnel_daily(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFra
         kd._ratio("purchased", "reached_checkout").alias("purchase_rate"),
     )
     return df.select(
-        "date", "platform", "device_type",
+        "date",
+        "platform",
+        "device_type",
         *[pl.col(c).cast(pl.Int64) for c in FUNNEL_COLUMNS[3:8]],
         *[pl.col(c).cast(pl.Float64) for c in FUNNEL_COLUMNS[8:]],
     ).sort("date", "platform", "device_type")
@@ -185,9 +219,9 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     if found is not None:
         events, sessions = found
         session_channels = sessions.select("session_id", "channel")
-        parts.append(sessions.group_by(keys).agg(
-            pl.len().alias("sessions"), pl.col("purchased").sum().alias("converted")
-        ))
+        parts.append(
+            sessions.group_by(keys).agg(pl.len().alias("sessions"), pl.col("purchased").sum().alias("converted"))
+        )
         parts.append(
             events.join(session_channels, on="session_id", how="inner")
             .group_by(pl.col("event_date").alias("date"), "channel")
@@ -205,9 +239,11 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
             .join(session_channels, on="session_id", how="left")
             .with_columns(pl.col("channel").fill_null("direct"))
         )
-        parts.append(paid.group_by(keys).agg(
-            pl.len().alias("attributed_orders"), pl.col("total_amount").sum().alias("attributed_revenue")
-        ))
+        parts.append(
+            paid.group_by(keys).agg(
+                pl.len().alias("attributed_orders"), pl.col("total_amount").sum().alias("attributed_revenue")
+            )
+        )
         first_paid = paid.sort("created_at", "order_id").unique(subset=["customer_id"], keep="first")
         parts.append(first_paid.group_by(keys).agg(pl.len().alias("new_customers")))
 
@@ -215,15 +251,25 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     if spend is not None:
         spend = kd._latest(
             spend.with_columns(pl.col("channel").str.strip_chars().str.to_lowercase()),
-            ["date", "channel", "campaign"], [],
+            ["date", "channel", "campaign"],
+            [],
         )
         spend = kd._convert(spend, ["spend"], "currency", "date", fx, base_currency)
-        parts.append(spend.group_by(keys).agg(
-            pl.col("spend").sum(), pl.col("impressions").sum(), pl.col("clicks").sum()
-        ))
+        parts.append(
+            spend.group_by(keys).agg(pl.col("spend").sum(), pl.col("impressions").sum(), pl.col("clicks").sum())
+        )
 
-    counts = ("sessions", "converted", "visitors", "attributed_orders", "attributed_revenue",
-              "spend", "new_customers", "impressions", "clicks")
+    counts = (
+        "sessions",
+        "converted",
+        "visitors",
+        "attributed_orders",
+        "attributed_revenue",
+        "spend",
+        "new_customers",
+        "impressions",
+        "clicks",
+    )
     if not parts:
         return pl.DataFrame(schema={c: pl.Float64 for c in CHANNEL_COLUMNS})
     df = pl.concat([p.select(keys) for p in parts]).unique()
@@ -240,6 +286,7 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     )
     ints = ("sessions", "visitors", "attributed_orders", "new_customers", "impressions", "clicks")
     return df.select(
-        "date", "channel",
+        "date",
+        "channel",
         *[pl.col(c).cast(pl.Int64) if c in ints else pl.col(c).cast(pl.Float64) for c in CHANNEL_COLUMNS[2:]],
     ).sort("date", "channel")

@@ -30,8 +30,15 @@ import polars as pl
 from reference import kpi_daily as kd
 
 RFM_COLUMNS = (
-    "customer_key", "as_of_date", "recency_days", "frequency", "monetary",
-    "r_score", "f_score", "m_score", "segment",
+    "customer_key",
+    "as_of_date",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
 )
 COHORT_COLUMNS = ("cohort_month", "month_offset", "cohort_size", "active_customers", "retention")
 WINDOW_DAYS = 365
@@ -39,7 +46,7 @@ WINDOW_DAYS = 365
 
 def customer_key(customer_id: str, hash_key: str) -> str:
     """The project's keyed hash of a customer id (docs/design.md, "Personal data")."""
-    return hashlib.sha256(f"{hash_key}:{customer_id}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{hash_key}:{customer_id}".encode()).hexdigest()
 
 
 def quintile_score(percent_rank: float) -> int:
@@ -76,10 +83,16 @@ def _orders(landing: Path, tz: str, base_currency: str) -> pl.DataFrame:
     """Every order in its latest state with order_date, is_paid and total_amount in base currency."""
     orders = kd.read_entity(Path(landing), "shop", "orders")
     if orders is None:
-        return pl.DataFrame(schema={
-            "order_id": pl.String, "customer_id": pl.String, "created_at": pl.Datetime("us", "UTC"),
-            "order_date": pl.Date, "is_paid": pl.Boolean, "total_amount": pl.Float64,
-        })
+        return pl.DataFrame(
+            schema={
+                "order_id": pl.String,
+                "customer_id": pl.String,
+                "created_at": pl.Datetime("us", "UTC"),
+                "order_date": pl.Date,
+                "is_paid": pl.Boolean,
+                "total_amount": pl.Float64,
+            }
+        )
     orders = kd._latest(orders, ["order_id"], ["updated_at"]).with_columns(
         pl.col("created_at").dt.convert_time_zone(tz).dt.date().alias("order_date")
     )
@@ -95,8 +108,14 @@ def compute_customer_rfm(
 ) -> pl.DataFrame:
     orders = _orders(landing, tz, base_currency)
     schema = {
-        "customer_key": pl.String, "as_of_date": pl.Date, "recency_days": pl.Int64, "frequency": pl.Int64,
-        "monetary": pl.Float64, "r_score": pl.Int64, "f_score": pl.Int64, "m_score": pl.Int64,
+        "customer_key": pl.String,
+        "as_of_date": pl.Date,
+        "recency_days": pl.Int64,
+        "frequency": pl.Int64,
+        "monetary": pl.Float64,
+        "r_score": pl.Int64,
+        "f_score": pl.Int64,
+        "m_score": pl.Int64,
         "segment": pl.String,
     }
     if orders.height == 0:
@@ -147,13 +166,14 @@ def _month_of_index(index: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def compute_cohort_retention(
-    landing: Path, tz: str = "Asia/Shanghai", base_currency: str = "CNY"
-) -> pl.DataFrame:
+def compute_cohort_retention(landing: Path, tz: str = "Asia/Shanghai", base_currency: str = "CNY") -> pl.DataFrame:
     orders = _orders(landing, tz, base_currency)
     schema = {
-        "cohort_month": pl.Date, "month_offset": pl.Int64, "cohort_size": pl.Int64,
-        "active_customers": pl.Int64, "retention": pl.Float64,
+        "cohort_month": pl.Date,
+        "month_offset": pl.Int64,
+        "cohort_size": pl.Int64,
+        "active_customers": pl.Int64,
+        "retention": pl.Float64,
     }
     paid = orders.filter("is_paid")
     if paid.height == 0:

@@ -37,17 +37,40 @@ import polars as pl
 
 KPI_COLUMNS = (
     "date",
-    "placed_orders", "paid_orders", "cancelled_orders",
-    "gmv", "gross_revenue", "refunded_amount", "net_revenue", "aov",
-    "units_sold", "discount_amount", "cross_border_share",
-    "new_customers", "returning_customers",
-    "sessions", "visitors", "bounce_rate", "conversion_rate",
-    "page_load_p50_ms", "page_load_p90_ms",
-    "refund_rate", "tickets", "tickets_per_100_orders", "csat",
+    "placed_orders",
+    "paid_orders",
+    "cancelled_orders",
+    "gmv",
+    "gross_revenue",
+    "refunded_amount",
+    "net_revenue",
+    "aov",
+    "units_sold",
+    "discount_amount",
+    "cross_border_share",
+    "new_customers",
+    "returning_customers",
+    "sessions",
+    "visitors",
+    "bounce_rate",
+    "conversion_rate",
+    "page_load_p50_ms",
+    "page_load_p90_ms",
+    "refund_rate",
+    "tickets",
+    "tickets_per_100_orders",
+    "csat",
 )
 INT_COLUMNS = (
-    "placed_orders", "paid_orders", "cancelled_orders", "units_sold", "new_customers",
-    "returning_customers", "sessions", "visitors", "tickets",
+    "placed_orders",
+    "paid_orders",
+    "cancelled_orders",
+    "units_sold",
+    "new_customers",
+    "returning_customers",
+    "sessions",
+    "visitors",
+    "tickets",
 )
 MONEY_COLUMNS = ("gmv", "gross_revenue", "refunded_amount", "net_revenue", "aov", "discount_amount")
 
@@ -57,21 +80,39 @@ FORMATS = ("csv.gz", "jsonl.gz", "parquet", "csv", "jsonl")  # longest suffix fi
 # The fields this computation needs, with their contract types.
 NEEDED = {
     ("shop", "orders"): {
-        "order_id": "string", "customer_id": "string", "created_at": "timestamp", "updated_at": "timestamp",
-        "status": "string", "currency": "string", "items_subtotal": "decimal", "discount_amount": "decimal",
-        "total_amount": "decimal", "ship_country": "string",
+        "order_id": "string",
+        "customer_id": "string",
+        "created_at": "timestamp",
+        "updated_at": "timestamp",
+        "status": "string",
+        "currency": "string",
+        "items_subtotal": "decimal",
+        "discount_amount": "decimal",
+        "total_amount": "decimal",
+        "ship_country": "string",
     },
     ("shop", "order_items"): {"order_id": "string", "line_number": "int", "quantity": "int"},
     ("shop", "refunds"): {
-        "refund_id": "string", "order_id": "string", "amount": "decimal", "currency": "string",
-        "status": "string", "updated_at": "timestamp",
+        "refund_id": "string",
+        "order_id": "string",
+        "amount": "decimal",
+        "currency": "string",
+        "status": "string",
+        "updated_at": "timestamp",
     },
     ("traffic", "events"): {
-        "event_id": "string", "event_ts": "timestamp", "anonymous_id": "string", "session_id": "string",
-        "event_name": "string", "page_load_ms": "int",
+        "event_id": "string",
+        "event_ts": "timestamp",
+        "anonymous_id": "string",
+        "session_id": "string",
+        "event_name": "string",
+        "page_load_ms": "int",
     },
     ("service", "events"): {
-        "event_id": "string", "ticket_id": "string", "event_ts": "timestamp", "event_type": "string",
+        "event_id": "string",
+        "ticket_id": "string",
+        "event_ts": "timestamp",
+        "event_type": "string",
         "csat_score": "int",
     },
     ("finance", "fx_rates"): {"date": "date", "currency": "string", "rate_to_base": "decimal"},
@@ -106,9 +147,7 @@ def _read_jsonl(raw: bytes) -> pl.DataFrame:
     columns: dict[str, None] = {}
     for record in records:
         columns.update(dict.fromkeys(record))
-    return pl.DataFrame(
-        {c: [r.get(c) for r in records] for c in columns}, schema={c: pl.String for c in columns}
-    )
+    return pl.DataFrame({c: [r.get(c) for r in records] for c in columns}, schema={c: pl.String for c in columns})
 
 
 def _read_parquet(raw: bytes) -> pl.DataFrame:
@@ -176,7 +215,7 @@ def read_entity(landing: Path, system: str, entity: str) -> pl.DataFrame | None:
     frames = []
     if base.is_dir():
         for part in sorted(p for p in base.iterdir() if p.is_dir() and p.name.startswith("dt=")):
-            batch = date.fromisoformat(part.name[len("dt="):])
+            batch = date.fromisoformat(part.name[len("dt=") :])
             for path in sorted(p for p in part.iterdir() if p.is_file()):
                 fmt = _file_format(path.name)
                 if fmt is None:
@@ -186,8 +225,7 @@ def read_entity(landing: Path, system: str, entity: str) -> pl.DataFrame | None:
                     continue
                 # contract: an empty field is null
                 df = df.with_columns(
-                    pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
-                    for c in df.columns
+                    pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c) for c in df.columns
                 )
                 missing = [c for c in fields if c not in df.columns]
                 df = df.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing)
@@ -217,8 +255,12 @@ def _first(df: pl.DataFrame, key: list[str]) -> pl.DataFrame:
 
 
 def _convert(
-    df: pl.DataFrame, amount_cols: list[str], currency_col: str, date_col: str,
-    fx: pl.DataFrame | None, base_currency: str,
+    df: pl.DataFrame,
+    amount_cols: list[str],
+    currency_col: str,
+    date_col: str,
+    fx: pl.DataFrame | None,
+    base_currency: str,
 ) -> pl.DataFrame:
     """Multiply `amount_cols` by the rate of (`currency_col`, `date_col`) or the latest earlier one."""
     base = base_currency.upper()
@@ -230,14 +272,16 @@ def _convert(
             .select(pl.col("date").alias("_rate_date"), "_ccy", pl.col("rate_to_base").alias("_rate"))
             .sort("_ccy", "_rate_date")
         )
-        df = df.sort("_ccy", date_col).join_asof(
-            rates, left_on=date_col, right_on="_rate_date", by="_ccy", strategy="backward", check_sortedness=False
-        ).sort("_row")
+        df = (
+            df.sort("_ccy", date_col)
+            .join_asof(
+                rates, left_on=date_col, right_on="_rate_date", by="_ccy", strategy="backward", check_sortedness=False
+            )
+            .sort("_row")
+        )
     else:
         df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias("_rate"))
-    df = df.with_columns(
-        pl.when(pl.col("_ccy") == base).then(pl.lit(1.0)).otherwise(pl.col("_rate")).alias("_rate")
-    )
+    df = df.with_columns(pl.when(pl.col("_ccy") == base).then(pl.lit(1.0)).otherwise(pl.col("_rate")).alias("_rate"))
     missing = df.filter(pl.col("_rate").is_null())
     if missing.height:
         pairs = missing.select("_ccy", date_col).unique().sort(date_col).rows()[:5]
@@ -267,12 +311,23 @@ def compute_kpi_daily(
     # ---- orders (latest state), their order date, money in base currency
     orders = read_entity(landing, "shop", "orders")
     if orders is None:
-        orders = pl.DataFrame(schema={
-            "order_id": pl.String, "customer_id": pl.String, "created_at": pl.Datetime("us", "UTC"),
-            "updated_at": pl.Datetime("us", "UTC"), "status": pl.String, "currency": pl.String,
-            "items_subtotal": pl.Float64, "discount_amount": pl.Float64, "total_amount": pl.Float64,
-            "ship_country": pl.String, "_batch": pl.Date, "_file": pl.String, "_line": pl.Int64,
-        })
+        orders = pl.DataFrame(
+            schema={
+                "order_id": pl.String,
+                "customer_id": pl.String,
+                "created_at": pl.Datetime("us", "UTC"),
+                "updated_at": pl.Datetime("us", "UTC"),
+                "status": pl.String,
+                "currency": pl.String,
+                "items_subtotal": pl.Float64,
+                "discount_amount": pl.Float64,
+                "total_amount": pl.Float64,
+                "ship_country": pl.String,
+                "_batch": pl.Date,
+                "_file": pl.String,
+                "_line": pl.Int64,
+            }
+        )
     orders = _latest(orders, ["order_id"], ["updated_at"]).with_columns(local_date("created_at").alias("order_date"))
     orders = _convert(
         orders, ["items_subtotal", "discount_amount", "total_amount"], "currency", "order_date", fx, base_currency
@@ -289,7 +344,8 @@ def compute_kpi_daily(
         items = _latest(items, ["order_id", "line_number"], [])
         units = (
             items.join(paid.select("order_id", "order_date"), on="order_id", how="inner")
-            .group_by(pl.col("order_date").alias("date")).agg(pl.col("quantity").sum().alias("units_sold"))
+            .group_by(pl.col("order_date").alias("date"))
+            .agg(pl.col("quantity").sum().alias("units_sold"))
         )
 
     # ---- refunds (latest state = completed), at the order date of their order
@@ -322,9 +378,13 @@ def compute_kpi_daily(
         paid.with_columns(pl.col("order_date").min().over("customer_id").alias("first_paid_date"))
         .group_by(pl.col("order_date").alias("date"))
         .agg(
-            pl.col("customer_id").filter(pl.col("first_paid_date") == pl.col("order_date")).n_unique()
+            pl.col("customer_id")
+            .filter(pl.col("first_paid_date") == pl.col("order_date"))
+            .n_unique()
             .alias("new_customers"),
-            pl.col("customer_id").filter(pl.col("first_paid_date") < pl.col("order_date")).n_unique()
+            pl.col("customer_id")
+            .filter(pl.col("first_paid_date") < pl.col("order_date"))
+            .n_unique()
             .alias("returning_customers"),
         )
     )
@@ -378,7 +438,8 @@ def compute_kpi_daily(
         )
         ratings = _latest(
             service.filter((pl.col("event_type") == "csat_rated") & pl.col("csat_score").is_not_null()),
-            ["ticket_id"], ["event_ts"],
+            ["ticket_id"],
+            ["event_ts"],
         ).select("ticket_id", "csat_score")
         ticket_days = (
             tickets.join(ratings, on="ticket_id", how="left")
@@ -407,8 +468,17 @@ def compute_kpi_daily(
         df = df.join(part, on="date", how="left")
 
     zero_if_missing = [
-        "placed_orders", "paid_orders", "cancelled_orders", "gmv", "gross_revenue", "discount_amount",
-        "cross_border_orders", "units_sold", "refunded_amount", "refunded_paid_orders", "new_customers",
+        "placed_orders",
+        "paid_orders",
+        "cancelled_orders",
+        "gmv",
+        "gross_revenue",
+        "discount_amount",
+        "cross_border_orders",
+        "units_sold",
+        "refunded_amount",
+        "refunded_paid_orders",
+        "new_customers",
         "returning_customers",
     ]
     if has_traffic:
@@ -429,9 +499,7 @@ def compute_kpi_daily(
             _ratio("converted", "sessions").alias("conversion_rate"),
         )
     else:
-        df = df.with_columns(
-            pl.lit(None, dtype=pl.Int64).alias(c) for c in ("sessions", "visitors")
-        ).with_columns(
+        df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias(c) for c in ("sessions", "visitors")).with_columns(
             pl.lit(None, dtype=pl.Float64).alias(c)
             for c in ("bounce_rate", "conversion_rate", "page_load_p50_ms", "page_load_p90_ms")
         )
@@ -452,8 +520,10 @@ def _finish(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(
         pl.col("date"),
         *[
-            pl.col(c).cast(pl.Int64) if c in INT_COLUMNS
-            else pl.col(c).cast(pl.Float64).round(2) if c in MONEY_COLUMNS
+            pl.col(c).cast(pl.Int64)
+            if c in INT_COLUMNS
+            else pl.col(c).cast(pl.Float64).round(2)
+            if c in MONEY_COLUMNS
             else pl.col(c).cast(pl.Float64)
             for c in KPI_COLUMNS[1:]
         ],

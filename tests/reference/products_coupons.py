@@ -44,16 +44,37 @@ import polars as pl
 from reference import kpi_daily as kd
 
 PRODUCT_DAILY_COLUMNS = (
-    "date", "product_id", "category", "units_sold", "revenue", "product_views", "view_to_purchase_rate",
-    "refunded_units", "refunded_amount",
+    "date",
+    "product_id",
+    "category",
+    "units_sold",
+    "revenue",
+    "product_views",
+    "view_to_purchase_rate",
+    "refunded_units",
+    "refunded_amount",
 )
 PRODUCT_HEALTH_COLUMNS = (
-    "product_id", "as_of_date", "category", "units_30d", "revenue_30d", "return_rate_30d", "slow_mover",
-    "launched_date", "is_active",
+    "product_id",
+    "as_of_date",
+    "category",
+    "units_30d",
+    "revenue_30d",
+    "return_rate_30d",
+    "slow_mover",
+    "launched_date",
+    "is_active",
 )
 COUPON_COLUMNS = ("date", "coupon_code", "orders", "revenue", "discount", "aov", "refund_share", "no_coupon_aov")
 RETURNS_COLUMNS = (
-    "date", "category", "reason", "refunds", "refunded_units", "refunded_amount", "units_sold", "return_rate",
+    "date",
+    "category",
+    "reason",
+    "refunds",
+    "refunded_units",
+    "refunded_amount",
+    "units_sold",
+    "return_rate",
 )
 WHOLE_ORDER, UNKNOWN_CATEGORY = "(whole order)", "unknown"
 
@@ -63,7 +84,10 @@ SLOW_MOVER_MIN_AGE_DAYS = 30
 # The extra fields this computation reads, on top of those reference.kpi_daily reads.
 EXTRA_FIELDS = {
     ("shop", "products"): {
-        "product_id": "string", "category": "string", "launched_at": "timestamp", "is_active": "string",
+        "product_id": "string",
+        "category": "string",
+        "launched_at": "timestamp",
+        "is_active": "string",
         "updated_at": "timestamp",
     },
     ("shop", "order_items"): {"product_id": "string", "unit_price": "decimal", "discount_amount": "decimal"},
@@ -131,18 +155,33 @@ class Shop:
 
     def _order_keys(self) -> pl.DataFrame:
         if self.orders is None:
-            return pl.DataFrame(schema={"order_id": pl.String, "order_date": pl.Date, "is_paid": pl.Boolean,
-                                        "session_id": pl.String, "currency": pl.String})
+            return pl.DataFrame(
+                schema={
+                    "order_id": pl.String,
+                    "order_date": pl.Date,
+                    "is_paid": pl.Boolean,
+                    "session_id": pl.String,
+                    "currency": pl.String,
+                }
+            )
         return self.orders.select("order_id", "order_date", "is_paid", "session_id", "currency")
 
     def _items(self, landing: Path, fx, base_currency: str) -> pl.DataFrame:
         """Order lines of loaded orders: line_revenue in the order's currency, revenue in base currency."""
         items = _read(landing, "shop", "order_items")
         if items is None or self.orders is None:
-            return pl.DataFrame(schema={
-                "order_id": pl.String, "product_id": pl.String, "quantity": pl.Int64, "line_revenue": pl.Float64,
-                "revenue": pl.Float64, "order_date": pl.Date, "is_paid": pl.Boolean, "session_id": pl.String,
-            })
+            return pl.DataFrame(
+                schema={
+                    "order_id": pl.String,
+                    "product_id": pl.String,
+                    "quantity": pl.Int64,
+                    "line_revenue": pl.Float64,
+                    "revenue": pl.Float64,
+                    "order_date": pl.Date,
+                    "is_paid": pl.Boolean,
+                    "session_id": pl.String,
+                }
+            )
         items = kd._latest(items, ["order_id", "line_number"], []).join(self._order_keys(), on="order_id", how="inner")
         items = items.with_columns(
             (pl.col("quantity") * pl.col("unit_price") - pl.col("discount_amount")).alias("line_revenue")
@@ -181,15 +220,22 @@ class Shop:
         if products is None:
             return None
         return kd._latest(products, ["product_id"], ["updated_at"]).select(
-            "product_id", "category",
+            "product_id",
+            "category",
             _local_date("launched_at", tz).alias("launched_date"),
             (pl.col("is_active") == "true").alias("is_active"),
         )
 
     def product_refunds(self) -> pl.DataFrame:
         """Completed refunds per (refund, product): order_date, is_whole_order, units, amount."""
-        schema = {"refund_id": pl.String, "product_id": pl.String, "order_date": pl.Date,
-                  "is_whole_order": pl.Boolean, "refunded_units": pl.Int64, "refunded_amount": pl.Float64}
+        schema = {
+            "refund_id": pl.String,
+            "product_id": pl.String,
+            "order_date": pl.Date,
+            "is_whole_order": pl.Boolean,
+            "refunded_units": pl.Int64,
+            "refunded_amount": pl.Float64,
+        }
         if self.refunds is None:
             return pl.DataFrame(schema=schema)
         order_products = self.items.group_by("order_id", "product_id").agg(
@@ -200,7 +246,10 @@ class Shop:
             self.refunds.filter(pl.col("product_id").is_not_null())
             .join(order_products, on=["order_id", "product_id"], how="left")
             .select(
-                "refund_id", "product_id", "order_date", pl.lit(False).alias("is_whole_order"),
+                "refund_id",
+                "product_id",
+                "order_date",
+                pl.lit(False).alias("is_whole_order"),
                 pl.coalesce("quantity", "units", pl.lit(0)).cast(pl.Int64).alias("refunded_units"),
                 pl.col("amount").alias("refunded_amount"),
             )
@@ -220,7 +269,10 @@ class Shop:
             .drop("product_id")
             .join(shares, on="order_id", how="inner")
             .select(
-                "refund_id", "product_id", "order_date", pl.lit(True).alias("is_whole_order"),
+                "refund_id",
+                "product_id",
+                "order_date",
+                pl.lit(True).alias("is_whole_order"),
                 pl.lit(0, dtype=pl.Int64).alias("refunded_units"),
                 (pl.col("amount") * pl.col("share")).alias("refunded_amount"),
             )
@@ -256,34 +308,49 @@ def compute_product_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     if shop.orders is not None:
         paid = shop.items.filter("is_paid")
         paid_items = paid.filter(pl.col("session_id").is_not_null()).select("session_id", "product_id").unique()
-        parts.append(paid.group_by(pl.col("order_date").alias("date"), "product_id").agg(
-            pl.col("quantity").sum().alias("units_sold"), pl.col("revenue").sum()
-        ))
-        parts.append(shop.product_refunds().group_by(pl.col("order_date").alias("date"), "product_id").agg(
-            pl.col("refunded_units").sum(), pl.col("refunded_amount").sum()
-        ))
+        parts.append(
+            paid.group_by(pl.col("order_date").alias("date"), "product_id").agg(
+                pl.col("quantity").sum().alias("units_sold"), pl.col("revenue").sum()
+            )
+        )
+        parts.append(
+            shop.product_refunds()
+            .group_by(pl.col("order_date").alias("date"), "product_id")
+            .agg(pl.col("refunded_units").sum(), pl.col("refunded_amount").sum())
+        )
     if shop.views is not None:
         sessions = shop.views.group_by("date", "product_id", "session_id").agg(pl.len().alias("views"))
         sessions = sessions.join(
             paid_items.with_columns(pl.lit(True).alias("purchased")), on=["session_id", "product_id"], how="left"
         )
-        parts.append(sessions.group_by(keys).agg(
-            pl.col("views").sum().alias("product_views"),
-            pl.len().alias("viewing_sessions"),
-            pl.col("purchased").fill_null(False).sum().alias("purchasing_sessions"),
-        ))
+        parts.append(
+            sessions.group_by(keys).agg(
+                pl.col("views").sum().alias("product_views"),
+                pl.len().alias("viewing_sessions"),
+                pl.col("purchased").fill_null(False).sum().alias("purchasing_sessions"),
+            )
+        )
     df = pl.concat([p.select(keys) for p in parts]).unique()
     for part in parts:
         df = df.join(part, on=keys, how="left")
-    counts = ("units_sold", "revenue", "product_views", "viewing_sessions", "purchasing_sessions",
-              "refunded_units", "refunded_amount")
+    counts = (
+        "units_sold",
+        "revenue",
+        "product_views",
+        "viewing_sessions",
+        "purchasing_sessions",
+        "refunded_units",
+        "refunded_amount",
+    )
     df = df.with_columns(
         (pl.col(c).fill_null(0) if c in df.columns else pl.lit(0).alias(c)) for c in counts
     ).with_columns(_ratio("purchasing_sessions", "viewing_sessions").alias("view_to_purchase_rate"))
     df = df.join(_categories(shop), on="product_id", how="left")
     ints = ("units_sold", "product_views", "refunded_units")
     return df.select(
-        "date", "product_id", pl.col("category").cast(pl.String),
+        "date",
+        "product_id",
+        pl.col("category").cast(pl.String),
         *[pl.col(c).cast(pl.Int64) if c in ints else pl.col(c).cast(pl.Float64) for c in PRODUCT_DAILY_COLUMNS[3:]],
     ).sort(keys)
 
@@ -298,23 +365,39 @@ def compute_product_health(landing: Path, tz: str = "Asia/Shanghai", base_curren
         return _empty(PRODUCT_HEALTH_COLUMNS)
     start = as_of - timedelta(days=WINDOW_DAYS - 1)  # (D - 30 days, D]
     in_window = pl.col("order_date").is_between(start, as_of)
-    sales = shop.items.filter(pl.col("is_paid") & in_window).group_by("product_id").agg(
-        pl.col("quantity").sum().alias("units_30d"), pl.col("revenue").sum().alias("revenue_30d")
+    sales = (
+        shop.items.filter(pl.col("is_paid") & in_window)
+        .group_by("product_id")
+        .agg(pl.col("quantity").sum().alias("units_30d"), pl.col("revenue").sum().alias("revenue_30d"))
     )
-    refunds = shop.product_refunds().filter(~pl.col("is_whole_order") & in_window).group_by("product_id").agg(
-        pl.col("refunded_units").sum()
+    refunds = (
+        shop.product_refunds()
+        .filter(~pl.col("is_whole_order") & in_window)
+        .group_by("product_id")
+        .agg(pl.col("refunded_units").sum())
     )
-    products = shop.products if shop.products is not None else pl.DataFrame(schema={
-        "product_id": pl.String, "category": pl.String, "launched_date": pl.Date, "is_active": pl.Boolean,
-    })
+    products = (
+        shop.products
+        if shop.products is not None
+        else pl.DataFrame(
+            schema={
+                "product_id": pl.String,
+                "category": pl.String,
+                "launched_date": pl.Date,
+                "is_active": pl.Boolean,
+            }
+        )
+    )
     ids = pl.concat([products.select("product_id"), sales.select("product_id"), refunds.select("product_id")]).unique()
     df = (
         ids.join(products, on="product_id", how="left")
         .join(sales, on="product_id", how="left")
         .join(refunds, on="product_id", how="left")
         .with_columns(
-            pl.col("units_30d").fill_null(0), pl.col("revenue_30d").fill_null(0.0),
-            pl.col("refunded_units").fill_null(0), pl.col("is_active").fill_null(False),
+            pl.col("units_30d").fill_null(0),
+            pl.col("revenue_30d").fill_null(0.0),
+            pl.col("refunded_units").fill_null(0),
+            pl.col("is_active").fill_null(False),
             pl.lit(as_of).alias("as_of_date"),
         )
         .with_columns(
@@ -327,9 +410,15 @@ def compute_product_health(landing: Path, tz: str = "Asia/Shanghai", base_curren
         )
     )
     return df.select(
-        "product_id", "as_of_date", pl.col("category").cast(pl.String), pl.col("units_30d").cast(pl.Int64),
-        pl.col("revenue_30d").cast(pl.Float64), pl.col("return_rate_30d").cast(pl.Float64), "slow_mover",
-        "launched_date", "is_active",
+        "product_id",
+        "as_of_date",
+        pl.col("category").cast(pl.String),
+        pl.col("units_30d").cast(pl.Int64),
+        pl.col("revenue_30d").cast(pl.Float64),
+        pl.col("return_rate_30d").cast(pl.Float64),
+        "slow_mover",
+        "launched_date",
+        "is_active",
     ).sort("product_id")
 
 
@@ -342,27 +431,37 @@ def compute_coupon_performance(landing: Path, tz: str = "Asia/Shanghai", base_cu
         return _empty(COUPON_COLUMNS)
     refunded = (
         shop.refunds.select("order_id").unique().with_columns(pl.lit(True).alias("refunded"))
-        if shop.refunds is not None else pl.DataFrame(schema={"order_id": pl.String, "refunded": pl.Boolean})
+        if shop.refunds is not None
+        else pl.DataFrame(schema={"order_id": pl.String, "refunded": pl.Boolean})
     )
     paid = (
         shop.orders.filter("is_paid")
         .join(refunded, on="order_id", how="left")
         .with_columns(pl.col("refunded").fill_null(False), pl.col("order_date").alias("date"))
     )
-    coupons = paid.filter(pl.col("coupon").is_not_null()).group_by("date", pl.col("coupon").alias("coupon_code")).agg(
-        pl.len().alias("orders"),
-        pl.col("total_amount").sum().alias("revenue"),
-        pl.col("discount_amount").sum().alias("discount"),
-        pl.col("refunded").sum().alias("refunded_orders"),
+    coupons = (
+        paid.filter(pl.col("coupon").is_not_null())
+        .group_by("date", pl.col("coupon").alias("coupon_code"))
+        .agg(
+            pl.len().alias("orders"),
+            pl.col("total_amount").sum().alias("revenue"),
+            pl.col("discount_amount").sum().alias("discount"),
+            pl.col("refunded").sum().alias("refunded_orders"),
+        )
     )
-    without = paid.filter(pl.col("coupon").is_null()).group_by("date").agg(
-        (pl.col("total_amount").sum() / pl.len()).alias("no_coupon_aov")
+    without = (
+        paid.filter(pl.col("coupon").is_null())
+        .group_by("date")
+        .agg((pl.col("total_amount").sum() / pl.len()).alias("no_coupon_aov"))
     )
     df = coupons.join(without, on="date", how="left").with_columns(
-        _ratio("revenue", "orders").alias("aov"), _ratio("refunded_orders", "orders").alias("refund_share"),
+        _ratio("revenue", "orders").alias("aov"),
+        _ratio("refunded_orders", "orders").alias("refund_share"),
     )
     return df.select(
-        "date", "coupon_code", pl.col("orders").cast(pl.Int64),
+        "date",
+        "coupon_code",
+        pl.col("orders").cast(pl.Int64),
         *[pl.col(c).cast(pl.Float64) for c in COUPON_COLUMNS[3:]],
     ).sort("date", "coupon_code")
 
@@ -379,19 +478,23 @@ def compute_returns_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     order_units = order_products.group_by("order_id").agg(pl.col("product_units").sum().alias("order_units"))
     whole = pl.col("product_id").is_null()
     refunds = (
-        shop.refunds
-        .join(categories, on="product_id", how="left")
+        shop.refunds.join(categories, on="product_id", how="left")
         .join(order_products, on=["order_id", "product_id"], how="left")
         .join(order_units, on="order_id", how="left")
         .with_columns(
-            pl.when(whole).then(pl.lit(WHOLE_ORDER)).otherwise(pl.col("category").fill_null(UNKNOWN_CATEGORY))
+            pl.when(whole)
+            .then(pl.lit(WHOLE_ORDER))
+            .otherwise(pl.col("category").fill_null(UNKNOWN_CATEGORY))
             .alias("category"),
-            pl.when(whole).then(pl.col("order_units").fill_null(0))
-            .otherwise(pl.coalesce("quantity", "product_units", pl.lit(0))).alias("units"),
+            pl.when(whole)
+            .then(pl.col("order_units").fill_null(0))
+            .otherwise(pl.coalesce("quantity", "product_units", pl.lit(0)))
+            .alias("units"),
         )
     )
     grouped = refunds.group_by(pl.col("order_date").alias("date"), "category", "reason").agg(
-        pl.len().alias("refunds"), pl.col("units").sum().alias("refunded_units"),
+        pl.len().alias("refunds"),
+        pl.col("units").sum().alias("refunded_units"),
         pl.col("amount").sum().alias("refunded_amount"),
     )
     sales = (
@@ -401,14 +504,23 @@ def compute_returns_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
         .group_by(pl.col("order_date").alias("date"), "category")
         .agg(pl.col("quantity").sum().alias("units_sold"))
     )
-    df = grouped.join(sales, on=["date", "category"], how="left").with_columns(
-        pl.when(pl.col("category") == WHOLE_ORDER).then(None).otherwise(pl.col("units_sold").fill_null(0))
-        .alias("units_sold")
-    ).with_columns(_ratio("refunded_units", "units_sold").alias("return_rate"))
+    df = (
+        grouped.join(sales, on=["date", "category"], how="left")
+        .with_columns(
+            pl.when(pl.col("category") == WHOLE_ORDER)
+            .then(None)
+            .otherwise(pl.col("units_sold").fill_null(0))
+            .alias("units_sold")
+        )
+        .with_columns(_ratio("refunded_units", "units_sold").alias("return_rate"))
+    )
     return df.select(
-        "date", pl.col("category").cast(pl.String), pl.col("reason").cast(pl.String),
+        "date",
+        pl.col("category").cast(pl.String),
+        pl.col("reason").cast(pl.String),
         *[pl.col(c).cast(pl.Int64) for c in ("refunds", "refunded_units")],
-        pl.col("refunded_amount").cast(pl.Float64), pl.col("units_sold").cast(pl.Int64),
+        pl.col("refunded_amount").cast(pl.Float64),
+        pl.col("units_sold").cast(pl.Int64),
         pl.col("return_rate").cast(pl.Float64),
     ).sort("date", "category", "reason")
 

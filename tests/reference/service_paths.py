@@ -40,9 +40,20 @@ import polars as pl
 from reference import kpi_daily as kd
 
 SERVICE_COLUMNS = (
-    "date", "channel", "category", "tickets", "first_response_p50_minutes", "first_response_p90_minutes",
-    "resolution_p50_minutes", "sla_breach_rate", "csat", "csat_avg", "reopen_rate", "one_touch_rate",
-    "rated_tickets", "satisfied_tickets",
+    "date",
+    "channel",
+    "category",
+    "tickets",
+    "first_response_p50_minutes",
+    "first_response_p90_minutes",
+    "resolution_p50_minutes",
+    "sla_breach_rate",
+    "csat",
+    "csat_avg",
+    "reopen_rate",
+    "one_touch_rate",
+    "rated_tickets",
+    "satisfied_tickets",
 )
 SERVICE_COUNTS = ("tickets", "rated_tickets", "satisfied_tickets")
 PATH_COLUMNS = ("week_start", "path", "sessions", "share", "conversion_rate", "top_exit_page")
@@ -98,9 +109,12 @@ def ticket_metrics(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFrame | N
         .sort("event_ts", "event_id")
         .unique(subset=["ticket_id"], keep="first", maintain_order=True)
         .select(
-            "ticket_id", pl.col("event_ts").alias("created_at"),
+            "ticket_id",
+            pl.col("event_ts").alias("created_at"),
             pl.col("event_ts").dt.convert_time_zone(tz).dt.date().alias("date"),
-            pl.col("channel").fill_null("unknown"), pl.col("category").fill_null("unknown"), "priority",
+            pl.col("channel").fill_null("unknown"),
+            pl.col("category").fill_null("unknown"),
+            "priority",
         )
     )
 
@@ -124,10 +138,12 @@ def ticket_metrics(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFrame | N
         created.join(activity, on="ticket_id", how="left")
         .join(ratings, on="ticket_id", how="left")
         .with_columns(
-            (pl.col("last_solved_at").is_not_null()
-             & (pl.col("last_reopened_at").is_null() | (pl.col("last_reopened_at") <= pl.col("last_solved_at"))))
-            .alias("solved"),
-            pl.col("priority").replace_strict(SLA_TARGET_MINUTES, default=None, return_dtype=pl.Float64)
+            (
+                pl.col("last_solved_at").is_not_null()
+                & (pl.col("last_reopened_at").is_null() | (pl.col("last_reopened_at") <= pl.col("last_solved_at")))
+            ).alias("solved"),
+            pl.col("priority")
+            .replace_strict(SLA_TARGET_MINUTES, default=None, return_dtype=pl.Float64)
             .alias("target"),
             pl.lit(as_of).alias("as_of"),
         )
@@ -155,28 +171,34 @@ def compute_service_daily(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFr
     tickets = ticket_metrics(landing, tz)
     if tickets is None or tickets.height == 0:
         return pl.DataFrame(schema={c: pl.Float64 for c in SERVICE_COLUMNS})
-    df = tickets.group_by("date", "channel", "category").agg(
-        pl.len().alias("tickets"),
-        pl.col("first_response").quantile(0.5, "linear").alias("first_response_p50_minutes"),
-        pl.col("first_response").quantile(0.9, "linear").alias("first_response_p90_minutes"),
-        pl.col("resolution").quantile(0.5, "linear").alias("resolution_p50_minutes"),
-        pl.col("sla_breached").sum().alias("breached"),
-        pl.col("sla_breached").is_not_null().sum().alias("judged"),
-        (pl.col("score") >= 4).sum().alias("satisfied"),
-        pl.col("score").is_not_null().sum().alias("rated"),
-        pl.col("score").cast(pl.Float64).mean().alias("csat_avg"),
-        pl.col("reopened").sum().alias("reopened"),
-        pl.col("solved").sum().alias("solved"),
-        pl.col("one_touch").sum().alias("one_touch"),
-    ).with_columns(
-        kd._ratio("breached", "judged").alias("sla_breach_rate"),
-        kd._ratio("satisfied", "rated").alias("csat"),
-        kd._ratio("reopened", "tickets").alias("reopen_rate"),
-        kd._ratio("one_touch", "solved").alias("one_touch_rate"),
+    df = (
+        tickets.group_by("date", "channel", "category")
+        .agg(
+            pl.len().alias("tickets"),
+            pl.col("first_response").quantile(0.5, "linear").alias("first_response_p50_minutes"),
+            pl.col("first_response").quantile(0.9, "linear").alias("first_response_p90_minutes"),
+            pl.col("resolution").quantile(0.5, "linear").alias("resolution_p50_minutes"),
+            pl.col("sla_breached").sum().alias("breached"),
+            pl.col("sla_breached").is_not_null().sum().alias("judged"),
+            (pl.col("score") >= 4).sum().alias("satisfied"),
+            pl.col("score").is_not_null().sum().alias("rated"),
+            pl.col("score").cast(pl.Float64).mean().alias("csat_avg"),
+            pl.col("reopened").sum().alias("reopened"),
+            pl.col("solved").sum().alias("solved"),
+            pl.col("one_touch").sum().alias("one_touch"),
+        )
+        .with_columns(
+            kd._ratio("breached", "judged").alias("sla_breach_rate"),
+            kd._ratio("satisfied", "rated").alias("csat"),
+            kd._ratio("reopened", "tickets").alias("reopen_rate"),
+            kd._ratio("one_touch", "solved").alias("one_touch_rate"),
+        )
     )
     df = df.with_columns(pl.col("rated").alias("rated_tickets"), pl.col("satisfied").alias("satisfied_tickets"))
     return df.select(
-        "date", "channel", "category",
+        "date",
+        "channel",
+        "category",
         *[pl.col(c).cast(pl.Int64 if c in SERVICE_COUNTS else pl.Float64) for c in SERVICE_COLUMNS[3:]],
     ).sort("date", "channel", "category")
 
@@ -212,9 +234,15 @@ def session_paths_by_session(landing: Path, tz: str = "Asia/Shanghai") -> pl.Dat
         path, exit_page = session_path(pages)
         rows.append((session_id, day - timedelta(days=day.weekday()), path, exit_page, purchased))
     return pl.DataFrame(
-        rows, orient="row",
-        schema={"session_id": pl.String, "week_start": pl.Date, "path": pl.String, "exit_page": pl.String,
-                "purchased": pl.Boolean},
+        rows,
+        orient="row",
+        schema={
+            "session_id": pl.String,
+            "week_start": pl.Date,
+            "path": pl.String,
+            "exit_page": pl.String,
+            "purchased": pl.Boolean,
+        },
     )
 
 
@@ -223,15 +251,15 @@ def compute_session_paths(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFr
     if sessions is None or sessions.height == 0:
         return pl.DataFrame(schema={c: pl.Float64 for c in PATH_COLUMNS})
     top_exits = (
-        sessions.group_by("week_start", "path", "exit_page").agg(pl.len().alias("exits"))
+        sessions.group_by("week_start", "path", "exit_page")
+        .agg(pl.len().alias("exits"))
         .sort(["exits", "exit_page"], descending=[True, False])
         .unique(subset=["week_start", "path"], keep="first", maintain_order=True)
         .select("week_start", "path", pl.col("exit_page").alias("top_exit_page"))
     )
     df = (
-        sessions.group_by("week_start", "path").agg(
-            pl.len().alias("sessions"), pl.col("purchased").sum().alias("purchased")
-        )
+        sessions.group_by("week_start", "path")
+        .agg(pl.len().alias("sessions"), pl.col("purchased").sum().alias("purchased"))
         .with_columns(pl.col("sessions").sum().over("week_start").alias("week_sessions"))
         .with_columns(
             kd._ratio("sessions", "week_sessions").alias("share"),
@@ -240,6 +268,10 @@ def compute_session_paths(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFr
         .join(top_exits, on=["week_start", "path"], how="left")
     )
     return df.select(
-        "week_start", "path", pl.col("sessions").cast(pl.Int64),
-        pl.col("share").cast(pl.Float64), pl.col("conversion_rate").cast(pl.Float64), "top_exit_page",
+        "week_start",
+        "path",
+        pl.col("sessions").cast(pl.Int64),
+        pl.col("share").cast(pl.Float64),
+        pl.col("conversion_rate").cast(pl.Float64),
+        "top_exit_page",
     ).sort("week_start", "path")
