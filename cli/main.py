@@ -112,7 +112,7 @@ def simulate(start, days, scale, seed, faults) -> None:
     from simulator.simulate import simulate as run_simulation
 
     settings = _settings()
-    first = start.date() if start else _settings.yesterday() - timedelta(days=days - 1)
+    first = start.date() if start else settings.yesterday() - timedelta(days=days - 1)
     summary = _simulate(settings, first, days, scale, seed, faults, run_simulation)
     click.echo(
         f"wrote {sum(summary['rows'].values()):,} rows for {days} batch days from {first} into {settings.landing}"
@@ -183,7 +183,7 @@ def run(day, start, end, full_refresh, verbose) -> None:
     if day:
         start = end = day
     settings = _settings(reads_landing=True)
-    first = start.date() if start else _settings.yesterday()
+    first = start.date() if start else settings.yesterday()
     last = end.date() if end else first
     _run(settings, first, last, full_refresh, verbose)
 
@@ -402,7 +402,7 @@ def demo(days, scale, seed, verbose) -> None:
     from simulator.simulate import simulate as run_simulation
 
     settings = _settings()
-    last = _settings.yesterday()
+    last = settings.yesterday()
     first = last - timedelta(days=days - 1)
     _simulate(settings, first, days, scale, seed, False, run_simulation)
     _run(settings, first, last, verbose=verbose)

@@ -1,3 +1,7 @@
+"""Dagster only: the job and its definitions (`orchestration.job`), assets, checks, partitions,
+sensors, the schedule and the run launcher (`orchestration.runner.run_window`). The other rooms do
+the work; the assets call them through their interfaces."""
+
 import warnings
 
 from dagster import BetaWarning, PreviewWarning

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,25 @@ def test_a_closed_pipe_is_not_an_error(tmp_path):
         timeout=60,
     )
     assert done.stdout.startswith("Usage") and "Error" not in done.stderr and "Broken pipe" not in done.stderr
+
+
+def test_the_defaults_end_yesterday(tmp_path):
+    """`simulate` without --start writes days up to yesterday; `run` without a date asks for
+    yesterday and, when the landing zone stops earlier, names the range it holds."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "WAREHOUSE_HOME": str(tmp_path / "home"),
+        "WAREHOUSE_TZ": "UTC",
+    }
+    simulated = _warehouse_env("simulate", "--days", "1", "--scale", "tiny", env=env)
+    assert simulated.returncode == 0, simulated.stderr
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    assert (tmp_path / "home" / "landing" / "shop" / "orders" / f"dt={yesterday}").is_dir()
+    old = tmp_path / "old-landing"
+    (old / "shop" / "orders" / "dt=2010-12-01").mkdir(parents=True)
+    result = _warehouse_env("run", env={**env, "WAREHOUSE_LANDING": str(old)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: no batch days {yesterday} to run: the landing zone holds 2010-12-01..2010-12-01"
+    )

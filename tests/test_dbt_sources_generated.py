@@ -96,7 +96,7 @@ def test_no_hand_written_copy_of_a_contract_enum():
 
 def test_enum_references_cover_the_lists_that_repeat_the_contract():
     refs = {(f, ref) for f, _, ref in dbt_sources.enum_references(TRANSFORM_DIR)}
-    assert ("models/staging/stg_shop__payments.yml", "PAYMENT_METHODS") in refs
+    assert ("models/staging/shop/stg_shop__payments.yml", "PAYMENT_METHODS") in refs
     assert ("models/marts/funnel_daily.yml", "PLATFORMS + ['unknown']") in refs
     assert ("seeds/_seeds.yml", "PRIORITIES") in refs
     assert len(refs) >= 26
@@ -114,7 +114,7 @@ def test_a_contract_change_reaches_every_list_that_names_the_enum(tmp_path, monk
 
 def test_a_hand_edit_or_an_unknown_enum_fails(tmp_path):
     project = _copy_yaml(tmp_path / "transform")
-    path = project / "models/staging/stg_shop__orders.yml"
+    path = project / "models/staging/shop/stg_shop__orders.yml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("'cancelled']", "'cancelled', 'lost']", 1), encoding="utf-8")
     assert dbt_sources.main(["--check", "--project-dir", str(project)]) == 1
