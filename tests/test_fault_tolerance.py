@@ -30,10 +30,11 @@ def _env(settings) -> dict[str, str]:
     return env
 
 
-def _start_run(settings) -> subprocess.Popen:
-    # --verbose: the markers the test waits for are Dagster's and dbt's own lines
+def _start_run(settings, verbose: bool = False) -> subprocess.Popen:
+    # --verbose where the test waits for Dagster's and dbt's own lines; not for runs read with
+    # communicate() one after the other: a verbose run holding the lock would fill its pipe
     return subprocess.Popen(
-        [WAREHOUSE, "run", "--verbose", "--start", START, "--end", END],
+        [WAREHOUSE, "run", *(["--verbose"] if verbose else []), "--start", START, "--end", END],
         env=_env(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -84,7 +85,7 @@ def test_a_killed_run_started_again_publishes_what_a_clean_run_does(tmp_path, ed
     # same personal-data hash key as the clean run, so hashed customer keys compare equal
     settings.home.mkdir(parents=True)
     (settings.home / "hash_key").write_text((clean_settings.home / "hash_key").read_text())
-    proc = _start_run(settings)
+    proc = _start_run(settings, verbose=True)
     _Output(proc).wait_for(marker)
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGKILL)  # the run and its dbt child, as a power cut would
@@ -97,6 +98,8 @@ def test_a_killed_run_started_again_publishes_what_a_clean_run_does(tmp_path, ed
         first, second = _start_run(settings), _start_run(settings)
         outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
         assert [first.returncode, second.returncode] == [0, 0], outputs
+        # the one that found the lock taken said so, once
+        assert sum(output.count("waiting for another run of this warehouse") for output in outputs) == 1, outputs
     else:
         run_ok(settings, *EDGE_SHOP_DAYS)
     assert _served_checksum(settings.serving_db) == clean
