@@ -8,13 +8,14 @@ last runs did, as text or JSON, with an exit code a scheduler can act on.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from config import Settings
 from orchestration.instance import dagster_instance
+from orchestration.runner import step_failure_message
 from orchestration.window import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from serving.readers import NotPublishedYet, connect_serving
 
@@ -26,7 +27,7 @@ def _short(text: str | None, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _serving(settings: Settings) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def _serving(settings: Settings, today: date) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """(publication, freshness per source) from the serving database; (None, []) before the first publish."""
     try:
         con = connect_serving(settings)
@@ -51,10 +52,9 @@ def _serving(settings: Settings) -> tuple[dict[str, Any] | None, list[dict[str, 
         ).fetchall()
     finally:
         con.close()
-    today = settings.yesterday().toordinal() + 1
     sources = []
     for entity, last_dt, files, read, quarantined, duplicates, rejected in rows:
-        age = today - last_dt.toordinal() if last_dt else None
+        age = (today - last_dt).days if last_dt else None
         sources.append(
             {
                 "entity": entity,
@@ -95,10 +95,7 @@ def _run_summary(instance, run) -> dict[str, Any]:
             }
             (warned_checks if evaluation.severity.value == "WARN" else failed_checks).append(item)
         else:
-            data = event.step_failure_data
-            message = (data.user_failure_data.description if data.user_failure_data else None) or (
-                data.error.message.strip().splitlines()[0] if data.error and data.error.message.strip() else "failed"
-            )
+            message = step_failure_message(event.step_failure_data) or "failed"
             failed_steps.append({"step": event.step_key, "detail": _short(message)})
     return {
         "run_id": run.run_id,
@@ -112,14 +109,15 @@ def _run_summary(instance, run) -> dict[str, Any]:
 
 
 def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
-    publication, sources = _serving(settings)
+    today = settings.yesterday() + timedelta(days=1)
+    publication, sources = _serving(settings, today)
     instance = dagster_instance(settings)
     finished = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
     last = instance.get_runs(RunsFilter(statuses=finished), limit=1)
     recent = instance.get_runs(RunsFilter(), limit=runs)
     return {
         "checked_at": datetime.now(UTC).isoformat(),
-        "today": date.fromordinal(settings.yesterday().toordinal() + 1).isoformat(),
+        "today": today.isoformat(),
         "stale_after_days": settings.stale_after_days,
         "serving": publication,
         "sources": sources,

@@ -75,6 +75,13 @@ def _first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
 
 
+def step_failure_message(data) -> str:
+    """What a failed step says: the description of the Failure an asset raised (it said itself
+    what went wrong), else the first line of the error."""
+    user = data.user_failure_data.description if data.user_failure_data else None
+    return user or _first_line(data.error.message if data.error else "")
+
+
 def check_window(settings: Settings, start: date, end: date) -> None:
     """WindowOutsideHistory unless start..end lies within the batch days that can run: from the
     history start to the last `dt=` folder, and not after yesterday (the last complete day)."""
@@ -129,10 +136,7 @@ def _read_events(report: RunReport, events) -> None:
     built = set()
     for event in events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
-            data = event.step_failure_data
-            # an asset that raised Failure(description=...) said itself what went wrong
-            user = data.user_failure_data.description if data.user_failure_data else None
-            message = _first_line(user or (data.error.message if data.error else ""))
+            message = _first_line(step_failure_message(event.step_failure_data))
             report.failures.append(f"{event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
