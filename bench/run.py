@@ -195,7 +195,7 @@ class Ladder:
         """`dbt build` as the transform asset runs it: the settings in its environment, the window as
         vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
         from config import load_settings
-        from orchestration.dbt_project import RUN_EXCLUDES
+        from transform import RUN_EXCLUDES, dbt_command
 
         settings = load_settings(
             home=self.home,
@@ -204,23 +204,11 @@ class Ladder:
             home_country="CN",
             max_quarantine_share=0.05,
         )
-        window = json.dumps({"min_date": self.start.isoformat(), "max_date": self.end.isoformat()})
-        argv = [
-            str(BIN / "dbt"),
-            "build",
-            "--project-dir",
-            str(ROOT / "transform"),
-            "--profiles-dir",
-            str(ROOT / "transform"),
-            "--target-path",
-            str(self.work / "dbt-target"),
-            "--vars",
-            window,
-            "--full-refresh",
-            *RUN_EXCLUDES,
-            *extra,
-        ]
-        env = settings.dbt_env() | {"WAREHOUSE_HASH_KEY": self.args.hash_key}
+        window = {"min_date": self.start.isoformat(), "max_date": self.end.isoformat()}
+        argv = dbt_command(
+            settings, ["build", "--full-refresh", *RUN_EXCLUDES, *extra], self.work / "dbt-target", window
+        )
+        env = {"WAREHOUSE_HASH_KEY": self.args.hash_key}
         return self.stage(name, argv, rows=self.input_rows, extra_env=env)
 
     def plan(self) -> list[tuple[str, object]]:
@@ -433,7 +421,7 @@ def main() -> None:
     args = parser.parse_args()
     args.label = args.label or f"{args.scale}-{args.days}d"
     args.workdir = args.workdir or f"/tmp/bench/{args.label}"
-    os.environ["WAREHOUSE_HASH_KEY"] = args.hash_key  # one key for every stage (dbt_env reads it)
+    os.environ["WAREHOUSE_HASH_KEY"] = args.hash_key  # one key for every stage and process it starts
     started = time.perf_counter()
     Ladder(args).run()
     print(f"ladder done in {time.perf_counter() - started:.0f}s", file=sys.stderr)

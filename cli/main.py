@@ -361,10 +361,10 @@ def ui(port) -> None:
     from orchestration.instance import dagster_instance
 
     settings = _settings(reads_landing=True)
-    dagster_instance(settings)  # writes dagster.yaml and sets DAGSTER_HOME
+    dagster_instance(settings)  # writes dagster.yaml on first use
     click.echo(f"Dagster UI on http://127.0.0.1:{port} (instance {settings.dagster_home})", err=True)
     # Ctrl-C or SIGTERM stops the webserver, the daemon and every process they started.
-    result = run_dagster_ui(port)
+    result = run_dagster_ui(port, settings.dagster_home)
     if result.failed_child:
         click.echo(f"error: the Dagster {result.failed_child} exited with code {result.code}", err=True)
     click.echo("stopped the Dagster UI", err=True)

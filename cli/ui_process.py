@@ -44,11 +44,14 @@ def ui_commands(port: int, host: str = "127.0.0.1", module: str = DEFINITIONS_MO
     ]
 
 
-def run_dagster_ui(port: int, host: str = "127.0.0.1") -> UiExit:
-    return run_until_stopped(ui_commands(port, host))
+def run_dagster_ui(port: int, dagster_home: Path, host: str = "127.0.0.1") -> UiExit:
+    # the children find the warehouse's instance through DAGSTER_HOME in their own environment
+    return run_until_stopped(ui_commands(port, host), env={**os.environ, "DAGSTER_HOME": str(dagster_home)})
 
 
-def run_until_stopped(commands: Sequence[tuple[str, Sequence[str]]], stop_timeout: float = STOP_TIMEOUT) -> UiExit:
+def run_until_stopped(
+    commands: Sequence[tuple[str, Sequence[str]]], stop_timeout: float = STOP_TIMEOUT, env: dict[str, str] | None = None
+) -> UiExit:
     """Run every command as a child until SIGINT or SIGTERM arrives or a child exits, then stop them all.
 
     Stopping sends SIGTERM to each child's process group, waits up to `stop_timeout` seconds for
@@ -73,7 +76,7 @@ def run_until_stopped(commands: Sequence[tuple[str, Sequence[str]]], stop_timeou
         for name, cmd in commands:
             if signals:
                 break
-            children.append((name, subprocess.Popen(list(cmd), start_new_session=True)))
+            children.append((name, subprocess.Popen(list(cmd), start_new_session=True, env=env)))
         while result is None:
             if signals:
                 result = UiExit(0)

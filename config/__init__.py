@@ -8,7 +8,8 @@ from config.settings import (
     Settings,
     SettingsError,
     check_home_and_landing,
+    hash_key_of,
     load_settings,
 )
 
-__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "check_home_and_landing", "load_settings"]
+__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "check_home_and_landing", "hash_key_of", "load_settings"]

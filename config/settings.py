@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -204,30 +205,39 @@ class Settings(BaseSettings):
         return self.home / "logs" / "warehouse.log"
 
     @property
+    def dbt_dir(self) -> Path:
+        """dbt's artifacts and logs (transform/project.py): under the home, never in the code."""
+        return self.home / "dbt"
+
+    @property
     def hash_key(self) -> str:
-        """Key of the keyed hash applied to personal data in staging.
+        return hash_key_of(self.home)
 
-        WAREHOUSE_HASH_KEY wins; otherwise a random key is made once per home and kept there, so
-        hashed keys stay stable across runs of one warehouse but cannot be recomputed elsewhere.
-        """
-        if os.environ.get("WAREHOUSE_HASH_KEY"):
-            return os.environ["WAREHOUSE_HASH_KEY"]
-        path = self.home / "hash_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(16))
-        return path.read_text().strip()
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment the dbt subprocess reads (see transform/macros/settings.sql)."""
-        return {
-            "WAREHOUSE_DB_PATH": str(self.working_db),
-            "WAREHOUSE_TZ": self.tz,
-            "WAREHOUSE_BASE_CURRENCY": self.base_currency,
-            "WAREHOUSE_HOME_COUNTRY": self.home_country,
-            "WAREHOUSE_HASH_KEY": self.hash_key,
-            "WAREHOUSE_MEMORY_LIMIT": self.memory_limit,
-        }
+def hash_key_of(home: Path) -> str:
+    """Key of the keyed hash applied to personal data in staging.
+
+    WAREHOUSE_HASH_KEY wins; otherwise a random key is made once per home and kept in its file
+    `hash_key` (readable by its owner only), so hashed keys stay stable across runs of one
+    warehouse but cannot be recomputed elsewhere.
+    """
+    if os.environ.get("WAREHOUSE_HASH_KEY"):
+        return os.environ["WAREHOUSE_HASH_KEY"]
+    path = home / "hash_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # written whole, owner-only (mkstemp's mode), then linked into place: another process
+        # never reads a half-written key, and the first of two processes wins
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hash_key.")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(16))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
 
 
 def _variable(loc: tuple) -> str:

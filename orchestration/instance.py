@@ -25,5 +25,4 @@ def dagster_instance(settings: Settings) -> DagsterInstance:
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(_INSTANCE_YAML)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
-    return DagsterInstance.get()
+    return DagsterInstance.from_config(str(settings.dagster_home))

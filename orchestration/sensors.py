@@ -25,9 +25,10 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
-from config import Settings, load_settings
+from config import Settings
 from ingest.contract import ENTITIES
 from ingest.reader import batch_days, partition_dir
+from orchestration.resources import WarehouseResource
 from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
 SETTLE_SECONDS = 120  # a batch day is picked up once none of its files changed for this long
@@ -206,7 +207,7 @@ def build_landing_sensor(job):
         description="Starts a run for every new `dt=` folder and for late folders or changed files of "
         "old batch days (consecutive days share a run), once their files have settled.",
     )
-    def landing_sensor(context: SensorEvaluationContext):
-        return evaluate_landing(context, load_settings(), job.name)
+    def landing_sensor(context: SensorEvaluationContext, warehouse: WarehouseResource):
+        return evaluate_landing(context, warehouse.settings(), job.name)
 
     return landing_sensor

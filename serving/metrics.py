@@ -1,18 +1,18 @@
 """Metric queries through the semantic layer: dbt semantic models and metrics (transform/models/
 semantic/), compiled by MetricFlow and run read-only against the serving database.
 
-MetricFlow connects through the semantic layer's own dbt profile (transform/serving_profile/):
-an in-memory DuckDB that attaches the serving file read-only under the working database's name,
-so the pipeline can keep writing the working database and swapping in new serving files while
-analysts query. The same environment serves `mf query` (see `metricflow_env`, README "Metrics").
+MetricFlow reads the project's semantic manifest (transform.parsed_project) and runs its SQL on
+an in-memory DuckDB session that attaches the serving file read-only under the working
+database's name (`warehouse`), so the relation names dbt wrote into the manifest resolve to the
+published copies while the pipeline keeps writing. No dbt adapter, profile or environment is
+involved. `mf query` by hand uses the semantic layer's dbt profile (transform/serving_profile/)
+under `metricflow_env` (README, "Metrics").
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -20,11 +20,11 @@ import polars as pl
 from config import Settings
 from serving.readers import NotPublishedYet
 from serving.semantic_sources import SEMANTIC_SOURCES
+from transform import TRANSFORM_DIR, parsed_project
 
-# transform/ (as in orchestration/dbt_project.py, which is not imported: it loads dagster-dbt,
-# seconds of start-up an analyst's query does not need)
-TRANSFORM_DIR = Path(__file__).resolve().parent.parent / "transform"
 SERVING_PROFILE_DIR = TRANSFORM_DIR / "serving_profile"
+# the working database's name, under which dbt wrote every relation into the manifest
+MANIFEST_DATABASE = "warehouse"
 
 # Time columns MetricFlow returns as timestamps at midnight; every time dimension of the semantic
 # models is a local date, so they are dates again in our output.
@@ -32,7 +32,8 @@ _DATE_GRAINS = ("__day", "__week", "__month", "__quarter", "__year")
 
 
 def metricflow_env(settings: Settings) -> dict[str, str]:
-    """Environment under which `mf` (and dbt) read the serving database with the serving profile."""
+    """Environment under which `mf` (and dbt) read the serving database with the serving profile,
+    for an analyst's shell (the engine below needs none of it)."""
     return {
         "WAREHOUSE_SERVING_DB_PATH": str(settings.serving_db),
         "DBT_PROFILES_DIR": str(SERVING_PROFILE_DIR),
@@ -68,51 +69,59 @@ def _check_serving(settings: Settings) -> None:
         )
 
 
-def _newest_project_mtime() -> float:
-    watched = [TRANSFORM_DIR / "dbt_project.yml"]
-    for folder in ("models", "macros", "seeds", "tests", "snapshots"):
-        watched += [p for p in (TRANSFORM_DIR / folder).rglob("*") if p.is_file()]
-    return max(p.stat().st_mtime for p in watched if p.exists())
+class _ServingSqlClient:
+    """MetricFlow's SqlClient (metricflow.protocols.sql_client) over one read-only DuckDB session."""
 
+    def __init__(self, serving_db) -> None:
+        from metricflow.protocols.sql_client import SqlEngine
+        from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
 
-def _ensure_semantic_manifest(settings: Settings) -> Path:
-    """target/semantic_manifest.json (what MetricFlow compiles from), re-parsed when missing or
-    older than any project file. Parsed with the pipeline's own target and environment, as
-    orchestration.dbt_project.ensure_manifest does, so dbt's partial parse stays valid for it."""
-    semantic = TRANSFORM_DIR / "target" / "semantic_manifest.json"
-    if semantic.exists() and semantic.stat().st_mtime >= _newest_project_mtime():
-        return semantic
-    from dbt.cli.main import dbtRunner
+        self._con = duckdb.connect(":memory:")
+        self._con.execute(f"ATTACH '{serving_db}' AS {MANIFEST_DATABASE} (READ_ONLY)")
+        self._con.execute("SET TimeZone = 'UTC'")
+        self.sql_engine_type = SqlEngine.DUCKDB
+        self.sql_plan_renderer = DuckDbSqlPlanRenderer()
 
-    saved = dict(os.environ)
-    os.environ.update(settings.dbt_env())
-    try:
-        result = dbtRunner().invoke(
-            ["parse", "--quiet", "--project-dir", str(TRANSFORM_DIR), "--profiles-dir", str(TRANSFORM_DIR)]
-        )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    if not result.success or not semantic.exists():
-        raise RuntimeError(f"dbt parse failed, so there is no current {semantic}: {result.exception}")
-    return semantic
+    def query(self, stmt: str, sql_bind_parameter_set=None):
+        from metricflow.data_table.mf_table import MetricFlowDataTable
+
+        cursor = self._con.execute(stmt, self._parameters(sql_bind_parameter_set))
+        columns = [d[0] for d in cursor.description]
+        return MetricFlowDataTable.create_from_rows(column_names=columns, rows=cursor.fetchall())
+
+    def execute(self, stmt: str, sql_bind_parameter_set=None) -> None:
+        self._con.execute(stmt, self._parameters(sql_bind_parameter_set))
+
+    def dry_run(self, stmt: str, sql_bind_parameter_set=None) -> None:
+        self._con.execute(f"EXPLAIN {stmt}", self._parameters(sql_bind_parameter_set))
+
+    def close(self) -> None:
+        self._con.close()
+
+    def render_bind_parameter_key(self, bind_parameter_key: str) -> str:
+        return f"${bind_parameter_key}"
+
+    @staticmethod
+    def _parameters(parameter_set) -> dict | None:
+        if parameter_set is None or not parameter_set.param_dict:
+            return None
+        return dict(parameter_set.param_dict)
 
 
 class MetricEngine:
-    """A MetricFlow engine over the serving database. Builds the dbt adapter once (a few seconds),
-    then answers any number of queries. It sets the process environment and dbt's global state
-    (MetricFlow configures dbt that way), so use it in a process of its own, as the CLI does."""
+    """A MetricFlow engine over the serving database: the semantic manifest is read once, then it
+    answers any number of queries."""
 
     def __init__(self, settings: Settings) -> None:
         _check_serving(settings)
-        _ensure_semantic_manifest(settings)
-        os.environ.update(metricflow_env(settings))
-        from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+        from metricflow.engine.metricflow_engine import MetricFlowEngine
+        from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
+        from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
-        self._cfg = CLIConfiguration()
-        self._cfg.setup(
-            dbt_profiles_path=SERVING_PROFILE_DIR, dbt_project_path=TRANSFORM_DIR, configure_file_logging=False
-        )
+        manifest_json = (parsed_project(settings) / "semantic_manifest.json").read_text()
+        manifest = parse_manifest_from_dbt_generated_manifest(manifest_json_string=manifest_json)
+        self._client = _ServingSqlClient(settings.serving_db)
+        self._mf = MetricFlowEngine(semantic_manifest_lookup=SemanticManifestLookup(manifest), sql_client=self._client)
 
     def list_metrics(self) -> list[MetricInfo]:
         return sorted(
@@ -123,7 +132,7 @@ class MetricEngine:
                     description=(m.description or "").strip(),
                     dimensions=tuple(sorted({d.granularity_free_dunder_name for d in m.dimensions})),
                 )
-                for m in self._cfg.mf.list_metrics()
+                for m in self._mf.list_metrics()
             ),
             key=lambda m: m.name,
         )
@@ -161,7 +170,7 @@ class MetricEngine:
         limit: int | None = None,
     ) -> pl.DataFrame:
         """Metrics by the group-by items (e.g. `metric_time__day`, `order__platform`), as a frame."""
-        result = self._resolve(self._cfg.mf.query, metrics, group_by, where, start, end, order, limit)
+        result = self._resolve(self._mf.query, metrics, group_by, where, start, end, order, limit)
         table = result.result_df
         frame = pl.DataFrame(
             [list(r) for r in table.rows], schema=list(table.column_names), orient="row", infer_schema_length=None
@@ -179,7 +188,7 @@ class MetricEngine:
         limit: int | None = None,
     ) -> str:
         """The SQL MetricFlow would run for this query."""
-        result = self._resolve(self._cfg.mf.explain, metrics, group_by, where, start, end, order, limit)
+        result = self._resolve(self._mf.explain, metrics, group_by, where, start, end, order, limit)
         return result.sql_statement.without_descriptions.sql
 
 

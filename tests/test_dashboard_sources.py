@@ -24,7 +24,7 @@ import pytest
 import dashboards.build as build
 from dashboards.pages import PAGES
 from dashboards.queries import Reader
-from orchestration.dbt_project import ensure_manifest
+from transform import prepare
 
 ALLOWED_SCHEMAS = {"marts", "ops"}
 BEFORE_ANY_PAGE = None  # queries of the build itself (date axis, publication): every page's
@@ -109,7 +109,7 @@ def recorded(simulated_shop, tmp_path_factory) -> dict[str, list[str]]:
 def exposures() -> dict[str, dict]:
     """{page file (meta.page): its exposure} of the dbt manifest, with `reads`: the `schema.table`
     of every node it depends on."""
-    manifest = json.loads(ensure_manifest().read_text())
+    manifest = json.loads((prepare() / "manifest.json").read_text())
     nodes = {**manifest["nodes"], **manifest["sources"]}
 
     def relation(unique_id: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.dbt_project import ensure_manifest
+from transform import prepare
 
 # The spec lives beside the repository (../shared/spec); WAREHOUSE_SPEC_DIR points elsewhere.
 _SPEC_DIRS = [os.environ.get("WAREHOUSE_SPEC_DIR", ""), Path(__file__).resolve().parents[2] / "shared" / "spec"]
@@ -99,7 +99,7 @@ COLUMN_PARAMS = [
 
 @pytest.fixture(scope="module")
 def documented() -> dict[str, dict]:
-    manifest = json.loads(ensure_manifest().read_text())
+    manifest = json.loads((prepare() / "manifest.json").read_text())
     nodes = [*manifest["nodes"].values(), *manifest["sources"].values()]
     return {n["name"]: n for n in nodes if n["resource_type"] in ("model", "source") and n.get("schema") == "marts"}
 

@@ -1,5 +1,5 @@
 """dbt's native unit tests (`unit_tests:` in the models' YAML), run here because a run's `dbt build`
-leaves them out (orchestration.dbt_project.RUN_EXCLUDES): they test the SQL on fixed inputs,
+leaves them out (transform.RUN_EXCLUDES): they test the SQL on fixed inputs,
 so they belong to the test suite, not to every day's run."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from serving.metrics import TRANSFORM_DIR
+from transform import TRANSFORM_DIR, dbt_command
 
 BIN = Path(sys.executable).parent
 
@@ -30,20 +30,8 @@ def test_every_dbt_unit_test_runs_and_passes(simulated_shop, tmp_path):
     """All of them pass against the simulated shop's working database (dbt reads the column types
     of a model's inputs from there), and none is skipped or missing."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
-    env |= simulated_shop.dbt_env()
     done = subprocess.run(
-        [
-            str(BIN / "dbt"),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--project-dir",
-            str(TRANSFORM_DIR),
-            "--profiles-dir",
-            str(TRANSFORM_DIR),
-            "--target-path",
-            str(tmp_path),
-        ],
+        dbt_command(simulated_shop, ["test", "--select", "test_type:unit"], tmp_path),
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -260,7 +260,7 @@ def shop(tmp_path_factory):
 def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
     from dagster import DagsterInstance
 
-    from orchestration.dbt_project import TRANSFORM_DIR
+    from transform import runs_dir
 
     run_id = shop["history_run"]
     with DagsterInstance.from_config(str(shop["settings"].dagster_home)) as instance:
@@ -269,8 +269,8 @@ def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
     assert run.tags["dagster/asset_partition_range_start"] == START.isoformat()
     assert run.tags["dagster/asset_partition_range_end"] == (DAILY - timedelta(days=1)).isoformat()
     assert steps.count("transform") == 1
-    # dagster-dbt gives every dbt invocation its own target folder named after the run
-    assert len(list((TRANSFORM_DIR / "target").glob(f"transform-{run_id[:7]}-*"))) == 1
+    # every dbt invocation leaves its artifacts in a folder of its own, named after the run
+    assert len(list(runs_dir(shop["settings"]).glob(f"{run_id[:8]}-*"))) == 1
 
 
 # -- a daily run rebuilds only the days its batch touches -----------------------------------------

@@ -13,8 +13,8 @@ from datetime import date
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from analytics import forecast, stats
-from config import load_settings
 from orchestration.db import working_db
+from orchestration.resources import WarehouseResource
 
 EXPERIMENT_RESULTS_KEY = AssetKey(["marts", "experiment_results"])
 GMV_FORECAST_KEY = AssetKey(["marts", "gmv_forecast"])
@@ -136,8 +136,8 @@ def analytics_assets() -> list:
         "chi-square sample-ratio mismatch flagged at p < 0.001.",
         pool="working_db",
     )
-    def experiment_results(context: AssetExecutionContext) -> MaterializeResult:
-        with working_db(load_settings()) as con:
+    def experiment_results(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        with working_db(warehouse.settings()) as con:
             rows = replace_experiment_results(con)
         flagged = sorted({r["experiment_id"] for r in rows if r["srm_flag"]})
         context.log.info(f"experiment_results: {len(rows)} rows; sample-ratio mismatch in {flagged or 'none'}")
@@ -153,8 +153,8 @@ def analytics_assets() -> list:
         "out) and its 4-week backtest MAPE; with less history one row says why.",
         pool="working_db",
     )
-    def gmv_forecast(context: AssetExecutionContext) -> MaterializeResult:
-        with working_db(load_settings()) as con:
+    def gmv_forecast(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        with working_db(warehouse.settings()) as con:
             rows = replace_gmv_forecast(con)
         model = rows[0]["model"] if rows else "no history"
         mape = rows[0]["backtest_mape"] if rows else None

@@ -16,11 +16,12 @@ from dagster import (
     asset,
 )
 
-from config import Settings, load_settings
+from config import Settings
 from ingest.contract import ENTITIES, Entity
 from ingest.load import FileRejected, ingest_window
 from orchestration.db import working_db
 from orchestration.partitions import single_run
+from orchestration.resources import WarehouseResource
 from orchestration.window import batch_days_of
 from quality.gate import validate_raw
 from quality.outcome import CheckOutcome
@@ -71,8 +72,8 @@ def build_raw_asset(entity: Entity, partitions_def, settings: Settings) -> Asset
         ],
         pool="working_db",
     )
-    def _raw(context):
-        settings = load_settings()
+    def _raw(context, warehouse: WarehouseResource):
+        settings = warehouse.settings()
         days = batch_days_of(context)
         totals = dict(files=0, rows_read=0, rows_loaded=0, rows_quarantined=0, rows_duplicate=0)
         with working_db(settings) as con:

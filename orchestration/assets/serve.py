@@ -5,9 +5,9 @@ import time
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from config import load_settings
 from dashboards.build import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
+from orchestration.resources import WarehouseResource
 from serving.publish import publish
 
 SERVING_KEY = AssetKey(["serving", "serving_database"])
@@ -26,8 +26,8 @@ def serving_assets(mart_keys) -> list:
         description="serving.duckdb: the marts and ops history, swapped in atomically after every gate passed.",
         pool="working_db",
     )
-    def serving_database(context: AssetExecutionContext) -> MaterializeResult:
-        settings = load_settings()
+    def serving_database(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        settings = warehouse.settings()
         rows = publish(settings.working_db, settings.serving_db, context.run_id)
         context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
         return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
@@ -42,8 +42,8 @@ def serving_assets(mart_keys) -> list:
         description="The leadership dashboards: a static site of seven pages built from the serving database "
         "into a new version directory and switched in atomically.",
     )
-    def dashboards_site(context: AssetExecutionContext) -> MaterializeResult:
-        settings = load_settings()
+    def dashboards_site(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        settings = warehouse.settings()
         started = time.perf_counter()
         index = build_site(settings.serving_db, settings.dashboards_dir)
         seconds = time.perf_counter() - started

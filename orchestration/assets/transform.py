@@ -1,19 +1,20 @@
 """Every dbt model as an asset and every dbt test as an asset check, built by ONE `dbt build`
 per run whatever the number of batch days: the window is passed to dbt as vars."""
 
-import json
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Config, Failure
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from config import load_settings
+from config import Settings
 from orchestration.db import working_db
-from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.partitions import history_start
+from orchestration.resources import WarehouseResource
 from orchestration.window import window_of_run
 from quality.results import dbt_test_outcomes, record_outcomes
+from transform import RUN_EXCLUDES, prune_runs, runs_dir, vars_arg
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -39,11 +40,10 @@ def _layer(props: Mapping[str, Any]) -> str:
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def dbt_window_vars(context: AssetExecutionContext) -> dict[str, str]:
+def dbt_window_vars(context: AssetExecutionContext, settings: Settings) -> dict[str, str]:
     """The run's batch days as dbt vars; a run without a window rebuilds every loaded day."""
     window = window_of_run(context.run.tags)
     if window is None:
-        settings = load_settings()
         window = (history_start(settings), settings.yesterday())
     return {"min_date": window[0].isoformat(), "max_date": window[1].isoformat()}
 
@@ -76,33 +76,37 @@ def batch_days_in_window(con, window: Mapping[str, str]) -> tuple[int, int]:
     ).fetchone()
 
 
-def dbt_build_args(window: Mapping[str, str], config: TransformConfig, full_refresh: bool = False) -> list[str]:
-    """The one `dbt build` of a run: the window's vars, and --full-refresh when asked for (config)
-    or when it is cheaper (`full_refresh`); dbt's unit tests left out (RUN_EXCLUDES)."""
+def dbt_build_args(
+    settings: Settings, window: Mapping[str, str], config: TransformConfig, full_refresh: bool = False
+) -> list[str]:
+    """The one `dbt build` of a run: the settings and the window as vars, and --full-refresh when
+    asked for (config) or when it is cheaper (`full_refresh`); dbt's unit tests left out."""
     variables = dict(window)
     if config.lookback_days is not None:
         variables["lookback_days"] = config.lookback_days
     refresh = config.full_refresh or full_refresh
-    return ["build", *RUN_EXCLUDES, "--vars", json.dumps(variables)] + (["--full-refresh"] if refresh else [])
+    return ["build", *RUN_EXCLUDES, *vars_arg(settings, variables)] + (["--full-refresh"] if refresh else [])
 
 
-def build_transform_assets():
+def build_transform_assets(project: DbtProject):
     """Every dbt model and test of the project, built by one `dbt build` per run (not partitioned:
     the window comes from the run's tags, orchestration/window.py)."""
 
     @dbt_assets(
-        manifest=ensure_manifest(),
-        project=dbt_project,
+        manifest=project.manifest_path,
+        project=project,
         dagster_dbt_translator=translator,
         name="transform",
         pool="working_db",
     )
-    def transform_assets(context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig):
-        export_dbt_env()
-        window = dbt_window_vars(context)
+    def transform_assets(
+        context: AssetExecutionContext, dbt: DbtCliResource, config: TransformConfig, warehouse: WarehouseResource
+    ):
+        settings = warehouse.settings()
+        window = dbt_window_vars(context, settings)
         cheaper = False
         if not config.full_refresh:
-            with working_db(load_settings()) as con:
+            with working_db(settings) as con:
                 in_window, loaded = batch_days_in_window(con, window)
             cheaper = full_refresh_is_cheaper(in_window, loaded)
         if cheaper:
@@ -110,22 +114,28 @@ def build_transform_assets():
                 f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
                 f"(same tables, faster than rebuilding them day by day)"
             )
-        invocation = dbt.cli(dbt_build_args(window, config, cheaper), context=context, raise_on_error=False)
+        # artifacts under the home (never in the code), one folder per invocation, the last few kept
+        target = runs_dir(settings) / f"{context.run_id[:8]}-{time.strftime('%Y%m%dT%H%M%S')}"
+        invocation = dbt.cli(
+            dbt_build_args(settings, window, config, cheaper), context=context, raise_on_error=False, target_path=target
+        )
         yield from invocation.stream()
-        record_dbt_tests(context, invocation)  # before failing: a failed build still leaves its record
+        prune_runs(settings)
+        record_dbt_tests(
+            context, invocation, settings, window
+        )  # before failing: a failed build still leaves its record
         if not invocation.is_successful():
             raise Failure(description=dbt_failure_summary(invocation.get_artifact("run_results.json")))
 
     return transform_assets
 
 
-def record_dbt_tests(context: AssetExecutionContext, invocation) -> None:
+def record_dbt_tests(context: AssetExecutionContext, invocation, settings: Settings, window: Mapping[str, str]) -> None:
     """Every data test of this dbt build into ops.check_results (quality/results.py)."""
     try:
         run_results = invocation.get_artifact("run_results.json")
     except FileNotFoundError:  # dbt stopped before running anything
         return
-    window = dbt_window_vars(context)
     partition = (
         window["min_date"]
         if window["min_date"] == window["max_date"]
@@ -137,7 +147,7 @@ def record_dbt_tests(context: AssetExecutionContext, invocation) -> None:
         partition,
         asset_of=lambda props: ".".join(translator.get_asset_key(props).path),
     )
-    with working_db(load_settings()) as con:
+    with working_db(settings) as con:
         record_outcomes(con, context.run_id, outcomes)
 
 

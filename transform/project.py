@@ -1,0 +1,147 @@
+"""The dbt project as the rest of the warehouse calls it: where it is, what every invocation passes
+(the settings as vars, never as environment variables and never the personal-data key), where
+its artifacts go (under $WAREHOUSE_HOME/dbt, so the project directory may be read-only), and the
+parsed manifest the orchestration and the semantic layer read."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from config import Settings
+
+TRANSFORM_DIR = Path(__file__).resolve().parent
+
+# A manifest parsed at setup time (scripts/bootstrap: `python -m transform`), shipped with
+# the code like a compiled file: used as long as no project file is newer. Runs never write here.
+PREPARED_TARGET = TRANSFORM_DIR / "target"
+
+# What a run's `dbt build` leaves out: dbt's unit tests, as dbt advises for production. They test
+# the SQL on fixed inputs, not the data, so the test suite runs them and a run would only repeat
+# them, on its critical path.
+RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+
+# Artifacts of this many recent dbt invocations are kept under $WAREHOUSE_HOME/dbt/runs for
+# debugging; older ones are removed, so disk use does not grow with the number of runs.
+KEEP_RUNS = 5
+
+_WATCHED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots")
+
+
+def dbt_executable() -> Path:
+    # dbt lives in the same virtual environment as this interpreter, which need not be on PATH.
+    return Path(sys.executable).parent / "dbt"
+
+
+def dbt_vars(settings: Settings) -> dict[str, str]:
+    """The settings dbt reads (profiles.yml, macros/settings.sql). The personal-data key is not
+    among them: the DuckDB session gets it from the plugin transform/pseudonym.py."""
+    return {
+        "working_db": str(settings.working_db),
+        "warehouse_home": str(settings.home),
+        "memory_limit": settings.memory_limit,
+        "reporting_tz": settings.tz,
+        "base_currency": settings.base_currency,
+        "home_country": settings.home_country,
+    }
+
+
+def vars_arg(settings: Settings | None, extra: dict | None = None) -> list[str]:
+    """`--vars` with the settings and `extra` (the run's window...)."""
+    variables = dbt_vars(settings) if settings else _SETUP_VARS
+    return ["--vars", json.dumps({**variables, **(extra or {})}, sort_keys=True)]
+
+
+# Parsing at setup time, before any warehouse exists. The file name matters, not the folder: dbt
+# names every relation of the manifest after the database file ("warehouse"."marts"."kpi_daily"),
+# and the semantic layer resolves those names against the served copy.
+_SETUP_VARS = {"working_db": str(Path(tempfile.gettempdir()) / "warehouse.duckdb"), "warehouse_home": ""}
+
+
+def dbt_command(
+    settings: Settings | None, args: list[str], target_path: Path, extra_vars: dict | None = None
+) -> list[str]:
+    """A whole dbt command line for this warehouse (for scripts, tests and benchmarks; the
+    pipeline goes through dagster-dbt with the same arguments)."""
+    return [
+        str(dbt_executable()),
+        *args,
+        "--project-dir",
+        str(TRANSFORM_DIR),
+        "--profiles-dir",
+        str(TRANSFORM_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path),
+        *vars_arg(settings, extra_vars),
+    ]
+
+
+def runs_dir(settings: Settings) -> Path:
+    """Where each dbt invocation of a run leaves its artifacts (one folder each)."""
+    return settings.dbt_dir / "runs"
+
+
+def prune_runs(settings: Settings, keep: int = KEEP_RUNS) -> list[Path]:
+    """Remove the artifacts of all but the `keep` newest invocations; returns what was removed."""
+    folders = sorted((p for p in runs_dir(settings).glob("*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    removed = folders[: max(len(folders) - keep, 0)]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
+
+
+def _newest_project_mtime() -> float:
+    watched = [TRANSFORM_DIR / "dbt_project.yml", TRANSFORM_DIR / "profiles.yml"]
+    for folder in _WATCHED_FOLDERS:
+        watched += [p for p in (TRANSFORM_DIR / folder).rglob("*") if p.is_file()]
+    return max(p.stat().st_mtime for p in watched if p.exists())
+
+
+def _current(target: Path) -> bool:
+    manifest = target / "manifest.json"
+    return (
+        manifest.exists()
+        and (target / "semantic_manifest.json").exists()
+        and manifest.stat().st_mtime >= _newest_project_mtime()
+    )
+
+
+def _parse(settings: Settings | None, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    # several processes may need the manifest at once (parallel test workers, the UI beside a
+    # run): one parses, the others wait and then find it current
+    with open(target / ".parse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _current(target):
+            return
+        command = dbt_command(settings, ["parse", "--quiet"], target)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=target)
+        if done.returncode != 0:
+            detail = (done.stdout + done.stderr).strip().splitlines()
+            raise RuntimeError(f"dbt parse failed: {detail[-1] if detail else done.returncode}")
+
+
+def parsed_project(settings: Settings) -> Path:
+    """A folder with the current manifest.json and semantic_manifest.json: the prepared one when
+    it is current, else one parsed into $WAREHOUSE_HOME/dbt/manifest (when missing or older than
+    any project file)."""
+    if _current(PREPARED_TARGET):
+        return PREPARED_TARGET
+    target = settings.dbt_dir / "manifest"
+    if not _current(target):
+        _parse(settings, target)
+    return target
+
+
+def prepare() -> Path:
+    """Parse the project into transform/target at setup time (a writable checkout only)."""
+    if not _current(PREPARED_TARGET):
+        _parse(None, PREPARED_TARGET)
+    return PREPARED_TARGET
