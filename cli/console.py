@@ -4,7 +4,7 @@ detail in the log file (or on the console with --verbose).
 On a terminal each stage is one live line (redrawn in place); when stderr is not a terminal each
 stage prints one plain line when it ends (no carriage returns, no colour). Progress comes from the
 run's own events: Dagster's step events (through the `warehouse` logger of the job, see
-`orchestration.run_events`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
+`orchestration`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
 `DbtOutput` captures for the duration of the run).
 """
 
@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from orchestration.run_events import DAGSTER_LOGGER, stage_of
+from orchestration import DAGSTER_LOGGER, stage_of
 
 DBT_LOGGER = "warehouse.dbt"
 

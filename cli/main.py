@@ -109,7 +109,7 @@ def _settings(reads_landing: bool = False) -> Settings:
 @click.option("--faults", is_flag=True, help="Inject every row-level bad input of the contract at a small rate.")
 def simulate(start, days, scale, seed, faults) -> None:
     """Write realistic landing files of a simulated shop into WAREHOUSE_LANDING."""
-    from simulator.simulate import simulate as run_simulation
+    from simulator import simulate as run_simulation
 
     settings = _settings()
     first = start.date() if start else settings.yesterday() - timedelta(days=days - 1)
@@ -139,8 +139,8 @@ def _run(settings: Settings, start: date, end: date, full_refresh: bool = False,
     """One Dagster run over start..end with a progress display and a summary; exit 1 when it fails,
     2 when the landing zone does not hold those days."""
     from cli.console import Progress, render_summary, run_console
-    from ingest.contract import ENTITIES
-    from orchestration.runner import WindowOutsideHistory, run_window
+    from ingest import ENTITIES
+    from orchestration import WindowOutsideHistory, run_window
 
     if end < start:
         raise click.UsageError(f"--end {end} is before --start {start}")
@@ -253,7 +253,7 @@ def query(sql, as_csv, as_json, out, max_rows) -> None:
     from pathlib import Path
 
     from cli.table_output import WRITERS, output_format, render_table, terminal_width
-    from serving.readers import QueryError, fetch_serving, serving_query
+    from serving import QueryError, fetch_serving, serving_query
 
     if as_csv and as_json:
         raise click.UsageError("give either --csv or --json")
@@ -318,7 +318,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 
       warehouse metrics --metrics conversion_rate --group-by session__channel --start-time 2026-03-01
     """
-    from serving.metrics import MetricEngine, MetricQueryError
+    from serving import MetricEngine, MetricQueryError
 
     engine = MetricEngine(_settings())
     if list_only:
@@ -358,7 +358,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 def ui(port) -> None:
     """Start the Dagster UI on the warehouse's instance, so CLI runs appear there."""
     from cli.ui_process import run_dagster_ui
-    from orchestration.instance import dagster_instance
+    from orchestration import dagster_instance
 
     settings = _settings(reads_landing=True)
     dagster_instance(settings)  # writes dagster.yaml and sets DAGSTER_HOME
@@ -379,13 +379,13 @@ def dashboards(serve, port) -> None:
 
     The site is WAREHOUSE_HOME/dashboards: open index.html from disk, or use --open to serve it on
     localhost (nothing leaves the machine). Every good pipeline run rebuilds it by itself."""
-    from dashboards.build import build_site
+    from dashboards import build_site
 
     settings = _settings()
     index = build_site(settings.serving_db, settings.dashboards_dir)
     click.echo(f"dashboards built: {index}")
     if serve:
-        from dashboards.serve import serve_forever
+        from dashboards import serve_forever
 
         serve_forever(settings.dashboards_dir, port)
 
@@ -398,8 +398,8 @@ def dashboards(serve, port) -> None:
 def demo(days, scale, seed, verbose) -> None:
     """The main job end to end: simulate a shop, run the pipeline over it, print a few KPIs."""
     from cli.table_output import render_table, terminal_width
-    from serving.readers import fetch_serving
-    from simulator.simulate import simulate as run_simulation
+    from serving import fetch_serving
+    from simulator import simulate as run_simulation
 
     settings = _settings()
     last = settings.yesterday()

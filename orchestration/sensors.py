@@ -26,8 +26,7 @@ from pathlib import Path
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from config import Settings, load_settings
-from ingest.contract import ENTITIES
-from ingest.reader import batch_days, partition_dir
+from ingest import ENTITIES, batch_days, partition_dir
 from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 
 SETTLE_SECONDS = 120  # a batch day is picked up once none of its files changed for this long

@@ -13,7 +13,7 @@ from orchestration.db import working_db
 from orchestration.dbt_project import RUN_EXCLUDES, dbt_project, ensure_manifest, export_dbt_env
 from orchestration.partitions import history_start
 from orchestration.window import window_of_run
-from quality.results import dbt_test_outcomes, record_outcomes
+from quality import dbt_test_outcomes, record_outcomes
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
