@@ -61,17 +61,6 @@ def _settings_epilog() -> str:
     )
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    """Progress of `simulate`: a live line on a terminal, nothing else otherwise."""
-    if not sys.stderr.isatty():
-        return
-    width = 30
-    filled = int(width * done / total) if total else width
-    click.echo(f"\r\x1b[2K  {stage:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
-    if done >= total:
-        click.echo("", err=True)
-
-
 @click.group(cls=WarehouseGroup, epilog=_settings_epilog(), context_settings={"max_content_width": 120})
 @click.version_option(_version(), "--version", prog_name="warehouse", message="%(prog)s %(version)s")
 def main() -> None:
@@ -120,19 +109,31 @@ def simulate(start, days, scale, seed, faults) -> None:
 
 
 def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dict:
+    """The simulation with the progress display of a run: a live line on a terminal, one plain
+    line when it ends otherwise."""
+    from cli.console import Progress
+
     click.echo(f"simulating {days} days of a {scale} shop from {first} (seed {seed})", err=True)
-    return run_simulation(
-        settings.landing,
-        first,
-        days,
-        scale=scale,
-        seed=seed,
-        faults=faults,
-        base_currency=settings.base_currency,
-        home_country=settings.home_country,
-        tz=settings.tz,
-        progress=_progress,
-    )
+    progress = Progress()
+    progress.step_started("simulate", days)  # the simulator reports each day once it is written
+    try:
+        return run_simulation(
+            settings.landing,
+            first,
+            days,
+            scale=scale,
+            seed=seed,
+            faults=faults,
+            base_currency=settings.base_currency,
+            home_country=settings.home_country,
+            tz=settings.tz,
+            progress=progress.update,
+        )
+    except BaseException:
+        progress.failed("simulate")
+        raise
+    finally:
+        progress.finish()
 
 
 def _run(settings: Settings, start: date, end: date, full_refresh: bool = False, verbose: bool = False) -> None:
