@@ -11,7 +11,7 @@ import importlib
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(path for path in Path(__file__).resolve().parents if (path / "pyproject.toml").is_file())
 WHEEL = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
 ROOMS = tuple(WHEEL["packages"])
 
