@@ -1,11 +1,12 @@
-"""What a person sees while a run goes on: one progress display per stage, dbt's and Dagster's
-detail in the log file (or on the console with --verbose).
+"""What a person sees while a run (or `simulate`) goes on: one progress display per stage, dbt's
+and Dagster's detail in the log file (or on the console with --verbose).
 
 On a terminal each stage is one live line (redrawn in place); when stderr is not a terminal each
-stage prints one plain line when it ends (no carriage returns, no colour). Progress comes from the
-run's own events: Dagster's step events (through the `warehouse` logger of the job, see
-`orchestration.run_events`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
-`DbtOutput` captures for the duration of the run).
+stage prints one plain line when it ends (no carriage returns, no colour). A run's progress comes
+from its own events: Dagster's step events (through the `warehouse` logger of the job, see
+`orchestration`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
+`DbtOutput` captures for the duration of the run). `simulate` reports its days (`Progress.update`).
+This module imports Dagster only when a run starts (`run_console`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-from orchestration.run_events import DAGSTER_LOGGER, stage_of
 
 DBT_LOGGER = "warehouse.dbt"
 
@@ -65,6 +65,13 @@ class Progress:
         current.label = label
         self._draw(current)
 
+    def update(self, stage: str, done: int, total: int) -> None:
+        """`done` of `total` steps of a stage, the first call starting it: the simulator's
+        progress callback."""
+        if stage not in self.stages:
+            self.step_started(stage, total)
+        self.advance(stage, done=done, total=total)
+
     def failed(self, stage: str) -> None:
         if stage in self.stages:
             self.stages[stage].failed = True
@@ -99,16 +106,17 @@ class Progress:
 class _ProgressHandler(logging.Handler):
     """Feeds the progress display from the Dagster events of the run's log records."""
 
-    def __init__(self, progress: Progress, raw_steps: int):
+    def __init__(self, progress: Progress, raw_steps: int, stage_of: Callable[[str | None], str | None]):
         super().__init__(logging.DEBUG)
         self.progress = progress
         self.raw_steps = raw_steps
+        self.stage_of = stage_of
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
         if event is None:
             return
-        stage = stage_of(event.step_key)
+        stage = self.stage_of(event.step_key)
         if stage is None:
             return
         kind = event.event_type_value
@@ -158,10 +166,12 @@ class DbtOutput(io.TextIOBase):
 def run_console(progress: Progress | None, verbose: bool, raw_steps: int):
     """For the duration of a run: Dagster's messages to the log file (and the console when
     verbose), dbt's output captured, the progress display fed."""
+    from orchestration import DAGSTER_LOGGER, stage_of
+
     dagster_log = logging.getLogger(DAGSTER_LOGGER)
     handlers: list[logging.Handler] = []
     if progress:
-        handlers.append(_ProgressHandler(progress, raw_steps))
+        handlers.append(_ProgressHandler(progress, raw_steps, stage_of))
     if verbose:
         console = logging.StreamHandler(sys.stderr)
         console.setLevel(logging.INFO)

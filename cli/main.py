@@ -61,17 +61,6 @@ def _settings_epilog() -> str:
     )
 
 
-def _progress(stage: str, done: int, total: int) -> None:
-    """Progress of `simulate`: a live line on a terminal, nothing else otherwise."""
-    if not sys.stderr.isatty():
-        return
-    width = 30
-    filled = int(width * done / total) if total else width
-    click.echo(f"\r\x1b[2K  {stage:<22} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", nl=False, err=True)
-    if done >= total:
-        click.echo("", err=True)
-
-
 @click.group(cls=WarehouseGroup, epilog=_settings_epilog(), context_settings={"max_content_width": 120})
 @click.version_option(_version(), "--version", prog_name="warehouse", message="%(prog)s %(version)s")
 def main() -> None:
@@ -109,7 +98,7 @@ def _settings(reads_landing: bool = False) -> Settings:
 @click.option("--faults", is_flag=True, help="Inject every row-level bad input of the contract at a small rate.")
 def simulate(start, days, scale, seed, faults) -> None:
     """Write realistic landing files of a simulated shop into WAREHOUSE_LANDING."""
-    from simulator.simulate import simulate as run_simulation
+    from simulator import simulate as run_simulation
 
     settings = _settings()
     first = start.date() if start else settings.yesterday() - timedelta(days=days - 1)
@@ -120,27 +109,39 @@ def simulate(start, days, scale, seed, faults) -> None:
 
 
 def _simulate(settings, first, days, scale, seed, faults, run_simulation) -> dict:
+    """The simulation with the progress display of a run: a live line on a terminal, one plain
+    line when it ends otherwise."""
+    from cli.console import Progress
+
     click.echo(f"simulating {days} days of a {scale} shop from {first} (seed {seed})", err=True)
-    return run_simulation(
-        settings.landing,
-        first,
-        days,
-        scale=scale,
-        seed=seed,
-        faults=faults,
-        base_currency=settings.base_currency,
-        home_country=settings.home_country,
-        tz=settings.tz,
-        progress=_progress,
-    )
+    progress = Progress()
+    progress.step_started("simulate", days)  # the simulator reports each day once it is written
+    try:
+        return run_simulation(
+            settings.landing,
+            first,
+            days,
+            scale=scale,
+            seed=seed,
+            faults=faults,
+            base_currency=settings.base_currency,
+            home_country=settings.home_country,
+            tz=settings.tz,
+            progress=progress.update,
+        )
+    except BaseException:
+        progress.failed("simulate")
+        raise
+    finally:
+        progress.finish()
 
 
 def _run(settings: Settings, start: date, end: date, full_refresh: bool = False, verbose: bool = False) -> None:
     """One Dagster run over start..end with a progress display and a summary; exit 1 when it fails,
     2 when the landing zone does not hold those days."""
     from cli.console import Progress, render_summary, run_console
-    from ingest.contract import ENTITIES
-    from orchestration.runner import WindowOutsideHistory, run_window
+    from ingest import ENTITIES
+    from orchestration import WindowOutsideHistory, run_window
 
     if end < start:
         raise click.UsageError(f"--end {end} is before --start {start}")
@@ -253,7 +254,7 @@ def query(sql, as_csv, as_json, out, max_rows) -> None:
     from pathlib import Path
 
     from cli.table_output import WRITERS, output_format, render_table, terminal_width
-    from serving.readers import QueryError, fetch_serving, serving_query
+    from serving import QueryError, fetch_serving, serving_query
 
     if as_csv and as_json:
         raise click.UsageError("give either --csv or --json")
@@ -318,7 +319,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 
       warehouse metrics --metrics conversion_rate --group-by session__channel --start-time 2026-03-01
     """
-    from serving.metrics import MetricEngine, MetricQueryError
+    from serving import MetricEngine, MetricQueryError
 
     engine = MetricEngine(_settings())
     if list_only:
@@ -358,7 +359,7 @@ def metrics(metrics, group_by, where, start_time, end_time, order, limit, as_csv
 def ui(port) -> None:
     """Start the Dagster UI on the warehouse's instance, so CLI runs appear there."""
     from cli.ui_process import run_dagster_ui
-    from orchestration.instance import dagster_instance
+    from orchestration import dagster_instance
 
     settings = _settings(reads_landing=True)
     dagster_instance(settings)  # writes dagster.yaml on first use
@@ -379,13 +380,13 @@ def dashboards(serve, port) -> None:
 
     The site is WAREHOUSE_HOME/dashboards: open index.html from disk, or use --open to serve it on
     localhost (nothing leaves the machine). Every good pipeline run rebuilds it by itself."""
-    from dashboards.build import build_site
+    from dashboards import build_site
 
     settings = _settings()
     index = build_site(settings.serving_db, settings.dashboards_dir)
     click.echo(f"dashboards built: {index}")
     if serve:
-        from dashboards.serve import serve_forever
+        from dashboards import serve_forever
 
         serve_forever(settings.dashboards_dir, port)
 
@@ -398,8 +399,8 @@ def dashboards(serve, port) -> None:
 def demo(days, scale, seed, verbose) -> None:
     """The main job end to end: simulate a shop, run the pipeline over it, print a few KPIs."""
     from cli.table_output import render_table, terminal_width
-    from serving.readers import fetch_serving
-    from simulator.simulate import simulate as run_simulation
+    from serving import fetch_serving
+    from simulator import simulate as run_simulation
 
     settings = _settings()
     last = settings.yesterday()

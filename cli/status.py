@@ -14,10 +14,8 @@ from typing import Any
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from config import Settings
-from orchestration.instance import dagster_instance
-from orchestration.runner import step_failure_message
-from orchestration.window import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
-from serving.readers import NotPublishedYet, connect_serving
+from orchestration import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, dagster_instance, step_failure_message
+from serving import NotPublishedYet, connect_serving
 
 HEALTHY, RUN_FAILED, STALE = 0, 1, 3
 

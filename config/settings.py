@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from quality.suites import OPT_IN_CHECKS
+from quality import OPT_IN_CHECKS
 
 PREFIX = "WAREHOUSE_"
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import duckdb
 
 from config import Settings
-from ingest.load import ensure_schema
+from ingest import ensure_schema
 
 
 @contextmanager

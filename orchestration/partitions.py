@@ -14,8 +14,7 @@ from datetime import date
 from dagster import BackfillPolicy, DailyPartitionsDefinition
 
 from config import Settings
-from ingest.contract import ENTITIES
-from ingest.reader import batch_days
+from ingest import ENTITIES, batch_days
 
 # A range of days is one run: every asset handles the whole window in a single step.
 single_run = BackfillPolicy.single_run()

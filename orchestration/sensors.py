@@ -26,8 +26,7 @@ from pathlib import Path
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
 
 from config import Settings
-from ingest.contract import ENTITIES
-from ingest.reader import batch_days, partition_dir
+from ingest import ENTITIES, batch_days, partition_dir
 from orchestration.resources import WarehouseResource
 from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 

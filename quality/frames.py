@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from ingest.contract import Entity, raw_table_ddl
+from ingest import Entity, raw_table_ddl
 from quality.suites import (
     BATCH_YEAR,
     GAP_STREAK_DAYS,

@@ -18,7 +18,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from ingest.contract import Entity
+from ingest import Entity
 from quality import frames
 from quality.gx_runner import ExpectationResult, validate
 from quality.outcome import CheckOutcome, window_label

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.contract import ENTITY_BY_NAME, Entity
+from ingest import ENTITY_BY_NAME, Entity
 
 # Row-count bounds: rows loaded in a batch day against the median m of the batch days that arrived
 # before it. The bounds are the widest of a ratio (0.2 m .. 5 m: what matters for a large shop), of

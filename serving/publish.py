@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contract import ENTITIES
-from quality.results import DATA_HEALTH_SQL
+from ingest import ENTITIES
+from quality import DATA_HEALTH_SQL
 from serving.checksum import marts_checksum
 from serving.semantic_sources import publish_semantic_sources
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 import numpy as np
 import polars as pl
 
-from ingest.contract import Entity
+from ingest import Entity
 from simulator.calendar import DAY_MS, FAULTS, HOUR_MS, Calendar, rng_for
 from simulator.output import LOCAL, ts_text
 

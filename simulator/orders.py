@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from ingest.contract import PAYMENT_METHODS, PLATFORMS
+from ingest import PAYMENT_METHODS, PLATFORMS
 from simulator import params as P
 from simulator.calendar import DAY_MS, HOUR_MS, MINUTE_MS
 from simulator.util import idstr, names_of, pick, pick_named, within_group_index

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ingest.contract import Entity
+from ingest import Entity
 
 # timestamp styles: every upstream system has its own convention
 LOCAL, LOCAL_MS, UTC, UTC_MS = "local", "local_ms", "utc", "utc_ms"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ingest.contract import DEVICE_TYPES, PLATFORMS
+from ingest import DEVICE_TYPES, PLATFORMS
 
 T = TypeVar("T")
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ingest.contract import ENTITIES, Entity
+from ingest import ENTITIES, Entity
 from simulator import params as P
 from simulator.calendar import (
     CUSTOMERS,

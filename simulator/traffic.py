@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ingest.contract import DEVICE_TYPES, PLATFORMS
+from ingest import DEVICE_TYPES, PLATFORMS
 from simulator import params as P
 from simulator.calendar import HOUR_MS, Plan
 from simulator.util import idstr, pick, take, within_group_index

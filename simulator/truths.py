@@ -12,7 +12,7 @@ from collections import Counter
 import numpy as np
 import polars as pl
 
-from ingest.contract import KNOWN_EVENT_NAMES
+from ingest import KNOWN_EVENT_NAMES
 from simulator import params as P
 from simulator.calendar import HOUR_MS, Calendar
 

@@ -12,7 +12,6 @@ from datetime import date
 import pytest
 from conftest import EDGE_SHOP, use_warehouse
 from dagster import DagsterInstance, RunRequest, SensorResult, build_sensor_context
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration.sensors import (
     DayFiles,
@@ -112,7 +111,9 @@ def _tick(cursor=None):
 
 
 def _window(request: RunRequest) -> tuple[str, str]:
-    return request.tags[ASSET_PARTITION_RANGE_START_TAG], request.tags[ASSET_PARTITION_RANGE_END_TAG]
+    key_range = request.partition_key_range  # Dagster's own reading of its range tags
+    assert key_range is not None, request.tags
+    return key_range.start, key_range.end
 
 
 def test_real_sensor_requests_runs_for_new_late_and_changed_days(landing):

@@ -2,7 +2,7 @@
 significance) and `marts.gmv_forecast` (weekly-seasonal forecast with a backtest).
 
 Both run after dbt, in the same run, read dbt's tables from the working database, compute with the
-pure helpers of `analytics.stats` / `analytics.forecast`, and replace their table in
+pure helpers of `analytics` (`experiment_results`, `gmv_forecast`), and replace their table in
 schema `marts` in one transaction, before the publish step copies that schema to serving. Their
 columns are documented in transform/models/marts/_python_marts.yml (a dbt source, so `dbt docs`
 lists them) and docs/analytics.md.
@@ -12,7 +12,7 @@ from datetime import date
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from analytics import forecast, stats
+import analytics
 from orchestration.db import working_db
 from orchestration.resources import WarehouseResource
 
@@ -76,13 +76,13 @@ def _replace_table(con, name: str, ddl: str, rows: list[dict], columns: tuple[st
 
 def build_experiment_results(con) -> list[dict]:
     counts = [
-        stats.VariantCounts(*row)
+        analytics.VariantCounts(*row)
         for row in con.execute(
             "SELECT experiment_id, variant, exposed, converted, excluded_users "
             "FROM intermediate.int_experiment_variants ORDER BY experiment_id, variant"
         ).fetchall()
     ]
-    return stats.experiment_results(counts)
+    return analytics.experiment_results(counts)
 
 
 def gmv_history(con) -> tuple[list[date], list[float]]:
@@ -108,18 +108,18 @@ def gmv_history(con) -> tuple[list[date], list[float]]:
 
 
 def build_gmv_forecast(con) -> list[dict]:
-    return forecast.gmv_forecast(*gmv_history(con))
+    return analytics.gmv_forecast(*gmv_history(con))
 
 
 def replace_experiment_results(con) -> list[dict]:
     rows = build_experiment_results(con)
-    _replace_table(con, "experiment_results", EXPERIMENT_RESULTS_DDL, rows, stats.RESULT_COLUMNS)
+    _replace_table(con, "experiment_results", EXPERIMENT_RESULTS_DDL, rows, analytics.RESULT_COLUMNS)
     return rows
 
 
 def replace_gmv_forecast(con) -> list[dict]:
     rows = build_gmv_forecast(con)
-    _replace_table(con, "gmv_forecast", GMV_FORECAST_DDL, rows, forecast.FORECAST_COLUMNS)
+    _replace_table(con, "gmv_forecast", GMV_FORECAST_DDL, rows, analytics.FORECAST_COLUMNS)
     return rows
 
 

@@ -17,16 +17,12 @@ from dagster import (
 )
 
 from config import Settings
-from ingest.contract import ENTITIES, Entity
-from ingest.load import FileRejected, ingest_window
+from ingest import ENTITIES, Entity, FileRejected, ingest_window
 from orchestration.db import working_db
 from orchestration.partitions import single_run
 from orchestration.resources import WarehouseResource
 from orchestration.window import batch_days_of
-from quality.gate import validate_raw
-from quality.outcome import CheckOutcome
-from quality.results import record_outcomes
-from quality.suites import check_specs, upstream_entities
+from quality import CheckOutcome, check_specs, record_outcomes, upstream_entities, validate_raw
 
 QUARANTINE_CHECK = "quarantine_share"  # one of the quality checks (quality/suites.py)
 

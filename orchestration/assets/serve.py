@@ -5,10 +5,10 @@ import time
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from dashboards.build import build_site
+from dashboards import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
 from orchestration.resources import WarehouseResource
-from serving.publish import publish
+from serving import publish
 
 SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])

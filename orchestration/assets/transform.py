@@ -13,7 +13,7 @@ from orchestration.db import working_db
 from orchestration.partitions import history_start
 from orchestration.resources import WarehouseResource
 from orchestration.window import window_of_run
-from quality.results import dbt_test_outcomes, record_outcomes
+from quality import dbt_test_outcomes, record_outcomes
 from transform import RUN_EXCLUDES, prune_runs, runs_dir, vars_arg
 
 
