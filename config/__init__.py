@@ -1,8 +1,21 @@
-"""The warehouse's settings (architecture.md): environment variables validated when read.
+"""The warehouse's settings (architecture.md): environment variables validated when read; the
+modes of the files the warehouse writes (config/files.py, docs/design.md).
 
 load_settings() -> Settings      SettingsError: one line naming the variable
+private_dir, write_private_text, make_private, ... , secure_home(settings)
 """
 
+from config.files import (
+    create_private,
+    make_private,
+    make_shared,
+    private_dir,
+    private_opener,
+    secure_home,
+    share_tree,
+    shared_dir,
+    write_private_text,
+)
 from config.settings import (
     SETTINGS_HELP,
     Settings,
@@ -11,4 +24,19 @@ from config.settings import (
     load_settings,
 )
 
-__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "check_home_and_landing", "load_settings"]
+__all__ = [
+    "SETTINGS_HELP",
+    "Settings",
+    "SettingsError",
+    "check_home_and_landing",
+    "create_private",
+    "load_settings",
+    "make_private",
+    "make_shared",
+    "private_dir",
+    "private_opener",
+    "secure_home",
+    "share_tree",
+    "shared_dir",
+    "write_private_text",
+]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.files import write_private_text
 from quality.suites import OPT_IN_CHECKS
 
 PREFIX = "WAREHOUSE_"
@@ -215,7 +216,8 @@ class Settings(BaseSettings):
         path = self.home / "hash_key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(16))
+            # 0600 from the start (never readable by others); a process that made it first wins
+            write_private_text(path, secrets.token_hex(16), replace=False)
         return path.read_text().strip()
 
     def dbt_env(self) -> dict[str, str]:
