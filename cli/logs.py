@@ -7,9 +7,21 @@ import logging
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from config import private_dir, private_opener
+
 PROJECT_LOGGERS = ("warehouse", "orchestration", "ingest", "quality", "dashboards")
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 3  # warehouse.log.1 .. .3: at most 20 MB of history
+
+
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """The log holds run detail (row samples of failed checks, paths, errors): 0600, also the
+    files a rollover opens."""
+
+    def _open(self):
+        return self._builtin_open(
+            self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors, opener=private_opener
+        )
 
 
 class _ProjectFirst(logging.Filter):
@@ -26,8 +38,8 @@ def setup_logging(log_file: Path) -> None:
     root = logging.getLogger()
     if any(getattr(h, "warehouse_log", False) for h in root.handlers):
         return
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = RotatingFileHandler(log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+    private_dir(log_file.parent)
+    handler = _PrivateRotatingFileHandler(log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.warehouse_log = True
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ProjectFirst())

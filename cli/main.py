@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 import click
 
-from config import SETTINGS_HELP, Settings, SettingsError, check_home_and_landing, load_settings
+from config import SETTINGS_HELP, Settings, SettingsError, check_home_and_landing, load_settings, secure_home
 
 log = logging.getLogger("warehouse")
 
@@ -63,8 +63,15 @@ def _settings_epilog() -> str:
 
 @click.group(cls=WarehouseGroup, epilog=_settings_epilog(), context_settings={"max_content_width": 120})
 @click.version_option(_version(), "--version", prog_name="warehouse", message="%(prog)s %(version)s")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Operations warehouse for online shops: landing files in, trusted marts out."""
+    # Whatever a command or its children (dbt, the Dagster UI and its runs) create without an
+    # explicit mode is readable by the owner only: DuckDB's write-ahead log and spill files, dbt's
+    # artifacts, Dagster's storage. What analysts read gets its mode explicitly (docs/design.md,
+    # "Files, modes and sharing"). Restored when the command ends (tests invoke it in-process).
+    previous = os.umask(0o077)
+    ctx.call_on_close(lambda: os.umask(previous))
 
 
 def _settings(reads_landing: bool = False) -> Settings:
@@ -78,6 +85,7 @@ def _settings(reads_landing: bool = False) -> Settings:
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
+    secure_home(settings)
     setup_logging(settings.log_file)
     return settings
 

@@ -1,8 +1,22 @@
-"""The warehouse's settings (architecture.md): environment variables validated when read.
+"""The warehouse's settings (architecture.md): environment variables validated when read; the
+modes of the files the warehouse writes (config/files.py, docs/design.md).
 
 load_settings() -> Settings      SettingsError: one line naming the variable
+private_dir, write_private_text, make_private, ... , secure_home(settings)
 """
 
+from config.files import (
+    create_private,
+    duckdb_companions,
+    make_private,
+    make_shared,
+    private_dir,
+    private_opener,
+    secure_home,
+    share_tree,
+    shared_dir,
+    write_private_text,
+)
 from config.settings import (
     SETTINGS_HELP,
     Settings,
@@ -12,4 +26,21 @@ from config.settings import (
     load_settings,
 )
 
-__all__ = ["SETTINGS_HELP", "Settings", "SettingsError", "check_home_and_landing", "hash_key_of", "load_settings"]
+__all__ = [
+    "SETTINGS_HELP",
+    "Settings",
+    "SettingsError",
+    "check_home_and_landing",
+    "create_private",
+    "duckdb_companions",
+    "hash_key_of",
+    "load_settings",
+    "make_private",
+    "make_shared",
+    "private_dir",
+    "private_opener",
+    "secure_home",
+    "share_tree",
+    "shared_dir",
+    "write_private_text",
+]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.files import write_private_text
 from quality import OPT_IN_CHECKS
 
 PREFIX = "WAREHOUSE_"
@@ -226,17 +226,8 @@ def hash_key_of(home: Path) -> str:
     path = home / "hash_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        # written whole, owner-only (mkstemp's mode), then linked into place: another process
-        # never reads a half-written key, and the first of two processes wins
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".hash_key.")
-        try:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(16))
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(tmp)
+        # 0600 from the start (never readable by others); a process that made it first wins
+        write_private_text(path, secrets.token_hex(16), replace=False)
     return path.read_text().strip()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 from plotly.offline import get_plotlyjs
 
+from config import share_tree, shared_dir
 from dashboards.pages import PAGES
 from dashboards.queries import Reader
 from dashboards.template import render_page
@@ -83,13 +84,14 @@ def build_site(serving_db: Path, site: Path) -> Path:
     if not serving_db.exists():
         raise FileNotFoundError(f"no serving database at {serving_db}: run the pipeline first (warehouse run)")
     versions = site.parent / VERSIONS
-    versions.mkdir(parents=True, exist_ok=True)
+    shared_dir(versions)  # the analysts' group reads the site (docs/design.md): 0750, files 0640
     for stale in site.parent.glob(f".{site.name}.*.link"):  # left by a build killed mid-switch
         stale.unlink(missing_ok=True)
     previous = os.readlink(site) if site.is_symlink() else None
     target = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     try:
         _write_version(serving_db, target)
+        share_tree(target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise

@@ -6,7 +6,7 @@ import os
 
 from dagster import DagsterInstance
 
-from config import Settings
+from config import Settings, private_dir
 
 _INSTANCE_YAML = """\
 telemetry:
@@ -21,7 +21,7 @@ def dagster_instance(settings: Settings) -> DagsterInstance:
     # days of a failed range run are not marked failed in the UI's partition view (the run is,
     # and `warehouse status` names the failed step or check).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.dagster_home)  # run and event logs: 0700 (docs/design.md)
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(_INSTANCE_YAML)

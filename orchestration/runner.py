@@ -10,7 +10,7 @@ from datetime import date
 
 from dagster import DagsterEventType
 
-from config import Settings
+from config import Settings, private_opener, secure_home
 from orchestration.instance import dagster_instance
 from orchestration.partitions import history_start, landed_range
 from orchestration.run_events import STAGES, stage_of
@@ -58,7 +58,7 @@ def run_lock(settings: Settings, on_wait: Callable[[], None] | None = None):
     """Serialise runs on one warehouse home; the OS drops the lock if the process dies. `on_wait`
     is called once when another run holds it."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    with open(settings.home / "run.lock", "w") as handle:
+    with open(settings.home / "run.lock", "w", opener=private_opener) as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -115,6 +115,7 @@ def run_window(
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
     check_window(settings, start, end)
+    secure_home(settings)  # the modes of docs/design.md, also for a home an older version wrote
     instance = dagster_instance(settings)
     from orchestration.job import JOB_NAME, build_definitions  # imported late: loading parses the dbt project
 

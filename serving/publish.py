@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from config import make_shared
 from ingest import ENTITIES
 from quality import DATA_HEALTH_SQL
 from serving.checksum import marts_checksum
@@ -79,6 +80,8 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    # analysts' group reads it (docs/design.md): 0640 whatever the umask, before anyone can see it
+    make_shared(staged)
     _fsync(staged)
     os.replace(staged, serving_db)
     _fsync(serving_db.parent)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from config import private_dir
 from ingest import ENTITIES, Entity
 from simulator import params as P
 from simulator.calendar import (
@@ -191,7 +192,7 @@ def simulate(
     if days < 1:
         raise ValueError("days must be at least 1")
     landing = Path(landing)
-    landing.mkdir(parents=True, exist_ok=True)
+    private_dir(landing)  # the files hold (simulated) personal data: 0700 (docs/design.md)
     cal, plan = Calendar(start, days, tz), Plan.make(days)
     world = World(SCALES[scale], rng_for(seed, WORLD), cal, plan, home_country)
     plants = Plants(world, rng_for(seed, PLANTS))
