@@ -209,6 +209,31 @@ def backfill(start, end, full_refresh, verbose) -> None:
     _run(_settings(reads_landing=True), start.date(), end.date(), full_refresh, verbose)
 
 
+@main.command("rotate-key")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--verbose", "-v", is_flag=True, help="Also print dbt's and Dagster's detail (always in the log file).")
+def rotate_key(yes, verbose) -> None:
+    """Replace the personal-data key and rebuild the whole history with it.
+
+    Every pseudonymous key in the marts (customer_key, the hashes in staging) changes; lists of
+    keys kept outside the warehouse no longer match (docs/design.md, "Rotating the key")."""
+    from orchestration import landed_range, rotate_key
+
+    settings = _settings(reads_landing=True)
+    history = landed_range(settings)
+    if history is None:
+        raise click.ClickException(f"the landing zone {settings.landing} holds no batch days to rebuild")
+    if not yes:
+        click.confirm("Every pseudonymous key in the marts will change. Go on?", abort=True, err=True)
+    try:
+        rotate_key(settings)
+    except SettingsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
+    click.echo("a new personal-data key is in place; rebuilding the whole history with it", err=True)
+    _run(settings, *history, full_refresh=True, verbose=verbose)
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as one JSON object.")
 def status(as_json) -> None:

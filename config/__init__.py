@@ -23,7 +23,10 @@ from config.settings import (
     SettingsError,
     check_home_and_landing,
     hash_key_of,
+    key_rebuild_pending,
+    key_rebuilt,
     load_settings,
+    rotate_hash_key,
 )
 
 __all__ = [
@@ -34,11 +37,14 @@ __all__ = [
     "create_private",
     "duckdb_companions",
     "hash_key_of",
+    "key_rebuild_pending",
+    "key_rebuilt",
     "load_settings",
     "make_private",
     "make_shared",
     "private_dir",
     "private_opener",
+    "rotate_hash_key",
     "secure_home",
     "share_tree",
     "shared_dir",

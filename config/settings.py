@@ -231,6 +231,31 @@ def hash_key_of(home: Path) -> str:
     return path.read_text().strip()
 
 
+# Left by `rotate_hash_key` until a run has rebuilt every model with the new key: while it exists,
+# runs rebuild from all raw rows (orchestration.runner), so old and new keys never mix.
+KEY_REBUILD_MARKER = "hash_key.rebuild"
+
+
+def rotate_hash_key(home: Path) -> None:
+    """Replace the key of `home` with a new random one and mark the warehouse for a full rebuild.
+    Not when WAREHOUSE_HASH_KEY sets the key: that one is changed where it is set."""
+    if os.environ.get("WAREHOUSE_HASH_KEY"):
+        raise SettingsError(
+            "WAREHOUSE_HASH_KEY sets the personal-data key: change it there, then run "
+            "`warehouse run --full-refresh` over the whole history"
+        )
+    write_private_text(home / KEY_REBUILD_MARKER, "the personal-data key changed; the next run rebuilds all\n")
+    write_private_text(home / "hash_key", secrets.token_hex(16))
+
+
+def key_rebuild_pending(home: Path) -> bool:
+    return (home / KEY_REBUILD_MARKER).exists()
+
+
+def key_rebuilt(home: Path) -> None:
+    (home / KEY_REBUILD_MARKER).unlink(missing_ok=True)
+
+
 def _variable(loc: tuple) -> str:
     name = str(loc[0]) if loc else "?"
     return name if name.startswith(PREFIX) else PREFIX + name.upper()

@@ -3,7 +3,7 @@ what the Dagster UI loads), assets, checks, partitions, sensors, the schedule an
 (`run_window`). The other rooms do the work; the assets call them through their interfaces.
 
 Interface (`from orchestration import name`): `run_window` (one Dagster run over a window of batch
-days; `WindowOutsideHistory`) and `step_failure_message` (a failed step's message), the Dagster
+days; `WindowOutsideHistory`; `landed_range`), `rotate_key` (a new personal-data key between runs) and `step_failure_message` (a failed step's message), the Dagster
 instance of a warehouse (`dagster_instance`), the run tags of a window (`PARTITION_TAG`,
 `RANGE_START_TAG`, `RANGE_END_TAG`), the logger a run reports through and its stages
 (`DAGSTER_LOGGER`, `stage_of`).
@@ -23,7 +23,10 @@ warnings.filterwarnings("ignore", category=PreviewWarning)
 
 # public name -> the module that defines it
 _EXPORTS = {
-    **dict.fromkeys(("WindowOutsideHistory", "run_window", "step_failure_message"), "orchestration.runner"),
+    **dict.fromkeys(
+        ("WindowOutsideHistory", "rotate_key", "run_window", "step_failure_message"), "orchestration.runner"
+    ),
+    **dict.fromkeys(("landed_range",), "orchestration.partitions"),
     **dict.fromkeys(("build_definitions",), "orchestration.job"),
     **dict.fromkeys(("dagster_instance",), "orchestration.instance"),
     **dict.fromkeys(("PARTITION_TAG", "RANGE_END_TAG", "RANGE_START_TAG"), "orchestration.window"),

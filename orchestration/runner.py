@@ -10,7 +10,7 @@ from datetime import date
 
 from dagster import DagsterEventType
 
-from config import Settings, private_opener, secure_home
+from config import Settings, key_rebuild_pending, key_rebuilt, private_opener, rotate_hash_key, secure_home
 from orchestration.instance import dagster_instance
 from orchestration.partitions import history_start, landed_range
 from orchestration.run_events import STAGES, stage_of
@@ -105,6 +105,13 @@ def run_config(full_refresh: bool = False) -> dict:
     return config
 
 
+def rotate_key(settings: Settings, on_wait: Callable[[], None] | None = None) -> None:
+    """A new personal-data key, between runs (config.rotate_hash_key): the next run rebuilds
+    every model with it."""
+    with run_lock(settings, on_wait):
+        rotate_hash_key(settings.home)
+
+
 def run_window(
     settings: Settings, start: date, end: date, full_refresh: bool = False, on_wait: Callable[[], None] | None = None
 ) -> RunReport:
@@ -121,12 +128,16 @@ def run_window(
 
     job = build_definitions(settings).resolve_job_def(JOB_NAME)
     with run_lock(settings, on_wait):
+        # after a key rotation every model is rebuilt, until one run has done it successfully
+        rebuild = key_rebuild_pending(settings.home)
         result = job.execute_in_process(
             instance=instance,
             tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
-            run_config=run_config(full_refresh),
+            run_config=run_config(full_refresh or rebuild),
             raise_on_error=False,
         )
+        if rebuild and result.success:
+            key_rebuilt(settings.home)
     report = RunReport(result.run_id, result.success, start, end)
     _read_events(report, result.all_events)
     report.stage_seconds = _stage_seconds(instance, result.run_id)

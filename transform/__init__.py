@@ -4,6 +4,7 @@ the parsed manifest) and the DuckDB session plugin that holds the personal-data 
 (pseudonym.py, loaded by dbt itself)."""
 
 from transform.project import (
+    KEEP_RUNS,
     RUN_EXCLUDES,
     TRANSFORM_DIR,
     dbt_command,
@@ -17,6 +18,7 @@ from transform.project import (
 )
 
 __all__ = [
+    "KEEP_RUNS",
     "RUN_EXCLUDES",
     "TRANSFORM_DIR",
     "dbt_command",
