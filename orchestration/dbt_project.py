@@ -16,8 +16,9 @@ TRANSFORM_DIR = Path(__file__).resolve().parent.parent / "transform"
 dbt_project = DbtProject(project_dir=TRANSFORM_DIR, profiles_dir=TRANSFORM_DIR)
 
 # What a run's `dbt build` leaves out: dbt's unit tests, as dbt advises for production. They test
-# the SQL on fixed inputs, not the data, so the test suite runs them (tests/test_dbt_unit_tests.py)
-# and a run would only repeat them, on its critical path. The benchmark's dbt stages use it too.
+# the SQL on fixed inputs, not the data, so the test suite runs them
+# (tests/integration/test_dbt_unit_tests.py) and a run would only repeat them, on its critical path.
+# The benchmark's dbt stages use it too.
 RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
 

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
 DAYS = 7
 # ten days ago: the shop's sources are stale (default: older than 2 days) until told otherwise

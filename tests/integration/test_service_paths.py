@@ -50,17 +50,19 @@ from datetime import date
 
 import polars as pl
 import pytest
-from conftest import TESTS, new_settings, read_table, run_ok
-from reference.compare import TOLERANCE
-from reference.service_paths import (
+
+from tests.reference.compare import TOLERANCE
+from tests.reference.service_paths import (
     PATH_COLUMNS,
     SERVICE_COLUMNS,
     compute_service_daily,
     compute_session_paths,
     session_path,
 )
+from tests.support.paths import FIXTURES
+from tests.support.warehouse import new_settings, read_table, run_ok
 
-SHOP = TESTS / "fixtures" / "service_paths_shop"
+SHOP = FIXTURES / "service_paths_shop"
 SHOP_DAYS = (date(2026, 3, 7), date(2026, 3, 10))
 D7, D9, D10 = date(2026, 3, 7), date(2026, 3, 9), date(2026, 3, 10)
 WEEK_A, WEEK_B = date(2026, 3, 2), date(2026, 3, 9)
@@ -196,7 +198,6 @@ def test_pipeline_marts_reconcile_with_kpi_daily(service_paths_run):
     assert dict(paths.group_by("week_start").agg(pl.col("sessions").sum()).iter_rows()) == {WEEK_A: 7, WEEK_B: 3}
 
 
-@pytest.mark.slow
 def test_pipeline_matches_the_reference_on_the_simulated_shop(simulated_shop):
     service, paths = _marts(simulated_shop)
     expected_service = compute_service_daily(simulated_shop.landing)

@@ -5,19 +5,12 @@ reference."""
 from __future__ import annotations
 
 import math
-import sys
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from conftest import EDGE_SHOP, read_table  # noqa: E402
-from reference.channel_funnel import (  # noqa: E402
+from tests.reference.channel_funnel import (
     CHANNEL_COLUMNS,
     FUNNEL_COLUMNS,
     compute_channel_daily,
@@ -25,7 +18,8 @@ from reference.channel_funnel import (  # noqa: E402
     session_channel,
     url_host,
 )
-from reference.compare import TOLERANCE  # noqa: E402
+from tests.reference.compare import TOLERANCE
+from tests.support.warehouse import EDGE_SHOP, read_table
 
 D1, D2, D3, D4 = (date(2026, 3, d) for d in (1, 2, 3, 4))
 

@@ -14,11 +14,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, new_settings, run_ok
 
 from serving.checksum import marts_checksum
-
-pytestmark = pytest.mark.slow
+from tests.support.warehouse import EDGE_SHOP, EDGE_SHOP_DAYS, new_settings, run_ok
 
 WAREHOUSE = str(Path(sys.executable).with_name("warehouse"))
 START, END = (d.isoformat() for d in EDGE_SHOP_DAYS)

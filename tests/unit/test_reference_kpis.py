@@ -13,7 +13,6 @@ import io
 import json
 import re
 import shutil
-import sys
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,21 +20,13 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
+from tests.fixtures.edge_shop_expected import EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_KPIS, TRAFFIC_KPIS
+from tests.reference.compare import TOLERANCE
+from tests.reference.compare import mismatches as _mismatches
+from tests.reference.kpi_daily import KPI_COLUMNS, compute_kpi_daily
+from tests.support.paths import FIXTURES
 
-from fixtures.edge_shop_expected import (  # noqa: E402
-    EXPECTED,
-    EXPECTED_UTC_HOME_US,
-    SERVICE_KPIS,
-    TRAFFIC_KPIS,
-)
-from reference.compare import TOLERANCE  # noqa: E402
-from reference.compare import mismatches as _mismatches  # noqa: E402
-from reference.kpi_daily import KPI_COLUMNS, compute_kpi_daily  # noqa: E402
-
-FIXTURE = TESTS / "fixtures" / "edge_shop"
+FIXTURE = FIXTURES / "edge_shop"
 
 # --------------------------------------------------------------------------- the reference
 

@@ -2,8 +2,8 @@
 computes the same kpi_daily, channel_daily and funnel_daily as the pipeline: otherwise the
 pipeline-over-floor ratio of docs/performance.md compares different work.
 
-Uses the session's tiny simulated shop (conftest.simulated_shop), so the only extra cost here is
-the floor script itself."""
+Uses the session's tiny simulated shop (the `simulated_shop` fixture of tests/conftest.py), so the
+only extra cost here is the floor script itself."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-from reference import analytics as ref
 from scipy.stats import chi2_contingency, chisquare
 
 from analytics import forecast, stats
+from tests.reference import analytics as ref
 
 # --------------------------------------------------------------------------- A/B statistics
 

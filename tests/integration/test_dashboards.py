@@ -1,5 +1,5 @@
 """The dashboards in the pipeline: rebuilt after every good publish, untouched when a gate fails,
-switched in atomically; and the manager's sentence of an experiment.
+switched in atomically (what they say without a warehouse: tests/unit/test_dashboard_messages.py).
 
 A copy of the simulated shop (its good run built the site) runs one batch day twice: with a
 corrupted orders file (the gate fails: the site stays byte for byte what it was), then with the
@@ -14,11 +14,10 @@ import shutil
 from datetime import timedelta
 
 import pytest
-from conftest import SIM_START, new_settings, read_table, run_window_as
 
 from dashboards.build import VERSIONS, build_site
 from dashboards.pages import PAGES
-from dashboards.pages.experiments import sentence
+from tests.support.warehouse import SIM_START, new_settings, read_table, run_window_as
 
 DAY = SIM_START + timedelta(days=3)
 
@@ -67,7 +66,6 @@ def reruns(simulated_shop, tmp_path_factory):
     return settings, bad, good_again, states
 
 
-@pytest.mark.slow
 def test_the_pipeline_built_the_site_from_the_publication(simulated_shop):
     site = simulated_shop.dashboards_dir
     assert site.is_symlink() and os.readlink(site).startswith(VERSIONS + "/")
@@ -78,7 +76,6 @@ def test_the_pipeline_built_the_site_from_the_publication(simulated_shop):
         assert f"run {run_id[:8]}" in text  # footer: the publication the page was built from
 
 
-@pytest.mark.slow
 def test_a_failed_gate_leaves_the_site_byte_identical_and_a_good_run_rebuilds_it(reruns):
     settings, bad, good_again, states = reruns
     assert not bad.success and "quarantine_share failed" in bad.one_line()
@@ -107,45 +104,3 @@ def test_a_build_switches_versions_and_replaces_an_old_plain_directory(simulated
     assert not list(tmp_path.glob(".dashboards.*.link"))
     with pytest.raises(FileNotFoundError, match="run the pipeline first"):
         build_site(tmp_path / "missing.duckdb", tmp_path / "other")
-
-
-def test_the_experiment_sentence_reads_like_a_manager_would_say_it():
-    row = {
-        "experiment_id": "exp_button",
-        "variant": "treatment",
-        "exposed": 5000,
-        "conversion": 0.054,
-        "control_conversion": 0.05,
-        "lift": 0.08,
-        "ci_low": 0.0015,
-        "ci_high": 0.0065,
-        "p_value": 0.004,
-        "srm_flag": False,
-    }
-    assert sentence(row) == (
-        "exp_button: treatment converts 8 % better than control (5.4 % vs 5.0 %), "
-        "95 % CI 3–13 %; significant (p = 0.004)."
-    )
-    worse = {**row, "lift": -0.2, "conversion": 0.04, "ci_low": -0.02, "ci_high": 0.0, "p_value": 0.3, "srm_flag": True}
-    text = sentence(worse)
-    assert (
-        "converts 20 % worse" in text
-        and "95 % CI −40 to 0.0 %" in text
-        and "not significant (p = 0.300)" in text
-        and "sample-ratio mismatch" in text
-    )
-    assert "no comparison" in sentence({**row, "lift": None})
-
-
-def test_dashboards_before_any_publish_is_one_readable_line(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    warehouse = str(Path(sys.executable).parent / "warehouse")
-    env = {"PATH": "/usr/bin:/bin", "WAREHOUSE_HOME": str(tmp_path), "HOME": str(tmp_path)}
-    result = subprocess.run([warehouse, "dashboards"], capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: no serving database at"), result.stderr
-    assert not (tmp_path / "dashboards").exists()

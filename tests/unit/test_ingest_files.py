@@ -14,7 +14,7 @@ import pytest
 
 from ingest.contract import ENTITIES
 from ingest.load import FileRejected, FileResult, _cancelling, ensure_schema, landed_batch_days
-from tests.ingest_support import (
+from tests.support.landing import (
     DT,
     VALID,
     assert_identity,

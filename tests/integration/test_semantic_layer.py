@@ -16,11 +16,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import kpi_daily, read_table
 
 from config import Settings
 from serving.metrics import TRANSFORM_DIR, metricflow_env
 from serving.semantic_sources import SEMANTIC_SOURCES, WITHHELD_COLUMNS
+from tests.support.warehouse import kpi_daily, read_table
 
 BIN = Path(sys.executable).parent
 

@@ -6,11 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, new_settings, run_ok
-
-pytestmark = pytest.mark.slow
-
+from tests.support.warehouse import EDGE_SHOP, EDGE_SHOP_DAYS, new_settings, run_ok
 
 # A reader process: "reconnect" opens the serving database afresh for every query (it must see
 # each new version, complete); "hold" keeps one connection open across publishes (it must keep

@@ -10,7 +10,6 @@ import time
 from datetime import date
 
 import pytest
-from conftest import EDGE_SHOP, use_warehouse
 from dagster import DagsterInstance, RunRequest, SensorResult, build_sensor_context
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
@@ -21,6 +20,7 @@ from orchestration.sensors import (
     plan_runs,
     processed_from_ingest_log,
 )
+from tests.support.warehouse import EDGE_SHOP, use_warehouse
 
 NOW = 1_000_000.0
 

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import SIM_DAYS as DAYS
-from conftest import SIM_END as END
-from conftest import SIM_SEED, kpi_daily, new_settings, run_ok
-from conftest import SIM_START as START
-from reference.compare import as_expected, mismatches
-from reference.kpi_daily import compute_kpi_daily
 
 from simulator.simulate import simulate
-
-pytestmark = pytest.mark.slow
+from tests.reference.compare import as_expected, mismatches
+from tests.reference.kpi_daily import compute_kpi_daily
+from tests.support.warehouse import SIM_DAYS as DAYS
+from tests.support.warehouse import SIM_END as END
+from tests.support.warehouse import SIM_SEED, kpi_daily, new_settings, run_ok
+from tests.support.warehouse import SIM_START as START
 
 
 @pytest.fixture(scope="module")

@@ -34,20 +34,13 @@ views     s2: pD 03-01 23:55, pF 03-02 00:05 (bought both in o2); s3: pF twice 0
 from __future__ import annotations
 
 import math
-import sys
 from datetime import date
-from pathlib import Path
 
 import polars as pl
 import pytest
 
-TESTS = Path(__file__).resolve().parent
-if str(TESTS) not in sys.path:
-    sys.path.insert(0, str(TESTS))
-
-from conftest import new_settings, read_table, run_ok  # noqa: E402
-from reference.compare import TOLERANCE  # noqa: E402
-from reference.products_coupons import (  # noqa: E402
+from tests.reference.compare import TOLERANCE
+from tests.reference.products_coupons import (
     COUPON_COLUMNS,
     PRODUCT_DAILY_COLUMNS,
     PRODUCT_HEALTH_COLUMNS,
@@ -59,8 +52,10 @@ from reference.products_coupons import (  # noqa: E402
     compute_product_health,
     compute_returns_daily,
 )
+from tests.support.paths import FIXTURES
+from tests.support.warehouse import new_settings, read_table, run_ok
 
-PRODUCT_SHOP = TESTS / "fixtures" / "product_shop"
+PRODUCT_SHOP = FIXTURES / "product_shop"
 PRODUCT_SHOP_DAYS = (date(2026, 3, 30), date(2026, 3, 31))
 D1, D2, D15, D31 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 15), date(2026, 3, 31)
 
@@ -326,7 +321,6 @@ def _mart(settings, name: str, keys: list[str]) -> pl.DataFrame:
     return read_table(settings.serving_db, f"SELECT * FROM marts.{name} ORDER BY {', '.join(keys)}")
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MARTS))
 def test_pipeline_matches_the_reference_on_the_product_shop(product_shop_run, name):
     compute, keys = MARTS[name]
@@ -335,7 +329,6 @@ def test_pipeline_matches_the_reference_on_the_product_shop(product_shop_run, na
     assert _differences(mart, compute(PRODUCT_SHOP), keys) == []
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MARTS))
 def test_pipeline_matches_the_reference_on_the_simulated_shop(simulated_shop, name):
     compute, keys = MARTS[name]
@@ -344,7 +337,6 @@ def test_pipeline_matches_the_reference_on_the_simulated_shop(simulated_shop, na
     assert _differences(mart, compute(simulated_shop.landing), keys) == []
 
 
-@pytest.mark.slow
 def test_the_simulated_shop_holds_the_product_cases(simulated_shop):
     """The comparison above is only as good as the cases the simulated shop contains."""
     shop = Shop(simulated_shop.landing, simulated_shop.tz, simulated_shop.base_currency)

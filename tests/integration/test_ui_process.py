@@ -18,10 +18,7 @@ WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
 START_TIMEOUT = 120  # seconds: loading the definitions may parse the dbt project first
 STOP_TIMEOUT = 30  # seconds: the command's own stop timeout (10 s) plus a margin
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc"),
-]
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
 
 
 def _free_port() -> int:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import read_table
 
 from config import load_settings
 from dashboards.pages import PAGES
+from tests.support.warehouse import read_table
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE_FILES = [page.FILE for page in PAGES]

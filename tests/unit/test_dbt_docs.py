@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from orchestration.dbt_project import ensure_manifest
+from tests.support.paths import REPO
 
 # The spec lives beside the repository (../shared/spec); WAREHOUSE_SPEC_DIR points elsewhere.
-_SPEC_DIRS = [os.environ.get("WAREHOUSE_SPEC_DIR", ""), Path(__file__).resolve().parents[2] / "shared" / "spec"]
+_SPEC_DIRS = [os.environ.get("WAREHOUSE_SPEC_DIR", ""), REPO.parent / "shared" / "spec"]
 KPIS = next((Path(d) / "kpis.md" for d in _SPEC_DIRS if d and (Path(d) / "kpis.md").is_file()), None)
 if KPIS is None:
     pytest.skip(

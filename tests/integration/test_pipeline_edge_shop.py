@@ -16,17 +16,14 @@ import urllib.request
 from pathlib import Path
 
 import duckdb
-import pytest
-from conftest import EDGE_SHOP, EDGE_SHOP_DAYS, kpi_daily, read_table, run_ok, use_warehouse
 from dagster import DagsterEventType, RunsFilter
-from fixtures.edge_shop_expected import EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_KPIS, TRAFFIC_KPIS
-from reference.compare import as_expected, mismatches
-from reference.kpi_daily import compute_kpi_daily
 
 from orchestration.instance import dagster_instance
 from orchestration.job import build_definitions
-
-pytestmark = pytest.mark.slow
+from tests.fixtures.edge_shop_expected import EXPECTED, EXPECTED_UTC_HOME_US, SERVICE_KPIS, TRAFFIC_KPIS
+from tests.reference.compare import as_expected, mismatches
+from tests.reference.kpi_daily import compute_kpi_daily
+from tests.support.warehouse import EDGE_SHOP, EDGE_SHOP_DAYS, kpi_daily, read_table, run_ok, use_warehouse
 
 PII_FIELDS = {
     "shop_customers": ("email", "phone", "full_name"),

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from ingest import load
-from tests.ingest_support import (
+from tests.support.landing import (
     DT,
     TZ,
     assert_identity,

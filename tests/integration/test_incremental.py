@@ -23,12 +23,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 import polars as pl
 import pytest
-from conftest import SIM_DAYS, SIM_SEED, SIM_START, new_settings, read_table, settings_env
-from reference.compare import mismatches
-from reference.kpi_daily import compute_kpi_daily
 
-from ingest.load import ensure_schema
 from orchestration.runner import run_window
+from tests.reference.compare import mismatches
+from tests.reference.kpi_daily import compute_kpi_daily
+from tests.support.warehouse import SIM_DAYS, SIM_SEED, SIM_START, new_settings, read_table, settings_env
 
 # The simulated shop of conftest (SIM_START, SIM_DAYS, SIM_SEED: its batches pass every gate), its
 # last day run as the daily run. The 90-day comparison is the benchmark's (docs/design.md).
@@ -409,60 +408,3 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
     assert (
         read_table(settings.working_db, "select count(*) as n from intermediate.int_traffic_rebuild_days")["n"][0] == 0
     )
-
-
-# -- the flag --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "in_window, loaded, expected",
-    [(1, 91, False), (45, 91, False), (46, 91, True), (365, 365, True), (1, 1, True), (0, 0, False)],
-)
-def test_a_window_of_most_loaded_days_is_built_with_a_full_refresh(in_window, loaded, expected):
-    """Rebuilding nearly every day incrementally costs twice a full build: from half of the loaded
-    batch days on, the transform step asks dbt for --full-refresh (same tables)."""
-    from orchestration.assets.transform import full_refresh_is_cheaper
-
-    assert full_refresh_is_cheaper(in_window, loaded) is expected
-
-
-def test_batch_days_in_window_counts_loaded_days_of_any_entity(tmp_path):
-    from orchestration.assets.transform import batch_days_in_window
-
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_schema(con)
-    log = [
-        ("traffic_events", "2026-03-01", "loaded"),
-        ("shop_orders", "2026-03-01", "loaded"),
-        ("shop_orders", "2026-03-02", "loaded"),
-        ("traffic_events", "2026-03-03", "rejected"),
-        ("traffic_events", "2026-03-04", "loaded"),
-    ]
-    con.executemany("INSERT INTO ops.ingest_log (entity, batch_dt, status) VALUES (?, ?, ?)", log)
-    assert batch_days_in_window(con, {"min_date": "2026-03-02", "max_date": "2026-03-03"}) == (1, 3)
-    assert batch_days_in_window(con, {"min_date": "2026-03-01", "max_date": "2026-03-04"}) == (3, 3)
-
-
-def test_full_refresh_flag_reaches_dbt():
-    from click.testing import CliRunner
-
-    from cli.main import main
-    from orchestration.assets.transform import TransformConfig, dbt_build_args
-    from orchestration.runner import run_config
-
-    window = {"min_date": "2026-03-01", "max_date": "2026-03-04"}
-    assert dbt_build_args(window, TransformConfig()) == [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(window),
-    ]
-    assert dbt_build_args(window, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
-    assert json.loads(dbt_build_args(window, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
-    assert dbt_build_args(window, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"
-    assert run_config(full_refresh=True)["ops"] == {"transform": {"config": {"full_refresh": True}}}
-    assert "ops" not in run_config()
-    for command in ("run", "backfill"):
-        help_text = CliRunner().invoke(main, [command, "--help"]).output
-        assert "--full-refresh" in help_text and "incremental" in help_text
