@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 DAYS, SCALE, SEED = 90, "small", 7
 # The default gate: the simulator writes contract-valid files (its price-change-before-launch bug,
-# which once quarantined a product row, is fixed and covered by tests/test_simulate.py).
+# which once quarantined a product row, is fixed and covered by tests/unit/test_simulate.py).
 MAX_QUARANTINE_SHARE = "0.05"
 
 

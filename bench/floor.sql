@@ -2,8 +2,8 @@
 -- straight over the landing files, with the definitions of ../shared/spec/kpis.md and the model
 -- rules of docs/design.md, but none of the pipeline's machinery (no contract checks, quarantine,
 -- ingest log, quality gate, dbt, Dagster, publish). bench/run.py runs it beside the pipeline so
--- the pipeline's overhead is a ratio measured in one run; tests/test_bench_floor.py checks that
--- its numbers equal the pipeline's marts on a tiny shop.
+-- the pipeline's overhead is a ratio measured in one run; tests/integration/test_bench_floor.py
+-- checks that its numbers equal the pipeline's marts on a tiny shop.
 --
 -- Inputs are DuckDB variables, set before the script runs (bench/stages.py does):
 --   landing (path of the landing root), tz (reporting zone), base_currency, home_country.

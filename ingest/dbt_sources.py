@@ -19,7 +19,7 @@ Two things in transform/ repeat the contract and are therefore generated, never 
 
 Run `scripts/generate-dbt-sources` (or `python -m ingest.dbt_sources`) after changing the
 contract; `--check` writes nothing and exits 1 when a file differs from what the contract gives.
-tests/test_dbt_sources_generated.py fails on any such drift.
+tests/unit/test_dbt_sources_generated.py fails on any such drift.
 """
 
 from __future__ import annotations

@@ -1,102 +1,29 @@
-"""Shared fixtures: a private warehouse home per test (or module), running the real pipeline, and
-two shops run once per session: the hand-worked `edge_shop` fixture and a small simulated shop.
-
-The pipeline reads its settings from the environment (as the CLI does), so `run_ok` applies the
-run's own settings to the environment for the duration of the run: a session-wide run never
-depends on what another module's fixture left in `os.environ`."""
+"""Fixtures shared by every test folder: a module-wide monkeypatch, and two shops run once per
+session through the real pipeline: the hand-worked `edge_shop` fixture and a small simulated shop
+(helpers in tests/support/warehouse.py)."""
 
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
-from pathlib import Path
 
-import duckdb
-import polars as pl
 import pytest
 
-from config import Settings, load_settings
-from orchestration.runner import RunReport, run_window
-
-TESTS = Path(__file__).resolve().parent
-EDGE_SHOP = TESTS / "fixtures" / "edge_shop"
-EDGE_SHOP_DAYS = (date(2026, 3, 1), date(2026, 3, 4))
-# The simulated shop every mart's reconciliation test uses: three weeks across a year boundary.
-SIM_START, SIM_DAYS, SIM_SEED = date(2025, 12, 20), 21, 11
-SIM_END = SIM_START + timedelta(days=SIM_DAYS - 1)
-
-_SETTING_VARS = (
-    "WAREHOUSE_HOME",
-    "WAREHOUSE_LANDING",
-    "WAREHOUSE_TZ",
-    "WAREHOUSE_BASE_CURRENCY",
-    "WAREHOUSE_HOME_COUNTRY",
-    "WAREHOUSE_MAX_QUARANTINE_SHARE",
-    "WAREHOUSE_HASH_KEY",
-    "DAGSTER_HOME",
+from tests.support.warehouse import (
+    EDGE_SHOP,
+    EDGE_SHOP_DAYS,
+    SIM_DAYS,
+    SIM_END,
+    SIM_SEED,
+    SIM_START,
+    new_settings,
+    run_ok,
 )
-
-
-def use_warehouse(monkeypatch, home: Path, landing: Path, **settings: str) -> Settings:
-    """Point every setting at `home`/`landing` (plus overrides such as WAREHOUSE_TZ='UTC')."""
-    for name in _SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WAREHOUSE_HOME", str(home))
-    monkeypatch.setenv("WAREHOUSE_LANDING", str(landing))
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
-    return load_settings()
-
-
-def settings_env(monkeypatch, settings: Settings) -> None:
-    """Make the environment say exactly what `settings` says."""
-    for name in _SETTING_VARS:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in (
-        ("WAREHOUSE_HOME", settings.home),
-        ("WAREHOUSE_LANDING", settings.landing),
-        ("WAREHOUSE_TZ", settings.tz),
-        ("WAREHOUSE_BASE_CURRENCY", settings.base_currency),
-        ("WAREHOUSE_HOME_COUNTRY", settings.home_country),
-        ("WAREHOUSE_MAX_QUARANTINE_SHARE", settings.max_quarantine_share),
-    ):
-        monkeypatch.setenv(name, str(value))
-
-
-def run_window_as(settings: Settings, start: date, end: date) -> RunReport:
-    with pytest.MonkeyPatch.context() as mp:
-        settings_env(mp, settings)
-        return run_window(settings, start, end)
-
-
-def run_ok(settings: Settings, start: date, end: date) -> RunReport:
-    report = run_window_as(settings, start, end)
-    assert report.success, report.one_line()
-    return report
-
-
-def read_table(db: Path, sql: str) -> pl.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.sql(sql).pl()
-    finally:
-        con.close()
-
-
-def kpi_daily(settings: Settings) -> pl.DataFrame:
-    return read_table(settings.serving_db, "SELECT * FROM marts.kpi_daily ORDER BY date")
 
 
 @pytest.fixture(scope="module")
 def module_monkeypatch():
     with pytest.MonkeyPatch.context() as mp:
         yield mp
-
-
-def new_settings(home: Path, landing: Path, **overrides: str) -> Settings:
-    """Settings of a warehouse at `home` over `landing`, without touching the environment."""
-    with pytest.MonkeyPatch.context() as mp:
-        return use_warehouse(mp, home, landing, **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 page's widgets (what app.js draws), its daily tables and its per-range rows. PAGES is the one list
 of the pages, in navigation order (the build, the navigation bar and the tests read it); each page
 is declared as a dbt exposure too (transform/models/marts/_exposures.yml, checked by
-tests/test_dashboard_sources.py)."""
+tests/integration/test_dashboard_sources.py)."""
 
 from dashboards.pages import customers, experiments, health, overview, sales, service, traffic
 

@@ -57,7 +57,7 @@ class TransformConfig(Config):
 
 # A window holding at least this share of the loaded batch days is built with --full-refresh:
 # rebuilding (nearly) every day through the incremental path cost 2x a full build on the medium
-# shop (docs/performance.md), and both give the same tables (tests/test_incremental.py).
+# shop (docs/performance.md), and both give the same tables (tests/integration/test_incremental.py).
 FULL_REFRESH_SHARE = 0.5
 
 

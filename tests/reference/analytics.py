@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import median, stdev
@@ -30,7 +29,7 @@ import numpy as np
 import polars as pl
 from scipy import stats as sps
 
-from reference import kpi_daily as kd
+from tests.reference import kpi_daily as kd
 
 EXPERIMENT_COLUMNS = (
     "experiment_id",
@@ -70,25 +69,12 @@ EXTRA_FIELDS = {
 }
 
 
-@contextmanager
-def _more_fields():
-    """Let reference.kpi_daily's `read_entity` read EXTRA_FIELDS too (restored afterwards)."""
-    saved = {key: kd.NEEDED.get(key) for key in EXTRA_FIELDS}
-    try:
-        for key, fields in EXTRA_FIELDS.items():
-            kd.NEEDED[key] = {**(saved[key] or {}), **fields}
-        yield
-    finally:
-        for key, fields in saved.items():
-            if fields is None:
-                kd.NEEDED.pop(key, None)
-            else:
-                kd.NEEDED[key] = fields
+# What `_read` reads of each entity: reference.kpi_daily's fields plus EXTRA_FIELDS, built once.
+FIELDS = kd.with_fields(EXTRA_FIELDS)
 
 
 def _read(landing: Path, system: str, entity: str) -> pl.DataFrame | None:
-    with _more_fields():
-        return kd.read_entity(Path(landing), system, entity)
+    return kd.read_entity(Path(landing), system, entity, FIELDS)
 
 
 def keyed_hash(key: str, value: str | None) -> str | None:

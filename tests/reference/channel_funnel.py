@@ -22,12 +22,11 @@ them for a few more fields. It follows `../shared/spec/kpis.md` ("Traffic and co
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
 
-from reference import kpi_daily as kd
+from tests.reference import kpi_daily as kd
 
 CHANNEL_COLUMNS = (
     "date",
@@ -96,25 +95,12 @@ RULES = (
 )
 
 
-@contextmanager
-def _more_fields():
-    """Let reference.kpi_daily's `read_entity` read EXTRA_FIELDS too (restored afterwards)."""
-    saved = {key: kd.NEEDED.get(key) for key in EXTRA_FIELDS}
-    try:
-        for key, fields in EXTRA_FIELDS.items():
-            kd.NEEDED[key] = {**(saved[key] or {}), **fields}
-        yield
-    finally:
-        for key, fields in saved.items():
-            if fields is None:
-                kd.NEEDED.pop(key, None)
-            else:
-                kd.NEEDED[key] = fields
+# What `_read` reads of each entity: reference.kpi_daily's fields plus EXTRA_FIELDS, built once.
+FIELDS = kd.with_fields(EXTRA_FIELDS)
 
 
 def _read(landing: Path, system: str, entity: str) -> pl.DataFrame | None:
-    with _more_fields():
-        return kd.read_entity(landing, system, entity)
+    return kd.read_entity(landing, system, entity, FIELDS)
 
 
 def _clean(value: str | None) -> str | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from reference import kpi_daily as kd
+from tests.reference import kpi_daily as kd
 
 RFM_COLUMNS = (
     "customer_key",

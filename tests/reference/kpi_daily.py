@@ -205,12 +205,21 @@ def _typed(name: str, typ: str) -> pl.Expr:
     return col.alias(name)
 
 
-def read_entity(landing: Path, system: str, entity: str) -> pl.DataFrame | None:
-    """All records of one landing entity, typed, with `_batch`, `_file`, `_line`.
+def with_fields(extra: dict[tuple[str, str], dict[str, str]]) -> dict[tuple[str, str], dict[str, str]]:
+    """NEEDED plus the `extra` fields another computation reads ({(system, entity): {field: type}}),
+    as a new mapping for `read_entity` (NEEDED itself is left as it is)."""
+    return {key: {**NEEDED.get(key, {}), **extra.get(key, {})} for key in {**NEEDED, **extra}}
+
+
+def read_entity(
+    landing: Path, system: str, entity: str, needed: dict[tuple[str, str], dict[str, str]] = NEEDED
+) -> pl.DataFrame | None:
+    """All records of one landing entity, typed, with `_batch`, `_file`, `_line`: the fields
+    `needed` names for it (this module's NEEDED, or `with_fields(...)` of another computation).
 
     None when the entity has no records at all (folder missing, no partitions, or empty files).
     """
-    fields = NEEDED[(system, entity)]
+    fields = needed[(system, entity)]
     base = Path(landing) / system / entity
     frames = []
     if base.is_dir():

@@ -35,13 +35,12 @@ coupons"), restated here so the reference can be read on its own:
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
 
-from reference import kpi_daily as kd
+from tests.reference import kpi_daily as kd
 
 PRODUCT_DAILY_COLUMNS = (
     "date",
@@ -97,25 +96,12 @@ EXTRA_FIELDS = {
 }
 
 
-@contextmanager
-def _more_fields():
-    """Let reference.kpi_daily's `read_entity` read EXTRA_FIELDS too (restored afterwards)."""
-    saved = {key: kd.NEEDED.get(key) for key in EXTRA_FIELDS}
-    try:
-        for key, fields in EXTRA_FIELDS.items():
-            kd.NEEDED[key] = {**(saved[key] or {}), **fields}
-        yield
-    finally:
-        for key, fields in saved.items():
-            if fields is None:
-                kd.NEEDED.pop(key, None)
-            else:
-                kd.NEEDED[key] = fields
+# What `_read` reads of each entity: reference.kpi_daily's fields plus EXTRA_FIELDS, built once.
+FIELDS = kd.with_fields(EXTRA_FIELDS)
 
 
 def _read(landing: Path, system: str, entity: str) -> pl.DataFrame | None:
-    with _more_fields():
-        return kd.read_entity(landing, system, entity)
+    return kd.read_entity(landing, system, entity, FIELDS)
 
 
 def _local_date(col: str, tz: str) -> pl.Expr:

@@ -1,0 +1,282 @@
+"""The dashboards in a real headless Chromium (Playwright driving Debian's /usr/bin/chromium).
+
+One shop and one browser for the module: the simulated shop of conftest, whose pipeline run built
+the site. Every page is loaded from file:// and from `warehouse dashboards --open` (the real
+command, in a subprocess on a free port); every chart must hold data, the console stay clean and
+no request leave the machine. The KPI cards are compared with marts.kpi_daily by SQL written here.
+
+Screenshots of every page are taken on each run: into WAREHOUSE_SCREENSHOTS when set (the README's
+images: docs/screenshots), else into a temporary folder. WAREHOUSE_DASHBOARDS_HOME points the
+module at another, already built warehouse home instead (how the README's screenshots come from a
+realistic 90-day shop: docs/dashboards.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from config import load_settings
+from dashboards.pages import PAGES
+from tests.support.warehouse import read_table
+
+CHROMIUM = Path("/usr/bin/chromium")
+PAGE_FILES = [page.FILE for page in PAGES]
+LAPTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def shop(request, module_monkeypatch):
+    home = os.environ.get("WAREHOUSE_DASHBOARDS_HOME")
+    if home:
+        module_monkeypatch.setenv("WAREHOUSE_HOME", home)
+        module_monkeypatch.delenv("WAREHOUSE_LANDING", raising=False)
+        return load_settings()
+    return request.getfixturevalue("simulated_shop")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # CI installs chromium (.ci/run): a missing browser is a failure, never a skip
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-background-networking"]
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(shop):
+    """`warehouse dashboards --open --port 0` as a user runs it (it rebuilds, then serves)."""
+    env = {**os.environ, "WAREHOUSE_HOME": str(shop.home), "WAREHOUSE_LANDING": str(shop.landing)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cli.main", "dashboards", "--open", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = None
+        for line in proc.stdout:
+            match = re.search(r"(http://127\.0\.0\.1:\d+)/index\.html", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url, f"the server did not start (exit {proc.poll()})"
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class Visit:
+    """A page in a fresh browser context, with every request, console error and page error."""
+
+    def __init__(self, browser, viewport=LAPTOP):
+        self.context = browser.new_context(viewport=viewport)
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def open(self, url: str):
+        self.page.goto(url)
+        # drawn: every chart and sparkline holds a plotly graph
+        self.page.wait_for_function(
+            "() => { const c = document.querySelectorAll('.chart, .spark');"
+            " return c.length > 0 && [...c].every(e => e.classList.contains('js-plotly-plot')); }"
+        )
+        return self.page
+
+    def close(self):
+        self.context.close()
+
+
+# every plotly graph of the page: [id, number of traces, points that are not null]
+CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => [g.id, g.data.length,
+  g.data.reduce((n, t) => n + [].concat(...(t.z || t.y || [])).filter(v => v !== null && v !== undefined).length, 0)])"""
+
+
+def _assert_page_is_sound(visit: Visit, allowed: tuple[str, ...]):
+    charts = visit.page.evaluate(CHARTS_JS)
+    assert charts, "no chart on the page"
+    empty = [c for c in charts if c[1] == 0 or c[2] == 0]
+    assert empty == [], f"charts without data: {empty}"
+    assert visit.errors == []
+    outside = [u for u in visit.requests if not u.startswith(allowed)]
+    assert outside == [], f"requests leaving the machine: {outside}"
+    # the data's as-of time is on every page
+    assert re.search(r"Data as of \d{4}-\d{2}-\d{2}", visit.page.inner_text("header"))
+
+
+def _screenshots(tmp_path) -> Path:
+    out = Path(os.environ.get("WAREHOUSE_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def test_every_page_loads_from_file_and_from_the_server_with_data_and_no_outside_request(
+    browser, shop, server, tmp_path
+):
+    site, shots = shop.dashboards_dir, _screenshots(tmp_path)
+    for source, base, allowed in (
+        ("file", site.resolve().as_uri(), ("file://", "data:")),
+        ("server", server, (server + "/", "data:")),
+    ):
+        for name in PAGE_FILES:
+            visit = Visit(browser)
+            try:
+                visit.open(f"{base}/{name}")
+                _assert_page_is_sound(visit, allowed)
+                assert any(u.endswith("/assets/plotly.min.js") for u in visit.requests), (source, name)
+                if source == "file":  # the README's pictures, on a laptop screen
+                    visit.page.screenshot(path=str(shots / f"{Path(name).stem}.png"), full_page=True)
+            finally:
+                visit.close()
+
+
+def _expected_cards(serving_db: Path, first_day: str) -> dict[str, float | None]:
+    """The cards' values over days >= first_day, from marts.kpi_daily (CSAT over several days
+    weighs each day by its rated tickets, counted from intermediate.int_tickets)."""
+    row = read_table(
+        serving_db,
+        f"""
+        SELECT sum(gmv)::DOUBLE AS gmv, sum(net_revenue)::DOUBLE AS net_revenue, sum(paid_orders)::DOUBLE AS paid_orders,
+               sum(gross_revenue)::DOUBLE / nullif(sum(paid_orders), 0) AS aov, sum(sessions)::DOUBLE AS sessions,
+               sum(conversion_rate * sessions) / nullif(sum(sessions), 0) AS conversion_rate,
+               sum(new_customers)::DOUBLE AS new_customers,
+               (SELECT avg(CASE WHEN csat_score >= 4 THEN 1.0 ELSE 0.0 END) FROM intermediate.int_tickets
+                WHERE is_rated AND ticket_date >= DATE '{first_day}') AS csat,
+               count(*) AS days, any_value(csat) FILTER (WHERE date = (SELECT max(date) FROM marts.kpi_daily)) AS last_csat
+        FROM marts.kpi_daily WHERE date >= DATE '{first_day}'""",
+    ).to_dicts()[0]
+    if row.pop("days") == 1:
+        row["csat"] = row["last_csat"]  # one day: exactly the mart's column
+    row.pop("last_csat")
+    return row
+
+
+def _shown_cards(page) -> dict[str, dict[str, float | None]]:
+    return page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.card')].map(c =>
+        [c.dataset.kpi, Object.fromEntries([...c.querySelectorAll('.period')].map(p =>
+            [p.dataset.period, p.dataset.value === '' ? null : Number(p.dataset.value)]))]))""")
+
+
+def _close(shown, expected) -> bool:
+    if expected is None or shown is None:
+        return shown is None and expected is None
+    return abs(shown - expected) <= 1e-6 * max(1.0, abs(expected))
+
+
+def test_kpi_cards_equal_kpi_daily_and_the_range_control_changes_them(browser, shop):
+    dates = [
+        r[0].isoformat()
+        for r in duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT date FROM marts.kpi_daily ORDER BY date DESC")
+        .fetchall()
+    ]
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        shown_all = _shown_cards(page)
+        assert set(shown_all) == {
+            "gmv",
+            "net_revenue",
+            "paid_orders",
+            "aov",
+            "sessions",
+            "conversion_rate",
+            "new_customers",
+            "csat",
+        }
+        for period, first in (
+            ("1", dates[0]),
+            ("7", dates[min(6, len(dates) - 1)]),
+            ("28", dates[min(27, len(dates) - 1)]),
+            ("range", dates[-1]),
+        ):
+            expected = _expected_cards(shop.serving_db, first)
+            wrong = {k: (shown_all[k][period], v) for k, v in expected.items() if not _close(shown_all[k][period], v)}
+            assert wrong == {}, f"period {period}: (shown, kpi_daily) {wrong}"
+        gmv_text_all = page.inner_text(".card[data-kpi='gmv'] .period.main .value")
+        assert gmv_text_all == f"{round(_expected_cards(shop.serving_db, dates[-1])['gmv']):,}"
+
+        page.click(".range button[data-range='7']")
+        shown_7 = _shown_cards(page)
+        assert _close(shown_7["gmv"]["range"], shown_all["gmv"]["7"])
+        assert page.inner_text(".card[data-kpi='gmv'] .period.main .value") != gmv_text_all
+        assert page.get_attribute(".range button[data-range='7']", "aria-pressed") == "true"
+        # the charts follow: the sparkline covers the 7 days
+        assert page.evaluate("() => document.getElementById('spark-gmv').data[0].x.length") == min(7, len(dates))
+        # the range travels with the links to the other pages
+        assert page.get_attribute("nav a[href^='sales.html']", "href") == "sales.html#r=7"
+        page.click("nav a[href^='sales.html']")
+        page.wait_for_function("() => document.querySelector('.js-plotly-plot') !== null")
+        assert page.get_attribute(".range button[data-range='7']", "aria-pressed") == "true"
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_no_personal_data_in_the_pages(shop):
+    con = duckdb.connect(str(shop.working_db), read_only=True)
+    try:
+        personal = {
+            v
+            for (v,) in con.execute("""
+            SELECT unnest([customer_id, email, phone, full_name]) FROM raw.shop_customers
+            UNION SELECT customer_key FROM marts.customer_rfm
+            UNION SELECT entity FROM marts.risk_alerts WHERE entity_type IN ('device', 'ip_address', 'customer')
+        """).fetchall()
+            if v and len(v) >= 6
+        }
+    finally:
+        con.close()
+    assert personal
+    for name in PAGE_FILES:
+        text = (shop.dashboards_dir / name).read_text(encoding="utf-8")
+        found = [v for v in personal if v in text]
+        assert found == [], f"{name} shows personal data: {found[:3]}"
+
+
+def test_pages_are_light_and_share_one_plotly_bundle(shop):
+    site = shop.dashboards_dir
+    assert (site / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    for name in PAGE_FILES:
+        size = (site / name).stat().st_size
+        assert size < 1_000_000, f"{name} weighs {size:,} bytes"
+        text = (site / name).read_text(encoding="utf-8")
+        assert '<script src="assets/plotly.min.js"></script>' in text and "plotly.js v" not in text
+        assert "https://" not in text and "http://" not in text
+
+
+def test_readable_on_a_phone(browser, shop, tmp_path):
+    visit = Visit(browser, PHONE)
+    try:
+        for name in PAGE_FILES:
+            page = visit.open((shop.dashboards_dir / name).resolve().as_uri())
+            # one column, nothing wider than the screen (wide tables scroll inside their own box)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], name
+            boxes = page.evaluate(
+                "() => [...document.querySelectorAll('.widget')].map(w => w.getBoundingClientRect().width)"
+            )
+            assert boxes and max(boxes) <= PHONE["width"], name
+            if name == "index.html":
+                page.screenshot(path=str(_screenshots(tmp_path) / "index-phone.png"), full_page=False)
+        assert visit.errors == []
+    finally:
+        visit.close()
