@@ -41,24 +41,25 @@ def test_batch_days_in_window_counts_loaded_days_of_any_entity(tmp_path):
     assert batch_days_in_window(con, {"min_date": "2026-03-01", "max_date": "2026-03-04"}) == (3, 3)
 
 
-def test_full_refresh_flag_reaches_dbt():
+def test_full_refresh_flag_reaches_dbt(tmp_path):
     from click.testing import CliRunner
 
     from cli.main import main
+    from config import load_settings
     from orchestration.assets.transform import TransformConfig, dbt_build_args
     from orchestration.runner import run_config
+    from transform import dbt_vars
 
+    settings = load_settings(home=tmp_path)
     window = {"min_date": "2026-03-01", "max_date": "2026-03-04"}
-    assert dbt_build_args(window, TransformConfig()) == [
-        "build",
-        "--exclude-resource-type",
-        "unit_test",
-        "--vars",
-        json.dumps(window),
-    ]
-    assert dbt_build_args(window, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
-    assert json.loads(dbt_build_args(window, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
-    assert dbt_build_args(window, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"
+    args = dbt_build_args(settings, window, TransformConfig())
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"] and len(args) == 5
+    # the settings and the window as vars, never the personal-data key
+    assert json.loads(args[4]) == {**dbt_vars(settings), **window}
+    assert settings.hash_key not in args[4]
+    assert dbt_build_args(settings, window, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
+    assert json.loads(dbt_build_args(settings, window, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
+    assert dbt_build_args(settings, window, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"
     assert run_config(full_refresh=True)["ops"] == {"transform": {"config": {"full_refresh": True}}}
     assert "ops" not in run_config()
     for command in ("run", "backfill"):

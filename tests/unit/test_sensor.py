@@ -102,10 +102,14 @@ def _age(root, seconds: float) -> None:
 def _tick(cursor=None):
     from config import load_settings
     from orchestration.job import build_definitions
+    from orchestration.resources import WarehouseResource
 
-    [landing_sensor] = build_definitions(load_settings()).sensors
+    settings = load_settings()
+    [landing_sensor] = build_definitions(settings).sensors
+    # the settings reach the sensor as the `warehouse` resource, as in the UI's daemon
+    resources = {"warehouse": WarehouseResource.of(settings)}
     with DagsterInstance.ephemeral() as instance:
-        result = landing_sensor(build_sensor_context(instance=instance, cursor=cursor))
+        result = landing_sensor(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
     assert isinstance(result, SensorResult)
     return result
 
