@@ -349,7 +349,7 @@ def anomaly_fit(history: dict[date, float], day: date) -> tuple[float, float] | 
 KPI_LABELS = {"gmv": "GMV", "sessions": "Sessions", "conversion_rate": "Conversion rate"}
 
 
-def _kpi_anomalies(kpis: pl.DataFrame) -> list[dict]:
+def kpi_anomaly_alerts(kpis: pl.DataFrame) -> list[dict]:
     out = []
     if not kpis.height:
         return out
@@ -452,7 +452,7 @@ def compute_risk_alerts(
         + _outliers(orders)
         + _refund_abuse(landing, orders, tz, hash_key)
         + _payment_failures(landing, tz)
-        + _kpi_anomalies(kpis)
+        + kpi_anomaly_alerts(kpis)
         + _service_sla(landing, tz)
         + _page_load(kpis)
     )
