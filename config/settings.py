@@ -31,7 +31,9 @@ class Setting(NamedTuple):
 
 # What `warehouse --help` and the README list: every variable the warehouse reads.
 SETTINGS_HELP = (
-    Setting("WAREHOUSE_HOME", "./.warehouse", "all state: databases, Dagster instance, dbt artifacts, dashboards, logs"),
+    Setting(
+        "WAREHOUSE_HOME", "./.warehouse", "all state: databases, Dagster instance, dbt artifacts, dashboards, logs"
+    ),
     Setting("WAREHOUSE_LANDING", "$WAREHOUSE_HOME/landing", "where upstream systems drop files"),
     Setting("WAREHOUSE_TZ", "Asia/Shanghai", "reporting time zone (IANA): a day is a local day here"),
     Setting("WAREHOUSE_BASE_CURRENCY", "CNY", "ISO-4217 currency of every amount in the marts"),
