@@ -35,9 +35,11 @@ CHANNEL_COLUMNS = (
     "visitors",
     "attributed_orders",
     "attributed_revenue",
+    "attributed_gross_margin",
     "conversion_rate",
     "spend",
     "roas",
+    "poas",
     "new_customers",
     "cac",
     "impressions",
@@ -225,9 +227,15 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
             .join(session_channels, on="session_id", how="left")
             .with_columns(pl.col("channel").fill_null("direct"))
         )
+        # the gross margin of each paid order: reference.margin (costed lines; null when none)
+        from tests.reference.margin import order_margins, sum_or_null
+
+        paid = paid.join(order_margins(landing, tz, base_currency), on="order_id", how="left")
         parts.append(
             paid.group_by(keys).agg(
-                pl.len().alias("attributed_orders"), pl.col("total_amount").sum().alias("attributed_revenue")
+                pl.len().alias("attributed_orders"),
+                pl.col("total_amount").sum().alias("attributed_revenue"),
+                sum_or_null("gross_margin").alias("attributed_gross_margin"),
             )
         )
         first_paid = paid.sort("created_at", "order_id").unique(subset=["customer_id"], keep="first")
@@ -261,11 +269,14 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     df = pl.concat([p.select(keys) for p in parts]).unique()
     for part in parts:
         df = df.join(part, on=keys, how="left")
+    if "attributed_gross_margin" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias("attributed_gross_margin"))
     df = df.with_columns(
         (pl.col(c).fill_null(0) if c in df.columns else pl.lit(0).alias(c)) for c in counts
     ).with_columns(
         kd._ratio("converted", "sessions").alias("conversion_rate"),
         kd._ratio("attributed_revenue", "spend").alias("roas"),
+        kd._ratio("attributed_gross_margin", "spend").alias("poas"),
         kd._ratio("spend", "new_customers").alias("cac"),
         kd._ratio("clicks", "impressions").alias("ctr"),
         kd._ratio("spend", "clicks").alias("cpc"),
