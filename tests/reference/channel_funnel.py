@@ -16,7 +16,9 @@ them for a few more fields. It follows `../shared/spec/kpis.md` ("Traffic and co
 - attributed orders: paid orders (latest state) by order date, channel of their own session,
   `direct` when the session is unknown; new customers: customers whose first paid order
   (earliest created_at, ties by order_id) is attributed to the channel, on its order date;
-- spend: latest arrival per (date, channel, campaign), in base currency at the spend date.
+- spend: latest arrival per (date, channel, campaign), in base currency at the spend date;
+- attributed_gross_margin: Σ of the attributed orders' gross margins (reference.margin: their
+  lines with a known cost), null when none has one; poas = attributed_gross_margin / spend.
 """
 
 from __future__ import annotations

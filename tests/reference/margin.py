@@ -175,9 +175,7 @@ def order_lines(landing: Path, tz: str = "Asia/Shanghai", base_currency: str = "
     before_any = before_any.join(earliest, on="product_id", how="left")
     chosen = pl.concat(
         [
-            in_effect.filter(pl.col("updated_at").is_not_null()).select(
-                "_line_row", "unit_cost", "cost_currency"
-            ),
+            in_effect.filter(pl.col("updated_at").is_not_null()).select("_line_row", "unit_cost", "cost_currency"),
             before_any.select("_line_row", "unit_cost", "cost_currency"),
         ]
     )
@@ -314,9 +312,7 @@ def compute_campaign_daily(landing: Path, tz: str = "Asia/Shanghai", base_curren
     for part in parts:
         df = df.join(part, on=keys, how="left")
     counts = ("spend", "impressions", "clicks", "sessions", "attributed_orders", "attributed_revenue", "new_customers")
-    df = df.with_columns(
-        (pl.col(c).fill_null(0) if c in df.columns else pl.lit(0).alias(c)) for c in counts
-    )
+    df = df.with_columns((pl.col(c).fill_null(0) if c in df.columns else pl.lit(0).alias(c)) for c in counts)
     if "attributed_gross_margin" not in df.columns:
         df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias("attributed_gross_margin"))
     df = df.with_columns(

@@ -19,6 +19,8 @@ coupons"), restated here so the reference can be read on its own:
   products by line revenue (by units when that is 0) and counts no units; refunds of orders
   without lines are not spread;
 - product_daily rows: every (date, product) with units sold, a view or a completed refund;
+  title = latest state; cogs and gross_margin (and product_health's gross_margin_30d) from
+  reference.margin: lines of paid orders with a known unit cost, null when there are none;
 - product_health: D = latest order date of any order; the window is D-29 .. D; return rate =
   item-refunded units / units sold over those order dates; slow mover = latest is_active, local
   launch date more than 30 days before D, no units in the window; rows: every product of the

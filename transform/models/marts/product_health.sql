@@ -36,13 +36,13 @@ sales_30d as (
 
 margin_30d as (
     select
-        costs.product_id,
-        sum(case when costs.has_cost then costs.gross_margin_base end) as gross_margin_30d
-    from {{ ref('int_order_item_costs') }} as costs
+        item_costs.product_id,
+        sum(case when item_costs.has_cost then item_costs.gross_margin_base end) as gross_margin_30d
+    from {{ ref('int_order_item_costs') }} as item_costs
     cross join as_of
-    where costs.order_is_paid
-        and costs.order_date between as_of.window_start and as_of.as_of_date
-    group by costs.product_id
+    where item_costs.order_is_paid
+        and item_costs.order_date between as_of.window_start and as_of.as_of_date
+    group by item_costs.product_id
 ),
 
 -- kpis.md return rate: "completed item refunds" (whole-order refunds carry no units)
