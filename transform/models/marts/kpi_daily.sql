@@ -47,6 +47,19 @@ unit_days as (
     group by order_date
 ),
 
+-- margin: lines of paid orders, their cost where known (int_order_item_costs) ------------------
+margin_days as (
+    select
+        order_date as date_day,
+        sum(case when has_cost then cost_base end) as cogs,
+        sum(case when has_cost then gross_margin_base end) as gross_margin,
+        sum(case when has_cost then line_revenue_base else 0 end) as costed_line_revenue,
+        sum(line_revenue_base) as line_revenue
+    from {{ ref('int_order_item_costs') }}
+    where order_is_paid
+    group by order_date
+),
+
 refund_days as (
     select
         order_date as date_day,
@@ -157,6 +170,10 @@ daily as (
         coalesce(new_customer_days.new_customers, 0) as new_customers,
         coalesce(returning_customer_days.returning_customers, 0) as returning_customers,
         coalesce(order_days.buyers, 0) as buyers,
+        margin_days.cogs,
+        margin_days.gross_margin,
+        coalesce(margin_days.costed_line_revenue, 0) as costed_line_revenue,
+        coalesce(margin_days.line_revenue, 0) as line_revenue,
         coalesce(session_days.sessions, 0) as sessions,
         coalesce(session_days.bounced_sessions, 0) as bounced_sessions,
         coalesce(session_days.converted_sessions, 0) as converted_sessions,
@@ -178,6 +195,7 @@ daily as (
     cross join last_complete
     left join order_days on order_days.date_day = spine.date_day
     left join unit_days on unit_days.date_day = spine.date_day
+    left join margin_days on margin_days.date_day = spine.date_day
     left join refund_days on refund_days.date_day = spine.date_day
     left join new_customer_days on new_customer_days.date_day = spine.date_day
     left join returning_customer_days on returning_customer_days.date_day = spine.date_day
@@ -213,6 +231,12 @@ select
     case when has_orders then cast(returning_customers as {{ dbt.type_bigint() }}) end as returning_customers,
     case when has_orders then cast(buyers as {{ dbt.type_bigint() }}) end as buyers,
     case when has_orders then {{ safe_divide('gross_revenue', 'buyers') }} end as revenue_per_buyer,
+
+    -- margin: null without a costed line (kpis.md conventions), ratios null on a 0 denominator
+    cast(cogs as {{ type_money() }}) as cogs,
+    cast(gross_margin as {{ type_money() }}) as gross_margin,
+    {{ safe_divide('gross_margin', 'costed_line_revenue') }} as margin_rate,
+    case when has_orders then {{ safe_divide('costed_line_revenue', 'line_revenue') }} end as cost_coverage,
 
     -- traffic
     case when has_traffic then cast(sessions as {{ dbt.type_bigint() }}) end as sessions,
