@@ -208,6 +208,11 @@ def report(home: Path, sim: dict) -> int:
     print(f"  kpi_anomaly alerts: {len(kpi)} (promotion days of the simulator: {', '.join(promo) or 'none'})")
     for a in kpi:
         print(f"    {a[0]} {a[1]:<16} {a[2]:<6} {a[3]}")
+    # issue 17: at most 5 besides the planted days (promotions and any other dated plant, e.g. an outage)
+    planted = {str(v) for v in sim.get("plan", {}).values() if isinstance(v, str)}
+    planted |= {str(d) for v in sim.get("plan", {}).values() if isinstance(v, list) for d in v}
+    others = [a for a in kpi if str(a[0]) not in planted]
+    check(len(others) <= 5, f"kpi_anomaly: at most 5 alerts besides the planted days ({len(others)})")
 
     # ---------------------------------------------------------------- forecast
     print("\ngmv_forecast:")

@@ -44,6 +44,11 @@ SETTINGS_HELP = (
         "share in [0, 1]: a batch day of an entity with more bad rows fails the gate",
     ),
     Setting("WAREHOUSE_HISTORY_START", "the earliest dt= folder", "first batch day (YYYY-MM-DD) runs may ask for"),
+    Setting(
+        "WAREHOUSE_REFUND_WINDOW_DAYS",
+        "30",
+        "days after which refunds can no longer change a day's net revenue: later days are provisional",
+    ),
     Setting("WAREHOUSE_STALE_AFTER_DAYS", "2", "status exits 3 when a source's latest batch day is older"),
     Setting(
         "WAREHOUSE_BLOCKING_CHECKS",
@@ -82,6 +87,8 @@ class Settings(BaseSettings):
     home_country: str = "CN"
     max_quarantine_share: float = 0.05
     history_start: date | None = None
+    # kpis.md is_final: a day is final once it is at least this many days before the last complete day
+    refund_window_days: int = 30
     stale_after_days: int = 2
     blocking_checks: str = ""
     # DuckDB's memory_limit for every connection of the pipeline and the dbt build (not in
@@ -152,6 +159,17 @@ class Settings(BaseSettings):
             raise ValueError("expected a whole number of days, at least 1") from None
         if days < 1:
             raise ValueError("expected a whole number of days, at least 1")
+        return days
+
+    @field_validator("refund_window_days", mode="before")
+    @classmethod
+    def _refund_window(cls, value):
+        try:
+            days = int(str(value).strip())
+        except ValueError:
+            raise ValueError("expected a whole number of days, 0 or more") from None
+        if days < 0:
+            raise ValueError("expected a whole number of days, 0 or more")
         return days
 
     @field_validator("blocking_checks")

@@ -20,6 +20,8 @@ import duckdb
 SEMANTIC_SOURCES = (
     ("intermediate", "int_orders"),
     ("intermediate", "int_order_items"),
+    ("intermediate", "int_order_item_costs"),
+    ("intermediate", "int_products"),
     ("intermediate", "int_refunds"),
     ("intermediate", "int_customer_first_orders"),
     ("intermediate", "int_sessions"),

@@ -48,6 +48,7 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
         "reporting_tz": settings.tz,
         "base_currency": settings.base_currency,
         "home_country": settings.home_country,
+        "refund_window_days": str(settings.refund_window_days),
     }
 
 

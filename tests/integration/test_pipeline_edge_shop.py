@@ -151,12 +151,22 @@ def test_a_shop_with_only_order_system_files_runs_green(tmp_path, monkeypatch):
 
 
 def test_settings_change_the_results_as_they_should(tmp_path, monkeypatch):
-    settings = use_warehouse(monkeypatch, tmp_path / "home", EDGE_SHOP, WAREHOUSE_TZ="UTC", WAREHOUSE_HOME_COUNTRY="US")
+    settings = use_warehouse(
+        monkeypatch,
+        tmp_path / "home",
+        EDGE_SHOP,
+        WAREHOUSE_TZ="UTC",
+        WAREHOUSE_HOME_COUNTRY="US",
+        WAREHOUSE_REFUND_WINDOW_DAYS="2",
+    )
     run_ok(settings, *EDGE_SHOP_DAYS)
     got = kpi_daily(settings)
     assert mismatches(got, EXPECTED_UTC_HOME_US) == []
-    assert mismatches(got, as_expected(compute_kpi_daily(EDGE_SHOP, tz="UTC", home_country="US"))) == []
+    reference = compute_kpi_daily(EDGE_SHOP, tz="UTC", home_country="US", refund_window_days=2)
+    assert mismatches(got, as_expected(reference)) == []
     assert mismatches(got, EXPECTED) != []  # the defaults give other numbers
+    # a 2-day refund window: with the last complete day 03-04, 03-01 and 03-02 are final
+    assert got["is_final"].to_list() == [True, True, False, False]
 
 
 def _graphql(port: int, query: str) -> dict:

@@ -38,6 +38,8 @@ REQUIRED = (
     "csat",
 )
 ALSO = (
+    "buyers",
+    "revenue_per_buyer",
     "placed_orders",
     "cancelled_orders",
     "refunded_amount",

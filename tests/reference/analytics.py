@@ -14,7 +14,10 @@ pipeline has a formula, this module takes another route to the same number:
 - the forecast's OLS uses seven weekday intercepts plus a trend (no global intercept) solved with
   `numpy.linalg.lstsq`, the one-off-day cut with numpy percentiles, and the interval variance from a
   QR decomposition;
-- the 60-minute windows, trailing medians and MADs are computed row by row in Python.
+- kpi_anomaly's trend-and-weekday fit is `numpy.linalg.lstsq` on a dummy design (the pipeline
+  uses the closed form of the within-weekday slope in SQL);
+- the 60-minute windows, trailing medians and standard deviations are computed row by row in
+  Python; service_sla's breach rate comes from `reference.service_paths.ticket_metrics`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import polars as pl
 from scipy import stats as sps
 
 from tests.reference import kpi_daily as kd
+from tests.reference import service_paths
 
 EXPERIMENT_COLUMNS = (
     "experiment_id",
@@ -309,28 +313,130 @@ def _payment_failures(landing: Path, tz: str) -> list[dict]:
     return out
 
 
-def _kpi_anomalies(kpis: pl.DataFrame) -> list[dict]:
+def anomaly_fit(history: dict[date, float], day: date) -> tuple[float, float] | None:
+    """kpis.md's kpi_anomaly fit for `day` from the values of the 56 days before it: the prediction
+    of log(value) on `day` and the residual scale s, or None when the day is not evaluated.
+
+    Least squares by `numpy.linalg.lstsq` on a design of seven weekday dummies and the day number
+    (no closed form), on the days with a positive value; every weekday needs 4 such days; one
+    refit without the days whose |residual| > 3 x max(0.01, 1.4826 x median |residual|)."""
+    days = [day - timedelta(days=k) for k in range(56, 0, -1)]
+    used = [d for d in days if history.get(d) is not None and history[d] > 0]
+    if any(sum(1 for d in used if d.weekday() == w) < 4 for w in range(7)):
+        return None
+
+    def design(ds: list[date]) -> np.ndarray:
+        return np.array([[float(d.weekday() == w) for w in range(7)] + [float((d - day).days)] for d in ds])
+
+    def scale(residual: np.ndarray) -> float:
+        return max(0.01, 1.4826 * float(np.median(np.abs(residual))))
+
+    y = np.log([history[d] for d in used])
+    x = design(used)
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    residual = y - x @ coef
+    keep = np.abs(residual) <= 3 * scale(residual)
+    if not any(d.weekday() == day.weekday() for d, k in zip(used, keep) if k):
+        return None
+    # a weekday with no day left has no intercept: drop its column (rank stays full)
+    columns = [w for w in range(7) if any(d.weekday() == w for d, k in zip(used, keep) if k)] + [7]
+    xk = x[keep][:, columns]
+    coef, *_ = np.linalg.lstsq(xk, y[keep], rcond=None)
+    prediction = float(design([day])[0][columns] @ coef)
+    return prediction, scale(y[keep] - xk @ coef)
+
+
+KPI_LABELS = {"gmv": "GMV", "sessions": "Sessions", "conversion_rate": "Conversion rate"}
+
+
+def kpi_anomaly_alerts(kpis: pl.DataFrame) -> list[dict]:
     out = []
+    if not kpis.height:
+        return out
+    first = kpis["date"].min()
     for kpi in ("gmv", "sessions", "conversion_rate"):
-        values = {d: v for d, v in kpis.select("date", kpi).rows() if v is not None}
+        values = {d: (None if v is None else float(v)) for d, v in kpis.select("date", kpi).rows()}
         for day, value in values.items():
-            history = [values.get(day - timedelta(days=7 * k)) for k in (1, 2, 3, 4)]
-            if any(h is None for h in history):
+            if value is None or (day - first).days < 56:
                 continue
-            m = median(history)
-            scale = max(median(abs(h - m) for h in history), 0.01 * abs(m))
-            if scale > 0 and abs(value - m) > 3 * scale:
+            fit = anomaly_fit(values, day)
+            if fit is None:
+                continue
+            prediction, s = fit
+            expected = math.exp(prediction)
+            change = value / expected - 1
+            scales = abs(math.log(value) - prediction) / s if value > 0 else math.inf
+            if scales > 4.5 and abs(change) >= 0.1:
+                if change > 0:
+                    bound = max(math.exp(prediction + 4.5 * s), 1.1 * expected)
+                else:
+                    bound = min(math.exp(prediction - 4.5 * s), 0.9 * expected)
                 out.append(
                     dict(
                         alert_date=day,
                         alert_type="kpi_anomaly",
-                        severity=_severity(abs(value - m) / scale, 4.5, 6),
+                        severity=_severity(scales, 6, 9),
                         entity_type="kpi",
                         entity=kpi,
-                        metric_value=float(value),
-                        threshold=m + 3 * scale if value > m else m - 3 * scale,
+                        metric_value=value,
+                        threshold=bound,
                     )
                 )
+    return out
+
+
+def _trailing_days(values: dict[date, float], day: date, n: int = 28) -> list[float]:
+    return [v for d, v in values.items() if day - timedelta(days=n) <= d < day and v is not None]
+
+
+def _service_sla(landing: Path, tz: str) -> list[dict]:
+    tickets = service_paths.ticket_metrics(landing, tz)
+    if tickets is None:
+        return []
+    judged = tickets.filter(pl.col("sla_breached").is_not_null())
+    rate = dict(judged.group_by("date").agg(pl.col("sla_breached").cast(pl.Float64).mean()).rows())
+    out = []
+    for day, value in rate.items():
+        trailing = _trailing_days(rate, day)
+        if len(trailing) < 7:
+            continue
+        mean, sd = sum(trailing) / len(trailing), stdev(trailing)
+        bound = max(mean + 3 * sd, mean + 0.05)
+        if value > bound:
+            out.append(
+                dict(
+                    alert_date=day,
+                    alert_type="service_sla",
+                    severity="high" if sd == 0 else _severity((value - mean) / sd, 4.5, 6),
+                    entity_type="kpi",
+                    entity="sla_breach_rate",
+                    metric_value=value,
+                    threshold=bound,
+                )
+            )
+    return out
+
+
+def _page_load(kpis: pl.DataFrame) -> list[dict]:
+    p90 = {d: float(v) for d, v in kpis.select("date", "page_load_p90_ms").rows() if v is not None}
+    out = []
+    for day, value in p90.items():
+        trailing = _trailing_days(p90, day)
+        if len(trailing) < 7:
+            continue
+        m = float(np.median(trailing))
+        if m > 0 and value > 1.5 * m:
+            out.append(
+                dict(
+                    alert_date=day,
+                    alert_type="page_load",
+                    severity=_severity(value / m, 2, 3),
+                    entity_type="kpi",
+                    entity="page_load_p90_ms",
+                    metric_value=value,
+                    threshold=1.5 * m,
+                )
+            )
     return out
 
 
@@ -339,13 +445,16 @@ def compute_risk_alerts(
 ) -> pl.DataFrame:
     landing = Path(landing)
     orders = _orders(landing, tz, base_currency)
+    kpis = kd.compute_kpi_daily(landing, tz, base_currency)
     rows = (
         _velocity(orders, "device_id", tz, hash_key)
         + _velocity(orders, "ip_address", tz, hash_key)
         + _outliers(orders)
         + _refund_abuse(landing, orders, tz, hash_key)
         + _payment_failures(landing, tz)
-        + _kpi_anomalies(kd.compute_kpi_daily(landing, tz, base_currency))
+        + kpi_anomaly_alerts(kpis)
+        + _service_sla(landing, tz)
+        + _page_load(kpis)
     )
     schema = {
         "alert_date": pl.Date,

@@ -16,7 +16,9 @@ them for a few more fields. It follows `../shared/spec/kpis.md` ("Traffic and co
 - attributed orders: paid orders (latest state) by order date, channel of their own session,
   `direct` when the session is unknown; new customers: customers whose first paid order
   (earliest created_at, ties by order_id) is attributed to the channel, on its order date;
-- spend: latest arrival per (date, channel, campaign), in base currency at the spend date.
+- spend: latest arrival per (date, channel, campaign), in base currency at the spend date;
+- attributed_gross_margin: Σ of the attributed orders' gross margins (reference.margin: their
+  lines with a known cost), null when none has one; poas = attributed_gross_margin / spend.
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ CHANNEL_COLUMNS = (
     "visitors",
     "attributed_orders",
     "attributed_revenue",
+    "attributed_gross_margin",
     "conversion_rate",
     "spend",
     "roas",
+    "poas",
     "new_customers",
     "cac",
     "impressions",
@@ -225,9 +229,15 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
             .join(session_channels, on="session_id", how="left")
             .with_columns(pl.col("channel").fill_null("direct"))
         )
+        # the gross margin of each paid order: reference.margin (costed lines; null when none)
+        from tests.reference.margin import order_margins, sum_or_null
+
+        paid = paid.join(order_margins(landing, tz, base_currency), on="order_id", how="left")
         parts.append(
             paid.group_by(keys).agg(
-                pl.len().alias("attributed_orders"), pl.col("total_amount").sum().alias("attributed_revenue")
+                pl.len().alias("attributed_orders"),
+                pl.col("total_amount").sum().alias("attributed_revenue"),
+                sum_or_null("gross_margin").alias("attributed_gross_margin"),
             )
         )
         first_paid = paid.sort("created_at", "order_id").unique(subset=["customer_id"], keep="first")
@@ -261,11 +271,14 @@ def compute_channel_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
     df = pl.concat([p.select(keys) for p in parts]).unique()
     for part in parts:
         df = df.join(part, on=keys, how="left")
+    if "attributed_gross_margin" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias("attributed_gross_margin"))
     df = df.with_columns(
         (pl.col(c).fill_null(0) if c in df.columns else pl.lit(0).alias(c)) for c in counts
     ).with_columns(
         kd._ratio("converted", "sessions").alias("conversion_rate"),
         kd._ratio("attributed_revenue", "spend").alias("roas"),
+        kd._ratio("attributed_gross_margin", "spend").alias("poas"),
         kd._ratio("spend", "new_customers").alias("cac"),
         kd._ratio("clicks", "impressions").alias("ctr"),
         kd._ratio("spend", "clicks").alias("cpc"),

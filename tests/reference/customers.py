@@ -7,15 +7,22 @@ choices written in the marts' YAML:
 
 - paid order = latest status in {paid, shipped, delivered}; order date = local date of created_at;
   gross revenue = total_amount in the base currency at the rate of the order date;
-- as-of date D = the latest order date of any order (any status);
-- RFM over paid orders with D - 365 days < order date <= D; one row per customer with such an
-  order; monetary rounded to 4 decimals before it is ranked; percent_rank = (rank - 1) / (n - 1)
-  with the lowest rank for ties (0 for a lone customer), ordered worst to best; score =
-  min(5, 1 + floor(5 * percent_rank)); segment rules in kpis.md order, first match wins;
+- as-of date D = the last complete day: the latest `dt=` folder of any entity with a record
+  (`reference.kpi_daily.last_complete_day`);
+- RFM (second edition) over paid orders with D - 365 days < order date <= D; one row per customer
+  with such an order; monetary rounded to 4 decimals before it is ranked; for R and M
+  percent_rank = (rank - 1) / (n - 1) with the lowest rank for ties (0 for a lone customer),
+  ordered worst to best, score = min(5, 1 + floor(5 * percent_rank)); F on fixed counts (1, 2,
+  3, 4-5, >= 6 -> 1..5); segment rules in kpis.md order, first match wins;
+- age_band from the customer's latest birth_year at D (D's year - birth_year), country and
+  region of the latest version (greatest updated_at, then batch, file, line); a customer
+  missing from shop/customers: `unknown`, null, null;
 - customer_key = sha256(hash_key + ':' + customer_id), lower-case hex;
 - cohort = calendar month of the first paid order (earliest created_at, ties by order_id);
-  rows for every month offset from 0 to the month of D; active = distinct customers of the
-  cohort with a paid order in that month.
+  rows for every month offset from 0 to the month of the latest order date (any status); active
+  = distinct customers of the cohort with a paid order in that month; revenue = their paid
+  orders' total_amount in base currency (rounded to 4 decimals per month); the curve = running
+  sum / cohort size; complete = the month's last day <= D.
 """
 
 from __future__ import annotations
@@ -39,8 +46,31 @@ RFM_COLUMNS = (
     "f_score",
     "m_score",
     "segment",
+    "age_band",
+    "country",
+    "region",
 )
-COHORT_COLUMNS = ("cohort_month", "month_offset", "cohort_size", "active_customers", "retention")
+COHORT_COLUMNS = (
+    "cohort_month",
+    "month_offset",
+    "cohort_size",
+    "active_customers",
+    "retention",
+    "revenue",
+    "cumulative_revenue_per_customer",
+    "is_complete",
+)
+CUSTOMER_FIELDS = kd.with_fields(
+    {
+        ("shop", "customers"): {
+            "customer_id": "string",
+            "birth_year": "int",
+            "country": "string",
+            "region": "string",
+            "updated_at": "timestamp",
+        }
+    }
+)
 WINDOW_DAYS = 365
 
 
@@ -64,19 +94,44 @@ def percent_ranks(values: list, better) -> list[float]:
     return [sum(1 for w in values if better(v, w)) / (n - 1) for v in values]
 
 
+def frequency_score(orders: int) -> int:
+    """kpis.md (second edition): F on fixed counts, 1 -> 1, 2 -> 2, 3 -> 3, 4-5 -> 4, >= 6 -> 5."""
+    return {1: 1, 2: 2, 3: 3, 4: 4, 5: 4}.get(orders, 5)
+
+
 def segment(r: int, f: int, m: int) -> str:
-    """kpis.md segment rules, in their order; the first that matches wins."""
+    """kpis.md segment rules (second edition), in their order; the first that matches wins."""
     if r >= 4 and f >= 4 and m >= 4:
         return "champions"
-    if f >= 4:
+    if r >= 3 and f >= 3:
         return "loyal"
+    if r <= 2 and f >= 2:
+        return "at_risk"
     if f == 1 and r >= 4:
         return "new"
-    if r <= 2 and f >= 3:
-        return "at_risk"
-    if r <= 2 and f <= 2:
+    if r <= 2 and f == 1:
         return "hibernating"
     return "potential"
+
+
+def age_band(birth_year: int | None, on: date) -> str:
+    """kpis.md age_band; the age is the year of `on` minus the birth year."""
+    if birth_year is None:
+        return "unknown"
+    age = on.year - birth_year
+    for upper, band in ((25, "<25"), (35, "25-34"), (45, "35-44"), (55, "45-54")):
+        if age < upper:
+            return band
+    return "55+"
+
+
+def _customers(landing: Path) -> dict[str, dict]:
+    """{customer_id: latest version} of shop/customers."""
+    rows = kd.read_entity(Path(landing), "shop", "customers", CUSTOMER_FIELDS)
+    if rows is None:
+        return {}
+    latest = kd._latest(rows, ["customer_id"], ["updated_at"])
+    return {r["customer_id"]: r for r in latest.iter_rows(named=True)}
 
 
 def _orders(landing: Path, tz: str, base_currency: str) -> pl.DataFrame:
@@ -117,10 +172,13 @@ def compute_customer_rfm(
         "f_score": pl.Int64,
         "m_score": pl.Int64,
         "segment": pl.String,
+        "age_band": pl.String,
+        "country": pl.String,
+        "region": pl.String,
     }
-    if orders.height == 0:
+    as_of = kd.last_complete_day(landing)
+    if orders.height == 0 or as_of is None:
         return pl.DataFrame(schema=schema)
-    as_of = orders["order_date"].max()
     window_start = as_of - timedelta(days=WINDOW_DAYS)  # excluded
     in_window = orders.filter(
         pl.col("is_paid") & (pl.col("order_date") > window_start) & (pl.col("order_date") <= as_of)
@@ -138,9 +196,10 @@ def compute_customer_rfm(
     recency = [(as_of - d).days for d in customers["last_paid_date"].to_list()]
     frequency = customers["frequency"].to_list()
     monetary = customers["monetary"].to_list()
-    # worst to best: recency worst = most days; frequency and monetary worst = lowest
+    people = _customers(landing)
+    # worst to best: recency worst = most days; monetary worst = lowest
     r = [quintile_score(p) for p in percent_ranks(recency, lambda a, b: a < b)]
-    f = [quintile_score(p) for p in percent_ranks(frequency, lambda a, b: a > b)]
+    f = [frequency_score(n) for n in frequency]
     m = [quintile_score(p) for p in percent_ranks(monetary, lambda a, b: a > b)]
     return pl.DataFrame(
         {
@@ -153,9 +212,16 @@ def compute_customer_rfm(
             "f_score": f,
             "m_score": m,
             "segment": [segment(*scores) for scores in zip(r, f, m)],
+            "age_band": [age_band(people.get(c, {}).get("birth_year"), as_of) for c in ids],
+            "country": [_upper(people.get(c, {}).get("country")) for c in ids],
+            "region": [people.get(c, {}).get("region") for c in ids],
         },
         schema=schema,
     ).sort("customer_key")
+
+
+def _upper(text: str | None) -> str | None:
+    return text.strip().upper() if text is not None else None
 
 
 def _month_index(day: date) -> int:
@@ -174,6 +240,9 @@ def compute_cohort_retention(landing: Path, tz: str = "Asia/Shanghai", base_curr
         "cohort_size": pl.Int64,
         "active_customers": pl.Int64,
         "retention": pl.Float64,
+        "revenue": pl.Float64,
+        "cumulative_revenue_per_customer": pl.Float64,
+        "is_complete": pl.Boolean,
     }
     paid = orders.filter("is_paid")
     if paid.height == 0:
@@ -183,15 +252,24 @@ def compute_cohort_retention(landing: Path, tz: str = "Asia/Shanghai", base_curr
     for row in paid.sort("created_at", "order_id").iter_rows(named=True):
         cohort_of.setdefault(row["customer_id"], _month_index(row["order_date"]))
     active: dict[tuple[int, int], set[str]] = {}
-    for customer, day in paid.select("customer_id", "order_date").iter_rows():
+    revenue: dict[tuple[int, int], float] = {}
+    for customer, day, amount in paid.select("customer_id", "order_date", "total_amount").iter_rows():
         cohort = cohort_of[customer]
-        active.setdefault((cohort, _month_index(day) - cohort), set()).add(customer)
+        key = (cohort, _month_index(day) - cohort)
+        active.setdefault(key, set()).add(customer)
+        revenue[key] = revenue.get(key, 0.0) + amount
+    last_day = kd.last_complete_day(landing)
     sizes: dict[int, int] = {}
     for cohort in cohort_of.values():
         sizes[cohort] = sizes.get(cohort, 0) + 1
     rows = []
     for cohort, size in sorted(sizes.items()):
+        cumulative = 0.0
         for k in range(0, last_month - cohort + 1):
             n = len(active.get((cohort, k), ()))
-            rows.append((_month_of_index(cohort), k, size, n, n / size))
+            month_revenue = round(revenue.get((cohort, k), 0.0), 4)
+            cumulative += month_revenue
+            month_end = _month_of_index(cohort + k + 1) - timedelta(days=1)
+            complete = last_day is not None and month_end <= last_day
+            rows.append((_month_of_index(cohort), k, size, n, n / size, month_revenue, cumulative / size, complete))
     return pl.DataFrame(rows, schema=schema, orient="row")

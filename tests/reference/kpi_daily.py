@@ -30,7 +30,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -50,17 +50,23 @@ KPI_COLUMNS = (
     "cross_border_share",
     "new_customers",
     "returning_customers",
+    "buyers",
+    "revenue_per_buyer",
     "sessions",
     "visitors",
     "bounce_rate",
     "conversion_rate",
+    "visitor_conversion_rate",
+    "avg_session_seconds",
     "page_load_p50_ms",
     "page_load_p90_ms",
     "refund_rate",
     "tickets",
     "tickets_per_100_orders",
     "csat",
+    "is_final",
 )
+BOOL_COLUMNS = ("is_final",)
 INT_COLUMNS = (
     "placed_orders",
     "paid_orders",
@@ -68,6 +74,7 @@ INT_COLUMNS = (
     "units_sold",
     "new_customers",
     "returning_customers",
+    "buyers",
     "sessions",
     "visitors",
     "tickets",
@@ -300,6 +307,27 @@ def _convert(
     )
 
 
+# --------------------------------------------------------------------------- the last complete day
+
+
+def last_complete_day(landing: Path) -> date | None:
+    """kpis.md: "the latest batch day loaded": the latest `dt=` folder of any entity holding at
+    least one record (a folder of empty files loads nothing). None when nothing is there."""
+    latest = None
+    for entity in Path(landing).glob("*/*"):
+        if not entity.is_dir():
+            continue
+        for part in sorted((p for p in entity.iterdir() if p.is_dir() and p.name.startswith("dt=")), reverse=True):
+            day = date.fromisoformat(part.name[len("dt=") :])
+            if latest is not None and day <= latest:
+                break
+            files = [f for f in sorted(part.iterdir()) if f.is_file() and _file_format(f.name)]
+            if any(_read_file(f, _file_format(f.name)).height for f in files):
+                latest = day
+                break
+    return latest
+
+
 # --------------------------------------------------------------------------- KPIs
 
 
@@ -308,7 +336,11 @@ def _ratio(num: str, den: str, scale: float = 1.0) -> pl.Expr:
 
 
 def compute_kpi_daily(
-    landing: Path, tz: str = "Asia/Shanghai", base_currency: str = "CNY", home_country: str = "CN"
+    landing: Path,
+    tz: str = "Asia/Shanghai",
+    base_currency: str = "CNY",
+    home_country: str = "CN",
+    refund_window_days: int = 30,
 ) -> pl.DataFrame:
     landing = Path(landing)
 
@@ -380,6 +412,7 @@ def compute_kpi_daily(
         pl.col("total_amount").filter(pl.col("is_paid")).sum().alias("gross_revenue"),
         pl.col("discount_amount").filter(pl.col("is_paid")).sum().alias("discount_amount"),
         (pl.col("is_paid") & pl.col("is_cross_border")).sum().alias("cross_border_orders"),
+        pl.col("customer_id").filter(pl.col("is_paid")).n_unique().alias("buyers"),
     )
 
     # ---- customers: first paid order date
@@ -413,15 +446,18 @@ def compute_kpi_daily(
                 pl.col("event_name").first().alias("first_event_name"),
                 pl.len().alias("n_events"),
                 (pl.col("event_name") == "purchase").any().alias("purchased"),
+                (pl.col("event_ts").max() - pl.col("event_ts").min()).dt.total_milliseconds().alias("duration_ms"),
             )
         )
         session_days = sessions.group_by("date").agg(
             pl.len().alias("sessions"),
             ((pl.col("n_events") == 1) & (pl.col("first_event_name") == "page_view")).sum().alias("bounces"),
             pl.col("purchased").sum().alias("converted"),
+            (pl.col("duration_ms").sum() / 1000.0).alias("session_seconds"),
         )
         visitor_days = events.group_by(pl.col("event_date").alias("date")).agg(
-            pl.col("anonymous_id").n_unique().alias("visitors")
+            pl.col("anonymous_id").n_unique().alias("visitors"),
+            pl.col("anonymous_id").filter(pl.col("event_name") == "purchase").n_unique().alias("purchasing_visitors"),
         )
         load_days = (
             events.filter((pl.col("event_name") == "page_view") & pl.col("page_load_ms").is_not_null())
@@ -489,9 +525,10 @@ def compute_kpi_daily(
         "refunded_paid_orders",
         "new_customers",
         "returning_customers",
+        "buyers",
     ]
     if has_traffic:
-        zero_if_missing += ["sessions", "bounces", "converted", "visitors"]
+        zero_if_missing += ["sessions", "bounces", "converted", "visitors", "session_seconds", "purchasing_visitors"]
     if has_service:
         zero_if_missing += ["tickets", "rated_tickets", "satisfied_tickets"]
     df = df.with_columns(pl.col(c).fill_null(0) for c in zero_if_missing)
@@ -501,16 +538,35 @@ def compute_kpi_daily(
         _ratio("gross_revenue", "paid_orders").alias("aov"),
         _ratio("cross_border_orders", "paid_orders").alias("cross_border_share"),
         _ratio("refunded_paid_orders", "paid_orders").alias("refund_rate"),
+        _ratio("gross_revenue", "buyers").alias("revenue_per_buyer"),
+    )
+    # kpis.md is_final: at least refund_window_days before the last complete day
+    last_day_loaded = last_complete_day(landing)
+    df = df.with_columns(
+        (
+            pl.lit(False)
+            if last_day_loaded is None
+            else pl.col("date") <= pl.lit(last_day_loaded - timedelta(days=refund_window_days))
+        ).alias("is_final")
     )
     if has_traffic:
         df = df.with_columns(
             _ratio("bounces", "sessions").alias("bounce_rate"),
             _ratio("converted", "sessions").alias("conversion_rate"),
+            _ratio("purchasing_visitors", "visitors").alias("visitor_conversion_rate"),
+            _ratio("session_seconds", "sessions").alias("avg_session_seconds"),
         )
     else:
         df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias(c) for c in ("sessions", "visitors")).with_columns(
             pl.lit(None, dtype=pl.Float64).alias(c)
-            for c in ("bounce_rate", "conversion_rate", "page_load_p50_ms", "page_load_p90_ms")
+            for c in (
+                "bounce_rate",
+                "conversion_rate",
+                "visitor_conversion_rate",
+                "avg_session_seconds",
+                "page_load_p50_ms",
+                "page_load_p90_ms",
+            )
         )
     if has_service:
         df = df.with_columns(
@@ -531,6 +587,8 @@ def _finish(df: pl.DataFrame) -> pl.DataFrame:
         *[
             pl.col(c).cast(pl.Int64)
             if c in INT_COLUMNS
+            else pl.col(c).cast(pl.Boolean)
+            if c in BOOL_COLUMNS
             else pl.col(c).cast(pl.Float64).round(2)
             if c in MONEY_COLUMNS
             else pl.col(c).cast(pl.Float64)
@@ -540,5 +598,16 @@ def _finish(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty() -> pl.DataFrame:
-    schema = {c: (pl.Date if c == "date" else pl.Int64 if c in INT_COLUMNS else pl.Float64) for c in KPI_COLUMNS}
+    schema = {
+        c: (
+            pl.Date
+            if c == "date"
+            else pl.Int64
+            if c in INT_COLUMNS
+            else pl.Boolean
+            if c in BOOL_COLUMNS
+            else pl.Float64
+        )
+        for c in KPI_COLUMNS
+    }
     return pl.DataFrame(schema=schema)

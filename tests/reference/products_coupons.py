@@ -19,6 +19,8 @@ coupons"), restated here so the reference can be read on its own:
   products by line revenue (by units when that is 0) and counts no units; refunds of orders
   without lines are not spread;
 - product_daily rows: every (date, product) with units sold, a view or a completed refund;
+  title = latest state; cogs and gross_margin (and product_health's gross_margin_30d) from
+  reference.margin: lines of paid orders with a known unit cost, null when there are none;
 - product_health: D = latest order date of any order; the window is D-29 .. D; return rate =
   item-refunded units / units sold over those order dates; slow mover = latest is_active, local
   launch date more than 30 days before D, no units in the window; rows: every product of the
@@ -41,13 +43,17 @@ from pathlib import Path
 import polars as pl
 
 from tests.reference import kpi_daily as kd
+from tests.reference import margin
 
 PRODUCT_DAILY_COLUMNS = (
     "date",
     "product_id",
+    "title",
     "category",
     "units_sold",
     "revenue",
+    "cogs",
+    "gross_margin",
     "product_views",
     "view_to_purchase_rate",
     "refunded_units",
@@ -56,9 +62,11 @@ PRODUCT_DAILY_COLUMNS = (
 PRODUCT_HEALTH_COLUMNS = (
     "product_id",
     "as_of_date",
+    "title",
     "category",
     "units_30d",
     "revenue_30d",
+    "gross_margin_30d",
     "return_rate_30d",
     "slow_mover",
     "launched_date",
@@ -332,12 +340,17 @@ def compute_product_daily(landing: Path, tz: str = "Asia/Shanghai", base_currenc
         (pl.col(c).fill_null(0) if c in df.columns else pl.lit(0).alias(c)) for c in counts
     ).with_columns(_ratio("purchasing_sessions", "viewing_sessions").alias("view_to_purchase_rate"))
     df = df.join(_categories(shop), on="product_id", how="left")
+    # title (latest state) and margin (reference.margin: costed lines of paid orders, else null)
+    df = df.join(margin.product_titles(landing), on="product_id", how="left").join(
+        margin.product_margin_daily(landing, tz, base_currency), on=keys, how="left"
+    )
     ints = ("units_sold", "product_views", "refunded_units")
     return df.select(
         "date",
         "product_id",
+        pl.col("title").cast(pl.String),
         pl.col("category").cast(pl.String),
-        *[pl.col(c).cast(pl.Int64) if c in ints else pl.col(c).cast(pl.Float64) for c in PRODUCT_DAILY_COLUMNS[3:]],
+        *[pl.col(c).cast(pl.Int64) if c in ints else pl.col(c).cast(pl.Float64) for c in PRODUCT_DAILY_COLUMNS[4:]],
     ).sort(keys)
 
 
@@ -395,12 +408,17 @@ def compute_product_health(landing: Path, tz: str = "Asia/Shanghai", base_curren
             ).alias("slow_mover"),
         )
     )
+    df = df.join(margin.product_titles(landing), on="product_id", how="left").join(
+        margin.product_margin_window(landing, start, as_of, tz, base_currency), on="product_id", how="left"
+    )
     return df.select(
         "product_id",
         "as_of_date",
+        pl.col("title").cast(pl.String),
         pl.col("category").cast(pl.String),
         pl.col("units_30d").cast(pl.Int64),
         pl.col("revenue_30d").cast(pl.Float64),
+        pl.col("gross_margin_30d").cast(pl.Float64),
         pl.col("return_rate_30d").cast(pl.Float64),
         "slow_mover",
         "launched_date",

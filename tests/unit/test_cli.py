@@ -71,6 +71,7 @@ def _bad_settings(tmp_path: Path) -> list[tuple[str, str]]:
         ("WAREHOUSE_MEMORY_LIMIT", "lots"),
         ("WAREHOUSE_HISTORY_START", "2011-13-01"),
         ("WAREHOUSE_STALE_AFTER_DAYS", "0"),
+        ("WAREHOUSE_REFUND_WINDOW_DAYS", "-3"),
         ("WAREHOUSE_BLOCKING_CHECKS", "row_count"),
         ("WAREHOUSE_HOME", str(a_file / "home")),  # under a file: cannot be created
         ("WAREHOUSE_LANDING", str(tmp_path / "no-such-landing")),

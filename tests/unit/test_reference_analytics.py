@@ -8,16 +8,20 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+import numpy as np
+import polars as pl
 import pytest
 
 from tests.reference.analytics import (
     EXPERIMENT_COLUMNS,
     FORECAST_COLUMNS,
     RISK_COLUMNS,
+    anomaly_fit,
     compute_experiment_results,
     compute_gmv_forecast,
     compute_risk_alerts,
     keyed_hash,
+    kpi_anomaly_alerts,
 )
 from tests.support.paths import FIXTURES
 
@@ -88,9 +92,10 @@ def test_reference_risk_alerts_hand_worked():
         # sd sqrt(28 * 0.1² / 27) = 0.101835, threshold 0.1 + 3 * 0.101835 = 0.405505; 3 of 7 =
         # 0.428571 is above: (0.428571 - 0.1) / 0.101835 = 3.23 sd (low).
         ("payment_failures", day(31), "kpi", "failed_payment_share"): (3 / 7, 0.1 + 3 * math.sqrt(0.28 / 27), "low"),
-        # day 33 (a Friday): days 5, 12, 19, 26 had gmv 400: median 400, MAD 0 floored to 1 % = 4,
-        # threshold 412; 412.01 is above (3.0025 MADs, low). Day 34's 412.00 is not.
-        ("kpi_anomaly", day(33), "kpi", "gmv"): (412.01, 412.0, "low"),
+        # kpi_anomaly: only days 57-63 have 56 days of history; their gmv is 400, what the fit of
+        # the (mostly flat) history predicts: no alert (day 33's 412.01 is +3 % and too early).
+        # Sessions are 0 after day 7 (no weekday has 4 positive days) and conversion_rate null.
+        # service_sla: no service data; page_load: page views on days 1-7 only (< 7 trailing days).
     }
     assert sorted(got) == sorted(want)
     for key, (metric, threshold, severity) in want.items():
@@ -145,3 +150,45 @@ def test_reference_forecast_says_why_on_a_short_history(tmp_path):
             backtest_weeks=0,
         )
     ]
+
+
+def _series(days: int, spike: dict[int, float], sigma: float, seed: int) -> pl.DataFrame:
+    """A KPI with a trend (+0.2 % a day), a weekday pattern (weekends +25 %) and lognormal noise."""
+    rng = np.random.default_rng(seed)
+    start = date(2026, 1, 5)
+    dates = [start + timedelta(days=n) for n in range(days)]
+    weekday = np.array([0.0, 0.02, 0.04, 0.02, 0.1, 0.25, 0.22])
+    log_gmv = [
+        math.log(300_000) + 0.002 * n + weekday[d.weekday()] + rng.normal(0, sigma) + math.log(spike.get(n, 1.0))
+        for n, d in enumerate(dates)
+    ]
+    return pl.DataFrame(
+        {"date": dates, "gmv": np.exp(log_gmv), "sessions": [None] * days, "conversion_rate": [None] * days}
+    )
+
+
+def test_anomaly_fit_recovers_trend_and_weekday():
+    # noise-free: the fit is the series itself, so the prediction is exact and s is the floor
+    kpis = _series(70, {}, 0.0, 1)
+    values = dict(kpis.select("date", "gmv").rows())
+    day = kpis["date"][65]
+    prediction, s = anomaly_fit(values, day)
+    assert math.exp(prediction) == pytest.approx(values[day], rel=1e-9)
+    assert s == 0.01
+
+
+def test_kpi_anomaly_alerts_the_planted_spike_and_not_the_noise():
+    # 2 % day-to-day noise over 200 days (144 evaluated); a +30 % day on day 120 and a -40 % day on
+    # day 150 (8 weeks later the spike is in the history and left out by the refit)
+    kpis = _series(200, {120: 1.3, 150: 0.6}, 0.02, 7)
+    alerts = {(a["alert_date"] - date(2026, 1, 5)).days: a for a in kpi_anomaly_alerts(kpis)}
+    assert sorted(alerts) == [120, 150]
+    assert alerts[120]["severity"] == "high" and alerts[120]["threshold"] < alerts[120]["metric_value"]
+    assert alerts[150]["severity"] == "high" and alerts[150]["threshold"] > alerts[150]["metric_value"]
+
+
+def test_kpi_anomaly_needs_ten_percent():
+    # no noise: s = 0.01, so +8 % is 7.7 s, yet not 10 % away: no alert; +11 % alerts (10.4 s: high)
+    kpis = _series(70, {60: 1.08, 66: 1.11}, 0.0, 1)
+    alerts = [(a["alert_date"] - date(2026, 1, 5)).days for a in kpi_anomaly_alerts(kpis)]
+    assert alerts == [66]

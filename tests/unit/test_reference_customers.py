@@ -13,9 +13,11 @@ import pytest
 from tests.reference.customers import (
     COHORT_COLUMNS,
     RFM_COLUMNS,
+    age_band,
     compute_cohort_retention,
     compute_customer_rfm,
     customer_key,
+    frequency_score,
     percent_ranks,
     quintile_score,
     segment,
@@ -38,21 +40,39 @@ def test_customer_key_is_the_keyed_sha256():
 @pytest.mark.parametrize(
     ("r", "f", "m", "expected"),
     [
+        # second edition, each rule at its boundary, first match wins
         (4, 4, 4, "champions"),
-        (5, 5, 3, "loyal"),
-        (1, 4, 1, "loyal"),  # F≥4 wins over at_risk (R≤2 F≥3): first match
-        (4, 1, 5, "new"),
-        (3, 1, 1, "potential"),  # F=1 but R=3: not new, not hibernating
-        (2, 3, 5, "at_risk"),
-        (1, 3, 1, "at_risk"),
-        (2, 2, 5, "hibernating"),
+        (4, 4, 3, "loyal"),  # M one short of champions
+        (3, 4, 4, "loyal"),  # R one short
+        (4, 3, 4, "loyal"),  # F one short
+        (3, 3, 1, "loyal"),
+        (2, 3, 5, "at_risk"),  # R one short of loyal
+        (3, 2, 5, "potential"),  # F one short of loyal, R too high for at_risk
+        (2, 2, 1, "at_risk"),
+        (1, 5, 5, "at_risk"),  # a lapsed best customer: the first edition called it loyal
+        (4, 1, 1, "new"),
+        (3, 1, 5, "potential"),  # F=1 but R=3: not new, not hibernating
+        (2, 1, 5, "hibernating"),
         (1, 1, 1, "hibernating"),
-        (3, 3, 3, "potential"),
-        (5, 3, 5, "potential"),  # R≥4 F=3: no rule but the last
+        (5, 2, 5, "potential"),
     ],
 )
 def test_reference_segment_rules(r, f, m, expected):
     assert segment(r, f, m) == expected
+
+
+@pytest.mark.parametrize(("orders", "score"), [(1, 1), (2, 2), (3, 3), (4, 4), (5, 4), (6, 5), (40, 5)])
+def test_reference_frequency_on_fixed_counts(orders, score):
+    assert frequency_score(orders) == score
+
+
+@pytest.mark.parametrize(
+    ("birth_year", "band"),
+    [(2002, "<25"), (2001, "25-34"), (1992, "25-34"), (1991, "35-44"), (1982, "35-44"), (1981, "45-54")]
+    + [(1972, "45-54"), (1971, "55+"), (1930, "55+"), (None, "unknown")],
+)
+def test_reference_age_band_at_2026(birth_year, band):
+    assert age_band(birth_year, date(2026, 2, 10)) == band
 
 
 def test_reference_quintile_edges():
@@ -80,8 +100,8 @@ def _by_customer(rfm: pl.DataFrame, key: str) -> dict[str, dict]:
 def test_reference_customer_rfm_hand_worked():
     rfm = compute_customer_rfm(CUSTOMERS_SHOP, HAND_KEY)
     assert tuple(rfm.columns) == RFM_COLUMNS
-    # D = 2026-02-10: c7's pending order o17 (the latest paid orders are of 02-09). Window:
-    # order dates 2025-02-11 .. 2026-02-10.
+    # D = the last complete day 2026-02-10 (the latest dt= folder). Window: order dates
+    # 2025-02-11 .. 2026-02-10.
     assert rfm["as_of_date"].unique().to_list() == [date(2026, 2, 10)]
     # c7 has no paid order (o16 cancelled, o17 pending); c10's only paid order (o15, 2025-02-10
     # = D − 365) is out of the window: 8 customers.
@@ -100,22 +120,28 @@ def test_reference_customer_rfm_hand_worked():
     #   rank 1 -> 1, 2 -> 1, 3 -> 2, 4 -> 3, 5 -> 3, 6 -> 4, 7 -> 5, 8 -> 5
     # R (most days first): c5 364 (1), c9 224 (2), c6 57 (3), c3 36 (4), c8 31 (5), c2 21 (6),
     #   c1 = c4 = 1 day (7, tie)                      -> 1, 1, 2, 3, 3, 4, 5, 5
-    # F (fewest first): c3 c4 c5 c6 c8 one order (1, tie) -> 1; c2 c9 two (6) -> 4; c1 (8) -> 5
+    # F on fixed counts: c3 c4 c5 c6 c8 one order -> 1; c2 c9 two -> 2; c1 three -> 3
     # M (lowest first): c5 40 (1) -> 1; c4 = c9 60 (2, tie) -> 1; c6 100 (4) -> 3;
     #   c3 = c8 140 (5, tie across currencies) -> 3; c2 160 (7) -> 5; c1 300 (8) -> 5
-    # segments: c1 5/5/5 and c2 4/4/5 champions; c9 1/4/1 loyal (F≥4 before at_risk); c4 5/1/1
-    #   new; c5 1/1/1 and c6 2/1/3 hibernating; c3 and c8 3/1/3 potential
+    # segments: c1 5/3/5 loyal (R≥3 F≥3; three orders are not champions); c2 4/2/5 potential
+    #   (two orders: not loyal, too recent for at_risk); c9 1/2/1 at_risk (a repeat buyer gone
+    #   224 days); c4 5/1/1 new; c5 1/1/1 and c6 2/1/3 hibernating; c3 and c8 3/1/3 potential
+    # who (latest version of shop/customers, age = 2026 - birth_year):
+    #   c1 1991 -> 35, region Zhejiang (re-sent 02-09); c2 2002 -> 24, no region; c3 2001 -> 25,
+    #   moved to US / CA (re-sent 02-05); c4 1992 -> 34; c5 1982 -> 44; c6 1981 -> 45, its
+    #   later-batch row is an older version (updated 2025-12-01) and loses: Shanghai; c8 no
+    #   birth year; c9 1971 -> 55
     expected = {
-        "c1": (1, 3, 300.0, 5, 5, 5, "champions"),
-        "c2": (21, 2, 160.0, 4, 4, 5, "champions"),
-        "c3": (36, 1, 140.0, 3, 1, 3, "potential"),
-        "c4": (1, 1, 60.0, 5, 1, 1, "new"),
-        "c5": (364, 1, 40.0, 1, 1, 1, "hibernating"),
-        "c6": (57, 1, 100.0, 2, 1, 3, "hibernating"),
-        "c8": (31, 1, 140.0, 3, 1, 3, "potential"),
-        "c9": (224, 2, 60.0, 1, 4, 1, "loyal"),
+        "c1": (1, 3, 300.0, 5, 3, 5, "loyal", "35-44", "CN", "Zhejiang"),
+        "c2": (21, 2, 160.0, 4, 2, 5, "potential", "<25", "CN", None),
+        "c3": (36, 1, 140.0, 3, 1, 3, "potential", "25-34", "US", "CA"),
+        "c4": (1, 1, 60.0, 5, 1, 1, "new", "25-34", "CN", "Beijing"),
+        "c5": (364, 1, 40.0, 1, 1, 1, "hibernating", "35-44", "CN", "Shanghai"),
+        "c6": (57, 1, 100.0, 2, 1, 3, "hibernating", "45-54", "CN", "Shanghai"),
+        "c8": (31, 1, 140.0, 3, 1, 3, "potential", "unknown", "CN", "Shanghai"),
+        "c9": (224, 2, 60.0, 1, 2, 1, "at_risk", "55+", "CN", "Shanghai"),
     }
-    columns = ("recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment")
+    columns = RFM_COLUMNS[2:]
     for customer, want in expected.items():
         got = tuple(rows[customer][c] for c in columns)
         assert got == want, (customer, got, want)
@@ -126,7 +152,8 @@ def test_reference_customer_rfm_hand_worked():
 def test_reference_cohort_retention_hand_worked():
     cohorts = compute_cohort_retention(CUSTOMERS_SHOP)
     assert tuple(cohorts.columns) == COHORT_COLUMNS
-    # last month with data: 2026-02 (D = 2026-02-10). Cohorts (month of the first paid order):
+    # last month with data: 2026-02 (the latest order date, 02-10; also the last complete day).
+    # Cohorts (month of the first paid order):
     #   2025-02: c5 (o08), c10 (o15)        size 2; k = 0..12; active only at k = 0 (o09 is
     #            02-11 local, still February)
     #   2025-06: c9                         size 1; k = 0..8; active k = 0 (o13), 1 (o14)
@@ -152,6 +179,37 @@ def test_reference_cohort_retention_hand_worked():
         (r["cohort_month"], r["month_offset"]): (r["cohort_size"], r["active_customers"], r["retention"])
         for r in cohorts.iter_rows(named=True)
     }
+    # revenue per month and the lifetime-value curve (cumulative revenue / cohort size):
+    #   2025-02: o08 200 + o09 40 + o15 60 = 300 at k0 -> 150, then flat
+    #   2025-06: o13 30, o14 30 -> 30, 60, then flat
+    #   2025-12: k0 o01 100 + o04 80 + o10 100 = 280 (o11 cancelled) -> 93.33; k1 o02 50 + o05 80
+    #            -> 410 / 3 = 136.67; k2 o03 150 -> 560 / 3 = 186.67
+    #   2026-01: o06 20 USD * 7.0 = 140 + o12 140 = 280 -> 140, 140
+    #   2026-02: o07 60 -> 60
+    # complete: every month up to January 2026 ended before D = 2026-02-10; February did not
+    curve = {
+        (r["cohort_month"], r["month_offset"]): (r["revenue"], r["cumulative_revenue_per_customer"], r["is_complete"])
+        for r in cohorts.iter_rows(named=True)
+    }
+    february = date(2026, 2, 1)
+    expected_curve = {
+        (date(2025, 2, 1), 0): (300.0, 150.0),
+        **{(date(2025, 2, 1), k): (0.0, 150.0) for k in range(1, 13)},
+        (date(2025, 6, 1), 0): (30.0, 30.0),
+        (date(2025, 6, 1), 1): (30.0, 60.0),
+        **{(date(2025, 6, 1), k): (0.0, 60.0) for k in range(2, 9)},
+        (date(2025, 12, 1), 0): (280.0, 280 / 3),
+        (date(2025, 12, 1), 1): (130.0, 410 / 3),
+        (date(2025, 12, 1), 2): (150.0, 560 / 3),
+        (date(2026, 1, 1), 0): (280.0, 140.0),
+        (date(2026, 1, 1), 1): (0.0, 140.0),
+        (date(2026, 2, 1), 0): (60.0, 60.0),
+    }
+    for (cohort, k), (revenue, per_customer) in expected_curve.items():
+        got_revenue, got_per_customer, complete = curve[(cohort, k)]
+        assert math.isclose(got_revenue, revenue) and math.isclose(got_per_customer, per_customer), (cohort, k)
+        month = date(cohort.year + (cohort.month - 1 + k) // 12, (cohort.month - 1 + k) % 12 + 1, 1)
+        assert complete == (month < february), (cohort, k)
     assert sorted(got) == sorted(expected)
     for key, (size, active, retention) in expected.items():
         assert got[key][:2] == (size, active), key

@@ -69,3 +69,18 @@
 {% macro duckdb__week_start(day) -%}
   cast(date_trunc('week', {{ day }}) as date)
 {%- endmacro %}
+
+
+{#- A number rounded to a whole number, as text with thousands separators (277493.4 -> '277,493'),
+    for sentences a manager reads (risk alert explanations). -#}
+{% macro format_thousands(expression) -%}
+  {{ return(adapter.dispatch('format_thousands', 'shop_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__format_thousands(expression) -%}
+  format_number(round({{ expression }}, 0), 0)
+{%- endmacro %}
+
+{% macro duckdb__format_thousands(expression) -%}
+  format('{:,}', cast(round({{ expression }}, 0) as bigint))
+{%- endmacro %}

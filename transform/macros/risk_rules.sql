@@ -5,7 +5,7 @@
 
   severity: an alert is `low` when it only crosses the rule's threshold, `medium` from
   `medium_from`, `high` from `high_from`, measured on the rule's own scale (orders in the window,
-  multiple of the median, refunded share, standard deviations, MADs).
+  multiple of the median, refunded share, standard deviations, residual scales).
 -#}
 {% macro risk_rules() -%}
   {{ return({
@@ -26,8 +26,18 @@
       'medium_from': 4.5, 'high_from': 6,
     },
     'kpi_anomaly': {
-      'weeks': 4, 'mads': 3, 'min_mad_share_of_median': 0.01,
+      'history_days': 56, 'min_days_per_weekday': 4,
+      'trim_scales': 3, 'mad_to_sd': 1.4826, 'min_scale': 0.01,
+      'alert_scales': 4.5, 'min_relative_change': 0.10,
+      'medium_from': 6, 'high_from': 9,
+    },
+    'service_sla': {
+      'trailing_days': 28, 'min_trailing_days': 7, 'sigmas': 3, 'min_points': 0.05,
       'medium_from': 4.5, 'high_from': 6,
+    },
+    'page_load': {
+      'trailing_days': 28, 'min_trailing_days': 7, 'median_multiple': 1.5,
+      'medium_from': 2, 'high_from': 3,
     },
   }) }}
 {%- endmacro %}

@@ -27,6 +27,18 @@
 {%- endmacro %}
 
 
+{% macro refund_window_days() -%}
+  {#- WAREHOUSE_REFUND_WINDOW_DAYS: days during which refunds can still change a day's net revenue
+      (kpis.md: is_final). A whole number, 0 or more; the settings validate it, this checks again
+      for a hand-written --vars. -#}
+  {%- set value = _setting('refund_window_days', '30') -%}
+  {%- if not modules.re.match('^[0-9]+$', value | string) -%}
+    {{- exceptions.raise_compiler_error("var refund_window_days must be a whole number of days, got '" ~ value ~ "'") -}}
+  {%- endif -%}
+  {{- return(value | int) -}}
+{%- endmacro %}
+
+
 {% macro sql_literal(value) -%}
   {#- A SQL string literal of `value`, quotes escaped. -#}
   '{{ value | string | replace("'", "''") }}'

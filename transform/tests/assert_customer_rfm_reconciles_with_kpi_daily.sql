@@ -16,8 +16,8 @@ with rfm as (
 
 as_of as (
 
-    select max(order_date) as as_of_date
-    from {{ ref('int_orders') }}
+    select last_complete_day as as_of_date
+    from {{ ref('int_last_complete_day') }}
 
 ),
 

@@ -1,6 +1,6 @@
 -- The metric of an alert is the number it is about, read again from the layer it comes from:
 -- an amount_outlier's metric is its paid order's total in base currency (int_orders), a
--- kpi_anomaly's metric is that day's value in kpi_daily. Up to 0.01 of rounding is tolerated
+-- kpi_anomaly's and page_load's metric is that day's value in kpi_daily. Up to 0.01 of rounding is tolerated
 -- (money; conversion_rate is compared to 1e-9).
 with alerts as (
 
@@ -27,12 +27,13 @@ anomalies as (
             when 'gmv' then cast(kpi.gmv as {{ type_double() }})
             when 'sessions' then cast(kpi.sessions as {{ type_double() }})
             when 'conversion_rate' then kpi.conversion_rate
+            when 'page_load_p90_ms' then kpi.page_load_p90_ms
         end as source_value,
         alerts.entity
     from alerts
     left join {{ ref('kpi_daily') }} as kpi
         on kpi.date = alerts.alert_date
-    where alerts.alert_type = 'kpi_anomaly'
+    where alerts.alert_type in ('kpi_anomaly', 'page_load')
 
 )
 

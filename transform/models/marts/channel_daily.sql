@@ -5,6 +5,8 @@
 --     paid order or a spend row; counts and sums are 0 where that (date, channel) has none;
 --   * attribution is last-touch on the order's own session_id; a paid order whose session_id is
 --     null or matches no session counts as `direct`;
+--   * attributed_gross_margin: the gross margin of the attributed orders' lines with a known unit
+--     cost (int_order_item_costs); null where none of them has one, so poas is null there too;
 --   * ratios are null where their denominator is 0.
 {%- set events = ref('stg_traffic__events') %}
 
@@ -21,6 +23,16 @@ session_channels as (
         on sessions.session_id = session_channels.session_id
 ),
 
+-- gross margin of each paid order: its lines with a known cost (null when none has one)
+order_margins as (
+    select
+        order_id,
+        sum(case when has_cost then gross_margin_base end) as gross_margin
+    from {{ ref('int_order_item_costs') }}
+    where order_is_paid
+    group by order_id
+),
+
 -- paid orders with the channel of their own session (unknown session -> direct)
 attributed_orders as (
     select
@@ -28,10 +40,13 @@ attributed_orders as (
         orders.customer_id,
         orders.order_date,
         orders.total_amount_base,
+        order_margins.gross_margin,
         coalesce(session_channels.channel, 'direct') as channel
     from {{ ref('int_orders') }} as orders
     left join session_channels
         on session_channels.session_id = orders.session_id
+    left join order_margins
+        on order_margins.order_id = orders.order_id
     where orders.is_paid
 ),
 
@@ -62,7 +77,8 @@ order_days as (
         order_date as date_day,
         channel,
         count(*) as attributed_orders,
-        sum(total_amount_base) as attributed_revenue
+        sum(total_amount_base) as attributed_revenue,
+        sum(gross_margin) as attributed_gross_margin
     from attributed_orders
     group by order_date, channel
 ),
@@ -108,6 +124,7 @@ daily as (
         coalesce(visitor_days.visitors, 0) as visitors,
         coalesce(order_days.attributed_orders, 0) as attributed_orders,
         coalesce(order_days.attributed_revenue, 0) as attributed_revenue,
+        order_days.attributed_gross_margin,
         coalesce(spend_days.spend, 0) as spend,
         coalesce(new_customer_days.new_customers, 0) as new_customers,
         coalesce(spend_days.impressions, 0) as impressions,
@@ -132,9 +149,11 @@ select
     cast(visitors as {{ dbt.type_bigint() }}) as visitors,
     cast(attributed_orders as {{ dbt.type_bigint() }}) as attributed_orders,
     cast(attributed_revenue as {{ type_money() }}) as attributed_revenue,
+    cast(attributed_gross_margin as {{ type_money() }}) as attributed_gross_margin,
     {{ safe_divide('converted_sessions', 'sessions') }} as conversion_rate,
     cast(spend as {{ type_money() }}) as spend,
     {{ safe_divide('attributed_revenue', 'spend') }} as roas,
+    {{ safe_divide('attributed_gross_margin', 'spend') }} as poas,
     cast(new_customers as {{ dbt.type_bigint() }}) as new_customers,
     {{ safe_divide('spend', 'new_customers') }} as cac,
     cast(impressions as {{ dbt.type_bigint() }}) as impressions,

@@ -32,7 +32,8 @@ order_days as (
         sum(items_subtotal_base) as gmv,
         sum(case when is_paid then total_amount_base end) as gross_revenue,
         sum(case when is_paid then discount_amount_base end) as discount_amount,
-        {{ count_where('is_paid and is_cross_border') }} as cross_border_paid_orders
+        {{ count_where('is_paid and is_cross_border') }} as cross_border_paid_orders,
+        count(distinct case when is_paid then customer_id end) as buyers
     from {{ ref('int_orders') }}
     group by order_date
 ),
@@ -42,6 +43,19 @@ unit_days as (
         order_date as date_day,
         sum(quantity) as units_sold
     from {{ ref('int_order_items') }}
+    where order_is_paid
+    group by order_date
+),
+
+-- margin: lines of paid orders, their cost where known (int_order_item_costs) ------------------
+margin_days as (
+    select
+        order_date as date_day,
+        sum(case when has_cost then cost_base end) as cogs,
+        sum(case when has_cost then gross_margin_base end) as gross_margin,
+        sum(case when has_cost then line_revenue_base else 0 end) as costed_line_revenue,
+        sum(line_revenue_base) as line_revenue
+    from {{ ref('int_order_item_costs') }}
     where order_is_paid
     group by order_date
 ),
@@ -83,7 +97,8 @@ session_days as (
         session_date as date_day,
         count(*) as sessions,
         {{ count_where('is_bounce') }} as bounced_sessions,
-        {{ count_where('has_purchase') }} as converted_sessions
+        {{ count_where('has_purchase') }} as converted_sessions,
+        sum({{ dbt.datediff('session_start_at', 'session_end_at', 'millisecond') }}) / 1000.0 as session_seconds
     from {{ ref('int_sessions') }}
     group by session_date
 ),
@@ -92,6 +107,7 @@ traffic_event_days as (
     select
         event_date as date_day,
         count(distinct anonymous_id_hash) as visitors,
+        count(distinct case when event_name = 'purchase' then anonymous_id_hash end) as purchasing_visitors,
         {{ percentile_cont("case when event_name = 'page_view' then page_load_ms end", 0.5) }} as page_load_p50_ms,
         {{ percentile_cont("case when event_name = 'page_view' then page_load_ms end", 0.9) }} as page_load_p90_ms
     from {{ ref('stg_traffic__events') }}
@@ -107,6 +123,11 @@ ticket_days as (
         {{ count_where('is_satisfied') }} as satisfied_tickets
     from {{ ref('int_tickets') }}
     group by ticket_date
+),
+
+-- provisional days: refunds may still change a day until the refund window has passed ---------
+last_complete as (
+    select last_complete_day from {{ ref('int_last_complete_day') }}
 ),
 
 -- the date range ----------------------------------------------------------------------------
@@ -148,21 +169,33 @@ daily as (
         coalesce(refund_days.refunded_paid_orders, 0) as refunded_paid_orders,
         coalesce(new_customer_days.new_customers, 0) as new_customers,
         coalesce(returning_customer_days.returning_customers, 0) as returning_customers,
+        coalesce(order_days.buyers, 0) as buyers,
+        margin_days.cogs,
+        margin_days.gross_margin,
+        coalesce(margin_days.costed_line_revenue, 0) as costed_line_revenue,
+        coalesce(margin_days.line_revenue, 0) as line_revenue,
         coalesce(session_days.sessions, 0) as sessions,
         coalesce(session_days.bounced_sessions, 0) as bounced_sessions,
         coalesce(session_days.converted_sessions, 0) as converted_sessions,
+        coalesce(session_days.session_seconds, 0) as session_seconds,
         coalesce(traffic_event_days.visitors, 0) as visitors,
+        coalesce(traffic_event_days.purchasing_visitors, 0) as purchasing_visitors,
         traffic_event_days.page_load_p50_ms,
         traffic_event_days.page_load_p90_ms,
         coalesce(ticket_days.tickets, 0) as tickets,
         coalesce(ticket_days.rated_tickets, 0) as rated_tickets,
-        coalesce(ticket_days.satisfied_tickets, 0) as satisfied_tickets
+        coalesce(ticket_days.satisfied_tickets, 0) as satisfied_tickets,
+        coalesce(
+            spine.date_day <= {{ dbt.dateadd('day', -refund_window_days(), 'last_complete.last_complete_day') }}, false
+        ) as is_final
     from spine
     cross join order_source
     cross join traffic_source
     cross join service_source
+    cross join last_complete
     left join order_days on order_days.date_day = spine.date_day
     left join unit_days on unit_days.date_day = spine.date_day
+    left join margin_days on margin_days.date_day = spine.date_day
     left join refund_days on refund_days.date_day = spine.date_day
     left join new_customer_days on new_customer_days.date_day = spine.date_day
     left join returning_customer_days on returning_customer_days.date_day = spine.date_day
@@ -196,12 +229,22 @@ select
     -- customers
     case when has_orders then cast(new_customers as {{ dbt.type_bigint() }}) end as new_customers,
     case when has_orders then cast(returning_customers as {{ dbt.type_bigint() }}) end as returning_customers,
+    case when has_orders then cast(buyers as {{ dbt.type_bigint() }}) end as buyers,
+    case when has_orders then {{ safe_divide('gross_revenue', 'buyers') }} end as revenue_per_buyer,
+
+    -- margin: null without a costed line (kpis.md conventions), ratios null on a 0 denominator
+    cast(cogs as {{ type_money() }}) as cogs,
+    cast(gross_margin as {{ type_money() }}) as gross_margin,
+    {{ safe_divide('gross_margin', 'costed_line_revenue') }} as margin_rate,
+    case when has_orders then {{ safe_divide('costed_line_revenue', 'line_revenue') }} end as cost_coverage,
 
     -- traffic
     case when has_traffic then cast(sessions as {{ dbt.type_bigint() }}) end as sessions,
     case when has_traffic then cast(visitors as {{ dbt.type_bigint() }}) end as visitors,
     case when has_traffic then {{ safe_divide('bounced_sessions', 'sessions') }} end as bounce_rate,
     case when has_traffic then {{ safe_divide('converted_sessions', 'sessions') }} end as conversion_rate,
+    case when has_traffic then {{ safe_divide('purchasing_visitors', 'visitors') }} end as visitor_conversion_rate,
+    case when has_traffic then {{ safe_divide('session_seconds', 'sessions') }} end as avg_session_seconds,
     cast(page_load_p50_ms as {{ type_double() }}) as page_load_p50_ms,
     cast(page_load_p90_ms as {{ type_double() }}) as page_load_p90_ms,
 
@@ -211,7 +254,10 @@ select
     -- customer service
     case when has_service then cast(tickets as {{ dbt.type_bigint() }}) end as tickets,
     case when has_service and has_orders then 100 * {{ safe_divide('tickets', 'paid_orders') }} end as tickets_per_100_orders,
-    case when has_service then {{ safe_divide('satisfied_tickets', 'rated_tickets') }} end as csat
+    case when has_service then {{ safe_divide('satisfied_tickets', 'rated_tickets') }} end as csat,
+
+    -- provisional numbers
+    is_final
 
 from daily
 order by date_day

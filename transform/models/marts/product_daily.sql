@@ -7,7 +7,10 @@
 --     local date of the view event;
 --   * refunded_units come from item refunds only; refunded_amount also holds the product's share
 --     of whole-order refunds (int_product_refunds);
---   * category is the product's latest state; null for a product the products feed has not sent.
+--   * title and category are the product's latest state; null for a product the products feed
+--     has not sent;
+--   * cogs and gross_margin: the lines of paid orders with a known unit cost
+--     (int_order_item_costs); null where the (date, product) has no such line.
 
 with
 
@@ -18,6 +21,17 @@ sales as (
         sum(quantity) as units_sold,
         sum(line_revenue_base) as revenue
     from {{ ref('int_order_items') }}
+    where order_is_paid
+    group by order_date, product_id
+),
+
+margins as (
+    select
+        order_date as date_day,
+        product_id,
+        sum(case when has_cost then cost_base end) as cogs,
+        sum(case when has_cost then gross_margin_base end) as gross_margin
+    from {{ ref('int_order_item_costs') }}
     where order_is_paid
     group by order_date, product_id
 ),
@@ -55,9 +69,12 @@ daily as (
     select
         keys.date_day,
         keys.product_id,
+        products.title,
         products.category,
         coalesce(sales.units_sold, 0) as units_sold,
         coalesce(sales.revenue, 0) as revenue,
+        margins.cogs,
+        margins.gross_margin,
         coalesce(views.product_views, 0) as product_views,
         coalesce(views.viewing_sessions, 0) as viewing_sessions,
         coalesce(views.purchasing_sessions, 0) as purchasing_sessions,
@@ -68,6 +85,8 @@ daily as (
         on products.product_id = keys.product_id
     left join sales
         on sales.date_day = keys.date_day and sales.product_id = keys.product_id
+    left join margins
+        on margins.date_day = keys.date_day and margins.product_id = keys.product_id
     left join views
         on views.date_day = keys.date_day and views.product_id = keys.product_id
     left join refunds
@@ -77,9 +96,12 @@ daily as (
 select
     date_day as {{ adapter.quote('date') }},
     cast(product_id as {{ dbt.type_string() }}) as product_id,
+    cast(title as {{ dbt.type_string() }}) as title,
     cast(category as {{ dbt.type_string() }}) as category,
     cast(units_sold as {{ dbt.type_bigint() }}) as units_sold,
     cast(revenue as {{ type_money() }}) as revenue,
+    cast(cogs as {{ type_money() }}) as cogs,
+    cast(gross_margin as {{ type_money() }}) as gross_margin,
     cast(product_views as {{ dbt.type_bigint() }}) as product_views,
     {{ safe_divide('purchasing_sessions', 'viewing_sessions') }} as view_to_purchase_rate,
     cast(refunded_units as {{ dbt.type_bigint() }}) as refunded_units,

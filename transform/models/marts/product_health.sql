@@ -8,6 +8,8 @@
 --   * "launched more than 30 days before D" compares local dates: D - launch date > 30 days,
 --     so a product launched on D-30 is not yet a slow mover, one launched on D-31 may be;
 --   * "active" is the product's latest state (the feed has no history of is_active);
+--   * title is the product's latest state; gross_margin_30d sums the lines of paid orders in the
+--     30 days with a known unit cost (int_order_item_costs), null when none has one;
 --   * every product of the products feed has a row, plus any product sold or item-refunded in
 --     the 30 days that the feed has not sent (category null, never a slow mover).
 
@@ -32,6 +34,17 @@ sales_30d as (
     group by items.product_id
 ),
 
+margin_30d as (
+    select
+        item_costs.product_id,
+        sum(case when item_costs.has_cost then item_costs.gross_margin_base end) as gross_margin_30d
+    from {{ ref('int_order_item_costs') }} as item_costs
+    cross join as_of
+    where item_costs.order_is_paid
+        and item_costs.order_date between as_of.window_start and as_of.as_of_date
+    group by item_costs.product_id
+),
+
 -- kpis.md return rate: "completed item refunds" (whole-order refunds carry no units)
 item_refunds_30d as (
     select
@@ -45,7 +58,7 @@ item_refunds_30d as (
 ),
 
 products as (
-    select product_id, category, launched_date, is_active
+    select product_id, title, category, launched_date, is_active
     from {{ ref('stg_shop__products') }}
 ),
 
@@ -61,16 +74,19 @@ health as (
     select
         keys.product_id,
         as_of.as_of_date,
+        products.title,
         products.category,
         products.launched_date,
         coalesce(products.is_active, false) as is_active,
         coalesce(sales_30d.units_30d, 0) as units_30d,
         coalesce(sales_30d.revenue_30d, 0) as revenue_30d,
+        margin_30d.gross_margin_30d,
         coalesce(item_refunds_30d.refunded_units_30d, 0) as refunded_units_30d
     from keys
     cross join as_of
     left join products on products.product_id = keys.product_id
     left join sales_30d on sales_30d.product_id = keys.product_id
+    left join margin_30d on margin_30d.product_id = keys.product_id
     left join item_refunds_30d on item_refunds_30d.product_id = keys.product_id
     where as_of.as_of_date is not null
 )
@@ -78,9 +94,11 @@ health as (
 select
     cast(product_id as {{ dbt.type_string() }}) as product_id,
     as_of_date,
+    cast(title as {{ dbt.type_string() }}) as title,
     cast(category as {{ dbt.type_string() }}) as category,
     cast(units_30d as {{ dbt.type_bigint() }}) as units_30d,
     cast(revenue_30d as {{ type_money() }}) as revenue_30d,
+    cast(gross_margin_30d as {{ type_money() }}) as gross_margin_30d,
     {{ safe_divide('refunded_units_30d', 'units_30d') }} as return_rate_30d,
     -- kpis.md: active product, launched more than 30 days before D, zero units sold in (D - 30 days, D]
     (

@@ -2,7 +2,8 @@
 -- session_paths.yml, word for word from kpis.md. A session's path, exit page and week come from
 -- int_session_paths (week = Monday on or before the local date of the session's first event).
 -- One row per (week_start, path) with at least one session. top_exit_page is the exit page most
--- sessions of the path ended on that week, ties to the alphabetically first.
+-- sessions of the path ended on that week, ties to the alphabetically first. is_complete: the week
+-- (Monday .. Sunday) ended on or before the last complete day (int_last_complete_day).
 with sessions as (
 
     select week_start, path, exit_page, has_purchase
@@ -44,6 +45,13 @@ exit_counts as (
 
 ),
 
+last_complete as (
+
+    select last_complete_day
+    from {{ ref('int_last_complete_day') }}
+
+),
+
 top_exits as (
 
     select
@@ -61,8 +69,12 @@ select
     cast(path_weeks.sessions as {{ dbt.type_bigint() }}) as sessions,
     {{ safe_divide('path_weeks.sessions', 'week_totals.week_sessions') }} as share,
     {{ safe_divide('path_weeks.purchased_sessions', 'path_weeks.sessions') }} as conversion_rate,
-    cast(top_exits.exit_page as {{ dbt.type_string() }}) as top_exit_page
+    cast(top_exits.exit_page as {{ dbt.type_string() }}) as top_exit_page,
+    coalesce(
+        cast({{ dbt.dateadd('day', 6, 'path_weeks.week_start') }} as date) <= last_complete.last_complete_day, false
+    ) as is_complete
 from path_weeks
+cross join last_complete
 inner join week_totals
     on week_totals.week_start = path_weeks.week_start
 inner join top_exits

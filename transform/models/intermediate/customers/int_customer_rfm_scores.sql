@@ -1,10 +1,11 @@
 -- Recency, frequency and monetary of every customer with a paid order in (D - 365 days, D], and
--- their 1-5 scores (kpis.md, "Customers": RFM). The segment and the hashed key are added by the
--- published mart customer_rfm. As-of date D = the latest order date (any status) in the data.
+-- their 1-5 scores (kpis.md, "Customers": RFM, second edition). The segment and the hashed key
+-- are added by the published mart customer_rfm. As-of date D = the last complete day (the latest
+-- batch day loaded, int_last_complete_day).
 with as_of as (
 
-    select max(order_date) as as_of_date
-    from {{ ref('int_orders') }}
+    select last_complete_day as as_of_date
+    from {{ ref('int_last_complete_day') }}
 
 ),
 
@@ -39,15 +40,14 @@ customers as (
 
 ),
 
--- percent_rank over the as-of date's customers ordered from worst to best. percent_rank =
--- (rank - 1) / (customers - 1) gives tied values the same rank, so ties share a score; a lone
--- customer has percent_rank 0 (score 1).
+-- R and M: percent_rank over the as-of date's customers ordered from worst to best.
+-- percent_rank = (rank - 1) / (customers - 1) gives tied values the same rank, so ties share a
+-- score; a lone customer has percent_rank 0 (score 1). F is scored on fixed counts instead.
 ranked as (
 
     select
         customers.*,
         percent_rank() over (order by customers.recency_days desc) as r_rank,
-        percent_rank() over (order by customers.frequency) as f_rank,
         percent_rank() over (order by customers.monetary) as m_rank
     from customers
 
@@ -60,6 +60,11 @@ select
     frequency,
     monetary,
     cast(least(5, 1 + floor(5 * r_rank)) as integer) as r_score,
-    cast(least(5, 1 + floor(5 * f_rank)) as integer) as f_score,
+    -- kpis.md: 1 order -> 1, 2 -> 2, 3 -> 3, 4-5 -> 4, >= 6 -> 5
+    cast(case
+        when frequency >= 6 then 5
+        when frequency >= 4 then 4
+        else frequency
+    end as integer) as f_score,
     cast(least(5, 1 + floor(5 * m_rank)) as integer) as m_score
 from ranked

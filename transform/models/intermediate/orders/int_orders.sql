@@ -15,6 +15,9 @@ fx_rates as (
 select
     orders.order_id,
     orders.customer_id,
+    -- the keyed hash of customer_id (macros/pii.sql), as the customer marts carry it: the
+    -- semantic layer counts buyers on it (its served copy of int_orders has no customer_id)
+    {{ hash_pii('orders.customer_id') }} as customer_key,
     orders.created_at,
     orders.created_at_local,
     orders.created_date as order_date,

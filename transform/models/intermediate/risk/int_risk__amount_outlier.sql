@@ -48,10 +48,11 @@ outlier_alerts as (
         {{ outlier['median_multiple'] }} * trailing_medians.median_total as threshold,
         {{ risk_severity('amount_outlier', 'paid_orders.total_amount_base / trailing_medians.median_total') }} as severity,
         (
-            'paid order total ' || {{ fmt_number('paid_orders.total_amount_base') }}
-            || ' is ' || {{ fmt_number('paid_orders.total_amount_base / trailing_medians.median_total', 1) }}
-            || ' x the median order total ' || {{ fmt_number('trailing_medians.median_total') }}
-            || ' of the trailing {{ outlier["trailing_days"] }} days (rule: above {{ outlier["median_multiple"] }} x)'
+            'Order ' || paid_orders.order_id || ' was paid at '
+            || {{ format_thousands('paid_orders.total_amount_base') }} || ' {{ base_currency() }}, '
+            || {{ fmt_number('paid_orders.total_amount_base / trailing_medians.median_total', 1) }}
+            || ' times the typical order of ' || {{ format_thousands('trailing_medians.median_total') }}
+            || ' {{ base_currency() }} over the last {{ outlier["trailing_days"] }} days'
         ) as explanation
     from paid_orders
     inner join trailing_medians

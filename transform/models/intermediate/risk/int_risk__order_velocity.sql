@@ -62,9 +62,10 @@ velocity_alerts as (
         cast({{ velocity['min_orders'] }} as {{ type_double() }}) as threshold,
         {{ risk_severity('order_velocity', 'max(orders_in_window)') }} as severity,
         (
-            cast(max(orders_in_window) as {{ dbt.type_string() }}) || ' orders from one '
+            cast(max(orders_in_window) as {{ dbt.type_string() }}) || ' orders were placed from one '
             || case when entity_type = 'device' then 'device' else 'IP address' end
-            || ' within {{ velocity["window_minutes"] }} minutes (rule: at least {{ velocity["min_orders"] }})'
+            || ' within {{ velocity["window_minutes"] }} minutes; a shopper rarely places more than '
+            || '{{ velocity["min_orders"] - 1 }} in an hour'
         ) as explanation
     from velocity_windows
     where orders_in_window >= {{ velocity['min_orders'] }}

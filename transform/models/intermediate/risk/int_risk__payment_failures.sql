@@ -47,11 +47,10 @@ payment_alerts as (
             else {{ risk_severity('payment_failures', '(failed_share - trailing_mean) / trailing_sd') }}
         end as severity,
         (
-            'failed payment share ' || {{ fmt_number('100 * failed_share', 1) }}
-            || '% against a trailing ' || cast(trailing_days as {{ dbt.type_string() }})
-            || '-day mean of ' || {{ fmt_number('100 * trailing_mean', 1) }}
-            || '% (standard deviation ' || {{ fmt_number('100 * trailing_sd', 1) }}
-            || ' points; rule: more than {{ failures["sigmas"] }} standard deviations above)'
+            {{ fmt_number('100 * failed_share', 1) }}
+            || ' % of payment attempts failed, against ' || {{ fmt_number('100 * trailing_mean', 1) }}
+            || ' % on a usual day of the last {{ failures["trailing_days"] }} days (±'
+            || {{ fmt_number('100 * trailing_sd', 1) }} || ' points)'
         ) as explanation
     from payment_baselines
     where trailing_days >= {{ failures['min_trailing_days'] }}

@@ -112,12 +112,11 @@ abuse_alerts as (
         cast({{ abuse['refunded_share_above'] }} as {{ type_double() }}) as threshold,
         {{ risk_severity('refund_abuse', 'refunded_share') }} as severity,
         (
-            cast(refunded_paid_orders as {{ dbt.type_string() }}) || ' of '
+            'One customer had ' || cast(refunded_paid_orders as {{ dbt.type_string() }}) || ' of '
             || cast(paid_orders as {{ dbt.type_string() }})
-            || ' paid orders of the trailing {{ abuse["trailing_days"] }} days have a completed refund ('
-            || {{ fmt_number('100 * refunded_share', 1) }}
-            || '%; rule: at least {{ abuse["min_paid_orders"] }} paid orders and more than '
-            || '{{ (abuse["refunded_share_above"] * 100) | int }}% refunded)'
+            || ' paid orders of the last {{ abuse["trailing_days"] }} days refunded ('
+            || {{ fmt_number('100 * refunded_share', 0) }}
+            || ' %); most customers have none'
         ) as explanation
     from abuse_met
     where previous_met_date is null
