@@ -99,8 +99,8 @@ def test_csv_row_with_wrong_number_of_fields(tmp_path):
         (4, "malformed", short),
         (5, "malformed", quote),
     ]
-    assert q[0]["detail"] == "expected 18 fields, found 19"
-    assert q[1]["detail"] == "expected 18 fields, found 17"
+    assert q[0]["detail"] == "expected 20 fields, found 21"
+    assert q[1]["detail"] == "expected 20 fields, found 19"
     assert "quote" in q[2]["detail"]
     assert raw(con, "shop_orders", "_line") == [{"_line": 3}]
     assert_identity(con)
