@@ -100,7 +100,8 @@ def test_clean_files_load_without_a_single_quarantined_row(tiny):
     assert _one(con, "SELECT count(DISTINCT order_id) FROM raw.shop_orders") == summary["truths"]["orders"]["placed"]
 
 
-def test_the_same_seed_writes_the_same_bytes_and_only_fx_depends_on_the_base_currency(tmp_path):
+def test_the_same_seed_writes_the_same_bytes_and_only_fx_and_targets_depend_on_the_base_currency(tmp_path):
+    """Targets are money of the base currency (sources.md), so they follow it too."""
     args = dict(start=date(2026, 1, 1), days=4, scale="tiny")
     simulate(tmp_path / "a", seed=9, **args)
     simulate(tmp_path / "b", seed=9, **args)
@@ -110,7 +111,7 @@ def test_the_same_seed_writes_the_same_bytes_and_only_fx_depends_on_the_base_cur
     assert a == b
     assert a != c
     changed = {name for name in a if a[name] != usd.get(name)}
-    assert changed and all(name.startswith("finance/fx_rates/") for name in changed)
+    assert changed and all(name.startswith(("finance/fx_rates/", "plan/targets/")) for name in changed)
     assert set(a) == set(usd)
 
 
