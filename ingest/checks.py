@@ -98,13 +98,17 @@ def checks(entity: Entity) -> list[Check]:
                     )
                 )
                 cond += f" AND NOT ({no_offset})"
-            typename = {
-                "int": "an integer",
-                "decimal": "a decimal number",
-                "bool": "true or false",
-                "date": "a date (YYYY-MM-DD)",
-                "timestamp": "an ISO-8601 timestamp",
-            }.get(f.type) or f.pattern_doc or f"matching {f.pattern}"
+            typename = (
+                {
+                    "int": "an integer",
+                    "decimal": "a decimal number",
+                    "bool": "true or false",
+                    "date": "a date (YYYY-MM-DD)",
+                    "timestamp": "an ISO-8601 timestamp",
+                }.get(f.type)
+                or f.pattern_doc
+                or f"matching {f.pattern}"
+            )
             out.append(
                 Check("bad_type", f.name, cond, f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not ' + typename)}")
             )
@@ -157,7 +161,9 @@ def checks(entity: Entity) -> list[Check]:
         f = entity.field(rule.field)
         # the rule's SQL names typed values t_<field>: the typed columns here
         condition = re.sub(r"\bt_(\w+)\b", lambda m: _t(m[1]), rule.condition)
-        out.append(Check(rule.reason, f.name, condition, f"{_lit(f.name + ': ')} || {_shown(f)} || {_lit(' ' + rule.detail)}"))
+        out.append(
+            Check(rule.reason, f.name, condition, f"{_lit(f.name + ': ')} || {_shown(f)} || {_lit(' ' + rule.detail)}")
+        )
     order = {r: i for i, r in enumerate(REASONS)}
     return sorted(out, key=lambda c: order[c.reason])  # stable: contract field order within a reason
 

@@ -117,7 +117,13 @@ def log_unknown_folders(con: duckdb.DuckDBPyConnection, landing: Path) -> list[s
         con.executemany(
             "INSERT INTO ops.ingest_log VALUES (?, NULL, ?, 0, 0, 0, 0, [], ?, ?, ?)",
             [
-                (folder, folder + "/", UNKNOWN_FOLDER, f"{folder}/ is not a system or entity of the contract: not loaded", now)
+                (
+                    folder,
+                    folder + "/",
+                    UNKNOWN_FOLDER,
+                    f"{folder}/ is not a system or entity of the contract: not loaded",
+                    now,
+                )
                 for folder in folders
             ],
         )

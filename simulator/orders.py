@@ -390,9 +390,7 @@ def build_orders(
         "foreign": foreign,
         "late": late if late is not None else np.zeros(n, bool),
         "promised_ts": (
-            np.array([cal.midnight(int(p)) for p in promised], dtype=np.int64)
-            if logistics is not None
-            else deliver_ts
+            np.array([cal.midnight(int(p)) for p in promised], dtype=np.int64) if logistics is not None else deliver_ts
         ),
         **refund_info,
     }

@@ -33,14 +33,14 @@ from simulator.calendar import (
     HOUR_MS,
     INVENTORY,
     LOGISTICS,
-    PRESALE,
-    PRODUCTS,
-    TARGETS,
     MARKETING,
     MINUTE_MS,
     ORDERS,
     PLANTS,
+    PRESALE,
+    PRODUCTS,
     SERVICE,
+    TARGETS,
     TRAFFIC,
     WORLD,
     Calendar,
@@ -294,9 +294,7 @@ def simulate(
             pending.add("service_events", tickets)
             pending.add(
                 "marketing_spend",
-                spend_for_day(
-                    world, d, campaign_sessions, rng_for(seed, MARKETING, d), rng_for(seed, MARKETING, d, 7)
-                ),
+                spend_for_day(world, d, campaign_sessions, rng_for(seed, MARKETING, d), rng_for(seed, MARKETING, d, 7)),
             )
             pending.add("shop_inventory", inventory.day(d, spec.line_product, spec.line_qty))
             pending.add("finance_fx_rates", fx.rows(d, cal.date(d)))
