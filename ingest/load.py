@@ -114,19 +114,18 @@ def log_unknown_folders(con: duckdb.DuckDBPyConnection, landing: Path) -> list[s
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM ops.ingest_log WHERE status = ?", [UNKNOWN_FOLDER])
-        con.executemany(
-            "INSERT INTO ops.ingest_log VALUES (?, NULL, ?, 0, 0, 0, 0, [], ?, ?, ?)",
-            [
-                (
-                    folder,
-                    folder + "/",
-                    UNKNOWN_FOLDER,
-                    f"{folder}/ is not a system or entity of the contract: not loaded",
-                    now,
-                )
-                for folder in folders
-            ],
-        )
+        rows = [
+            (
+                folder,
+                folder + "/",
+                UNKNOWN_FOLDER,
+                f"{folder}/ is not a system or entity of the contract: not loaded",
+                now,
+            )
+            for folder in folders
+        ]
+        if rows:  # DuckDB's executemany refuses an empty list
+            con.executemany("INSERT INTO ops.ingest_log VALUES (?, NULL, ?, 0, 0, 0, 0, [], ?, ?, ?)", rows)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -609,6 +609,9 @@ def test_folders_the_contract_does_not_know_are_logged_not_loaded(tmp_path):
     shutil.rmtree(landing / "crm")
     assert log_unknown_folders(con, landing) == ["shop/wishlists"]
     assert con.execute("SELECT count(*) FROM ops.ingest_log WHERE status = ?", [UNKNOWN_FOLDER]).fetchone() == (1,)
+    shutil.rmtree(landing / "shop/wishlists")
+    assert log_unknown_folders(con, landing) == []  # none left: the rows go, nothing is added
+    assert con.execute("SELECT count(*) FROM ops.ingest_log WHERE status = ?", [UNKNOWN_FOLDER]).fetchone() == (0,)
     assert unknown_folders(tmp_path / "nowhere") == []
 
 
