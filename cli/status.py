@@ -45,11 +45,18 @@ def _serving(settings: Settings, today: date) -> tuple[dict[str, Any] | None, li
             """
             SELECT entity, max(batch_dt) FILTER (WHERE status = 'loaded'), count(*), sum(rows_read),
                    sum(rows_quarantined), sum(rows_duplicate), count(*) FILTER (WHERE status <> 'loaded')
-            FROM ops.ingest_log GROUP BY entity ORDER BY entity
+            FROM ops.ingest_log WHERE status <> 'unknown_folder' GROUP BY entity ORDER BY entity
             """
         ).fetchall()
+        unknown = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT entity FROM ops.ingest_log WHERE status = 'unknown_folder' ORDER BY 1"
+            ).fetchall()
+        ]
     finally:
         con.close()
+    publication["unknown_folders"] = unknown
     sources = []
     for entity, last_dt, files, read, quarantined, duplicates, rejected in rows:
         age = (today - last_dt).days if last_dt else None
@@ -144,6 +151,8 @@ def render_status(status: dict[str, Any]) -> str:
             f"  published {serving['published_at'][:19].replace('T', ' ')} UTC by run {serving['run_id'][:8]}, "
             f"data version {serving['data_version']}",
         ]
+    for folder in (serving or {}).get("unknown_folders", []):
+        lines.append(f"warning: landing folder {folder}/ is not a system or entity of the contract: not loaded")
     if status["sources"]:
         lines.append(f"freshness per source (stale after {status['stale_after_days']} days; today {status['today']}):")
         lines.append(

@@ -34,11 +34,15 @@ _EXPORTS = {
             "SERVICE_CHANNELS",
             "SERVICE_EVENT_TYPES",
             "TICKET_STATUSES",
+            "TARGET_METRICS",
+            "OPTIONAL_ENTITIES",
         ),
         "ingest.contract",
     ),
-    **dict.fromkeys(("FileRejected", "ensure_schema", "ingest_window"), "ingest.load"),
-    **dict.fromkeys(("batch_days", "partition_dir"), "ingest.reader"),
+    **dict.fromkeys(
+        ("FileRejected", "ensure_schema", "ingest_window", "log_unknown_folders", "UNKNOWN_FOLDER"), "ingest.load"
+    ),
+    **dict.fromkeys(("batch_days", "partition_dir", "unknown_folders"), "ingest.reader"),
 }
 
 __all__ = list(_EXPORTS)

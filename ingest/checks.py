@@ -13,6 +13,7 @@ the first field in contract order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -49,6 +50,8 @@ def _shown(f: Field) -> str:
 
 def _typed(f: Field) -> str:
     v = _q(f.name)
+    if f.type == "string" and f.pattern:
+        return f"CASE WHEN regexp_full_match({v}, {_lit(f.pattern)}) THEN {v} END"
     if f.type in ("string", "enum"):
         return v
     if f.type == "int":
@@ -82,7 +85,7 @@ def checks(entity: Entity) -> list[Check]:
             out.append(
                 Check("missing_required", f.name, f"{v} IS NULL", _lit(f"required field {f.name} is missing or empty"))
             )
-        if f.type not in ("string", "enum"):
+        if f.type not in ("string", "enum") or f.pattern:
             cond = f"{v} IS NOT NULL AND {t} IS NULL"
             if f.type == "timestamp":  # a valid timestamp without offset is no_offset, not bad_type
                 no_offset = f"regexp_full_match({v}, '{_TS_BODY}') AND TRY_CAST({v} AS TIMESTAMP) IS NOT NULL"
@@ -95,13 +98,17 @@ def checks(entity: Entity) -> list[Check]:
                     )
                 )
                 cond += f" AND NOT ({no_offset})"
-            typename = {
-                "int": "an integer",
-                "decimal": "a decimal number",
-                "bool": "true or false",
-                "date": "a date (YYYY-MM-DD)",
-                "timestamp": "an ISO-8601 timestamp",
-            }[f.type]
+            typename = (
+                {
+                    "int": "an integer",
+                    "decimal": "a decimal number",
+                    "bool": "true or false",
+                    "date": "a date (YYYY-MM-DD)",
+                    "timestamp": "an ISO-8601 timestamp",
+                }.get(f.type)
+                or f.pattern_doc
+                or f"matching {f.pattern}"
+            )
             out.append(
                 Check("bad_type", f.name, cond, f"{_lit(f.name + ': ')} || {shown} || {_lit(' is not ' + typename)}")
             )
@@ -150,6 +157,13 @@ def checks(entity: Entity) -> list[Check]:
                     f"' (end of the batch day plus one day)'",
                 )
             )
+    for rule in entity.rules:
+        f = entity.field(rule.field)
+        # the rule's SQL names typed values t_<field>: the typed columns here
+        condition = re.sub(r"\bt_(\w+)\b", lambda m: _t(m[1]), rule.condition)
+        out.append(
+            Check(rule.reason, f.name, condition, f"{_lit(f.name + ': ')} || {_shown(f)} || {_lit(' ' + rule.detail)}")
+        )
     order = {r: i for i, r in enumerate(REASONS)}
     return sorted(out, key=lambda c: order[c.reason])  # stable: contract field order within a reason
 
@@ -183,7 +197,8 @@ def row_hash(entity: Entity) -> str:
 
 
 def _key_match(entity: Entity, left: str, right: str) -> str:
-    return " AND ".join(f"{left}.{_q(k)} = {right}.{_q(k)}" for k in entity.key)
+    """Equal keys; a key column may be null (plan/targets: channel null = the whole shop)."""
+    return " AND ".join(f"{left}.{_q(k)} IS NOT DISTINCT FROM {right}.{_q(k)}" for k in entity.key)
 
 
 def stage_sql(entity: Entity, days: list[date], tz: str, source_sql: str) -> str:

@@ -70,6 +70,8 @@ class Field:
     pii: bool = False  # personal data: hashed or dropped in staging
     scale: int = 4  # decimals: digits kept after the point (money 4, exchange rates 10)
     doc: str | None = None  # what the field holds, when it differs from FIELD_DOCS[name]
+    pattern: str | None = None  # strings: a regular expression the whole value must match (else bad_type)
+    pattern_doc: str | None = None  # the pattern as a reader says it ("a month (YYYY-MM)")
 
     @property
     def description(self) -> str:
@@ -84,6 +86,19 @@ class Field:
 
 
 @dataclass(frozen=True)
+class RowRule:
+    """A rule between fields of one record, beyond each field's own type, enum and range: a
+    record for which `condition` (DuckDB SQL over the typed values, `t_<field>`, see
+    ingest/checks.py) is true is quarantined with `reason`, `detail` saying why."""
+
+    reason: str  # a code of REASONS
+    field: str  # the field the detail names
+    condition: str  # SQL, true when the record breaks the rule
+    detail: str  # plain text appended to "<field>: '<value>' "
+    doc: str  # the rule in a sentence (docs, the quality gate's descriptions)
+
+
+@dataclass(frozen=True)
 class Entity:
     system: str
     entity: str
@@ -92,6 +107,9 @@ class Entity:
     change_capture: bool = False  # latest updated_at wins in the model layer
     usual_format: str = "csv"
     doc: str = ""  # what one row is and how rows arrive (landing folder and key are added where it is rendered)
+    optional: bool = False  # a shop may never send it: then its raw table stays empty and nothing fails
+    last_arrival_wins: bool = False  # no updated_at: a row re-sent in a later batch replaces the old one
+    rules: tuple[RowRule, ...] = ()  # cross-field rules (quarantined with their reason)
 
     @property
     def name(self) -> str:
@@ -122,8 +140,16 @@ def _ts(name, required=False):
     return Field(name, "timestamp", required=required)
 
 
-def _money(name, required=False):
-    return Field(name, "decimal", required=required, min_value=0)
+def _money(name, required=False, doc=None):
+    return Field(name, "decimal", required=required, min_value=0, doc=doc)
+
+
+def _date(name, required=False, doc=None):
+    return Field(name, "date", required=required, doc=doc)
+
+
+def _count(name, required=False, doc=None):
+    return Field(name, "int", required=required, min_value=0, doc=doc)
 
 
 def _enum(name, values, required=False, doc=None):
@@ -172,6 +198,24 @@ SERVICE_CATEGORIES = (
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_STATUSES = ("open", "pending", "solved", "closed")
+# plan/targets: the metrics management sets monthly targets for (`spend` is the one where lower is
+# better), and those of them that may carry a channel (the others are whole-shop only)
+TARGET_METRICS = (
+    "gmv",
+    "gross_revenue",
+    "net_revenue",
+    "gross_margin",
+    "paid_orders",
+    "new_customers",
+    "sessions",
+    "conversion_rate",
+    "aov",
+    "spend",
+    "attributed_revenue",
+)
+TARGET_CHANNEL_METRICS = ("sessions", "new_customers", "spend", "attributed_revenue")
+TARGET_LOWER_IS_BETTER = ("spend",)
+MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
 
 _PII = "Personal data: never selected past staging (hashed there)."
 
@@ -224,6 +268,8 @@ FIELD_DOCS = {
     "ship_country": "ISO-3166 alpha-2 country the order ships to (cross-border when not the home country).",
     "ship_region": "Region the order ships to.",
     "device_id": f"Device id of the order. {_PII}",
+    "carrier": "Logistics company carrying the order, once known (optional).",
+    "promised_delivery_date": "Local date of delivery promised to the customer (optional).",
     # shop/order_items
     "line_number": "Line number within the order, >= 1.",
     "unit_price": "Unit price in the order's currency.",
@@ -262,6 +308,13 @@ FIELD_DOCS = {
     "impressions": "Ad impressions.",
     "clicks": "Ad clicks.",
     "spend": "Spend in `currency`, >= 0.",
+    # shop/inventory
+    "warehouse_id": "Warehouse id.",
+    "on_hand": "Units available to sell at the end of the day, >= 0.",
+    "inbound": "Units ordered from suppliers and not yet received, >= 0.",
+    # plan/targets
+    "month": "Calendar month of the target, `YYYY-MM`.",
+    "metric": "KPI the target is for (kpis.md names); `spend` is the one where lower is better.",
     # finance/fx_rates
     "rate_to_base": "1 unit of `currency` = `rate_to_base` units of the base currency; > 0.",
 }
@@ -332,12 +385,15 @@ ENTITIES: tuple[Entity, ...] = (
             _s("ship_region"),
             _s("device_id", pii=True),
             _s("ip_address", pii=True),
+            _s("carrier"),
+            _date("promised_delivery_date"),
         ),
         key=("order_id",),
         change_capture=True,
         doc=(
             "Orders, one row per order change (change capture: the latest `updated_at` wins). `device_id` and "
-            "`ip_address` are personal data."
+            "`ip_address` are personal data. `carrier` and `promised_delivery_date` are optional: a shop may "
+            "never send them (the columns may be absent from its files)."
         ),
     ),
     Entity(
@@ -465,6 +521,60 @@ ENTITIES: tuple[Entity, ...] = (
         doc="Daily ad spend per channel and campaign; a row re-sent in a later batch replaces the old one.",
     ),
     Entity(
+        "shop",
+        "inventory",
+        (
+            _date("date", True, doc="Local day the snapshot describes (stock at the end of that day)."),
+            _s("product_id", True),
+            _s("warehouse_id", True),
+            _count("on_hand", True),
+            _count("inbound"),
+        ),
+        key=("date", "product_id", "warehouse_id"),
+        optional=True,
+        last_arrival_wins=True,
+        doc=(
+            "Optional: daily stock snapshots, one row per (date, product_id, warehouse_id); a row re-sent in a "
+            "later batch replaces the old one. A shop that never sends it leaves the table empty."
+        ),
+    ),
+    Entity(
+        "plan",
+        "targets",
+        (
+            Field("month", "string", required=True, pattern=MONTH_PATTERN, pattern_doc="a month (YYYY-MM)"),
+            _enum("metric", TARGET_METRICS, True),
+            _s(
+                "channel",
+                doc=(
+                    "Marketing channel of the target (a channel name of the channel rules); null = the whole shop. "
+                    f"Set only for {', '.join(TARGET_CHANNEL_METRICS)}."
+                ),
+            ),
+            _money("value", True, doc="Target value, >= 0: money in the base currency, ratios as fractions."),
+            _ts("updated_at", True),
+        ),
+        key=("month", "metric", "channel"),
+        change_capture=True,
+        optional=True,
+        rules=(
+            RowRule(
+                "out_of_range",
+                "channel",
+                "t_channel IS NOT NULL AND t_metric NOT IN ("
+                + ", ".join(f"'{m}'" for m in TARGET_CHANNEL_METRICS)
+                + ")",
+                f"is set, but only targets of {', '.join(TARGET_CHANNEL_METRICS)} may name a channel",
+                f"Only targets of {', '.join(TARGET_CHANNEL_METRICS)} name a channel; the others are whole-shop.",
+            ),
+        ),
+        doc=(
+            "Optional: monthly targets set by management, one row per new or changed target (change capture: the "
+            "latest `updated_at` wins); channel null = the whole shop. A shop that never sends it leaves the "
+            "table empty."
+        ),
+    ),
+    Entity(
         "finance",
         "fx_rates",
         (
@@ -482,8 +592,11 @@ ENTITIES: tuple[Entity, ...] = (
 
 ENTITY_BY_NAME = {e.name: e for e in ENTITIES}
 
-# The systems whose folders a shop may not send at all (only the order system is mandatory).
-OPTIONAL_SYSTEMS = ("traffic", "service", "marketing", "finance")
+# The systems whose folders a shop may not send at all (only the order system is mandatory), and
+# the entities a shop may never send (the optional entities of the second edition, and every entity
+# of an optional system).
+OPTIONAL_SYSTEMS = ("traffic", "service", "marketing", "finance", "plan")
+OPTIONAL_ENTITIES = tuple(e.name for e in ENTITIES if e.optional or e.system in OPTIONAL_SYSTEMS)
 
 
 def raw_table_ddl(entity: Entity, schema: str = "raw") -> str:

@@ -100,6 +100,39 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(INGEST_LOG_DDL)
 
 
+UNKNOWN_FOLDER = "unknown_folder"  # ops.ingest_log.status of a landing folder the contract does not know
+
+
+def log_unknown_folders(con: duckdb.DuckDBPyConnection, landing: Path) -> list[str]:
+    """Replace the ingest log's rows of unknown landing folders with one row per folder the
+    landing zone holds now that is no system or entity of the contract (`reader.unknown_folders`):
+    entity and file name the folder, batch_dt is null, no rows are read, status `unknown_folder`,
+    error says it is not loaded. Returns the folders (sources.md: nothing that arrives is ignored
+    silently)."""
+    folders = reader.unknown_folders(Path(landing))
+    now = datetime.now(UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM ops.ingest_log WHERE status = ?", [UNKNOWN_FOLDER])
+        rows = [
+            (
+                folder,
+                folder + "/",
+                UNKNOWN_FOLDER,
+                f"{folder}/ is not a system or entity of the contract: not loaded",
+                now,
+            )
+            for folder in folders
+        ]
+        if rows:  # DuckDB's executemany refuses an empty list
+            con.executemany("INSERT INTO ops.ingest_log VALUES (?, NULL, ?, 0, 0, 0, 0, [], ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return folders
+
+
 def landed_batch_days(landing: Path, entity: Entity) -> list[date]:
     """The batch days (`dt=` folders) present for an entity, sorted."""
     return reader.batch_days(Path(landing), entity)

@@ -32,7 +32,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ingest.contract import SOURCE_FORMATS, Entity
+from ingest.contract import ENTITIES, SOURCE_FORMATS, Entity
 
 LINE = "_line"  # 1-based physical line number (parquet: row number)
 RAW = "_raw"  # the original line (parquet: filled in SQL)
@@ -109,6 +109,30 @@ def batch_days(landing: Path, entity: Entity) -> list[date]:
             if child.name[3:] == day.isoformat():
                 days.add(day)
     return sorted(days)
+
+
+def unknown_folders(landing: Path) -> list[str]:
+    """Folders of the landing zone that are no system or entity of the contract (`crm`,
+    `shop/leads`), relative to the landing root, sorted. Names starting with `.` or `_` are markers
+    (`_simulation.json`, `.DS_Store`) and plain files at these levels are not batches: neither is
+    listed. Such folders are not loaded; the ingest log and `warehouse status` name them."""
+    root = Path(landing)
+    if not root.is_dir():
+        return []
+    known: dict[str, set[str]] = {}
+    for e in ENTITIES:
+        known.setdefault(e.system, set()).add(e.entity)
+    found = []
+    for system in sorted(root.iterdir(), key=lambda p: p.name):
+        if not system.is_dir() or system.name.startswith((".", "_")):
+            continue
+        if system.name not in known:
+            found.append(system.name)
+            continue
+        for entity in sorted(system.iterdir(), key=lambda p: p.name):
+            if entity.is_dir() and not entity.name.startswith((".", "_")) and entity.name not in known[system.name]:
+                found.append(f"{system.name}/{entity.name}")
+    return found
 
 
 def _format_of(name: str) -> tuple[str | None, bool]:

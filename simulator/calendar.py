@@ -66,6 +66,9 @@ class Plan:
     outlier_days: tuple[int, int]
     spike_day: int
     abuser_days: tuple[int, ...]
+    outage_day: int = -1  # sessions about halved (the site down half the day)
+    late_carrier_days: tuple[int, ...] = ()  # the week one carrier's parcels run late
+    stockout_days: tuple[int, ...] = ()  # first day of each planted stock-out of a top seller
 
     @staticmethod
     def make(days: int) -> Plan:
@@ -80,7 +83,22 @@ class Plan:
         spike = at(0.75) if days < 40 else min(last, max(30, at(0.75)))
         while spike in promo and spike < last:
             spike += 1
-        return Plan(promo, at(0.4), (at(0.3), at(0.7)), spike, tuple(at(s) for s in (0.05, 0.2, 0.35, 0.5)))
+        # the outage: an ordinary day (no promotion, no gateway incident) late in the range
+        ordinary = [d for d in range(days) if d not in promo and d != spike]
+        outage = min(ordinary, key=lambda d: (abs(d - at(0.85)), d)) if ordinary else -1
+        late_start = at(0.45)
+        late = tuple(d for d in range(late_start, late_start + P.LATE_CARRIER_DAYS) if d < days)
+        stockouts = tuple(at(s) for s in (0.25, 0.55))
+        return Plan(
+            promo,
+            at(0.4),
+            (at(0.3), at(0.7)),
+            spike,
+            tuple(at(s) for s in (0.05, 0.2, 0.35, 0.5)),
+            outage if days > 1 else -1,
+            late,
+            stockouts,
+        )
 
     def is_promo(self, d: int) -> bool:
         return d in self.promo
@@ -98,3 +116,4 @@ def rng_for(seed: int, stream: int, *parts: int) -> np.random.Generator:
 
 # stream ids
 WORLD, TRAFFIC, ORDERS, CUSTOMERS, SERVICE, MARKETING, FX, FAULTS, PLANTS, PRODUCTS = range(1, 11)
+LOGISTICS, INVENTORY, TARGETS, AGENTS, PRESALE = range(11, 16)

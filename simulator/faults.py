@@ -45,6 +45,7 @@ _BOGUS_ENUM = {
     "category": "billing",
     "priority": "critical",
     "new_status": "escalated",
+    "metric": "profit",
 }
 _OUT_OF_RANGE = {
     "quantity": "0",
@@ -55,6 +56,8 @@ _OUT_OF_RANGE = {
     "impressions": "-3",
     "clicks": "-3",
     "rate_to_base": "0",
+    "on_hand": "-2",
+    "inbound": "-1",
 }
 EXTRA_CSV = ("shop_orders", "warehouse_code", "WH-01")
 EXTRA_JSON = ("traffic_events", "app", "sdk_version", "5.12.0")
@@ -70,7 +73,7 @@ def _candidates(entity: Entity, kind: str, fmt: str) -> list[str | None]:
     if kind == "missing_required":
         return [f.name for f in fs if f.required]
     if kind == "bad_type":
-        return [f.name for f in fs if f.type in _BAD_TYPE]
+        return [f.name for f in fs if f.type in _BAD_TYPE or f.pattern]
     if kind == "no_offset" or kind == "future_timestamp":
         return [f.name for f in fs if f.type == "timestamp"]
     if kind == "unknown_enum":
@@ -144,7 +147,8 @@ class FaultInjector:
         if kind == "missing_required":
             return pl.Series([None] * k, dtype=pl.String)
         if kind == "bad_type":
-            return pl.Series([_BAD_TYPE[entity.field(field).type]] * k, dtype=pl.String)
+            f = entity.field(field)
+            return pl.Series([_BAD_TYPE.get(f.type, "2026-13")] * k, dtype=pl.String)
         if kind == "no_offset":
             return old.str.replace(r"(Z|[+-]\d{2}:\d{2})$", "")
         if kind == "unknown_enum":

@@ -14,9 +14,39 @@ from simulator.world import World
 _PAID = [i for i, c in enumerate(P.CAMPAIGNS) if c.cpc is not None]
 
 
-def spend_for_day(world: World, d: int, campaign_sessions: np.ndarray, rng: np.random.Generator) -> pl.DataFrame:
+def spend_only_rows(world: World, d: int, rng: np.random.Generator) -> pl.DataFrame:
+    """Spend of the campaigns whose clicks never arrive tagged (no session carries their
+    utm_campaign): display ads bought by impressions (own random stream)."""
+    k = len(P.SPEND_ONLY_CAMPAIGNS)
+    factor = world.scale.factor
+    impressions = np.round(rng.uniform(40_000, 60_000, k) * factor).astype(np.int64)
+    ctr = np.array([c[3] for c in P.SPEND_ONLY_CAMPAIGNS])
+    clicks = np.round(impressions * ctr * rng.uniform(0.8, 1.2, k)).astype(np.int64)
+    spend = np.round(clicks * np.array([c[2] for c in P.SPEND_ONLY_CAMPAIGNS]) * 100).astype(np.int64)
+    return pl.DataFrame(
+        {
+            "date": [world.cal.date(d)] * k,
+            "channel": [c[0] for c in P.SPEND_ONLY_CAMPAIGNS],
+            "campaign": [c[1] for c in P.SPEND_ONLY_CAMPAIGNS],
+            "impressions": impressions,
+            "clicks": clicks,
+            "spend": spend,
+            "currency": [world.geo.domestic_currency] * k,
+            "_batch": np.full(k, d, dtype=np.int32),
+            "_final": np.ones(k, bool),
+        }
+    )
+
+
+def spend_for_day(
+    world: World,
+    d: int,
+    campaign_sessions: np.ndarray,
+    rng: np.random.Generator,
+    spend_only_rng: np.random.Generator | None = None,
+) -> pl.DataFrame:
     """Rows for date d (typed: spend in cents, with `_batch`); `campaign_sessions` = sessions per
-    campaign index that day."""
+    campaign index that day; with `spend_only_rng`, also the spend-only campaigns."""
     plan, domestic = world.plan, world.geo.domestic_currency
     idx = [i for i in _PAID if not P.CAMPAIGNS[i].promo_only or plan.campaign_active(d)]
     camps = [P.CAMPAIGNS[i] for i in idx]
@@ -54,4 +84,6 @@ def spend_for_day(world: World, d: int, campaign_sessions: np.ndarray, rng: np.r
             _batch=pl.lit(d + 1, pl.Int32),
         )
         df = pl.concat([df.with_columns(_final=pl.Series(~np.isin(np.arange(k), rev))), final])
+    if spend_only_rng is not None:
+        df = pl.concat([df, spend_only_rows(world, d, spend_only_rng)], how="diagonal_relaxed")
     return df

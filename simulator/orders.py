@@ -6,6 +6,7 @@ refunds. One vectorised pass per day; rows carry `_batch` = the local date of th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -130,12 +131,69 @@ def untracked_specs(world: World, d: int, n_tracked: int, rng: np.random.Generat
     )
 
 
+def scheduled_specs(world: World, customers: np.ndarray, created: np.ndarray, rng: np.random.Generator) -> OrderSpecs:
+    """Orders of known customers at given instants without a tracked session (a customer who
+    asked a pre-sale question and came back to buy): one line each, products by popularity."""
+    n = len(customers)
+    if n == 0:
+        return None
+    people = world.people
+    visitor = people.customers["visitor"][customers]
+    d = int(world.cal.day_of(created[:1])[0])
+    return OrderSpecs(
+        customer=customers.astype(np.int64),
+        visitor=visitor,
+        platform=people.visitors["platform"][visitor].astype(np.int64),
+        created=(created - created % _S).astype(np.int64),
+        session_id=pl.Series([None] * n, dtype=pl.String),
+        ip=people.visitors["ip"][visitor],
+        device=device_ids(visitor),
+        is_new=np.zeros(n, bool),
+        force=np.zeros(n, np.int64),
+        line_order=np.arange(n),
+        line_product=pick(rng, world.catalogue.weights(d), n),
+        line_qty=1 + pick(rng, P.QTY_P, n),
+    )
+
+
 def _u(rng, n, lo_s: float, hi_s: float) -> np.ndarray:
     """Uniform durations in whole seconds (as ms)."""
     return rng.integers(int(lo_s), int(hi_s) + 1, size=n).astype(np.int64) * _S
 
 
-def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generator) -> OrderDay:
+_DOMESTIC_CARRIERS = [c[0] for c in P.DOMESTIC_CARRIERS]
+_FOREIGN_CARRIERS = [c[0] for c in P.FOREIGN_CARRIERS]
+CARRIERS = tuple(_DOMESTIC_CARRIERS + _FOREIGN_CARRIERS)
+_TRANSIT = np.array([(lo, hi) for _, lo, hi, _ in P.DOMESTIC_CARRIERS + P.FOREIGN_CARRIERS])
+_EPOCH = date(1970, 1, 1)
+
+
+def _logistics(world: World, spec: OrderSpecs, foreign, ship_ts, deliver_ts, fast, rng):
+    """Carrier, delivery and promise of each order: the carrier's own transit time (the late
+    carrier's parcels shipped in the planted week take days longer), a promise of a fixed number
+    of local days after the order day. Returns (carrier index, delivery instants, promised day
+    index, late mask)."""
+    cal, n = world.cal, spec.n
+    dom = pick(rng, np.array([w for *_, w in P.DOMESTIC_CARRIERS]), n)
+    fgn = len(_DOMESTIC_CARRIERS) + pick(rng, np.array([w for *_, w in P.FOREIGN_CARRIERS]), n)
+    carrier = np.where(foreign, fgn, dom)
+    lo, hi = _TRANSIT[carrier, 0], _TRANSIT[carrier, 1]
+    transit = (lo + (hi - lo) * rng.random(n)) * 86400
+    late_week = set(world.plan.late_carrier_days)
+    slow = (carrier == CARRIERS.index(P.LATE_CARRIER)) & np.isin(cal.day_of(ship_ts), list(late_week))
+    a, b = P.LATE_CARRIER_DELAY
+    transit += np.where(slow, (a + (b - a) * rng.random(n)) * 86400, 0)
+    deliver = np.where(fast, deliver_ts, ship_ts + (transit * _S).astype(np.int64))
+    deliver -= deliver % _S
+    promised = cal.day_of(spec.created) + np.where(foreign, P.PROMISE_DAYS_FOREIGN, P.PROMISE_DAYS_DOMESTIC)
+    return carrier, deliver, promised, cal.day_of(deliver) > promised
+
+
+def build_orders(
+    world: World, d: int, spec: OrderSpecs, rng: np.random.Generator, logistics: np.random.Generator | None = None
+) -> OrderDay:
+    """The day's orders. With `logistics` (a random stream of its own) orders carry a carrier and a
+    promised delivery date, and late deliveries bring refunds for late_delivery."""
     cal, geo, cat, people = world.cal, world.geo, world.catalogue, world.people
     n = spec.n
     cust = spec.customer
@@ -224,6 +282,10 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
     ship_ts = np.where(fast, paid_ts + _u(rng, n, 4 * 3600, 20 * 3600), ship_ts)
     deliver_ts = ship_ts + np.where(foreign, _u(rng, n, 4 * 86400, 12 * 86400), _u(rng, n, 20 * 3600, 96 * 3600))
     deliver_ts = np.where(fast, ship_ts + _u(rng, n, 20 * 3600, 40 * 3600), deliver_ts)
+    late = None
+    if logistics is not None:
+        carrier, deliver_ts, promised, late = _logistics(world, spec, foreign, ship_ts, deliver_ts, fast, logistics)
+        late &= ships
 
     ids = idstr("O", world.next_ids("order", n) + 100_000_000, 9)
     base = pl.DataFrame(
@@ -248,6 +310,12 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
             "ip_address": ip_strings(spec.ip),
         }
     )
+    if logistics is not None:
+        start = (cal.date(0) - _EPOCH).days
+        base = base.with_columns(
+            promised_delivery_date=pl.Series((start + promised).astype(np.int32)).cast(pl.Date),
+            _carrier=pl.Series(CARRIERS).gather(carrier),
+        )
     status_rows = []
     for status, mask, ts in (
         ("pending", np.ones(n, bool), created),
@@ -257,7 +325,11 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
         ("cancelled", cancel_unpaid | cancel_after, cancel_ts),
     ):
         idx = np.flatnonzero(mask)
-        status_rows.append(base[idx].with_columns(status=pl.lit(status), updated_at=pl.Series(ts[idx])))
+        rows = base[idx].with_columns(status=pl.lit(status), updated_at=pl.Series(ts[idx]))
+        if logistics is not None:  # the carrier is known once the parcel is handed over
+            known = status in ("shipped", "delivered")
+            rows = rows.with_columns(carrier=pl.col("_carrier") if known else pl.lit(None, pl.String)).drop("_carrier")
+        status_rows.append(rows)
     orders = pl.concat(status_rows)
     orders = orders.with_columns(_batch=pl.Series(cal.day_of(orders["updated_at"].to_numpy())))
 
@@ -304,7 +376,9 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
     payments = pl.concat(pay_parts)
     payments = payments.with_columns(_batch=pl.Series(cal.day_of(payments["updated_at"].to_numpy())))
 
-    refunds, refund_info = _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships, deliver_ts)
+    refunds, refund_info = _refunds(
+        world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships, deliver_ts, late, logistics
+    )
     info = {
         "order_id": ids,
         "customer": cust,
@@ -314,28 +388,38 @@ def build_orders(world: World, d: int, spec: OrderSpecs, rng: np.random.Generato
         "shipped": ships,
         "delivered_ts": deliver_ts,
         "foreign": foreign,
+        "late": late if late is not None else np.zeros(n, bool),
+        "promised_ts": (
+            np.array([cal.midnight(int(p)) for p in promised], dtype=np.int64) if logistics is not None else deliver_ts
+        ),
         **refund_info,
     }
     return OrderDay(orders, items, payments, refunds, ids, total, cur, info)
 
 
-def _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships, deliver_ts):
+def _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships, deliver_ts, late=None, lrng=None):
     n = spec.n
     cal = world.cal
     r = rng.random((n, 6))
     want = ships & np.where(spec.force == FORCE_REFUND, True, (spec.force == FORCE_NONE) & (r[:, 0] < P.P_REFUND))
+    # a late delivery sometimes brings a whole-order refund for late_delivery
+    late_refund = np.zeros(n, bool)
+    if late is not None and lrng is not None:
+        late_refund = late & ~want & (spec.force == FORCE_NONE) & (lrng.random(n) < P.P_LATE_REFUND)
+    want |= late_refund
     idx = np.flatnonzero(want)
     k = len(idx)
     abuse = spec.force[idx] == FORCE_REFUND
     delay = np.minimum(rng.exponential(2.5 * 86400, k), 15 * 86400) + 2 * 3600
     requested = deliver_ts[idx] + np.where(abuse, _u(rng, k, 3 * 3600, 20 * 3600), (delay // 1 * _S).astype(np.int64))
     requested -= requested % _S
-    whole = abuse | (r[idx, 1] < P.P_WHOLE_ORDER_REFUND)
+    whole = abuse | (r[idx, 1] < P.P_WHOLE_ORDER_REFUND) | late_refund[idx]
     reason = np.where(
         whole,
         np.array(names_of(P.REFUND_REASONS_ORDER), dtype=object)[pick_named(rng, P.REFUND_REASONS_ORDER, k)],
         np.array(names_of(P.REFUND_REASONS_ITEM), dtype=object)[pick_named(rng, P.REFUND_REASONS_ITEM, k)],
     )
+    reason = np.where(late_refund[idx], "late_delivery", reason)
     first_line = np.cumsum(n_lines) - n_lines
     line = first_line[idx] + (r[idx, 2] * n_lines[idx]).astype(np.int64)
     qty_line = spec.line_qty[line]
@@ -405,6 +489,7 @@ __all__ = [
     "build_orders",
     "tracked_specs",
     "untracked_specs",
+    "scheduled_specs",
     "FORCE_NONE",
     "FORCE_PAID",
     "FORCE_REFUND",

@@ -50,7 +50,7 @@ def to_text(entity: Entity, df: pl.DataFrame, tz: str, style: str, keep: tuple[s
             e = pl.lit(None, pl.String)
         elif f.type == "timestamp":
             e = ts_text(c, tz, style)
-        elif f.type == "decimal":
+        elif f.type == "decimal" and df.schema[f.name] != pl.String:  # text: already written out
             e = decimal_text(c, DECIMAL_SCALE.get(f.name, 2))
         elif f.type == "bool":
             e = pl.when(c).then(pl.lit("true")).when(~c).then(pl.lit("false"))

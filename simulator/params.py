@@ -842,3 +842,50 @@ P_REOPEN = 0.08
 P_CLOSE = 0.5  # solved tickets auto-closed three days later
 CSAT_OK = (0.04, 0.05, 0.11, 0.3, 0.5)
 CSAT_BREACHED = (0.2, 0.22, 0.23, 0.2, 0.15)
+
+# --------------------------------------------------------------------------- second edition
+
+# Product costs: some products have no cost in the shop system, some change cost once.
+NO_COST_SHARE = 0.06  # products whose rows never carry a unit_cost
+COST_CHANGE_SHARE = 0.12  # products whose unit cost changes once during the period
+COST_CHANGE_FACTORS = (0.85, 0.92, 1.08, 1.2)
+
+# Logistics: (carrier, days from shipping to delivery: low, high, share of domestic parcels);
+# cross-border parcels go by the international carriers. One carrier turns late for a week.
+DOMESTIC_CARRIERS = (("sf_express", 0.8, 2.0, 0.35), ("zto_express", 1.5, 4.0, 0.4), ("yto_express", 1.2, 3.5, 0.25))
+FOREIGN_CARRIERS = (("dhl", 4.0, 9.0, 0.6), ("ems", 6.0, 13.0, 0.4))
+LATE_CARRIER = "yto_express"
+LATE_CARRIER_DAYS = 7  # the late week
+LATE_CARRIER_DELAY = (2.0, 5.0)  # extra days in transit for its parcels shipped that week
+PROMISE_DAYS_DOMESTIC = 4  # delivery promised this many local days after the order day
+PROMISE_DAYS_FOREIGN = 12
+P_LATE_REFUND = 0.12  # late deliveries that bring a whole-order refund for late_delivery
+P_LATE_TICKET = 0.15  # late deliveries that bring a shipping ticket
+
+# Inventory: daily end-of-day snapshots per product and warehouse.
+WAREHOUSES = (("WH-SH", 0.65), ("WH-GZ", 0.35))
+STOCK_COVER_DAYS = (18, 40)  # starting stock, in days of expected demand
+REORDER_COVER_DAYS = 7  # a warehouse reorders when its stock covers fewer days than this
+REORDER_LEAD_DAYS = (3, 6)
+STOCKOUT_PRODUCTS = 2  # top sellers planted out of stock
+STOCKOUT_DAYS = 3  # consecutive days a planted stock-out lasts
+INVENTORY_RESEND_SHARE = 0.03  # snapshot rows re-sent in the next batch with a corrected count
+
+# Targets (plan/targets): set a few days before each month, one revision mid-month.
+TARGET_AOV_CNY = 290.0
+TARGET_GROWTH = 1.08  # targets are set this much above the plain run rate
+TARGET_LEAD_DAYS = 5
+
+# Service: agents of different speed, bot-contained tickets, pre-sale questions that lead to orders.
+AGENT_SPEED_SIGMA = 0.35  # lognormal spread of the agents' first-response factor
+SLOW_AGENT_FACTOR, FAST_AGENT_FACTOR = 2.5, 0.45  # one planted slow and one fast agent
+P_BOT_CONTAINED = 0.3  # bot-greeted chat tickets of simple categories the bot solves alone
+BOT_CATEGORIES = ("order_status", "pre_sale", "account", "other")
+P_PRESALE_ORDER = 0.4  # pre-sale tickets of known customers followed by an order of theirs
+PRESALE_ORDER_DAYS = (0.2, 10.0)  # days from the ticket to that order
+
+# Marketing: a campaign that buys media but whose clicks never arrive tagged (no utm_campaign).
+SPEND_ONLY_CAMPAIGNS = (("paid_social", "tencent_display", 0.5, 0.004),)  # (channel, campaign, cpc, ctr)
+
+# One outage day: the site is down for half of the day, about half the sessions.
+OUTAGE_TRAFFIC = 0.5

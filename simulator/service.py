@@ -22,6 +22,20 @@ def _exp_ms(rng, n, mean_s):
     return (rng.exponential(mean_s, n) * _S).astype(np.int64) + _S
 
 
+def agent_speeds(n_agents: int, rng: np.random.Generator) -> np.ndarray:
+    """Each agent's first-response factor (1 = the team's usual pace; index 0 unused): lognormal
+    around 1, agent 1 planted slow and agent 2 planted fast (when the team has them)."""
+    speed = np.exp(rng.normal(0, P.AGENT_SPEED_SIGMA, n_agents + 1))
+    speed = speed / np.median(speed[1:])
+    if n_agents >= 2:
+        speed[1], speed[2] = P.SLOW_AGENT_FACTOR, P.FAST_AGENT_FACTOR
+    return speed
+
+
+def agent_id(i: int) -> str:
+    return f"agent-{i:03d}"
+
+
 def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random.Generator) -> pl.DataFrame:
     """service/events rows of the tickets created from day d's orders, refund requests and
     sessions (typed, event_ts in ms, with `_batch`)."""
@@ -55,6 +69,10 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
         created_o + delay,
     )
     cat_names_o = np.array(cats, dtype=object)[cat_o]
+    # 1b. late parcels: a shipping ticket the day after the promised date
+    late = orders.get("late", np.zeros(n_o, bool))
+    pick_l = np.flatnonzero(late & (rng.random(n_o) < P.P_LATE_TICKET) & ~np.isin(np.arange(n_o), pick_o))
+    t_l = orders["promised_ts"][pick_l] + rng.integers(9 * 3600, 30 * 3600, len(pick_l)) * _S
     # 2. tickets about refund requests
     k = len(orders["refund_order"])
     pick_r = np.flatnonzero(rng.random(k) < P.P_TICKET_REFUND)
@@ -70,16 +88,26 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     ]
 
     people = world.people
-    customer = np.concatenate([orders["customer"][pick_o], orders["customer"][ro], sessions.customer[pick_s]])
+    customer = np.concatenate(
+        [orders["customer"][pick_o], orders["customer"][pick_l], orders["customer"][ro], sessions.customer[pick_s]]
+    )
     order_id = pl.concat(
         [
             orders["order_id"].gather(pick_o),
+            orders["order_id"].gather(pick_l),
             orders["order_id"].gather(ro),
             pl.Series([None] * len(pick_s), dtype=pl.String),
         ]
     )
-    created = np.concatenate([t_o, t_r, t_s]).astype(np.int64)
-    category = np.concatenate([cat_names_o, np.full(len(pick_r), "return_refund", dtype=object), cat_s])
+    created = np.concatenate([t_o, t_l, t_r, t_s]).astype(np.int64)
+    category = np.concatenate(
+        [
+            cat_names_o,
+            np.full(len(pick_l), "shipping", dtype=object),
+            np.full(len(pick_r), "return_refund", dtype=object),
+            cat_s,
+        ]
+    )
     n = len(created)
     if n == 0:
         return None
@@ -94,7 +122,9 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
 
     # first agent reply: lognormal around the priority's median, held until 9:00 for night tickets
     median_min = np.array([P.FIRST_RESPONSE_MEDIAN_MIN[p] for p in prio_names])[prio]
-    first_resp = (median_min * np.exp(rng.normal(0, P.FIRST_RESPONSE_SIGMA, n)) * MINUTE_MS).astype(np.int64)
+    speed = getattr(world, "agent_speed", None)
+    factor = speed[agent] if speed is not None else 1.0
+    first_resp = (median_min * factor * np.exp(rng.normal(0, P.FIRST_RESPONSE_SIGMA, n)) * MINUTE_MS).astype(np.int64)
     hour = cal.hour_of(created)
     night = (hour < 8) & (prio <= prio_names.index("normal"))
     first_resp += np.where(night, (9 - hour) * HOUR_MS, 0)
@@ -103,10 +133,15 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     answered = rng.random(n) >= P.P_NEVER_ANSWERED
     r = rng.random((n, 8))
     is_chat = channel == "chat"
+    bot = is_chat & (r[:, 7] < P.P_BOT)
+    # the bot solves some simple chats alone: no agent ever writes, the ticket is solved
+    contained = bot & np.isin(category, P.BOT_CATEGORIES) & (rng.random(n) < P.P_BOT_CONTAINED)
+    never_answered = ~answered & ~contained
+    answered &= ~contained
     follow = answered & (r[:, 0] < P.P_FOLLOW_UP)
-    solved = answered & (r[:, 1] < P.P_SOLVED)
+    solved = (answered & (r[:, 1] < P.P_SOLVED)) | contained
     rated = solved & (r[:, 2] < P.P_CSAT)
-    reopened = solved & (r[:, 3] < P.P_REOPEN)
+    reopened = solved & ~contained & (r[:, 3] < P.P_REOPEN)
     closed = solved & (r[:, 4] < P.P_CLOSE)
     rerated = reopened & rated & (r[:, 5] < 0.5)
 
@@ -117,6 +152,7 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     t_cmsg2 = t_agent + _exp_ms(rng, n, 1800)
     t_agent2 = t_cmsg2 + _exp_ms(rng, n, 1200)
     t_solved = np.where(follow, t_agent2, t_pending) + _exp_ms(rng, n, 3600)
+    t_solved = np.where(contained, np.maximum(t_bot, t_msg) + _exp_ms(rng, n, 120), t_solved)
     t_csat = t_solved + _exp_ms(rng, n, 7200)
     t_reopen = np.maximum(t_solved, np.where(rated, t_csat, t_solved)) + _exp_ms(rng, n, 86400)
     t_cmsg3 = t_reopen + 60 * _S
@@ -131,13 +167,13 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
     slots = [  # (event_type, present, ts, new_status, csat, by agent)
         ("ticket_created", np.ones(n, bool), created, None, None, False),
         ("customer_message", np.ones(n, bool), t_msg, None, None, False),
-        ("bot_message", is_chat & (r[:, 7] < P.P_BOT), t_bot, None, None, False),
+        ("bot_message", bot, t_bot, None, None, False),
         ("agent_message", answered, t_agent, None, None, True),
         ("status_changed", answered, t_pending, "pending", None, True),
         ("customer_message", follow, t_cmsg2, None, None, False),
         ("agent_message", follow, t_agent2, None, None, True),
-        ("ticket_solved", solved, t_solved, None, None, True),
-        ("status_changed", solved, t_solved, "solved", None, True),
+        ("ticket_solved", solved, t_solved, None, None, ~contained),
+        ("status_changed", solved, t_solved, "solved", None, ~contained),
         ("csat_rated", rated, t_csat, None, csat1, False),
         ("ticket_reopened", reopened, t_reopen, None, None, False),
         ("status_changed", reopened, t_reopen, "open", None, False),
@@ -161,7 +197,7 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
                     "event_type": [etype] * len(idx),
                     "new_status": pl.Series([new_status] * len(idx), dtype=pl.String),
                     "csat_score": pl.Series(csat[idx] if csat is not None else [None] * len(idx), dtype=pl.Int64),
-                    "_agent": np.full(len(idx), by_agent),
+                    "_agent": by_agent[idx] if isinstance(by_agent, np.ndarray) else np.full(len(idx), by_agent),
                 }
             )
         )
@@ -184,6 +220,9 @@ def tickets_for_day(world: World, d: int, orders: dict, sessions, rng: np.random
         order_id=order_id.gather(t),
         agent_id=pl.when("_agent").then(pl.lit(idstr("agent-", agent[t], 3))),
         _batch=pl.Series(cal.day_of(ev["event_ts"].to_numpy())),
-        _never_answered=pl.Series(~answered[t]),
+        _never_answered=pl.Series(never_answered[t]),
+        _contained=pl.Series(contained[t]),
+        _customer=pl.Series(customer[t]),
+        _category=pl.Series(category[t].tolist(), dtype=pl.String),
     )
     return ev.drop("_t", "_slot", "_agent")

@@ -27,13 +27,20 @@ from config import private_dir
 from ingest import ENTITIES, Entity
 from simulator import params as P
 from simulator.calendar import (
+    AGENTS,
     CUSTOMERS,
+    DAY_MS,
     HOUR_MS,
+    INVENTORY,
+    LOGISTICS,
     MARKETING,
     MINUTE_MS,
     ORDERS,
     PLANTS,
+    PRESALE,
+    PRODUCTS,
     SERVICE,
+    TARGETS,
     TRAFFIC,
     WORLD,
     Calendar,
@@ -42,11 +49,13 @@ from simulator.calendar import (
 )
 from simulator.faults import FaultInjector
 from simulator.fx import FxRates
+from simulator.inventory import Inventory
 from simulator.marketing import spend_for_day
-from simulator.orders import OrderSpecs, build_orders, tracked_specs, untracked_specs
+from simulator.orders import OrderSpecs, build_orders, scheduled_specs, tracked_specs, untracked_specs
 from simulator.output import LOCAL, LOCAL_MS, UTC, UTC_MS, FileSink, csv_header, csv_lines, jsonl_lines, to_text
 from simulator.risk import Plants
-from simulator.service import tickets_for_day
+from simulator.service import agent_speeds, tickets_for_day
+from simulator.targets import target_rows
 from simulator.traffic import events_frame, simulate_sessions
 from simulator.truths import Truths
 from simulator.world import World
@@ -67,6 +76,8 @@ _OUTPUT = {
     "service_events": ("jsonl", LOCAL_MS),
     "marketing_spend": ("csv", LOCAL),
     "finance_fx_rates": ("csv", LOCAL),
+    "shop_inventory": ("csv", LOCAL),
+    "plan_targets": ("csv", LOCAL),
 }
 # the column a file is ordered by (rows of a batch arrive in the order they happened)
 _ORDER_BY = {
@@ -75,6 +86,7 @@ _ORDER_BY = {
     "service_events": "event_ts",
     "marketing_spend": "date",
     "finance_fx_rates": "date",
+    "shop_inventory": "date",
 }
 
 Progress = Callable[[str, int, int], None]
@@ -173,6 +185,25 @@ def _customer_changes(world: World, d: int, first_new: int, rng: np.random.Gener
     return df.with_columns(_batch=pl.Series(cal.day_of(df["updated_at"].to_numpy())))
 
 
+def _schedule_presale_orders(
+    tickets: pl.DataFrame | None, rng: np.random.Generator, scheduled: dict[int, list[tuple[int, int]]], cal
+) -> None:
+    """Some pre-sale tickets of known customers are followed by an order of theirs a while later
+    (within and beyond 7 days): queued by the local day the order is placed on."""
+    if tickets is None or tickets.height == 0:
+        return
+    t = tickets.filter(
+        (pl.col("event_type") == "ticket_created") & (pl.col("_category") == "pre_sale") & (pl.col("_customer") >= 0)
+    )
+    if t.height == 0:
+        return
+    chosen = rng.random(t.height) < P.P_PRESALE_ORDER
+    lo, hi = P.PRESALE_ORDER_DAYS
+    when = t["event_ts"].to_numpy() + (rng.uniform(lo, hi, t.height) * DAY_MS).astype(np.int64)
+    for customer, ts in zip(t["_customer"].to_numpy()[chosen], when[chosen]):
+        scheduled[int(cal.day_of(np.array([ts]))[0])].append((int(customer), int(ts)))
+
+
 def simulate(
     landing: Path | str,
     start: date,
@@ -195,9 +226,16 @@ def simulate(
     private_dir(landing)  # the files hold (simulated) personal data: 0700 (docs/design.md)
     cal, plan = Calendar(start, days, tz), Plan.make(days)
     world = World(SCALES[scale], rng_for(seed, WORLD), cal, plan, home_country)
+    # the second edition's plants, each from its own random stream
+    world.catalogue.plant_costs(rng_for(seed, PRODUCTS))
+    world.catalogue.plant_stockouts(plan.stockout_days)
+    world.agent_speed = agent_speeds(world.scale.agents, rng_for(seed, AGENTS))
+    inventory = Inventory(world, rng_for(seed, INVENTORY))
+    targets, target_truths = target_rows(world, base_currency, rng_for(seed, TARGETS))
+    scheduled: dict[int, list[tuple[int, int]]] = defaultdict(list)
     plants = Plants(world, rng_for(seed, PLANTS))
     fx = FxRates(seed, days, base_currency)
-    truths = Truths(cal, home_country)
+    truths = Truths(cal, home_country, plan)
     injector = FaultInjector(seed, cal, tz) if faults else None
     writer = _Writer(landing, tz, seed, injector, truths)
     pending = _Pending()
@@ -211,6 +249,7 @@ def simulate(
             _batch=pl.lit(0, pl.Int32)
         ),
     )
+    pending.add("plan_targets", targets)
     try:
         for d in range(days):
             first_new = world.people.customers.n
@@ -218,8 +257,15 @@ def simulate(
             planted, _, labels = plants.orders_for_day(d, rng_for(seed, PLANTS, d))
             tracked = tracked_specs(world, sessions, rng_for(seed, ORDERS, d))
             untracked = untracked_specs(world, d, tracked.n, rng_for(seed, ORDERS, d, 1))
-            spec = OrderSpecs.concat([tracked, untracked, planted])
-            day_orders = build_orders(world, d, spec, rng_for(seed, ORDERS, d, 2))
+            due_orders = sorted(scheduled.pop(d, []), key=lambda x: x[1])
+            followed = scheduled_specs(
+                world,
+                np.array([c for c, _ in due_orders], dtype=np.int64),
+                np.array([t for _, t in due_orders], dtype=np.int64),
+                rng_for(seed, PRESALE, d, 1),
+            )
+            spec = OrderSpecs.concat([tracked, untracked, followed, planted])  # the planted last (labels)
+            day_orders = build_orders(world, d, spec, rng_for(seed, ORDERS, d, 2), rng_for(seed, LOGISTICS, d))
             if labels:
                 tail = np.arange(spec.n - len(labels), spec.n)
                 plants.record(
@@ -243,10 +289,14 @@ def simulate(
             pending.add("shop_payments", day_orders.payments)
             pending.add("shop_refunds", day_orders.refunds)
             pending.add("traffic_events", events)
+            tickets = tickets_for_day(world, d, day_orders.info, sessions, rng_for(seed, SERVICE, d))
+            _schedule_presale_orders(tickets, rng_for(seed, PRESALE, d), scheduled, cal)
+            pending.add("service_events", tickets)
             pending.add(
-                "service_events", tickets_for_day(world, d, day_orders.info, sessions, rng_for(seed, SERVICE, d))
+                "marketing_spend",
+                spend_for_day(world, d, campaign_sessions, rng_for(seed, MARKETING, d), rng_for(seed, MARKETING, d, 7)),
             )
-            pending.add("marketing_spend", spend_for_day(world, d, campaign_sessions, rng_for(seed, MARKETING, d)))
+            pending.add("shop_inventory", inventory.day(d, spec.line_product, spec.line_qty))
             pending.add("finance_fx_rates", fx.rows(d, cal.date(d)))
             due = pending.pop(d)
             for entity in ENTITIES:
@@ -273,8 +323,16 @@ def simulate(
         "plan": {
             "promotion_days": [cal.date(d).isoformat() for d in plan.promo],
             "payment_incident_day": cal.date(plan.spike_day).isoformat(),
+            "outage_day": cal.date(plan.outage_day).isoformat() if plan.outage_day >= 0 else None,
+            "late_carrier_days": [cal.date(d).isoformat() for d in plan.late_carrier_days],
         },
-        "truths": truths.report(plants.describe()),
+        "truths": truths.report(
+            plants.describe(),
+            costs=world.catalogue.cost_truths(),
+            inventory=inventory.truths(),
+            targets=target_truths,
+            agent_speed=world.agent_speed,
+        ),
     }
     if injector is not None:
         summary["fault_summary"] = injector.summary()

@@ -101,6 +101,7 @@ def simulate_sessions(world: World, d: int, rng: np.random.Generator) -> Session
     cal, plan, people, cat = world.cal, world.plan, world.people, world.catalogue
     promo = plan.is_promo(d)
     mult = P.WEEKDAY[cal.weekday(d)] * (P.PROMO_TRAFFIC if promo else 1.0) * (1 + P.GROWTH_PER_DAY * d)
+    mult *= P.OUTAGE_TRAFFIC if d == plan.outage_day else 1.0
     n = int(rng.poisson(world.scale.sessions_per_day * mult * np.exp(rng.normal(0, P.DAY_NOISE))))
 
     # who: returning devices (weighted: some visit often) and brand-new ones

@@ -14,12 +14,14 @@ import polars as pl
 
 from ingest import KNOWN_EVENT_NAMES
 from simulator import params as P
-from simulator.calendar import HOUR_MS, Calendar
+from simulator.calendar import HOUR_MS, Calendar, Plan
 
 
 class Truths:
-    def __init__(self, cal: Calendar, home_country: str):
+    def __init__(self, cal: Calendar, home_country: str, plan: Plan | None = None):
         self.cal, self.home = cal, home_country
+        self.plan_late_carrier_days = plan.late_carrier_days if plan else ()
+        self.plan_outage_day = plan.outage_day if plan else -1
         self._frames: dict[str, list[pl.DataFrame]] = {
             k: []
             for k in (
@@ -32,8 +34,11 @@ class Truths:
                 "tickets",
                 "spend",
                 "items",
+                "inventory",
+                "refund_reasons",
             )
         }
+        self.utm_campaigns: set[str] = set()
         self.events = Counter()
         self.unknown_names = Counter()
         self.customers_rows = 0
@@ -63,6 +68,7 @@ class Truths:
                     "coupon_code",
                     "session_id",
                     "_batch",
+                    *[c for c in ("carrier", "promised_delivery_date") if c in df.columns],
                 )
             )
         elif name == "shop_order_items":
@@ -73,6 +79,7 @@ class Truths:
             f["refunds"].append(
                 df.select("refund_id", "order_id", "product_id", "status", "amount", "currency", "updated_at", "_batch")
             )
+            f["refund_reasons"].append(df.select("refund_id", "order_id", "reason", "requested_at"))
         elif name == "traffic_events":
             orig = df.filter(pl.col("_dup") == 0)
             self.events["rows"] += df.height
@@ -88,6 +95,7 @@ class Truths:
                 orig.filter(pl.col("experiment_id").is_not_null()).select("anonymous_id", "variant", "event_ts")
             )
             f["purchases"].append(orig.filter(pl.col("event_name") == "purchase").select("anonymous_id", "event_ts"))
+            self.utm_campaigns.update(v for v in orig["utm_campaign"].unique().to_list() if v is not None)
             f["sessions"].append(
                 orig.group_by("session_id").agg(
                     first=pl.col("event_ts").min(),
@@ -97,9 +105,22 @@ class Truths:
                 )
             )
         elif name == "service_events":
-            f["tickets"].append(df.select("ticket_id", "event_type", "event_ts", "_never_answered"))
+            f["tickets"].append(
+                df.select(
+                    "ticket_id",
+                    "event_type",
+                    "event_ts",
+                    "_never_answered",
+                    "customer_id",
+                    "category",
+                    "agent_id",
+                    *[c for c in ("_contained",) if c in df.columns],
+                )
+            )
         elif name == "marketing_spend":
             f["spend"].append(df.select("date", "channel", "campaign", "spend", "currency", "clicks", "_batch"))
+        elif name == "shop_inventory":
+            f["inventory"].append(df.select("date", "product_id", "warehouse_id", "on_hand", "_batch"))
         elif name == "shop_customers":
             self.customers_rows += df.height
             self.customer_ids.update(df["customer_id"].to_list())
@@ -117,7 +138,14 @@ class Truths:
 
     # ------------------------------------------------------------------ report
 
-    def report(self, plants: dict) -> dict:
+    def report(
+        self,
+        plants: dict,
+        costs: dict | None = None,
+        inventory: dict | None = None,
+        targets: dict | None = None,
+        agent_speed=None,
+    ) -> dict:
         out: dict = {}
         orders = self._all("orders")
         latest = None
@@ -162,7 +190,154 @@ class Truths:
         out["marketing"] = self._spend()
         out["products"] = self._products()
         out["risk"] = self._risk(plants, latest)
+        if costs is not None:
+            out["costs"] = costs
+        out["logistics"] = self._logistics(latest)
+        if inventory is not None:
+            out["inventory"] = self._inventory(inventory)
+        if targets is not None:
+            out["targets"] = targets
+        out["service"].update(self._service_operations(latest, agent_speed))
+        out["marketing"]["campaigns_in_sessions"] = sorted(self.utm_campaigns)
+        out["marketing"]["spend_only_campaigns"] = sorted(
+            set(out["marketing"].get("campaigns", [])) - self.utm_campaigns
+        )
+        out["outage"] = self._outage()
         return out
+
+    # ------------------------------------------------------------------ second edition
+
+    def _logistics(self, latest: pl.DataFrame | None) -> dict:
+        """Carriers' delivery times (shipped -> delivered, days) and on-time share against the
+        promise, overall and for parcels shipped in the late carrier's week; late_delivery refunds."""
+        res: dict = {
+            "carriers": {c[0]: {"transit_days": [c[1], c[2]]} for c in P.DOMESTIC_CARRIERS + P.FOREIGN_CARRIERS},
+            "late_carrier": P.LATE_CARRIER,
+            "late_week": [self.cal.date(d).isoformat() for d in self._plan_days("late_carrier_days")],
+            "promise_days": {"domestic": P.PROMISE_DAYS_DOMESTIC, "foreign": P.PROMISE_DAYS_FOREIGN},
+        }
+        orders = self._all("orders")
+        if orders is None or "carrier" not in orders.columns:
+            return res
+        shipped = orders.filter(pl.col("status") == "shipped").select("order_id", ship="updated_at", carrier="carrier")
+        delivered = orders.filter(pl.col("status") == "delivered").select(
+            "order_id", "promised_delivery_date", delivered="updated_at"
+        )
+        both = shipped.join(delivered, on="order_id")
+        if both.height == 0:
+            return res
+        week = set(res["late_week"])
+        both = both.with_columns(
+            days=(pl.col("delivered") - pl.col("ship")) / 86_400_000,
+            ship_date=self._date(both["ship"]),
+            delivered_date=self._date(both["delivered"]),
+        ).with_columns(
+            on_time=pl.col("delivered_date") <= pl.col("promised_delivery_date").cast(pl.String),
+            in_week=pl.col("ship_date").is_in(list(week)),
+        )
+        for (carrier, in_week), g in both.group_by("carrier", "in_week"):
+            key = "late_week" if in_week else "other_days"
+            res["carriers"][carrier][key] = {
+                "parcels": g.height,
+                "mean_days": round(float(g["days"].mean()), 2),
+                "on_time_share": round(float(g["on_time"].mean()), 4),
+            }
+        reasons = self._all("refund_reasons")
+        if reasons is not None:
+            late = reasons.filter(pl.col("reason") == "late_delivery").unique("refund_id")
+            res["late_delivery_refunds"] = late.height
+            res["late_delivery_refunds_of_late_carrier_week_parcels"] = late.join(
+                both.filter(pl.col("in_week") & (pl.col("carrier") == P.LATE_CARRIER)), on="order_id"
+            ).height
+        return res
+
+    def _plan_days(self, name: str) -> tuple[int, ...]:
+        return getattr(self, "plan_" + name, ())
+
+    def _inventory(self, planted: dict) -> dict:
+        res = dict(planted)
+        inv = self._all("inventory")
+        if inv is None:
+            return res
+        final = inv.sort("_batch").group_by("date", "product_id", "warehouse_id", maintain_order=True).last()
+        per = final.group_by("date", "product_id").agg(pl.col("on_hand").sum())
+        res["snapshot_rows"] = final.height
+        res["rows_written"] = inv.height
+        for s in res["planted_stockouts"]:
+            days = per.filter(
+                (pl.col("product_id") == s["product_id"])
+                & (pl.col("date").cast(pl.String) >= s["first_day"])
+                & (pl.col("date").cast(pl.String) <= s["last_day"])
+            )
+            s["on_hand_on_planted_days"] = int(days["on_hand"].sum())
+            s["planted_days_with_snapshots"] = days.height
+        planted = {(s["product_id"]) for s in res["planted_stockouts"]}
+        zero = per.filter((pl.col("on_hand") == 0) & ~pl.col("product_id").is_in(list(planted)))
+        res["other_product_days_out_of_stock"] = zero.height
+        return res
+
+    def _service_operations(self, latest: pl.DataFrame | None, agent_speed) -> dict:
+        res: dict = {}
+        t = self._all("tickets")
+        if t is None:
+            return res
+        created = t.filter(pl.col("event_type") == "ticket_created").select(
+            "ticket_id", "customer_id", "category", opened="event_ts"
+        )
+        if "_contained" in t.columns:
+            contained = t.filter(pl.col("_contained")).select("ticket_id").unique()
+            agents_seen = t.filter(pl.col("agent_id").is_not_null()).select("ticket_id").unique()
+            res["bot_contained"] = contained.height
+            res["bot_contained_with_agent_events"] = contained.join(agents_seen, on="ticket_id").height
+        first = (
+            t.filter(pl.col("event_type") == "agent_message")
+            .group_by("ticket_id")
+            .agg(pl.col("event_ts").min().alias("answered"), pl.col("agent_id").first())
+            .join(created, on="ticket_id")
+            .with_columns(minutes=(pl.col("answered") - pl.col("opened")) / 60_000)
+        )
+        if agent_speed is not None and first.height:
+            from simulator.service import agent_id
+
+            med = {a: float(m) for a, m in first.group_by("agent_id").agg(pl.col("minutes").median()).iter_rows()}
+            res["agents"] = {
+                "count": len(agent_speed) - 1,
+                "slow_agent": agent_id(1),
+                "fast_agent": agent_id(2),
+                "speed_factor": {agent_id(i): round(float(v), 3) for i, v in enumerate(agent_speed) if i},
+                "median_first_response_minutes": {a: round(m, 1) for a, m in sorted(med.items())},
+                "median_first_response_minutes_all": round(float(first["minutes"].median()), 1),
+            }
+        # pre-sale questions and the same customer's next order
+        pre = created.filter((pl.col("category") == "pre_sale") & pl.col("customer_id").is_not_null())
+        res["presale_tickets"] = created.filter(pl.col("category") == "pre_sale").height
+        res["presale_tickets_of_known_customers"] = pre.height
+        if latest is not None and pre.height:
+            orders = latest.select("customer_id", placed="created_at")
+            gap = (
+                pre.join(orders, on="customer_id")
+                .filter(pl.col("placed") > pl.col("opened"))
+                .group_by("ticket_id")
+                .agg(((pl.col("placed") - pl.col("opened")).min() / 86_400_000).alias("days"))
+            )
+            res["presale_followed_by_order_within_7_days"] = int((gap["days"] <= 7).sum())
+            res["presale_followed_by_order_after_7_days_only"] = int((gap["days"] > 7).sum())
+        return res
+
+    def _outage(self) -> dict:
+        day = getattr(self, "plan_outage_day", -1)
+        res: dict = {"date": self.cal.date(day).isoformat() if day >= 0 else None, "traffic_factor": P.OUTAGE_TRAFFIC}
+        sessions = self._all("sessions")
+        if sessions is None or day < 0:
+            return res
+        s = sessions.group_by("session_id").agg(pl.col("first").min())
+        per_day = np.bincount(self.cal.day_of(s["first"].to_numpy()) + 2, minlength=self.cal.days + 3)
+        same = [per_day[day - 7 * k + 2] for k in (1, 2, 3, 4) if day - 7 * k >= 0]
+        res["sessions"] = int(per_day[day + 2])
+        if same:
+            res["same_weekday_mean_before"] = round(float(np.mean(same)), 1)
+            res["ratio"] = round(res["sessions"] / res["same_weekday_mean_before"], 3)
+        return res
 
     def _traffic(self) -> dict:
         sessions = self._all("sessions")

@@ -136,11 +136,69 @@ class Catalogue:
         self.popularity = (1.0 / rank**P.POPULARITY_ZIPF) * np.exp(rng.normal(0, 0.3, n))
         self.popularity[self.retired | self.never_sells] = 0.0
         self.ids = idstr("P", np.arange(1, n + 1) * 7 + 10000, 6)
+        # second edition (planted by `plant_costs` and `plant_stockouts`; none by default)
+        self.no_cost = np.zeros(n, bool)
+        self.cost_change_day = np.full(n, 10**6)
+        self.new_cost_ratio = self.cost_ratio.copy()
+        self.stockouts: list[tuple[int, int, int]] = []  # (product, first day, last day)
+
+    def plant_costs(self, rng: np.random.Generator) -> None:
+        """Products without a cost, and cost changes during the period (own random stream, so the
+        rest of the shop stays as it was)."""
+        n, days = self.n, self.cal.days
+        u = rng.random((n, 2))
+        self.no_cost = u[:, 0] < P.NO_COST_SHARE
+        day = rng.integers(1, max(days, 2), size=n)
+        ok = ~self.no_cost & ~self.retired & (u[:, 1] < P.COST_CHANGE_SHARE) & (day > self.launch_day)
+        ok &= day < self.retire_day
+        self.cost_change_day = np.where(ok & (days > 2), day, 10**6)
+        self.new_cost_ratio = self.cost_ratio * rng.choice(P.COST_CHANGE_FACTORS, size=n)
+
+    def plant_stockouts(self, first_days: tuple[int, ...]) -> None:
+        """The top sellers on sale the whole period run out of stock for a few days each: nobody
+        can buy them then (inventory snapshots show 0 on hand)."""
+        whole = (self.launch_day < 0) & (self.retire_day >= 10**6) & (self.popularity > 0)
+        top = [int(i) for i in np.argsort(-self.popularity) if whole[i]][: P.STOCKOUT_PRODUCTS]
+        self.stockouts = [
+            (p, d, min(d + P.STOCKOUT_DAYS - 1, self.cal.days - 1)) for p, d in zip(top, first_days) if d >= 1
+        ]
 
     def weights(self, d: int) -> np.ndarray:
         """Popularity of the products one can buy on day d."""
         ok = (self.launch_day <= d) & (self.retire_day > d)
+        for p, first, last in self.stockouts:
+            if first <= d <= last:
+                ok[p] = False
         return np.where(ok, self.popularity, 0.0)
+
+    def unit_cost(self, idx: np.ndarray, day: np.ndarray, price: np.ndarray) -> pl.Series:
+        """Unit cost (domestic cents) of products `idx` in rows of local day `day` with list price
+        `price`; null for the products without a cost."""
+        ratio = np.where(day >= self.cost_change_day[idx], self.new_cost_ratio[idx], self.cost_ratio[idx])
+        cost = pl.Series(np.round(price * ratio).astype(np.int64))
+        return cost.zip_with(pl.Series(~self.no_cost[idx]), pl.Series([None] * len(idx), dtype=pl.Int64))
+
+    def cost_truths(self) -> dict:
+        """Products without cost and the planted cost changes (domestic currency units)."""
+        ch = np.flatnonzero(self.cost_change_day < 10**6)
+        changes = []
+        for i in ch:
+            d = int(self.cost_change_day[i])
+            price = self._domestic(np.array([self.new_price_cny[i] if self.change_day[i] < d else self.price_cny[i]]))
+            old = self.unit_cost(np.array([i]), np.array([d - 1]), price)[0]
+            new = self.unit_cost(np.array([i]), np.array([d]), price)[0]
+            changes.append(
+                {
+                    "product_id": self.ids[int(i)],
+                    "date": self.cal.date(d).isoformat(),
+                    "old_unit_cost": round(old / 100, 2),
+                    "new_unit_cost": round(new / 100, 2),
+                }
+            )
+        return {
+            "products_without_cost": sorted(self.ids.gather(np.flatnonzero(self.no_cost)).to_list()),
+            "cost_changes": changes,
+        }
 
     def price(self, product: np.ndarray, currency: np.ndarray, d: int) -> np.ndarray:
         """Unit price in cents of each (product, currency index) on day d."""
@@ -168,7 +226,7 @@ class Catalogue:
                     "_i": idx[sel],
                     "updated_at": updated,
                     "list_price": p,
-                    "unit_cost": np.round(p * self.cost_ratio[sel]).astype(np.int64),
+                    "unit_cost": self.unit_cost(idx[sel], cal.day_of(np.asarray(updated, dtype=np.int64)), p),
                     "is_active": active,
                 }
             )
@@ -194,6 +252,14 @@ class Catalogue:
         )
         price_at = np.where(self.change_day < self.retire_day, self.new_price_cny, self.price_cny)
         parts.append(frame(rt, rt_ts, price_at, np.zeros(rt.sum(), bool)))
+        cc = self.cost_change_day < 10**6  # a new cost version: same price and status, new unit_cost
+        cc_ts = (
+            np.array([cal.midnight(int(d)) for d in self.cost_change_day[cc]], dtype=np.int64)
+            + 7 * HOUR_MS
+            + idx[cc] * 1000
+        )
+        price_cc = np.where(self.change_day < self.cost_change_day, self.new_price_cny, self.price_cny)
+        parts.append(frame(cc, cc_ts, price_cc, np.ones(cc.sum(), bool)))
         df = pl.concat(parts)
         i = df["_i"].to_numpy()
         df = df.with_columns(

@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from config import Settings
-from ingest import ENTITIES, Entity, FileRejected, ingest_window
+from ingest import ENTITIES, Entity, FileRejected, ingest_window, log_unknown_folders
 from orchestration.db import working_db
 from orchestration.partitions import single_run
 from orchestration.resources import WarehouseResource
@@ -25,6 +25,9 @@ from orchestration.window import batch_days_of
 from quality import CheckOutcome, check_specs, record_outcomes, upstream_entities, validate_raw
 
 QUARANTINE_CHECK = "quarantine_share"  # one of the quality checks (quality/suites.py)
+# The asset that also scans the landing zone for folders the contract does not know (once per run:
+# the order system is the one every shop sends).
+SCANS_LANDING = "shop_orders"
 
 
 def raw_key(entity: Entity) -> AssetKey:
@@ -73,6 +76,12 @@ def build_raw_asset(entity: Entity, partitions_def, settings: Settings) -> Asset
         days = batch_days_of(context)
         totals = dict(files=0, rows_read=0, rows_loaded=0, rows_quarantined=0, rows_duplicate=0)
         with working_db(settings) as con:
+            if entity.name == SCANS_LANDING:
+                for folder in log_unknown_folders(con, settings.landing):
+                    context.log.warning(
+                        f"landing folder {folder}/ is not a system or entity of the contract: not loaded "
+                        "(ops.ingest_log, warehouse status)"
+                    )
             try:
                 results = ingest_window(con, settings.landing, entity, days, settings.tz)
             except FileRejected as rejected:

@@ -66,6 +66,8 @@ VALID: dict[str, dict[str, str | None]] = {
         ship_region="Shanghai",
         device_id="d-1",
         ip_address="10.0.0.1",
+        carrier="sf_express",
+        promised_delivery_date="2026-03-04",
     ),
     "shop_order_items": dict(
         order_id="o-1", line_number="1", product_id="p-1", quantity="2", unit_price="50.00", discount_amount="0"
@@ -142,6 +144,8 @@ VALID: dict[str, dict[str, str | None]] = {
         currency="CNY",
     ),
     "finance_fx_rates": dict(date="2026-03-01", currency="USD", rate_to_base="7.1"),
+    "shop_inventory": dict(date="2026-03-01", product_id="p-1", warehouse_id="WH-SH", on_hand="120", inbound="40"),
+    "plan_targets": dict(month="2026-03", metric="gmv", channel=None, value="1500000.00", updated_at=TS),
 }
 
 

@@ -156,3 +156,26 @@ def test_the_defaults_end_yesterday(tmp_path):
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: no batch days {yesterday} to run: the landing zone holds 2010-12-01..2010-12-01"
     )
+
+
+def test_status_names_landing_folders_the_contract_does_not_know():
+    from cli.status import HEALTHY, exit_code, render_status
+
+    status = {
+        "serving": {
+            "path": "/w/serving.duckdb",
+            "run_id": "abcdef0123",
+            "published_at": "2026-12-05T08:00:00+00:00",
+            "data_version": "0123456789abcdef",
+            "unknown_folders": ["crm", "shop/wishlists"],
+        },
+        "sources": [],
+        "stale_after_days": 2,
+        "today": "2026-12-05",
+        "last_run": None,
+        "recent_runs": [],
+    }
+    text = render_status(status)
+    assert "warning: landing folder crm/ is not a system or entity of the contract: not loaded" in text
+    assert "warning: landing folder shop/wishlists/ is not a system or entity of the contract: not loaded" in text
+    assert exit_code(status) == HEALTHY  # a warning, not a stale source

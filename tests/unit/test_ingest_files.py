@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -16,6 +17,7 @@ from ingest.contract import ENTITIES
 from ingest.load import FileRejected, FileResult, _cancelling, ensure_schema, landed_batch_days
 from tests.support.landing import (
     DT,
+    TZ,
     VALID,
     assert_identity,
     connect,
@@ -119,6 +121,8 @@ def test_each_format_loads_the_same_typed_rows(tmp_path, name):
             "Shanghai",
             "d-1",
             "10.0.0.1",
+            "sf_express",
+            date(2026, 3, 4),
             DT,
             got[0][-1],
         ),
@@ -141,6 +145,8 @@ def test_each_format_loads_the_same_typed_rows(tmp_path, name):
             "Shanghai",
             None,
             "10.0.0.1",
+            "sf_express",
+            date(2026, 3, 4),
             DT,
             got[1][-1],
         ),
@@ -564,3 +570,60 @@ def test_reader_fast_and_strict_paths_agree(tmp_path):
         strict = reader.pl.DataFrame({reader.RAW: strict}).with_row_index(reader.LINE, offset=1)
         assert fast.rows() == [(1, "a"), (4, "b\rc"), (5, "\u00e9")]
         assert [r for r in strict.rows() if r[1] and r[1].strip()] == fast.rows()
+
+
+# --------------------------------------------------------------------------- folders the contract does not know
+
+
+def test_folders_the_contract_does_not_know_are_logged_not_loaded(tmp_path):
+    """sources.md: a folder of an unknown system or entity is not loaded; the ingest log warns and
+    names it (markers such as _simulation.json and dot folders are no folders of data)."""
+    from ingest import UNKNOWN_FOLDER, log_unknown_folders, unknown_folders
+
+    landing = tmp_path / "landing"
+    write_csv(landing, "shop_orders", [record("shop_orders")])
+    for path in ("crm/leads/dt=2026-03-01", "shop/wishlists/dt=2026-03-01", ".cache/x", "shop/_tmp"):
+        (landing / path).mkdir(parents=True)
+    (landing / "crm/leads/dt=2026-03-01/leads.csv").write_text("lead_id\nl-1\n")
+    (landing / "_simulation.json").write_text("{}")
+    assert unknown_folders(landing) == ["crm", "shop/wishlists"]
+    con = connect(tmp_path)
+    assert log_unknown_folders(con, landing) == ["crm", "shop/wishlists"]
+    ingest(con, landing, "shop_orders")
+    logged = con.execute(
+        "SELECT entity, batch_dt, file, rows_read, status, error FROM ops.ingest_log WHERE status = ? ORDER BY 1",
+        [UNKNOWN_FOLDER],
+    ).fetchall()
+    assert logged == [
+        ("crm", None, "crm/", 0, UNKNOWN_FOLDER, "crm/ is not a system or entity of the contract: not loaded"),
+        (
+            "shop/wishlists",
+            None,
+            "shop/wishlists/",
+            0,
+            UNKNOWN_FOLDER,
+            "shop/wishlists/ is not a system or entity of the contract: not loaded",
+        ),
+    ]
+    # logged again, the rows are replaced (a folder removed since is no longer named)
+    shutil.rmtree(landing / "crm")
+    assert log_unknown_folders(con, landing) == ["shop/wishlists"]
+    assert con.execute("SELECT count(*) FROM ops.ingest_log WHERE status = ?", [UNKNOWN_FOLDER]).fetchone() == (1,)
+    shutil.rmtree(landing / "shop/wishlists")
+    assert log_unknown_folders(con, landing) == []  # none left: the rows go, nothing is added
+    assert con.execute("SELECT count(*) FROM ops.ingest_log WHERE status = ?", [UNKNOWN_FOLDER]).fetchone() == (0,)
+    assert unknown_folders(tmp_path / "nowhere") == []
+
+
+def test_an_optional_entity_never_sent_loads_nothing_and_fails_nothing(tmp_path):
+    from ingest.contract import OPTIONAL_ENTITIES
+    from ingest.load import ingest_window
+
+    assert {"shop_inventory", "plan_targets", "traffic_events"} <= set(OPTIONAL_ENTITIES)
+    assert "shop_orders" not in OPTIONAL_ENTITIES
+    landing = tmp_path / "landing"
+    write_csv(landing, "shop_orders", [record("shop_orders")])
+    con = connect(tmp_path)
+    for name in ("shop_inventory", "plan_targets"):
+        assert ingest_window(con, landing, entity(name), [DT], TZ) == []
+        assert con.execute(f"SELECT count(*) FROM raw.{name}").fetchone() == (0,)

@@ -43,6 +43,8 @@ def _one_bad(tmp_path, entity_name, bad: dict, fmt="csv"):
         "shop_payments": "payment_id",
         "shop_refunds": "refund_id",
         "marketing_spend": "campaign",
+        "shop_inventory": "product_id",
+        "plan_targets": "value",  # (a changed key would break the month pattern or the metric enum)
     }[entity_name]
     first = record(entity_name)
     last = record(entity_name, **{key: "9"})
@@ -99,8 +101,8 @@ def test_csv_row_with_wrong_number_of_fields(tmp_path):
         (4, "malformed", short),
         (5, "malformed", quote),
     ]
-    assert q[0]["detail"] == "expected 18 fields, found 19"
-    assert q[1]["detail"] == "expected 18 fields, found 17"
+    assert q[0]["detail"] == "expected 20 fields, found 21"
+    assert q[1]["detail"] == "expected 20 fields, found 19"
     assert "quote" in q[2]["detail"]
     assert raw(con, "shop_orders", "_line") == [{"_line": 3}]
     assert_identity(con)
@@ -490,4 +492,89 @@ def test_a_rejected_file_late_in_a_window_keeps_the_chunks_loaded_before_it(tmp_
     assert [
         (r["batch_dt"], r["status"], r["rows_loaded"], r["rows_duplicate"]) for r in log(con, "traffic_events")
     ] == [(days[0], "loaded", 1, 1), (days[1], "loaded", 1, 1), (days[2], "rejected", 0, 0)]
+    assert_identity(con)
+
+
+# --------------------------------------------------------------------------- second edition of the contract
+
+
+@pytest.mark.parametrize(
+    "entity_name, bad, reason, detail",
+    [
+        ("shop_orders", {"promised_delivery_date": "2026/03/04"}, "bad_type", "is not a date"),
+        ("shop_inventory", {"warehouse_id": None}, "missing_required", "warehouse_id"),
+        ("shop_inventory", {"on_hand": None}, "missing_required", "on_hand"),
+        ("shop_inventory", {"on_hand": "-1"}, "out_of_range", "below the minimum 0"),
+        ("shop_inventory", {"inbound": "-3"}, "out_of_range", "below the minimum 0"),
+        ("shop_inventory", {"on_hand": "2.5"}, "bad_type", "is not an integer"),
+        ("shop_inventory", {"date": "2026-03-01T00:00:00+08:00"}, "bad_type", "is not a date"),
+        ("plan_targets", {"month": "2026-13"}, "bad_type", "is not a month (YYYY-MM)"),
+        ("plan_targets", {"month": "2026-03-01"}, "bad_type", "is not a month (YYYY-MM)"),
+        ("plan_targets", {"metric": "profit"}, "unknown_enum", "is not one of gmv,"),
+        ("plan_targets", {"value": "-5"}, "negative_amount", "is negative"),
+        ("plan_targets", {"updated_at": "2026-03-01T09:00:00"}, "no_offset", "has no UTC offset"),
+        ("plan_targets", {"channel": "paid_search"}, "out_of_range", "only targets of sessions, new_customers"),
+    ],
+)
+def test_second_edition_bad_rows_quarantine_with_their_reason(tmp_path, entity_name, bad, reason, detail):
+    _, q = _one_bad(tmp_path, entity_name, bad)
+    assert q["reason"] == reason and detail in q["detail"], q["detail"]
+
+
+@pytest.mark.parametrize("metric", ["sessions", "new_customers", "spend", "attributed_revenue"])
+def test_a_channel_target_loads_for_the_channel_metrics(tmp_path, metric):
+    landing = tmp_path / "landing"
+    write_csv(landing, "plan_targets", [record("plan_targets", metric=metric, channel="paid_search", value="0.5")])
+    con = connect(tmp_path)
+    [res] = ingest(con, landing, "plan_targets")
+    assert (res.rows_loaded, res.rows_quarantined) == (1, 0)
+    assert raw(con, "plan_targets", "metric, channel")[0] == {"metric": metric, "channel": "paid_search"}
+
+
+def test_orders_without_the_optional_logistics_fields_load(tmp_path):
+    """A shop that never sends carrier or promised_delivery_date: the columns may be absent."""
+    landing = tmp_path / "landing"
+    rec = {k: v for k, v in record("shop_orders").items() if k not in ("carrier", "promised_delivery_date")}
+    write_csv(landing, "shop_orders", [rec, {**rec, "order_id": "o-2"}])
+    con = connect(tmp_path)
+    [res] = ingest(con, landing, "shop_orders")
+    assert (res.rows_loaded, res.rows_quarantined, res.extra_columns) == (2, 0, ())
+    assert {(r["carrier"], r["promised_delivery_date"]) for r in raw(con, "shop_orders")} == {(None, None)}
+
+
+def test_a_resent_inventory_row_is_kept_for_the_model_layer_and_an_identical_one_dropped(tmp_path):
+    """A snapshot re-sent in a later batch with a new count is loaded (stg_shop__inventory keeps
+    the later one); re-sent unchanged, it is an exact duplicate."""
+    landing = tmp_path / "landing"
+    day1, day2 = date(2026, 3, 1), date(2026, 3, 2)
+    first = record("shop_inventory")
+    other = record("shop_inventory", warehouse_id="WH-GZ", on_hand="7")
+    write_csv(landing, "shop_inventory", [first, other], dt=day1)
+    write_csv(landing, "shop_inventory", [record("shop_inventory", on_hand="118"), other], dt=day2)
+    con = connect(tmp_path)
+    ingest(con, landing, "shop_inventory", dt=day1)
+    [res] = ingest(con, landing, "shop_inventory", dt=day2)
+    assert (res.rows_read, res.rows_loaded, res.rows_duplicate) == (2, 1, 1)
+    got = [(r["warehouse_id"], r["on_hand"], r["_batch_dt"]) for r in raw(con, "shop_inventory")]
+    assert sorted(got) == [("WH-GZ", 7, day1), ("WH-SH", 118, day2), ("WH-SH", 120, day1)]
+    assert_identity(con)
+
+
+def test_targets_change_capture_and_whole_shop_duplicates(tmp_path):
+    """A revised target (later updated_at) is kept beside the first version; an unchanged whole-shop
+    target (channel null: part of the key) re-sent in a later batch is an exact duplicate."""
+    landing = tmp_path / "landing"
+    day1, day2 = date(2026, 3, 1), date(2026, 3, 2)
+    v1 = record("plan_targets")
+    v2 = record("plan_targets", value="1600000", updated_at="2026-03-02T10:00:00+08:00")
+    write_csv(landing, "plan_targets", [v1], dt=day1)
+    write_csv(landing, "plan_targets", [v1, v2], dt=day2)
+    con = connect(tmp_path)
+    ingest(con, landing, "plan_targets", dt=day1)
+    [res] = ingest(con, landing, "plan_targets", dt=day2)
+    assert (res.rows_read, res.rows_loaded, res.rows_duplicate) == (2, 1, 1)
+    assert [(str(r["value"]), r["_batch_dt"]) for r in raw(con, "plan_targets")] == [
+        ("1500000.0000", day1),
+        ("1600000.0000", day2),
+    ]
     assert_identity(con)

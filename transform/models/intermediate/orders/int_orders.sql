@@ -46,6 +46,8 @@ select
     orders.ship_country <> {{ sql_literal(home_country()) }} as is_cross_border,
     orders.device_id_hash,
     orders.ip_address_hash,
+    orders.carrier,
+    orders.promised_delivery_date,
     orders._batch_dt
 from orders
 left join fx_rates

@@ -35,6 +35,8 @@ select
     ship_region,
     {{ hash_pii('device_id') }} as device_id_hash,
     {{ hash_pii('ip_address') }} as ip_address_hash,
+    trim(carrier) as carrier,
+    promised_delivery_date,
     _batch_dt,
     _file,
     _line
