@@ -8,7 +8,8 @@
 -- nothing has been loaded at all.
 {%- set raw_tables = [
     'shop_orders', 'shop_order_items', 'shop_payments', 'shop_refunds', 'shop_customers',
-    'shop_products', 'traffic_events', 'service_events', 'marketing_spend', 'finance_fx_rates'
+    'shop_products', 'shop_inventory', 'traffic_events', 'service_events', 'marketing_spend',
+    'finance_fx_rates', 'plan_targets'
 ] %}
 
 with batch_days as (
