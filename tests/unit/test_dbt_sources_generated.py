@@ -8,6 +8,7 @@ contract text the sources would lose."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -121,3 +122,11 @@ def test_a_hand_edit_or_an_unknown_enum_fails(tmp_path):
     path.write_text(text.replace("ingest.contract.ORDER_STATUSES", "ingest.contract.ORDER_STATES", 1), encoding="utf-8")
     with pytest.raises(ValueError, match=r"stg_shop__orders.yml:\d+: ingest.contract has no enum ORDER_STATES"):
         dbt_sources.generate(project)
+
+
+def test_the_last_complete_day_counts_every_raw_table():
+    """int_last_complete_day lists the raw tables it reads; a new entity of the contract must be
+    among them, or its batch days would not count as loaded."""
+    sql = (TRANSFORM_DIR / "models/intermediate/calendar/int_last_complete_day.sql").read_text()
+    listed = set(re.findall(r"'([a-z_]+)'", sql.split("%}", 1)[0]))
+    assert listed == {entity.name for entity in ENTITIES}
