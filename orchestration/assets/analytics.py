@@ -1,5 +1,6 @@
 """The published marts that need statistics rather than SQL: `marts.experiment_results` (A/B test
-significance) and `marts.gmv_forecast` (weekly-seasonal forecast with a backtest).
+significance) and `marts.gmv_forecast` (weekly-seasonal forecast with a backtest), and the one
+that needs the forecast: `marts.target_tracking` (plan vs actual, its gmv projection uses it).
 
 Both run after dbt, in the same run, read dbt's tables from the working database, compute with the
 pure helpers of `analytics` (`experiment_results`, `gmv_forecast`), and replace their table in
@@ -18,12 +19,14 @@ from orchestration.resources import WarehouseResource
 
 EXPERIMENT_RESULTS_KEY = AssetKey(["marts", "experiment_results"])
 GMV_FORECAST_KEY = AssetKey(["marts", "gmv_forecast"])
-ANALYTICS_KEYS = [EXPERIMENT_RESULTS_KEY, GMV_FORECAST_KEY]
+TARGET_TRACKING_KEY = AssetKey(["marts", "target_tracking"])
+ANALYTICS_KEYS = [EXPERIMENT_RESULTS_KEY, GMV_FORECAST_KEY, TARGET_TRACKING_KEY]
 
 # dbt models they read (dbt asset keys are [layer, model], see assets/transform.py)
 EXPERIMENT_COUNTS_KEY = AssetKey(["intermediate", "int_experiment_variants"])
 KPI_DAILY_KEY = AssetKey(["marts", "kpi_daily"])
 ORDERS_KEY = AssetKey(["intermediate", "int_orders"])
+TARGET_ACTUALS_KEY = AssetKey(["intermediate", "int_target_tracking"])
 
 # Published column types: the table is created with exactly these (the mart's contract).
 EXPERIMENT_RESULTS_DDL = """
@@ -53,6 +56,60 @@ CREATE TABLE marts.gmv_forecast (
     backtest_mape DOUBLE,
     backtest_weeks BIGINT NOT NULL
 )"""
+
+TARGET_TRACKING_DDL = """
+CREATE TABLE marts.target_tracking (
+    month DATE NOT NULL,
+    metric VARCHAR NOT NULL,
+    channel VARCHAR NOT NULL,
+    target DOUBLE NOT NULL,
+    actual_to_date DOUBLE,
+    days_elapsed INTEGER NOT NULL,
+    days_in_month INTEGER NOT NULL,
+    expected_to_date DOUBLE NOT NULL,
+    pace DOUBLE,
+    projected DOUBLE,
+    on_track BOOLEAN,
+    PRIMARY KEY (month, metric, channel)
+)"""
+
+# The rows of intermediate.int_target_tracking (dbt: everything but the gmv forecast), with the gmv
+# projection replaced by actual_to_date + the forecast of the month's remaining days when
+# gmv_forecast has a (non-null) forecast for every one of them; otherwise the run rate stays.
+# A month fully past has no remaining day: its projection is its actual either way.
+TARGET_TRACKING_SQL = """
+WITH remaining AS (
+    SELECT
+        t.month_start,
+        t.metric,
+        t.channel,
+        sum(f.forecast) AS forecast_sum,
+        count(f.forecast) AS covered_days,
+        t.days_in_month - t.days_elapsed AS remaining_days
+    FROM intermediate.int_target_tracking AS t
+    LEFT JOIN marts.gmv_forecast AS f
+        ON f.date > t.last_complete_day AND f.date <= t.month_end
+    WHERE t.metric = 'gmv' AND t.days_elapsed > 0 AND t.days_elapsed < t.days_in_month
+    GROUP BY t.month_start, t.metric, t.channel, t.days_in_month, t.days_elapsed
+),
+final AS (
+    SELECT
+        t.*,
+        CASE
+            WHEN r.covered_days = r.remaining_days THEN t.actual_to_date + CAST(r.forecast_sum AS DOUBLE)
+            ELSE t.projected
+        END AS final_projected
+    FROM intermediate.int_target_tracking AS t
+    LEFT JOIN remaining AS r USING (month_start, metric, channel)
+)
+SELECT
+    month_start AS month, metric, channel, target_value AS target, actual_to_date, days_elapsed, days_in_month,
+    expected_to_date, pace, final_projected AS projected,
+    CASE WHEN is_lower_better THEN final_projected <= target_value ELSE final_projected >= target_value END
+        AS on_track
+FROM final
+ORDER BY month_start, metric, channel
+"""
 
 
 def _replace_table(con, name: str, ddl: str, rows: list[dict], columns: tuple[str, ...]) -> None:
@@ -123,6 +180,33 @@ def replace_gmv_forecast(con) -> list[dict]:
     return rows
 
 
+def build_target_tracking(con) -> list[dict]:
+    cursor = con.execute(TARGET_TRACKING_SQL)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+TARGET_TRACKING_COLUMNS = (
+    "month",
+    "metric",
+    "channel",
+    "target",
+    "actual_to_date",
+    "days_elapsed",
+    "days_in_month",
+    "expected_to_date",
+    "pace",
+    "projected",
+    "on_track",
+)
+
+
+def replace_target_tracking(con) -> list[dict]:
+    rows = build_target_tracking(con)
+    _replace_table(con, "target_tracking", TARGET_TRACKING_DDL, rows, TARGET_TRACKING_COLUMNS)
+    return rows
+
+
 def analytics_assets() -> list:
     """The statistics marts (not partitioned: they describe the warehouse after the run)."""
 
@@ -163,4 +247,21 @@ def analytics_assets() -> list:
             metadata={"rows": len(rows), "model": model, "backtest_mape": mape if mape is not None else "n/a"}
         )
 
-    return [experiment_results, gmv_forecast]
+    @asset(
+        key=TARGET_TRACKING_KEY,
+        deps=[TARGET_ACTUALS_KEY, GMV_FORECAST_KEY],
+        group_name="marts",
+        kinds={"python", "duckdb"},
+        description="Targets (plan vs actual) per month, metric and channel: the dbt model int_target_tracking "
+        "(actual to date, pace, run-rate projection) with the gmv projection taken from gmv_forecast where it "
+        "covers the month's remaining days; built after the forecast so that it reads this run's forecast.",
+        pool="working_db",
+    )
+    def target_tracking(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        with working_db(warehouse.settings()) as con:
+            rows = replace_target_tracking(con)
+        behind = sum(1 for r in rows if r["on_track"] is False)
+        context.log.info(f"target_tracking: {len(rows)} targets, {behind} not on track")
+        return MaterializeResult(metadata={"rows": len(rows), "not_on_track": behind})
+
+    return [experiment_results, gmv_forecast, target_tracking]
