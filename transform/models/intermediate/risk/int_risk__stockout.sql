@@ -35,14 +35,14 @@ trailing_revenue as (
     -- every product's revenue of the trailing 28 days of D (D - 28 .. D - 1), for each D with a
     -- product out of stock; only products that sold something in the window are ranked
     select
-        days.stock_date,
+        stock_days.stock_date,
         daily_revenue.product_id,
         sum(daily_revenue.revenue) as revenue_28d
-    from (select distinct stock_date from out_of_stock) as days
+    from (select distinct stock_date from out_of_stock) as stock_days
     inner join daily_revenue
-        on daily_revenue.order_date < days.stock_date
-        and daily_revenue.order_date >= cast({{ dbt.dateadd('day', -rule['trailing_days'], 'days.stock_date') }} as date)
-    group by days.stock_date, daily_revenue.product_id
+        on daily_revenue.order_date < stock_days.stock_date
+        and daily_revenue.order_date >= cast({{ dbt.dateadd('day', -rule['trailing_days'], 'stock_days.stock_date') }} as date)
+    group by stock_days.stock_date, daily_revenue.product_id
     having sum(daily_revenue.revenue) > 0
 
 ),
