@@ -200,18 +200,22 @@ def _truths(settings) -> dict:
 
 
 def test_the_planted_stockouts_are_found(simulated_shop):
+    """Every planted stock-out is a `stockout` row on each of its days, and every `stockout`
+    alert is an empty shelf of that day. Whether a planted stock-out also raises an alert depends
+    on its product's revenue rank: the simulator plants them on its most popular products by
+    units, which on the tiny shop are cheap items ranking 6th of 20 and 8th of 30 by revenue, just
+    outside kpis.md's top 20 % (the alerts themselves equal the reference's, test above)."""
     planted = _truths(simulated_shop)["inventory"]["planted_stockouts"]
     assert planted, "the simulator planted no stock-out"
-    inv = _mart(simulated_shop, "SELECT date, product_id, stockout FROM marts.inventory_daily WHERE stockout")
-    alerts = _mart(simulated_shop, "SELECT alert_date, entity FROM marts.risk_alerts WHERE alert_type = 'stockout'")
+    inv = _mart(simulated_shop, "SELECT date, product_id, on_hand FROM marts.inventory_daily WHERE stockout")
     found_rows = set(inv.select("date", "product_id").rows())
-    found_alerts = set(alerts.rows())
     for stockout in planted:
         first, last = date.fromisoformat(stockout["first_day"]), date.fromisoformat(stockout["last_day"])
-        days = [d for d in pl.date_range(first, last, eager=True).to_list()]
-        for day in days:
+        for day in pl.date_range(first, last, eager=True).to_list():
             assert (day, stockout["product_id"]) in found_rows, (day, stockout)
-            assert (day, stockout["product_id"]) in found_alerts, (day, stockout)
+    alerts = _mart(simulated_shop, "SELECT alert_date, entity FROM marts.risk_alerts WHERE alert_type = 'stockout'")
+    empty = set(_mart(simulated_shop, "SELECT date, product_id FROM marts.inventory_daily WHERE on_hand = 0").rows())
+    assert alerts.height > 0 and set(alerts.rows()) <= empty
 
 
 def test_the_late_carrier_is_late_in_its_week(simulated_shop):
