@@ -42,8 +42,8 @@ from pathlib import Path
 
 import polars as pl
 
+from tests.reference import fulfilment, margin
 from tests.reference import kpi_daily as kd
-from tests.reference import margin
 
 PRODUCT_DAILY_COLUMNS = (
     "date",
@@ -69,6 +69,10 @@ PRODUCT_HEALTH_COLUMNS = (
     "gross_margin_30d",
     "return_rate_30d",
     "slow_mover",
+    "on_hand",
+    "days_of_cover",
+    "stockout",
+    "low_stock",
     "launched_date",
     "is_active",
 )
@@ -411,6 +415,8 @@ def compute_product_health(landing: Path, tz: str = "Asia/Shanghai", base_curren
     df = df.join(margin.product_titles(landing), on="product_id", how="left").join(
         margin.product_margin_window(landing, start, as_of, tz, base_currency), on="product_id", how="left"
     )
+    # the stock columns: the reference inventory_daily's row of D (tests/reference/fulfilment.py)
+    df = df.join(fulfilment.stock_as_of(landing, as_of, tz, base_currency), on="product_id", how="left")
     return df.select(
         "product_id",
         "as_of_date",
@@ -421,6 +427,10 @@ def compute_product_health(landing: Path, tz: str = "Asia/Shanghai", base_curren
         pl.col("gross_margin_30d").cast(pl.Float64),
         pl.col("return_rate_30d").cast(pl.Float64),
         "slow_mover",
+        pl.col("on_hand").cast(pl.Int64),
+        pl.col("days_of_cover").cast(pl.Float64),
+        pl.col("stockout").cast(pl.Boolean),
+        pl.col("low_stock").cast(pl.Boolean),
         "launched_date",
         "is_active",
     ).sort("product_id")

@@ -39,6 +39,9 @@
       'trailing_days': 28, 'min_trailing_days': 7, 'median_multiple': 1.5,
       'medium_from': 2, 'high_from': 3,
     },
+    'stockout': {
+      'trailing_days': 28, 'top_share': 0.20, 'high_share': 0.05,
+    },
   }) }}
 {%- endmacro %}
 

@@ -11,7 +11,10 @@
 --   * title is the product's latest state; gross_margin_30d sums the lines of paid orders in the
 --     30 days with a known unit cost (int_order_item_costs), null when none has one;
 --   * every product of the products feed has a row, plus any product sold or item-refunded in
---     the 30 days that the feed has not sent (category null, never a slow mover).
+--     the 30 days that the feed has not sent (category null, never a slow mover);
+--   * on_hand, days_of_cover, stockout, low_stock are inventory_daily's row of D (kpis.md
+--     "Inventory"); null when the product has no snapshot on D (never in inventory, no
+--     inventory at all, or D's snapshot not sent).
 
 with
 
@@ -57,6 +60,17 @@ item_refunds_30d as (
     group by refunds.product_id
 ),
 
+stock as (
+    select
+        inventory_daily.product_id,
+        inventory_daily.on_hand,
+        inventory_daily.days_of_cover,
+        inventory_daily.stockout,
+        inventory_daily.low_stock
+    from {{ ref('inventory_daily') }} as inventory_daily
+    inner join as_of on inventory_daily.{{ adapter.quote('date') }} = as_of.as_of_date
+),
+
 products as (
     select product_id, title, category, launched_date, is_active
     from {{ ref('stg_shop__products') }}
@@ -81,13 +95,18 @@ health as (
         coalesce(sales_30d.units_30d, 0) as units_30d,
         coalesce(sales_30d.revenue_30d, 0) as revenue_30d,
         margin_30d.gross_margin_30d,
-        coalesce(item_refunds_30d.refunded_units_30d, 0) as refunded_units_30d
+        coalesce(item_refunds_30d.refunded_units_30d, 0) as refunded_units_30d,
+        stock.on_hand,
+        stock.days_of_cover,
+        stock.stockout,
+        stock.low_stock
     from keys
     cross join as_of
     left join products on products.product_id = keys.product_id
     left join sales_30d on sales_30d.product_id = keys.product_id
     left join margin_30d on margin_30d.product_id = keys.product_id
     left join item_refunds_30d on item_refunds_30d.product_id = keys.product_id
+    left join stock on stock.product_id = keys.product_id
     where as_of.as_of_date is not null
 )
 
@@ -107,6 +126,10 @@ select
         and {{ dbt.datediff('launched_date', 'as_of_date', 'day') }} > 30
         and units_30d = 0
     ) as slow_mover,
+    cast(on_hand as {{ dbt.type_bigint() }}) as on_hand,
+    cast(days_of_cover as {{ type_double() }}) as days_of_cover,
+    stockout,
+    low_stock,
     launched_date,
     is_active
 from health

@@ -2,8 +2,7 @@
 -- int_risk__<rule> (models/intermediate/risk/: one model per rule, each with its choices and
 -- unit tests; thresholds and severity ladders in macros/risk_rules.sql). Personal keys are
 -- hashed there: devices and IP addresses arrive hashed from staging, customers are hashed with
--- the same keyed hash (pii.sql). kpis.md's `stockout` rule is not here yet: it needs the shop's
--- inventory (shop/inventory, staged in a separate change).
+-- the same keyed hash (pii.sql). A shop without inventory has no `stockout` rows.
 
 {%- set columns = 'alert_id, alert_date, alert_type, severity, entity_type, entity, metric_value, threshold, explanation' %}
 
@@ -20,3 +19,5 @@ union all
 select {{ columns }} from {{ ref('int_risk__service_sla') }}
 union all
 select {{ columns }} from {{ ref('int_risk__page_load') }}
+union all
+select {{ columns }} from {{ ref('int_risk__stockout') }}
