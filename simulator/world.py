@@ -155,10 +155,12 @@ class Catalogue:
         self.new_cost_ratio = self.cost_ratio * rng.choice(P.COST_CHANGE_FACTORS, size=n)
 
     def plant_stockouts(self, first_days: tuple[int, ...]) -> None:
-        """The top sellers on sale the whole period run out of stock for a few days each: nobody
-        can buy them then (inventory snapshots show 0 on hand)."""
+        """The top sellers by revenue (expected units x price: what kpis.md's stockout alert ranks
+        by) on sale the whole period run out of stock for a few days each: nobody can buy them
+        then (inventory snapshots show 0 on hand)."""
         whole = (self.launch_day < 0) & (self.retire_day >= 10**6) & (self.popularity > 0)
-        top = [int(i) for i in np.argsort(-self.popularity) if whole[i]][: P.STOCKOUT_PRODUCTS]
+        revenue = self.popularity * self.price_cny
+        top = [int(i) for i in np.argsort(-revenue) if whole[i]][: P.STOCKOUT_PRODUCTS]
         self.stockouts = [
             (p, d, min(d + P.STOCKOUT_DAYS - 1, self.cal.days - 1)) for p, d in zip(top, first_days) if d >= 1
         ]

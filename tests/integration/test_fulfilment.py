@@ -200,11 +200,9 @@ def _truths(settings) -> dict:
 
 
 def test_the_planted_stockouts_are_found(simulated_shop):
-    """Every planted stock-out is a `stockout` row on each of its days, and every `stockout`
-    alert is an empty shelf of that day. Whether a planted stock-out also raises an alert depends
-    on its product's revenue rank: the simulator plants them on its most popular products by
-    units, which on the tiny shop are cheap items ranking 6th of 20 and 8th of 30 by revenue, just
-    outside kpis.md's top 20 % (the alerts themselves equal the reference's, test above)."""
+    """Every planted stock-out (the simulator's top sellers by revenue) is a `stockout` row on
+    each of its days and raises a `stockout` alert on its first day; every `stockout` alert is an
+    empty shelf of that day."""
     planted = _truths(simulated_shop)["inventory"]["planted_stockouts"]
     assert planted, "the simulator planted no stock-out"
     inv = _mart(simulated_shop, "SELECT date, product_id, on_hand FROM marts.inventory_daily WHERE stockout")
@@ -216,6 +214,9 @@ def test_the_planted_stockouts_are_found(simulated_shop):
     alerts = _mart(simulated_shop, "SELECT alert_date, entity FROM marts.risk_alerts WHERE alert_type = 'stockout'")
     empty = set(_mart(simulated_shop, "SELECT date, product_id FROM marts.inventory_daily WHERE on_hand = 0").rows())
     assert alerts.height > 0 and set(alerts.rows()) <= empty
+    alerted = set(alerts.rows())
+    for stockout in planted:
+        assert (date.fromisoformat(stockout["first_day"]), stockout["product_id"]) in alerted, stockout
 
 
 def test_the_late_carrier_is_late_in_its_week(simulated_shop):
