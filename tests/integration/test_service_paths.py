@@ -282,3 +282,32 @@ def test_pipeline_matches_the_reference_on_the_simulated_shop(simulated_shop):
     assert expected_agents["first_responses"].sum() == answered > 0
     assert expected_service["presale_tickets"].sum() > 0
     assert _differences(_agents(simulated_shop), expected_agents, AGENT_KEYS) == []
+
+
+def test_bot_containment_rate_through_the_semantic_layer_equals_service_daily(service_paths_run, tmp_path):
+    """MetricFlow's bot_containment_rate by day and channel is Σ bot_contained_tickets / Σ
+    solved_tickets of service_daily's rows (on the fixture: 0 on 03-07, 2 of 3 solved chat tickets on 03-08)."""
+    from tests.integration.test_semantic_layer import _metric_frames
+
+    got = _metric_frames(
+        service_paths_run,
+        tmp_path,
+        {
+            "channel": {
+                "metrics": ["bot_containment_rate", "bot_contained_tickets", "solved_tickets"],
+                "group_by": ["metric_time__day", "ticket__channel"],
+            }
+        },
+    )["channel"].rename({"metric_time__day": "date", "ticket__channel": "channel"})
+    service, _ = _marts(service_paths_run)
+    want = (
+        service.group_by("date", "channel")
+        .agg(pl.col("bot_contained_tickets").sum(), pl.col("solved_tickets").sum())
+        .filter(pl.col("solved_tickets") > 0)
+        .with_columns((pl.col("bot_contained_tickets") / pl.col("solved_tickets")).alias("bot_containment_rate"))
+    )
+    got = got.filter(pl.col("solved_tickets") > 0).with_columns(pl.col("channel").fill_null("unknown"))
+    assert {(r["date"], r["channel"]): r["bot_containment_rate"] for r in got.iter_rows(named=True)} == pytest.approx(
+        {(r["date"], r["channel"]): r["bot_containment_rate"] for r in want.iter_rows(named=True)}
+    )
+    assert want.filter((pl.col("date") == D8) & (pl.col("channel") == "chat"))["bot_containment_rate"].item() == 2 / 3
