@@ -114,6 +114,7 @@ class Inventory:
 
     def truths(self) -> dict:
         cat, cal = self.world.catalogue, self.world.cal
+        revenue = cat.popularity * cat.price_cny
         return {
             "warehouses": list(WAREHOUSE_IDS),
             "planted_stockouts": [
@@ -121,7 +122,8 @@ class Inventory:
                     "product_id": cat.ids[p],
                     "first_day": cal.date(first).isoformat(),
                     "last_day": cal.date(last).isoformat(),
-                    "popularity_rank": int((cat.popularity > cat.popularity[p]).sum()) + 1,
+                    # rank by expected revenue (units x price), what the stockout alert ranks by
+                    "revenue_rank": int((revenue > revenue[p]).sum()) + 1,
                 }
                 for p, first, last in cat.stockouts
             ],

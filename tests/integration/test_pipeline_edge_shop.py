@@ -148,6 +148,10 @@ def test_a_shop_with_only_order_system_files_runs_green(tmp_path, monkeypatch):
         for day, columns in EXPECTED.items()
     }
     assert mismatches(kpi_daily(settings), expected) == []
+    # the service marts are published, empty, with their columns
+    for mart, column in (("service_daily", "bot_containment_rate"), ("agent_daily", "first_responses")):
+        empty = read_table(settings.serving_db, f"SELECT * FROM marts.{mart}")
+        assert empty.height == 0 and column in empty.columns, mart
 
 
 def test_settings_change_the_results_as_they_should(tmp_path, monkeypatch):

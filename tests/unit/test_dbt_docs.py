@@ -50,10 +50,7 @@ MARTS = _published_marts()
 
 # Marts (None: the whole mart) and columns of kpis.md that are not built yet. Issue 17 builds them;
 # remove an entry as soon as its test passes (the strict xfail below turns that pass into a failure).
-MISSING_UNTIL_ISSUE_17: dict[str, set[str] | None] = {
-    "agent_daily": None,
-    "service_daily": {"bot_containment_rate", "presale_conversion_rate"},
-}
+MISSING_UNTIL_ISSUE_17: dict[str, set[str] | None] = {}
 
 _NOT_BUILT = pytest.mark.xfail(
     strict=True, raises=AssertionError, reason="issue 17 (The handbook's missing half): not built yet"

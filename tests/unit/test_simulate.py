@@ -294,7 +294,7 @@ def test_planted_stockouts_have_nothing_on_hand_and_sell_nothing(tiny):
     inv = summary["truths"]["inventory"]
     assert len(inv["planted_stockouts"]) == 2
     for s in inv["planted_stockouts"]:
-        assert s["popularity_rank"] <= 2  # top sellers
+        assert s["revenue_rank"] <= 2  # top sellers by expected revenue
         per_day = dict(
             con.execute(
                 "SELECT date, sum(on_hand) FROM (SELECT *, row_number() OVER (PARTITION BY date, product_id, "

@@ -26,7 +26,10 @@ daily as (
         avg(cast(csat_score as {{ type_double() }})) as csat_avg,
         {{ count_where('is_reopened') }} as reopened_tickets,
         {{ count_where('is_solved') }} as solved_tickets,
-        {{ count_where('is_one_touch') }} as one_touch_tickets
+        {{ count_where('is_one_touch') }} as one_touch_tickets,
+        {{ count_where('is_bot_contained') }} as bot_contained_tickets,
+        {{ count_where('is_presale_with_customer') }} as presale_tickets,
+        {{ count_where('is_presale_converted') }} as presale_converted_tickets
     from tickets
     group by ticket_date, channel, category
 
@@ -45,7 +48,14 @@ select
     cast(csat_avg as {{ type_double() }}) as csat_avg,
     {{ safe_divide('reopened_tickets', 'tickets') }} as reopen_rate,
     {{ safe_divide('one_touch_tickets', 'solved_tickets') }} as one_touch_rate,
+    {{ safe_divide('bot_contained_tickets', 'solved_tickets') }} as bot_containment_rate,
+    {{ safe_divide('presale_converted_tickets', 'presale_tickets') }} as presale_conversion_rate,
     -- csat's numerator and denominator, so a CSAT over several rows is Σ satisfied / Σ rated
     cast(rated_tickets as {{ dbt.type_bigint() }}) as rated_tickets,
-    cast(satisfied_tickets as {{ dbt.type_bigint() }}) as satisfied_tickets
+    cast(satisfied_tickets as {{ dbt.type_bigint() }}) as satisfied_tickets,
+    -- the two new rates' numerators and denominators, for ratios over several rows
+    cast(solved_tickets as {{ dbt.type_bigint() }}) as solved_tickets,
+    cast(bot_contained_tickets as {{ dbt.type_bigint() }}) as bot_contained_tickets,
+    cast(presale_tickets as {{ dbt.type_bigint() }}) as presale_tickets,
+    cast(presale_converted_tickets as {{ dbt.type_bigint() }}) as presale_converted_tickets
 from daily

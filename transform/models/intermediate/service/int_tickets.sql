@@ -32,10 +32,24 @@ ratings as (
         ticket_id,
         csat_score,
         event_ts as rated_at,
+        event_date as rated_date,
         row_number() over (partition by ticket_id order by event_ts desc, event_id desc) as rating_rank
     from events
     where event_type = 'csat_rated'
         and csat_score is not null
+
+),
+
+first_replies as (
+
+    -- the ticket's first agent_message (by event_ts, ties by event_id): who sent it and its local day
+    select
+        ticket_id,
+        agent_id as first_agent_id,
+        event_date as first_agent_message_date,
+        row_number() over (partition by ticket_id order by event_ts, event_id) as reply_rank
+    from events
+    where event_type = 'agent_message'
 
 ),
 
@@ -48,7 +62,8 @@ activity as (
         max(case when event_type = 'ticket_solved' then event_ts end) as last_solved_at,
         max(case when event_type = 'ticket_reopened' then event_ts end) as last_reopened_at,
         {{ count_where("event_type = 'agent_message'") }} as agent_message_count,
-        {{ count_where("event_type = 'ticket_reopened'") }} as reopen_count
+        {{ count_where("event_type = 'ticket_reopened'") }} as reopen_count,
+        {{ count_where("event_type = 'bot_message'") }} as bot_message_count
     from events
     group by ticket_id
 
@@ -69,7 +84,10 @@ tickets as (
         activity.event_count,
         activity.agent_message_count,
         activity.reopen_count,
+        activity.bot_message_count,
         activity.first_agent_message_at,
+        first_replies.first_agent_id,
+        first_replies.first_agent_message_date,
         -- solved = solved at least once and not reopened after the last solve
         (
             activity.last_solved_at is not null
@@ -77,13 +95,17 @@ tickets as (
         ) as is_solved,
         activity.last_solved_at,
         ratings.csat_score,
-        ratings.rated_at
+        ratings.rated_at,
+        ratings.rated_date
     from created
     inner join activity
         on activity.ticket_id = created.ticket_id
     left join ratings
         on ratings.ticket_id = created.ticket_id
         and ratings.rating_rank = 1
+    left join first_replies
+        on first_replies.ticket_id = created.ticket_id
+        and first_replies.reply_rank = 1
     where created.created_seq = 1
 
 )
@@ -101,7 +123,10 @@ select
     event_count,
     agent_message_count,
     reopen_count,
+    bot_message_count,
     first_agent_message_at,
+    first_agent_id,
+    first_agent_message_date,
     -- first agent_message - ticket_created, in minutes (bots do not count); null without a reply.
     -- Counted in milliseconds: a datediff in seconds counts second boundaries crossed, which is
     -- up to a second off and can tip a response across its SLA target.
@@ -114,6 +139,7 @@ select
     end as resolution_minutes,
     csat_score,
     rated_at,
+    rated_date,
     csat_score is not null as is_rated,
     csat_score >= 4 as is_satisfied
 from tickets
