@@ -1,6 +1,6 @@
 """The personal-data key stays secret and a run's state stays in its home (docs/design.md,
-"Personal-data key and the run's state"): the pipeline runs with the code directory read-only,
-and afterwards the key is in no file but `hash_key`, inside the home or out."""
+"Personal-data key and the run's state"): a shop's daily runs with the code directory read-only
+keep a bounded state in the home, and the key is in no file but `hash_key`, inside the home or out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ PROJECT = TRANSFORM_DIR.parent
 # what a checkout holds besides the code: the environment, tools and history (not written by runs)
 _NOT_PROJECT_FILES = {".venv", ".tools", ".git"}
 BIN = Path(sys.executable).parent
+FIRST_DAY = date(2026, 6, 1)
 
 
 def _files(root: Path, skip: set[str] = frozenset()):
@@ -48,37 +50,66 @@ def _read_only_project_works() -> bool:
     return probe.returncode == 0 and not (PROJECT / ".probe").exists()
 
 
+# A shop's daily runs after its first: one process, one run per batch day, as a scheduler would
+# start them (the same code as `warehouse run --date D`, without its start-up each time).
+_DAILY_RUNS = """
+import sys
+from datetime import date
+from config import load_settings
+from orchestration import run_window
+settings = load_settings()
+for day in sys.argv[1:]:
+    report = run_window(settings, date.fromisoformat(day), date.fromisoformat(day))
+    if not report.success:
+        sys.exit(report.one_line())
+"""
+DAYS = 10
+
+
 @pytest.fixture(scope="module")
 def read_only_run(tmp_path_factory):
-    """The edge shop run by `warehouse run` with the project directory (code, dbt project and the
-    virtual environment in it) read-only, so any write there fails the run: (home, the result)."""
+    """A tiny simulated shop run day by day for DAYS days with the project directory (code, dbt
+    project and the virtual environment in it) read-only, so any write there fails the run: the
+    first day by `warehouse run`, the others in one process. (home, the results)."""
     if not shutil.which("unshare") or not _read_only_project_works():
         pytest.skip("mounting the project read-only needs unshare and mount (root or a user namespace)")
+    from simulator import simulate
+
     base = tmp_path_factory.mktemp("read_only_run")
     home, landing = base / "home", base / "landing"
-    shutil.copytree(EDGE_SHOP, landing)
+    days = [FIRST_DAY + timedelta(days=i) for i in range(DAYS)]
+    simulate(landing, FIRST_DAY, DAYS, scale="tiny", seed=5)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DAGSTER_", "DBT_"))}
     env |= {"WAREHOUSE_HOME": str(home), "WAREHOUSE_LANDING": str(landing)}
-    start, end = (d.isoformat() for d in EDGE_SHOP_DAYS)
-    done = subprocess.run(
-        ["unshare", "--mount", "sh", "-c", _READ_ONLY, str(PROJECT), str(BIN / "warehouse")]
-        + ["run", "--start", start, "--end", end],
-        env=env,
-        cwd=base,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return home, done
+    read_only = ["unshare", "--mount", "sh", "-c", _READ_ONLY, str(PROJECT)]
+    results = []
+    for command in (
+        [str(BIN / "warehouse"), "run", "--date", days[0].isoformat()],
+        [sys.executable, "-c", _DAILY_RUNS, *(d.isoformat() for d in days[1:])],
+    ):
+        done = subprocess.run(read_only + command, env=env, cwd=base, capture_output=True, text=True, timeout=1800)
+        results.append(done)
+        if done.returncode != 0:
+            break
+    return home, results
 
 
-def test_the_pipeline_runs_without_writing_the_code_directory(read_only_run):
-    home, done = read_only_run
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+def _ok(results) -> None:
+    for done in results:
+        assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def test_daily_runs_write_nothing_in_the_code_directory_and_keep_their_state_bounded(read_only_run):
+    home, results = read_only_run
+    _ok(results)
     kpis = read_table(home / "serving.duckdb", "SELECT count(*) AS days FROM marts.kpi_daily")
-    assert kpis["days"][0] > 0
-    # dbt's artifacts and logs are the home's
-    assert len(list(runs_dir_of(home).iterdir())) == 1
+    assert kpis["days"][0] >= DAYS - 1
+    # dbt's artifacts and logs are the home's, and only the last few invocations' are kept
+    runs = sorted(runs_dir_of(home).iterdir())
+    assert len(runs) == KEEP_RUNS < DAYS
+    sizes = [sum(p.stat().st_size for p in _files(run)) for run in runs]
+    dbt_bytes = sum(p.stat().st_size for p in _files(home / "dbt"))
+    assert dbt_bytes <= (KEEP_RUNS + 2) * max(sizes), (dbt_bytes, sizes)
 
 
 def runs_dir_of(home: Path) -> Path:
@@ -88,8 +119,8 @@ def runs_dir_of(home: Path) -> Path:
 
 
 def test_the_key_is_in_no_file_but_its_own(read_only_run):
-    home, done = read_only_run
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    home, results = read_only_run
+    _ok(results)
     key = (home / "hash_key").read_text().strip().encode()
     assert len(key) == 32
     # the run hashed personal data with this very key (read by the plugin at run time)
@@ -102,7 +133,7 @@ def test_the_key_is_in_no_file_but_its_own(read_only_run):
     assert any(p.name == "manifest.json" for p in inside) and any(p.name == "run_results.json" for p in inside)
     assert _holding(inside, key) == []
     assert _holding(_files(PROJECT, _NOT_PROJECT_FILES), key) == []
-    assert key.decode() not in done.stdout + done.stderr
+    assert all(key.decode() not in done.stdout + done.stderr for done in results)
 
 
 def test_the_search_would_find_a_leaked_key(tmp_path):
