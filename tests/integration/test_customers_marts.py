@@ -6,13 +6,12 @@ reference against hand-worked numbers: tests/unit/test_reference_customers.py.""
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 
 import polars as pl
 import pytest
 
-from tests.reference.compare import TOLERANCE, as_expected, mismatches
+from tests.reference.compare import as_expected, frame_differences, mismatches
 from tests.reference.customers import compute_cohort_retention, compute_customer_rfm
 from tests.reference.kpi_daily import compute_kpi_daily
 from tests.support.paths import FIXTURES
@@ -21,32 +20,6 @@ from tests.support.warehouse import kpi_daily, new_settings, read_table, run_ok
 CUSTOMERS_SHOP = FIXTURES / "customers_shop"
 # batch days of the fixture: a history export and the latest day
 CUSTOMERS_SHOP_DAYS = (date(2026, 1, 31), date(2026, 2, 10))
-
-
-def _same(got, want) -> bool:
-    if got is None or want is None:
-        return got is None and want is None
-    if isinstance(want, (bool, str, date)):
-        return got == want
-    return math.isclose(float(got), float(want), abs_tol=TOLERANCE)
-
-
-def _differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) -> list[str]:
-    assert tuple(actual.columns) == tuple(expected.columns), (actual.columns, expected.columns)
-    got = {tuple(r[k] for k in keys): r for r in actual.iter_rows(named=True)}
-    want = {tuple(r[k] for k in keys): r for r in expected.iter_rows(named=True)}
-    assert len(got) == actual.height and len(want) == expected.height, "duplicate keys"
-    problems = []
-    if sorted(got) != sorted(want):
-        problems.append(
-            f"keys: only in mart {sorted(set(got) - set(want))[:5]}, "
-            f"only in reference {sorted(set(want) - set(got))[:5]}"
-        )
-    for key in sorted(set(got) & set(want)):
-        for column in expected.columns:
-            if not _same(got[key][column], want[key][column]):
-                problems.append(f"{key} {column}: got {got[key][column]!r}, expected {want[key][column]!r}")
-    return problems
 
 
 def _hash_key(settings) -> str:
@@ -78,7 +51,7 @@ def test_pipeline_customer_rfm_matches_the_reference(customers_shop_run):
     mart = _rfm_mart(settings)
     reference = compute_customer_rfm(settings.landing, _hash_key(settings))
     assert mart.height == 8
-    assert _differences(mart, reference, ["customer_key"]) == []
+    assert frame_differences(mart, reference, ["customer_key"]) == []
     # never the clear id: every key is 64 hex digits and no customer id appears
     assert mart["customer_key"].str.contains("^[0-9a-f]{64}$").all()
     assert not set(mart["customer_key"]) & {f"c{i}" for i in range(1, 11)}
@@ -88,14 +61,14 @@ def test_pipeline_cohort_retention_matches_the_reference(customers_shop_run):
     settings = customers_shop_run
     mart = _cohort_mart(settings)
     assert mart.height == 28
-    assert _differences(mart, compute_cohort_retention(settings.landing), ["cohort_month", "month_offset"]) == []
+    assert frame_differences(mart, compute_cohort_retention(settings.landing), ["cohort_month", "month_offset"]) == []
 
 
 def test_pipeline_customer_rfm_matches_the_reference_simulated(simulated_shop):
     mart = _rfm_mart(simulated_shop)
     reference = compute_customer_rfm(simulated_shop.landing, _hash_key(simulated_shop))
     assert mart.height > 5, "the simulated shop should have customers to score"
-    assert _differences(mart, reference, ["customer_key"]) == []
+    assert frame_differences(mart, reference, ["customer_key"]) == []
 
 
 def test_pipeline_cohort_retention_matches_the_reference_simulated(simulated_shop):
@@ -105,7 +78,10 @@ def test_pipeline_cohort_retention_matches_the_reference_simulated(simulated_sho
     months = set(mart["cohort_month"])
     assert {date(2025, 12, 1), date(2026, 1, 1)} <= months
     assert mart.filter((pl.col("cohort_month") == date(2025, 12, 1)) & (pl.col("month_offset") == 1)).height == 1
-    assert _differences(mart, compute_cohort_retention(simulated_shop.landing), ["cohort_month", "month_offset"]) == []
+    assert (
+        frame_differences(mart, compute_cohort_retention(simulated_shop.landing), ["cohort_month", "month_offset"])
+        == []
+    )
 
 
 # --------------------------------------------------------------------------- a partial last month
@@ -141,14 +117,14 @@ def test_a_four_day_december_is_marked_incomplete_not_a_collapse(partial_month_s
     for _, cohort in mart.sort("month_offset").group_by("cohort_month"):
         curve = cohort["cumulative_revenue_per_customer"].to_list()
         assert curve == sorted(curve)
-    assert _differences(mart, compute_cohort_retention(settings.landing), ["cohort_month", "month_offset"]) == []
+    assert frame_differences(mart, compute_cohort_retention(settings.landing), ["cohort_month", "month_offset"]) == []
 
 
 def test_partial_month_rfm_is_as_of_the_last_complete_day(partial_month_shop):
     settings = partial_month_shop
     mart = _rfm_mart(settings)
     assert mart["as_of_date"].unique().to_list() == [PARTIAL_LAST]
-    assert _differences(mart, compute_customer_rfm(settings.landing, _hash_key(settings)), ["customer_key"]) == []
+    assert frame_differences(mart, compute_customer_rfm(settings.landing, _hash_key(settings)), ["customer_key"]) == []
 
 
 def test_partial_month_kpi_daily_is_final_and_new_columns(partial_month_shop):

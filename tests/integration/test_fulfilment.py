@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from tests.reference.compare import TOLERANCE
+from tests.reference.compare import frame_differences, same
 from tests.reference.fulfilment import (
     compute_fulfilment_daily,
     compute_inventory_daily,
@@ -45,31 +45,6 @@ def _mart(settings, sql: str) -> pl.DataFrame:
     return read_table(settings.serving_db, sql)
 
 
-def _same(got, want) -> bool:
-    if got is None or want is None:
-        return got is None and want is None
-    if isinstance(want, (bool, str, date)):
-        return got == want
-    return math.isclose(float(got), float(want), abs_tol=TOLERANCE)
-
-
-def _differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) -> list[str]:
-    assert tuple(actual.columns) == tuple(expected.columns), (actual.columns, expected.columns)
-    got = {tuple(r[k] for k in keys): r for r in actual.iter_rows(named=True)}
-    want = {tuple(r[k] for k in keys): r for r in expected.iter_rows(named=True)}
-    assert len(got) == actual.height and len(want) == expected.height, "duplicate keys"
-    problems = []
-    if sorted(got) != sorted(want):
-        problems.append(
-            f"keys only in the mart {sorted(set(got) - set(want))[:5]}, only in the reference {sorted(set(want) - set(got))[:5]}"
-        )
-    for key in sorted(set(got) & set(want)):
-        for column in expected.columns:
-            if not _same(got[key][column], want[key][column]):
-                problems.append(f"{key} {column}: got {got[key][column]!r}, expected {want[key][column]!r}")
-    return problems[:20]
-
-
 # --------------------------------------------------------------------------- against the reference
 
 
@@ -77,14 +52,14 @@ def test_fulfilment_daily_matches_the_reference(shop):
     mart = _mart(shop, "SELECT * FROM marts.fulfilment_daily ORDER BY date, ship_country, carrier")
     assert mart.height > 0
     keys = ["date", "ship_country", "carrier"]
-    assert _differences(mart, compute_fulfilment_daily(shop.landing), keys) == []
+    assert frame_differences(mart, compute_fulfilment_daily(shop.landing), keys) == []
 
 
 def test_inventory_daily_matches_the_reference(shop):
     columns = "date, product_id, title, category, on_hand, inbound, units_28d_avg, days_of_cover, stockout, low_stock"
     mart = _mart(shop, f"SELECT {columns} FROM marts.inventory_daily ORDER BY date, product_id")
     assert mart.height > 0
-    assert _differences(mart, compute_inventory_daily(shop.landing), ["date", "product_id"]) == []
+    assert frame_differences(mart, compute_inventory_daily(shop.landing), ["date", "product_id"]) == []
 
 
 def test_product_health_stock_matches_the_reference(shop):
@@ -99,7 +74,7 @@ def test_product_health_stock_matches_the_reference(shop):
         problems += [
             f"{row['product_id']} {c}: got {row[c]!r}, expected {expected[c]!r}"
             for c in ("on_hand", "days_of_cover", "stockout", "low_stock")
-            if not _same(row[c], expected[c])
+            if not same(row[c], expected[c])
         ]
     assert problems == []
 
@@ -110,7 +85,7 @@ def test_stockout_alerts_match_the_reference(shop):
         "SELECT alert_date, entity, severity, metric_value, threshold FROM marts.risk_alerts "
         "WHERE alert_type = 'stockout' ORDER BY alert_date, entity",
     )
-    assert _differences(alerts, compute_stockout_alerts(shop.landing), ["alert_date", "entity"]) == []
+    assert frame_differences(alerts, compute_stockout_alerts(shop.landing), ["alert_date", "entity"]) == []
 
 
 # --------------------------------------------------------------------------- hand-worked cases

@@ -15,7 +15,7 @@ import pytest
 
 from tests.integration.test_semantic_layer import _metric_frames
 from tests.reference.channel_funnel import compute_channel_daily
-from tests.reference.compare import TOLERANCE
+from tests.reference.compare import frame_differences, same
 from tests.reference.margin import compute_campaign_daily, compute_kpi_margin
 from tests.reference.products_coupons import compute_product_daily, compute_product_health
 from tests.support.paths import FIXTURES
@@ -39,31 +39,6 @@ def shop(request):
     return request.getfixturevalue("margin_shop_run" if request.param == "margin_shop" else "simulated_shop")
 
 
-def _same(got, want) -> bool:
-    if got is None or want is None:
-        return got is None and want is None
-    if isinstance(want, (bool, str, date)):
-        return got == want
-    return math.isclose(float(got), float(want), abs_tol=TOLERANCE)
-
-
-def _differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) -> list[str]:
-    assert tuple(actual.columns) == tuple(expected.columns), (actual.columns, expected.columns)
-    got = {tuple(r[k] for k in keys): r for r in actual.iter_rows(named=True)}
-    want = {tuple(r[k] for k in keys): r for r in expected.iter_rows(named=True)}
-    assert len(got) == actual.height and len(want) == expected.height, "duplicate keys"
-    problems = []
-    if sorted(got) != sorted(want):
-        problems.append(
-            f"keys only in the mart {sorted(set(got) - set(want))[:5]}, only in the reference {sorted(set(want) - set(got))[:5]}"
-        )
-    for key in sorted(set(got) & set(want)):
-        for column in expected.columns:
-            if not _same(got[key][column], want[key][column]):
-                problems.append(f"{key} {column}: got {got[key][column]!r}, expected {want[key][column]!r}")
-    return problems[:20]
-
-
 def _mart(settings, sql: str) -> pl.DataFrame:
     return read_table(settings.serving_db, sql)
 
@@ -82,7 +57,7 @@ def test_kpi_daily_margin_matches_the_reference(shop):
         problems += [
             f"{row['date']} {c}: got {row[c]!r}, expected {want[c]!r}"
             for c in MARGIN_COLUMNS
-            if not _same(row[c], want[c])
+            if not same(row[c], want[c])
         ]
     assert problems == [] and reference == {}
 
@@ -91,19 +66,19 @@ def test_campaign_daily_matches_the_reference(shop):
     keys = ["date", "channel", "campaign"]
     mart = _mart(shop, "SELECT * FROM marts.campaign_daily ORDER BY date, channel, campaign")
     assert mart.height > 0
-    assert _differences(mart, compute_campaign_daily(shop.landing), keys) == []
+    assert frame_differences(mart, compute_campaign_daily(shop.landing), keys) == []
 
 
 def test_channel_daily_matches_the_reference(shop):
     mart = _mart(shop, "SELECT * FROM marts.channel_daily ORDER BY date, channel")
-    assert _differences(mart, compute_channel_daily(shop.landing), ["date", "channel"]) == []
+    assert frame_differences(mart, compute_channel_daily(shop.landing), ["date", "channel"]) == []
 
 
 def test_product_marts_match_the_reference_on_the_margin_shop(margin_shop_run):
     daily = _mart(margin_shop_run, "SELECT * FROM marts.product_daily ORDER BY date, product_id")
-    assert _differences(daily, compute_product_daily(MARGIN_SHOP), ["date", "product_id"]) == []
+    assert frame_differences(daily, compute_product_daily(MARGIN_SHOP), ["date", "product_id"]) == []
     health = _mart(margin_shop_run, "SELECT * FROM marts.product_health ORDER BY product_id")
-    assert _differences(health, compute_product_health(MARGIN_SHOP), ["product_id"]) == []
+    assert frame_differences(health, compute_product_health(MARGIN_SHOP), ["product_id"]) == []
 
 
 # --------------------------------------------------------------------------- hand-worked cases
