@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from config import Settings
+from config import Settings, private_dir, private_opener
 
 TRANSFORM_DIR = Path(__file__).resolve().parent
 
@@ -25,6 +25,11 @@ PREPARED_TARGET = TRANSFORM_DIR / "target"
 # the SQL on fixed inputs, not the data, so the test suite runs them and a run would only repeat
 # them, on its critical path.
 RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+
+# dbt's log file of a run at info level (each node's start, result and errors): at debug level it
+# holds every statement dbt sends, about 30 MB for one day of the tiny shop, written on the run's
+# critical path and kept for the last KEEP_RUNS invocations.
+RUN_LOG_LEVEL = ["--log-level-file", "info"]
 
 # Artifacts of this many recent dbt invocations are kept under $WAREHOUSE_HOME/dbt/runs for
 # debugging; older ones are removed, so disk use does not grow with the number of runs.
@@ -96,6 +101,51 @@ def prune_runs(settings: Settings, keep: int = KEEP_RUNS) -> list[Path]:
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
     return removed
+
+
+# The run's window of batch days, handed to dbt in the working database rather than as vars
+# (macros/batch_window.sql): with the settings as the only vars, they stay the same from run to run
+# and dbt re-parses only the files that changed since the warehouse's previous invocation.
+RUN_WINDOW_TABLE = "ops.dbt_run_window"
+
+
+def set_run_window(con, min_date: str, max_date: str) -> None:
+    """Write the window the next `dbt build` reads (one row, replacing any left by a killed run)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    con.execute(f"CREATE OR REPLACE TABLE {RUN_WINDOW_TABLE} (min_date DATE NOT NULL, max_date DATE NOT NULL)")
+    con.execute(f"INSERT INTO {RUN_WINDOW_TABLE} VALUES (CAST(? AS DATE), CAST(? AS DATE))", [min_date, max_date])
+
+
+def clear_run_window(con) -> None:
+    """After the build: a `dbt build` by hand without vars then covers every batch again."""
+    con.execute(f"DROP TABLE IF EXISTS {RUN_WINDOW_TABLE}")
+
+
+# dbt's parse state of the warehouse's latest invocation (dbt: partial_parse.msgpack). Each
+# invocation writes its artifacts to a folder of its own; this file is carried from one to the
+# next, so a run parses only what changed (nothing, in production) instead of the whole project.
+PARSE_STATE = "partial_parse.msgpack"
+
+
+def carry_parse_state(settings: Settings, target: Path) -> None:
+    """Put the warehouse's last parse state into `target` before an invocation."""
+    kept = settings.dbt_dir / PARSE_STATE
+    if kept.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        _copy_private(kept, target / PARSE_STATE)
+
+
+def keep_parse_state(settings: Settings, target: Path) -> None:
+    """Keep the parse state an invocation left in `target` for the next one."""
+    state = target / PARSE_STATE
+    if state.exists():
+        _copy_private(state, private_dir(settings.dbt_dir) / PARSE_STATE)
+
+
+def _copy_private(source: Path, destination: Path) -> None:
+    # the parse state holds compiled project files only, but everything under the home is the owner's
+    with open(source, "rb") as src, open(destination, "wb", opener=private_opener) as dst:
+        shutil.copyfileobj(src, dst)
 
 
 def _newest_project_mtime() -> float:

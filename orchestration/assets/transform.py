@@ -1,5 +1,5 @@
 """Every dbt model as an asset and every dbt test as an asset check, built by ONE `dbt build`
-per run whatever the number of batch days: the window is passed to dbt as vars."""
+per run whatever the number of batch days: the window is handed to dbt in the working database."""
 
 import time
 from collections.abc import Mapping
@@ -14,7 +14,17 @@ from orchestration.partitions import history_start
 from orchestration.resources import WarehouseResource
 from orchestration.window import window_of_run
 from quality import dbt_test_outcomes, record_outcomes
-from transform import RUN_EXCLUDES, prune_runs, runs_dir, vars_arg
+from transform import (
+    RUN_EXCLUDES,
+    RUN_LOG_LEVEL,
+    carry_parse_state,
+    clear_run_window,
+    keep_parse_state,
+    prune_runs,
+    runs_dir,
+    set_run_window,
+    vars_arg,
+)
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -76,16 +86,15 @@ def batch_days_in_window(con, window: Mapping[str, str]) -> tuple[int, int]:
     ).fetchone()
 
 
-def dbt_build_args(
-    settings: Settings, window: Mapping[str, str], config: TransformConfig, full_refresh: bool = False
-) -> list[str]:
-    """The one `dbt build` of a run: the settings and the window as vars, and --full-refresh when
-    asked for (config) or when it is cheaper (`full_refresh`); dbt's unit tests left out."""
-    variables = dict(window)
-    if config.lookback_days is not None:
-        variables["lookback_days"] = config.lookback_days
+def dbt_build_args(settings: Settings, config: TransformConfig, full_refresh: bool = False) -> list[str]:
+    """The one `dbt build` of a run: the settings as vars (the window is in the working database,
+    transform/project.py), --full-refresh when asked for (config) or when it is cheaper
+    (`full_refresh`); dbt's unit tests left out, its log file at info level."""
+    variables = {} if config.lookback_days is None else {"lookback_days": config.lookback_days}
     refresh = config.full_refresh or full_refresh
-    return ["build", *RUN_EXCLUDES, *vars_arg(settings, variables)] + (["--full-refresh"] if refresh else [])
+    return ["build", *RUN_EXCLUDES, *vars_arg(settings, variables), *RUN_LOG_LEVEL] + (
+        ["--full-refresh"] if refresh else []
+    )
 
 
 def build_transform_assets(project: DbtProject):
@@ -105,10 +114,11 @@ def build_transform_assets(project: DbtProject):
         settings = warehouse.settings()
         window = dbt_window_vars(context, settings)
         cheaper = False
-        if not config.full_refresh:
-            with working_db(settings) as con:
+        with working_db(settings) as con:
+            set_run_window(con, window["min_date"], window["max_date"])
+            if not config.full_refresh:
                 in_window, loaded = batch_days_in_window(con, window)
-            cheaper = full_refresh_is_cheaper(in_window, loaded)
+                cheaper = full_refresh_is_cheaper(in_window, loaded)
         if cheaper:
             context.log.info(
                 f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
@@ -116,10 +126,15 @@ def build_transform_assets(project: DbtProject):
             )
         # artifacts under the home (never in the code), one folder per invocation, the last few kept
         target = runs_dir(settings) / f"{context.run_id[:8]}-{time.strftime('%Y%m%dT%H%M%S')}"
+        carry_parse_state(settings, target)
         invocation = dbt.cli(
-            dbt_build_args(settings, window, config, cheaper), context=context, raise_on_error=False, target_path=target
+            dbt_build_args(settings, config, cheaper), context=context, raise_on_error=False, target_path=target
         )
         yield from invocation.stream()
+        # a build that stopped half-way leaves the window; the next run replaces it
+        with working_db(settings) as con:
+            clear_run_window(con)
+        keep_parse_state(settings, target)
         prune_runs(settings)
         record_dbt_tests(
             context, invocation, settings, window

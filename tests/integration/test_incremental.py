@@ -40,9 +40,6 @@ LOOKBACK = 2  # dbt var lookback_days (transform/dbt_project.yml)
 REBUILD_TABLES = {"int_traffic_rebuild_days", "int_service_rebuild_days", "int_order_rebuild_days"}
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
-# Known to differ after a daily run from a full refresh (2 of 2 rows on this shop), found when the
-# targets family merged: compared on their own below, a strict expected failure until fixed.
-KNOWN_DIFFERENT = {"marts.target_tracking", "intermediate.int_target_tracking"}
 SESSIONS_PER_DAY, CONVERTED_PER_DAY = 12, 3  # late sessions written per old day, of which converted
 NEXT_STATUS = {"paid": "shipped", "shipped": "delivered"}
 
@@ -387,18 +384,11 @@ def test_every_published_mart_equals_a_full_refresh(shop):
         "product_daily",
         "experiment_results",
         "gmv_forecast",
+        "target_tracking",
         "risk_alerts",
     } <= set(marts)
     published = [f"marts.{t}" for t in marts if t not in NOT_DATA]
-    published = [t for t in published if t not in KNOWN_DIFFERENT]
     assert _table_differences(incremental, settings.serving_db, published) == {}
-
-
-@pytest.mark.xfail(strict=True, reason="issue 17: target_tracking after a daily run differs from a full refresh")
-def test_target_tracking_equals_a_full_refresh(shop):
-    settings, snapshots = shop["settings"], shop["snapshots"]
-    working = snapshots / "working_incremental.duckdb"
-    assert _table_differences(working, settings.working_db, sorted(KNOWN_DIFFERENT)) == {}
 
 
 def test_every_dbt_table_equals_a_full_refresh(shop):
@@ -412,7 +402,6 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
         "intermediate.int_session_paths",
         "intermediate.int_order_items",
     } <= set(tables)
-    tables = [t for t in tables if t not in KNOWN_DIFFERENT]
     assert _table_differences(working, settings.working_db, tables) == {}
     # a full refresh rebuilds from scratch: nothing is listed as a day to rebuild
     assert (

@@ -63,7 +63,7 @@ for day in sys.argv[1:]:
     if not report.success:
         sys.exit(report.one_line())
 """
-DAYS = 10
+DAYS = KEEP_RUNS + 2  # more dbt invocations than are kept
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +110,12 @@ def test_daily_runs_write_nothing_in_the_code_directory_and_keep_their_state_bou
     sizes = [sum(p.stat().st_size for p in _files(run)) for run in runs]
     dbt_bytes = sum(p.stat().st_size for p in _files(home / "dbt"))
     assert dbt_bytes <= (KEEP_RUNS + 2) * max(sizes), (dbt_bytes, sizes)
+    # every invocation after the first parsed only what changed (nothing): the window is not a var
+    full_parses = [run.name for run in runs if "UnableToPartialParse" in (run / "dbt.log").read_text()]
+    assert full_parses == []
+    # and the window each one read is gone once its build is done
+    tables = read_table(home / "warehouse.duckdb", "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'ops'")
+    assert "dbt_run_window" not in tables["table_name"].to_list()
 
 
 def runs_dir_of(home: Path) -> Path:

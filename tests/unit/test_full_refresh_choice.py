@@ -51,17 +51,48 @@ def test_full_refresh_flag_reaches_dbt(tmp_path):
     from transform import dbt_vars
 
     settings = load_settings(home=tmp_path)
-    window = {"min_date": "2026-03-01", "max_date": "2026-03-04"}
-    args = dbt_build_args(settings, window, TransformConfig())
-    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"] and len(args) == 5
-    # the settings and the window as vars, never the personal-data key
-    assert json.loads(args[4]) == {**dbt_vars(settings), **window}
+    args = dbt_build_args(settings, TransformConfig())
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    assert args[5:] == ["--log-level-file", "info"]
+    # the settings as vars, the same every run (the window goes through the working database), and
+    # never the personal-data key
+    assert json.loads(args[4]) == dbt_vars(settings)
     assert settings.hash_key not in args[4]
-    assert dbt_build_args(settings, window, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
-    assert json.loads(dbt_build_args(settings, window, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
-    assert dbt_build_args(settings, window, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"
+    assert dbt_build_args(settings, TransformConfig(full_refresh=True))[-1] == "--full-refresh"
+    assert json.loads(dbt_build_args(settings, TransformConfig(lookback_days=4))[4])["lookback_days"] == 4
+    assert dbt_build_args(settings, TransformConfig(), full_refresh=True)[-1] == "--full-refresh"
     assert run_config(full_refresh=True)["ops"] == {"transform": {"config": {"full_refresh": True}}}
     assert "ops" not in run_config()
     for command in ("run", "backfill"):
         help_text = CliRunner().invoke(main, [command, "--help"]).output
         assert "--full-refresh" in help_text and "incremental" in help_text
+
+
+def test_the_window_reaches_dbt_through_the_working_database(tmp_path):
+    """The run's window is one row of ops.dbt_run_window while dbt builds, and gone after it."""
+    from transform import RUN_WINDOW_TABLE, clear_run_window, set_run_window
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    set_run_window(con, "2026-03-01", "2026-03-04")
+    set_run_window(con, "2026-03-05", "2026-03-05")  # a killed run's row is replaced, not added to
+    assert con.execute(
+        f"SELECT CAST(min_date AS VARCHAR), CAST(max_date AS VARCHAR) FROM {RUN_WINDOW_TABLE}"
+    ).fetchall() == [("2026-03-05", "2026-03-05")]
+    clear_run_window(con)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dbt_run_window'").fetchone() == (0,)
+
+
+def test_the_parse_state_is_carried_from_one_invocation_to_the_next(tmp_path):
+    from config import load_settings
+    from transform import carry_parse_state, keep_parse_state
+
+    settings = load_settings(home=tmp_path / "home")
+    first, second = tmp_path / "runs" / "1", tmp_path / "runs" / "2"
+    carry_parse_state(settings, first)  # the warehouse's first invocation: nothing to carry
+    assert not (first / "partial_parse.msgpack").exists()
+    first.mkdir(parents=True)
+    (first / "partial_parse.msgpack").write_bytes(b"state of 1")
+    keep_parse_state(settings, first)
+    carry_parse_state(settings, second)
+    assert (second / "partial_parse.msgpack").read_bytes() == b"state of 1"
+    assert (settings.dbt_dir / "partial_parse.msgpack").stat().st_mode & 0o777 == 0o600

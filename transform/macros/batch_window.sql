@@ -1,13 +1,27 @@
 {#-
-  The run's window of batch days, vars `min_date` / `max_date` (YYYY-MM-DD, inclusive; defaults
-  0001-01-01 / 9999-12-31 = every batch). The pipeline passes them on every `dbt build`.
-  Models do not use them yet; incremental models will restrict the rows they reprocess with
-  `{{ in_batch_window('_batch_dt') }}`.
+  The run's window of batch days (YYYY-MM-DD, inclusive; 0001-01-01 / 9999-12-31 = every batch).
+
+  The pipeline writes it into the one-row table ops.dbt_run_window of the working database just
+  before its `dbt build` and removes it afterwards (transform/project.py, run_window_table): not
+  as vars, because dbt parses the whole project again whenever its vars change, and the window
+  changes every run while the settings do not. A `dbt build --vars '{"min_date": ...,
+  "max_date": ...}'` by hand (tests, benchmarks) names its window itself and wins; without
+  either, every batch is in the window. Incremental models restrict the raw rows they reprocess
+  with `{{ in_batch_window('_batch_dt') }}`.
 -#}
 
 {% macro batch_window() -%}
-  {%- set bounds = [var('min_date', '0001-01-01') | string, var('max_date', '9999-12-31') | string] -%}
-  {{- return(bounds) -}}
+  {%- set default = ['0001-01-01', '9999-12-31'] -%}
+  {%- set given = [var('min_date', default[0]) | string, var('max_date', default[1]) | string] -%}
+  {%- if given != default or not execute -%}
+    {{- return(given) -}}
+  {%- endif -%}
+  {%- set table = adapter.get_relation(database=target.database, schema='ops', identifier='dbt_run_window') -%}
+  {%- if table is none -%}
+    {{- return(default) -}}
+  {%- endif -%}
+  {%- set rows = run_query('select cast(min_date as varchar), cast(max_date as varchar) from ' ~ table).rows -%}
+  {{- return([rows[0][0], rows[0][1]] if rows | length == 1 else default) -}}
 {%- endmacro %}
 
 

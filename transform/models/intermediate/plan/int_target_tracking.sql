@@ -6,7 +6,9 @@
 -- gmv_forecast covers the month's remaining days (docs/decisions.md, 2026-12-05).
 --
 -- Daily values come as (numerator, denominator): a sum metric has no denominator; a ratio
--- (conversion_rate, aov) is Σ numerator / Σ denominator over the elapsed days.
+-- (conversion_rate, aov) is Σ numerator / Σ denominator over the elapsed days. They are summed as
+-- decimals (money has 4 places, counts none): a sum of doubles depends on the order the threads
+-- add them in, and a daily run must equal a full refresh to the last digit.
 with
 
 last_day as (
@@ -40,8 +42,8 @@ shop_values as (
         date,
         '{{ metric }}' as metric,
         'all' as channel,
-        cast({{ metric }} as double) as numerator,
-        cast(null as double) as denominator
+        cast({{ metric }} as decimal(38, 4)) as numerator,
+        cast(null as decimal(38, 4)) as denominator
     from {{ ref('kpi_daily') }}
     union all
     {%- endfor %}
@@ -49,16 +51,16 @@ shop_values as (
         date,
         'conversion_rate' as metric,
         'all' as channel,
-        round(conversion_rate * sessions) as numerator,
-        cast(sessions as double) as denominator
+        cast(round(conversion_rate * sessions) as decimal(38, 4)) as numerator,
+        cast(sessions as decimal(38, 4)) as denominator
     from {{ ref('kpi_daily') }}
     union all
     select
         date,
         'aov' as metric,
         'all' as channel,
-        cast(gross_revenue as double) as numerator,
-        cast(paid_orders as double) as denominator
+        cast(gross_revenue as decimal(38, 4)) as numerator,
+        cast(paid_orders as decimal(38, 4)) as denominator
     from {{ ref('kpi_daily') }}
 ),
 
@@ -69,8 +71,8 @@ channel_values as (
         date,
         '{{ metric }}' as metric,
         channel,
-        cast({{ metric }} as double) as numerator,
-        cast(null as double) as denominator
+        cast({{ metric }} as decimal(38, 4)) as numerator,
+        cast(null as decimal(38, 4)) as denominator
     from {{ ref('channel_daily') }}
     union all
     {%- endfor %}
@@ -79,8 +81,8 @@ channel_values as (
         date,
         '{{ metric }}' as metric,
         'all' as channel,
-        cast(sum({{ metric }}) as double) as numerator,
-        cast(null as double) as denominator
+        cast(sum({{ metric }}) as decimal(38, 4)) as numerator,
+        cast(null as decimal(38, 4)) as denominator
     from {{ ref('channel_daily') }}
     group by date
     {%- if not loop.last %}
