@@ -1,6 +1,8 @@
 """Acceptance check of the analytics marts on the simulator's default demo shop (90 days, scale
 small, seed 7): does experiment_results show the planted lift, does risk_alerts find the planted
-fraud patterns (and how many others), what backtest MAPE does gmv_forecast report?
+fraud patterns, stock-outs and outage (and how many other alerts), does fulfilment_daily show the
+late carrier's week, are the planted lapsed repeat buyers at_risk, what backtest MAPE does
+gmv_forecast report?
 
 Too slow for pytest (simulating takes ~5 minutes and the run 8-20 minutes on a shared 2-core machine), so
 it is a script; its figures are recorded in docs/analytics.md.
@@ -213,6 +215,71 @@ def report(home: Path, sim: dict) -> int:
     planted |= {str(d) for v in sim.get("plan", {}).values() if isinstance(v, list) for d in v}
     others = [a for a in kpi if str(a[0]) not in planted]
     check(len(others) <= 5, f"kpi_anomaly: at most 5 alerts besides the planted days ({len(others)})")
+
+    # ---------------------------------------------------------------- second edition
+    inventory = truths.get("inventory", {})
+    print("\nstockout (planted stock-outs of top sellers):")
+    for s in inventory.get("planted_stockouts", []):
+        hits = _query(
+            serving,
+            "SELECT alert_date, severity, explanation FROM marts.risk_alerts WHERE alert_type = 'stockout' "
+            "AND entity = ? AND alert_date BETWEEN ? AND ? ORDER BY alert_date",
+            [s["product_id"], date.fromisoformat(s["first_day"]), date.fromisoformat(s["last_day"])],
+        )
+        for a in hits[:1]:
+            print(f"  {a[0]} {a[1]}: {a[2]}")
+        check(
+            bool(hits),
+            f"stockout: {s['product_id']} (revenue rank {s['revenue_rank']}) out {s['first_day']}..{s['last_day']}",
+        )
+
+    logistics = truths.get("logistics", {})
+    late, week = logistics.get("late_carrier"), logistics.get("late_week", [])
+    if late and week:
+        rates = _query(
+            serving,
+            "SELECT carrier, sum(on_time_rate * delivered_orders) FILTER (WHERE date BETWEEN ? AND ?) "
+            "/ nullif(sum(delivered_orders) FILTER (WHERE date BETWEEN ? AND ?), 0) AS in_week, "
+            "sum(on_time_rate * delivered_orders) FILTER (WHERE date NOT BETWEEN ? AND ?) "
+            "/ nullif(sum(delivered_orders) FILTER (WHERE date NOT BETWEEN ? AND ?), 0) AS outside "
+            "FROM marts.fulfilment_daily WHERE on_time_rate IS NOT NULL GROUP BY carrier ORDER BY in_week",
+            [date.fromisoformat(week[0]), date.fromisoformat(week[-1])] * 4,
+        )
+        print(f"\nfulfilment_daily on-time rate by carrier, {week[0]}..{week[-1]} vs the other days:")
+        for carrier, in_week, outside in rates:
+            print(
+                f"  {carrier:<12} {in_week if in_week is None else f'{in_week:.1%}':>7} vs {outside if outside is None else f'{outside:.1%}'}"
+            )
+        worst = next((r for r in rates if r[1] is not None), None)
+        check(
+            worst is not None and worst[0] == late and worst[1] < worst[2] - 0.1,
+            f"late carrier: {late} has the lowest on-time rate in its late week, 10+ points under its usual",
+        )
+
+    outage = truths.get("outage", {}).get("date")
+    if outage:
+        hits = alerts("kpi_anomaly", "sessions", outage)
+        for a in hits:
+            print(f"\noutage {outage}: {a[1]}: {a[5]}")
+        check(bool(hits), f"outage: kpi_anomaly on sessions on {outage}")
+
+    lapsed = risk.get("at_risk", {}).get("customers", [])
+    if lapsed:
+        segments = dict(
+            _query(
+                serving,
+                "SELECT customer_key, segment FROM marts.customer_rfm "
+                "WHERE as_of_date = (SELECT max(as_of_date) FROM marts.customer_rfm) AND customer_key IN "
+                f"({', '.join('?' for _ in lapsed)})",
+                [hashed(c) for c in lapsed],
+            )
+        )
+        at_risk = sum(segments.get(hashed(c)) == "at_risk" for c in lapsed)
+        print(
+            f"\ncustomer_rfm: {at_risk} of the {len(lapsed)} planted lapsed repeat buyers are at_risk; the others: "
+            f"{sorted(v for k, v in segments.items() if v != 'at_risk')}"
+        )
+        check(at_risk == len(lapsed), "at_risk holds every planted lapsed repeat buyer")
 
     # ---------------------------------------------------------------- forecast
     print("\ngmv_forecast:")

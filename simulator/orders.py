@@ -5,7 +5,7 @@ refunds. One vectorised pass per day; rows carry `_batch` = the local date of th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import numpy as np
@@ -397,6 +397,37 @@ def build_orders(
     return OrderDay(orders, items, payments, refunds, ids, total, cur, info)
 
 
+def _not_refunded_lately(world: World, spec: OrderSpecs, want: np.ndarray) -> np.ndarray:
+    """False for the wanted refunds of ordinary customers refunded on an order of the last
+    P.REFUND_QUIET_DAYS days (by order day); records the others. Planted abusers are exempt."""
+    day = world.cal.day_of(spec.created)
+    allowed = np.ones(len(want), bool)
+    last = world.last_refund_day
+    for i in np.flatnonzero(want & (spec.force == FORCE_NONE)):
+        customer, order_day = int(spec.customer[i]), int(day[i])
+        if customer in last and order_day - last[customer] < P.REFUND_QUIET_DAYS:
+            allowed[i] = False
+        else:
+            last[customer] = order_day
+    return allowed
+
+
+def cap_ordinary_baskets(world: World, d: int, spec: OrderSpecs) -> OrderSpecs:
+    """Ordinary orders whose list value in CNY is above P.ORDINARY_BASKET_CAP_CNY: one unit per
+    line, and if still above, their first line only (an order's lines are contiguous)."""
+    lo = spec.line_order
+    unit = world.catalogue.price(spec.line_product, np.full(len(lo), CURRENCIES.index("CNY")), d)
+    cap = P.ORDINARY_BASKET_CAP_CNY * 100
+    over = (np.bincount(lo, weights=unit * spec.line_qty, minlength=spec.n) > cap) & (spec.force == FORCE_NONE)
+    if not over.any():
+        return spec
+    qty = np.where(over[lo], 1, spec.line_qty)
+    still = over & (np.bincount(lo, weights=unit * qty, minlength=spec.n) > cap)
+    first = np.r_[True, lo[1:] != lo[:-1]] if len(lo) else np.zeros(0, bool)
+    keep = ~still[lo] | first
+    return replace(spec, line_order=lo[keep], line_product=spec.line_product[keep], line_qty=qty[keep])
+
+
 def _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships, deliver_ts, late=None, lrng=None):
     n = spec.n
     cal = world.cal
@@ -407,6 +438,7 @@ def _refunds(world, rng, spec, ids, cur, total, unit, line_disc, n_lines, ships,
     if late is not None and lrng is not None:
         late_refund = late & ~want & (spec.force == FORCE_NONE) & (lrng.random(n) < P.P_LATE_REFUND)
     want |= late_refund
+    want &= _not_refunded_lately(world, spec, want)
     idx = np.flatnonzero(want)
     k = len(idx)
     abuse = spec.force[idx] == FORCE_REFUND
@@ -487,6 +519,7 @@ __all__ = [
     "OrderSpecs",
     "OrderDay",
     "build_orders",
+    "cap_ordinary_baskets",
     "tracked_specs",
     "untracked_specs",
     "scheduled_specs",

@@ -772,6 +772,10 @@ PRICE_CHANGE_SHARE = 0.08  # products whose list price changes during the period
 
 UNTRACKED_ORDER_SHARE = 0.08  # orders without a known session (tracking blocked, phone orders)
 EXTRA_LINES_MEAN = 0.35  # untracked orders: extra lines beyond the first
+# An ordinary basket stays at or under this list value (CNY, ~6 x the median order): above it, its
+# lines drop to one unit each, then to the first line. Orders above 10 x the median are then the
+# planted amount outliers only (kpis.md amount_outlier; its false-alarm rate is measured).
+ORDINARY_BASKET_CAP_CNY = 1500
 # coupon code, kind ('pct' or 'fixed'), value (percent or CNY), minimum subtotal in CNY
 COUPONS = {
     "WELCOME10": ("pct", 10, 0),
@@ -795,6 +799,10 @@ P_RETRY_FAIL_SPIKE = 0.3
 UNPAID_TIMEOUT_S = 30 * 60
 P_CANCEL_AFTER_PAID = 0.012
 P_REFUND = 0.055
+# An ordinary customer asks for a refund at most once in this many days (by order day): serial
+# refunders are the planted refund_abuse customers only, so that rule's false-alarm rate on
+# ordinary days is measurable (kpis.md: trailing 90 days, refunds on > 50 % of >= 3 orders).
+REFUND_QUIET_DAYS = 90
 P_WHOLE_ORDER_REFUND = 0.3
 P_REFUND_REJECTED = 0.08
 REFUND_REASONS_ITEM = (

@@ -3,7 +3,9 @@
 - order_velocity: one device and one IP place 7 orders (fresh accounts) within ~45 minutes at night;
 - amount_outlier: two paid orders of ~25 units of the dearest product (far above 10x the median);
 - refund_abuse: one customer with 4 paid orders, 3 of them refunded completely;
-- payment_failures: a gateway incident day (handled by `sim_orders`, day `plan.spike_day`).
+- payment_failures: a gateway incident day (handled by `sim_orders`, day `plan.spike_day`);
+- at_risk (an RFM segment, not a rule): LAPSED_BUYERS known customers with 2 or 3 paid orders in
+  the first LAPSED_SHARE of the period and none after: repeat buyers drifting away.
 
 `orders_for_day` returns the planted orders of a day as `OrderSpecs` plus the customers it
 registered; `describe` gives the manifest entry (the checks of what was actually written are
@@ -21,6 +23,8 @@ from simulator.world import World, device_ids, ip_strings
 
 VELOCITY_ORDERS = 7
 OUTLIER_QTY = (24, 30)
+LAPSED_BUYERS = 12
+LAPSED_SHARE = 0.12
 
 
 class Plants:
@@ -36,6 +40,15 @@ class Plants:
         people.visitors["weight"][people.customers["visitor"][self.abuser]] = 0.0
         home_customers = world.initial_customers[people.customers["country"][world.initial_customers] == world.geo.home]
         self.outlier_customers = [int(c) for c in home_customers[:2]]
+        # the lapsed repeat buyers: known customers who only order in the planted pattern
+        self.lapsed = [int(c) for c in world.initial_customers[-1 - LAPSED_BUYERS : -1]]
+        people.visitors["weight"][people.customers["visitor"][self.lapsed]] = 0.0
+        span = max(1, round(world.cal.days * LAPSED_SHARE))
+        self.lapsed_days: dict[int, list[int]] = {}
+        for i, c in enumerate(self.lapsed):
+            for d in sorted({(i + 4 * j) % span for j in range(2 + i % 2)}):
+                self.lapsed_days.setdefault(d, []).append(c)
+        self.lapsed_orders: list[str] = []
         self.velocity_orders: list[str] = []
         self.velocity_customers: list[str] = []
         self.outlier_orders: list[str] = []
@@ -90,6 +103,14 @@ class Plants:
             force.append(FORCE_REFUND if j < 3 else FORCE_FAST)
             visitor.append(int(world.people.customers["visitor"][self.abuser]))
             labels.append("abuser_refund" if j < 3 else "abuser")
+        for i, c in enumerate(self.lapsed_days.get(d, []) if len(sellable) else []):
+            cust.append(c)
+            created.append(day + 10 * HOUR_MS + i * 11 * MINUTE_MS + int(rng.integers(0, 600)) * 1000)
+            products.append([int(sellable[rng.integers(len(sellable))])])
+            qty.append([1])
+            force.append(FORCE_PAID)
+            visitor.append(int(world.people.customers["visitor"][c]))
+            labels.append("lapsed")
         if not cust:
             return None, new_customers, []
         n = len(cust)
@@ -119,6 +140,8 @@ class Plants:
                 self.velocity_customers.append(cid)
             elif label == "outlier":
                 self.outlier_orders.append(oid)
+            elif label == "lapsed":
+                self.lapsed_orders.append(oid)
             else:
                 self.abuser_orders.append(oid)
                 if label == "abuser_refund":
@@ -150,6 +173,14 @@ class Plants:
                 "orders": self.abuser_orders,
                 "refunded_orders": self.abuser_refunded,
                 "note": "paid orders whose whole-order refunds complete within about a week of ordering",
+            },
+            "at_risk": {
+                "segment": "at_risk",
+                "customers": world.people.customer_ids(np.array(self.lapsed, dtype=np.int64)).to_list(),
+                "orders": self.lapsed_orders,
+                "last_order_date": cal.date(max(self.lapsed_days, default=0)).isoformat(),
+                "note": "repeat buyers (2 or 3 paid orders early in the period) who never order again: "
+                "customer_rfm's at_risk segment (R <= 2, F >= 2) as of the last day",
             },
             "payment_failures": {
                 "rule": "payment_failures",

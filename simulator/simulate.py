@@ -51,7 +51,14 @@ from simulator.faults import FaultInjector
 from simulator.fx import FxRates
 from simulator.inventory import Inventory
 from simulator.marketing import spend_for_day
-from simulator.orders import OrderSpecs, build_orders, scheduled_specs, tracked_specs, untracked_specs
+from simulator.orders import (
+    OrderSpecs,
+    build_orders,
+    cap_ordinary_baskets,
+    scheduled_specs,
+    tracked_specs,
+    untracked_specs,
+)
 from simulator.output import LOCAL, LOCAL_MS, UTC, UTC_MS, FileSink, csv_header, csv_lines, jsonl_lines, to_text
 from simulator.risk import Plants
 from simulator.service import agent_speeds, tickets_for_day
@@ -265,6 +272,7 @@ def simulate(
                 rng_for(seed, PRESALE, d, 1),
             )
             spec = OrderSpecs.concat([tracked, untracked, followed, planted])  # the planted last (labels)
+            spec = cap_ordinary_baskets(world, d, spec)
             day_orders = build_orders(world, d, spec, rng_for(seed, ORDERS, d, 2), rng_for(seed, LOGISTICS, d))
             if labels:
                 tail = np.arange(spec.n - len(labels), spec.n)

@@ -470,6 +470,7 @@ class World:
         self.catalogue = Catalogue(scale.products, rng, cal, self.geo.domestic_currency)
         self.people = Population(self.geo, cal)
         self.counters = {k: 0 for k in ("session", "event", "order", "payment", "refund", "ticket", "service_event")}
+        self.last_refund_day: dict[int, int] = {}  # customer -> order day of their last refund
         # the installed base on day 0: known devices, some of them customers who signed up before
         s = scale.sessions_per_day
         n_vis = max(50, round(3 * s))

@@ -28,6 +28,8 @@ from datetime import date
 
 import pytest
 
+from tests.reference.compare import frame_differences
+from tests.reference.targets import compute_target_tracking
 from tests.support.paths import FIXTURES
 from tests.support.warehouse import new_settings, read_table, run_ok
 
@@ -90,6 +92,17 @@ def test_target_tracking_hand_worked(targets_shop_run):
         if not _same(got[key][column], value)
     ]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("shop", ["targets_shop_run", "simulated_shop"])
+def test_target_tracking_matches_the_reference(shop, request):
+    """The mart against plain polars over the landing files (tests/reference/targets.py), on the
+    hand-worked shop and on the simulated one (whose targets cover every month it spans)."""
+    settings = request.getfixturevalue(shop)
+    mart = read_table(settings.serving_db, "SELECT * FROM marts.target_tracking ORDER BY ALL")
+    assert mart.height > 0
+    reference = compute_target_tracking(settings.landing)
+    assert frame_differences(mart, reference, ["month", "metric", "channel"]) == []
 
 
 def test_orders_only_shop_publishes_an_empty_target_tracking(tmp_path):
