@@ -14,8 +14,9 @@ rule (each rule's false-alarm rate is measured on simulated noise and documented
 2. A simulated shop (`--warehouse`): the simulator has no switch to turn its planted events off,
    so the days its plan and truths name (promotions, the payment incident, the planted orders
    and customers, any other dated plant) are left out and every other day counts as ordinary:
-   the share of ordinary days on which each rule of `marts.risk_alerts` fired (and, for the rules
-   about orders and customers, the share of orders / customers).
+   the share of ordinary days on which each rule of `marts.risk_alerts` fired about anything but
+   a planted entity (and, for the rules about orders and customers, the share of orders /
+   customers).
 
     .venv/bin/python bench/risk_false_alarms.py [--shops 40] [--days 365] [--seed 1]
     .venv/bin/python bench/risk_false_alarms.py --warehouse HOME/warehouse.duckdb --landing HOME/landing
@@ -27,6 +28,7 @@ Figures are recorded in docs/analytics.md ("How often an alert is a false alarm"
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from datetime import date, timedelta
@@ -135,11 +137,35 @@ def _planted_days(simulation: dict) -> set[date]:
     return found
 
 
+def _planted_entities(simulation: dict, key_file: Path) -> set[str]:
+    """Every id the risk truths name (orders, customers, devices, IPs), as is and as its keyed hash
+    when the warehouse's key file is there: an alert about a planted entity is not a false alarm,
+    whatever day it falls on (refund_abuse fires when the planted customer meets the rule)."""
+    names: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            names.add(node)
+
+    walk(simulation.get("truths", {}).get("risk", {}))
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        names |= {hashlib.sha256(f"{key}:{name}".encode()).hexdigest() for name in list(names)}
+    return names
+
+
 def simulated_shop(warehouse: Path, landing: Path) -> None:
     import duckdb
 
     simulation = json.loads((landing / "_simulation.json").read_text())
     planted = _planted_days(simulation)
+    planted_entities = _planted_entities(simulation, warehouse.parent / "hash_key")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         first, last = con.execute("SELECT min(date), max(date) FROM marts.kpi_daily").fetchone()
@@ -174,7 +200,7 @@ def simulated_shop(warehouse: Path, landing: Path) -> None:
     ):
         start = evaluated_from.get(rule, first)
         pool = [d for d in ordinary if d >= start]
-        mine = [(d, e) for t, d, e in alerts if t == rule and d in set(pool)]
+        mine = [(d, e) for t, d, e in alerts if t == rule and d in set(pool) and e not in planted_entities]
         alert_days = {d for d, _ in mine}
         per_entity = ""
         if rule == "amount_outlier" and paid_orders:
