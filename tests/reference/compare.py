@@ -39,16 +39,17 @@ def as_expected(frame: pl.DataFrame) -> dict:
     return {r.pop("date"): r for r in frame.iter_rows(named=True)}
 
 
-def same(got, want) -> bool:
-    """Equal values: nulls only to nulls, flags, text and dates exactly, numbers within TOLERANCE."""
+def same(got, want, rel_tol: float = 0.0) -> bool:
+    """Equal values: nulls only to nulls, flags, text and dates exactly, numbers within TOLERANCE
+    (or `rel_tol` of their size, for values scaled up from rounded money)."""
     if got is None or want is None:
         return got is None and want is None
     if isinstance(want, (bool, str, date)):
         return got == want
-    return math.isclose(float(got), float(want), abs_tol=TOLERANCE)
+    return math.isclose(float(got), float(want), rel_tol=rel_tol, abs_tol=TOLERANCE)
 
 
-def frame_differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str]) -> list[str]:
+def frame_differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[str], rel_tol: float = 0.0) -> list[str]:
     """What differs between a mart and its reference frame matched on `keys` (the first 20)."""
     assert tuple(actual.columns) == tuple(expected.columns), (actual.columns, expected.columns)
     got = {tuple(r[k] for k in keys): r for r in actual.iter_rows(named=True)}
@@ -61,6 +62,6 @@ def frame_differences(actual: pl.DataFrame, expected: pl.DataFrame, keys: list[s
         )
     for key in sorted(set(got) & set(want)):
         for column in expected.columns:
-            if not same(got[key][column], want[key][column]):
+            if not same(got[key][column], want[key][column], rel_tol):
                 problems.append(f"{key} {column}: got {got[key][column]!r}, expected {want[key][column]!r}")
     return problems[:20]
