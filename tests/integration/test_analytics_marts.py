@@ -95,11 +95,6 @@ def test_pipeline_gmv_forecast_matches_the_reference(analytics_shop_run):
     assert _differences(mart, compute_gmv_forecast(SHOP), ["date"], tol=1e-4) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 17: amount_outlier and refund_abuse keys differ from the reference on the second edition's "
-    "simulated shop (found when the families merged)",
-)
 def test_pipeline_on_the_simulated_shop_matches_the_reference(simulated_shop):
     landing = simulated_shop.landing
     mart = _mart(simulated_shop, "experiment_results", EXPERIMENT_COLUMNS, "experiment_id, variant")

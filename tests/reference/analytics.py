@@ -34,6 +34,7 @@ from scipy import stats as sps
 
 from tests.reference import kpi_daily as kd
 from tests.reference import service_paths
+from tests.reference.fulfilment import compute_stockout_alerts
 
 EXPERIMENT_COLUMNS = (
     "experiment_id",
@@ -440,6 +441,12 @@ def _page_load(kpis: pl.DataFrame) -> list[dict]:
     return out
 
 
+def _stockouts(landing: Path, tz: str, base_currency: str) -> list[dict]:
+    """The `stockout` rule, computed by the inventory reference (reference/fulfilment.py)."""
+    alerts = compute_stockout_alerts(landing, tz, base_currency)
+    return [{**row, "alert_type": "stockout", "entity_type": "product"} for row in alerts.iter_rows(named=True)]
+
+
 def compute_risk_alerts(
     landing: Path, hash_key: str, tz: str = "Asia/Shanghai", base_currency: str = "CNY"
 ) -> pl.DataFrame:
@@ -455,6 +462,7 @@ def compute_risk_alerts(
         + kpi_anomaly_alerts(kpis)
         + _service_sla(landing, tz)
         + _page_load(kpis)
+        + _stockouts(landing, tz, base_currency)
     )
     schema = {
         "alert_date": pl.Date,
