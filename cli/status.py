@@ -14,7 +14,14 @@ from typing import Any
 from dagster import DagsterEventType, DagsterRunStatus, RunsFilter
 
 from config import Settings
-from orchestration import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, dagster_instance, step_failure_message
+from orchestration import (
+    PARTITION_TAG,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    dagster_instance,
+    dbt_test_failure,
+    step_failure_message,
+)
 from serving import NotPublishedYet, connect_serving
 
 HEALTHY, RUN_FAILED, STALE = 0, 1, 3
@@ -86,10 +93,16 @@ def _run_summary(instance, run) -> dict[str, Any]:
     stats = instance.get_run_stats(run.run_id)
     when = datetime.fromtimestamp(stats.start_time, UTC).isoformat() if stats.start_time else None
     failed_checks, warned_checks, failed_steps = [], [], []
-    kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION}
+    kinds = {DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION, DagsterEventType.ASSET_OBSERVATION}
     for record in instance.all_logs(run.run_id, of_type=kinds):
         event = record.dagster_event
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+        if event.event_type == DagsterEventType.ASSET_OBSERVATION:
+            failed_test = dbt_test_failure(event)  # a dbt data test (not a Dagster asset check)
+            if failed_test:
+                asset, test, detail, warned = failed_test
+                item = {"check_name": test, "asset": asset, "detail": _short(detail)}
+                (warned_checks if warned else failed_checks).append(item)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if evaluation.passed:
                 continue

@@ -3,10 +3,11 @@ what the Dagster UI loads), assets, checks, partitions, sensors, the schedule an
 (`run_window`). The other rooms do the work; the assets call them through their interfaces.
 
 Interface (`from orchestration import name`): `run_window` (one Dagster run over a window of batch
-days; `WindowOutsideHistory`; `landed_range`), `rotate_key` (a new personal-data key between runs) and `step_failure_message` (a failed step's message), the Dagster
-instance of a warehouse (`dagster_instance`), the run tags of a window (`PARTITION_TAG`,
-`RANGE_START_TAG`, `RANGE_END_TAG`), the logger a run reports through and its stages
-(`DAGSTER_LOGGER`, `stage_of`).
+days; `WindowOutsideHistory`; `landed_range`), `rotate_key` (a new personal-data key between
+runs) and `step_failure_message` (a failed step's message), the Dagster instance of a warehouse
+(`dagster_instance`), the run tags of a window (`PARTITION_TAG`, `RANGE_START_TAG`,
+`RANGE_END_TAG`), the logger a run reports through, its stages and its dbt tests that did not pass
+(`DAGSTER_LOGGER`, `stage_of`, `dbt_test_failure`).
 
 Importing the package imports Dagster; each name is imported on first use (PEP 562
 `__getattr__`), so `import orchestration` does not load the assets, dbt or the other rooms.
@@ -30,7 +31,7 @@ _EXPORTS = {
     **dict.fromkeys(("build_definitions",), "orchestration.job"),
     **dict.fromkeys(("dagster_instance",), "orchestration.instance"),
     **dict.fromkeys(("PARTITION_TAG", "RANGE_END_TAG", "RANGE_START_TAG"), "orchestration.window"),
-    **dict.fromkeys(("DAGSTER_LOGGER", "stage_of"), "orchestration.run_events"),
+    **dict.fromkeys(("DAGSTER_LOGGER", "dbt_test_failure", "stage_of"), "orchestration.run_events"),
 }
 
 __all__ = list(_EXPORTS)

@@ -10,6 +10,10 @@ from dagster import logger
 
 DAGSTER_LOGGER = "warehouse.dagster"
 
+# Metadata key of the observation the dbt step logs for each data test that did not pass (dbt's
+# tests are not Dagster asset checks: orchestration/assets/transform.py).
+DBT_TEST_METADATA = "dbt_test"
+
 # Stages of a run, by the step keys of their assets (orchestration/job.py), in run order.
 STAGES = (
     ("ingest + gate", "raw__"),
@@ -25,6 +29,22 @@ def stage_of(step_key: str | None) -> str | None:
         if step_key and step_key.startswith(prefix):
             return stage
     return None
+
+
+def dbt_test_failure(event) -> tuple[str, str, str, bool] | None:
+    """(asset, test name, detail, only a warning) of the observation the dbt step logs for a data
+    test that did not pass (orchestration/assets/transform.py); None for any other observation."""
+    observation = event.event_specific_data.asset_observation
+    metadata = {k: getattr(v, "value", v) for k, v in observation.metadata.items()}
+    if DBT_TEST_METADATA not in metadata:
+        return None
+    detail = str(metadata.get("detail") or "failed")
+    return (
+        observation.asset_key.to_user_string(),
+        str(metadata[DBT_TEST_METADATA]),
+        detail,
+        metadata.get("severity") == "warn",
+    )
 
 
 @logger(

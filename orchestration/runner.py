@@ -11,10 +11,12 @@ from datetime import date
 from dagster import DagsterEventType
 
 from config import Settings, key_rebuild_pending, key_rebuilt, private_opener, rotate_hash_key, secure_home
+from orchestration.db import working_db
 from orchestration.instance import dagster_instance
 from orchestration.partitions import history_start, landed_range
-from orchestration.run_events import STAGES, stage_of
+from orchestration.run_events import STAGES, dbt_test_failure, stage_of
 from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
+from quality import dbt_test_counts
 
 INGEST_FIELDS = ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
 
@@ -138,7 +140,9 @@ def run_window(
         )
         if rebuild and result.success:
             key_rebuilt(settings.home)
-    report = RunReport(result.run_id, result.success, start, end)
+        with working_db(settings) as con:  # dbt's tests are counted in ops, not in Dagster's events
+            dbt_tests = CheckCounts(*dbt_test_counts(con, result.run_id))
+    report = RunReport(result.run_id, result.success, start, end, dbt_checks=dbt_tests)
     _read_events(report, result.all_events)
     report.stage_seconds = _stage_seconds(instance, result.run_id)
     return report
@@ -152,8 +156,7 @@ def _read_events(report: RunReport, events) -> None:
             report.failures.append(f"{event.step_key}: {message}")
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
-            # the gate's checks run in the raw steps; dbt's tests (on sources too) in the dbt step
-            counts = report.raw_checks if stage_of(event.step_key) == "ingest + gate" else report.dbt_checks
+            counts = report.raw_checks  # the gate's checks: the only Dagster asset checks
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
             description = getattr(evaluation, "description", None)
             if evaluation.passed:
@@ -164,6 +167,14 @@ def _read_events(report: RunReport, events) -> None:
             else:
                 counts.failed += 1
                 report.failures.append(f"check {name} failed" + (f" ({description})" if description else ""))
+        elif event.event_type == DagsterEventType.ASSET_OBSERVATION:
+            failed_test = dbt_test_failure(event)
+            if failed_test:
+                asset, test, detail, warned = failed_test
+                if warned:
+                    report.warnings.append(f"{asset}:{test}: {detail}")
+                else:
+                    report.failures.append(f"check {asset}:{test} failed ({detail})")
         elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             key = materialization.asset_key

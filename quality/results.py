@@ -6,6 +6,7 @@ publish step builds `marts.data_health` from it (`DATA_HEALTH_SQL`).
 
     record_outcomes(con, run_id, outcomes)
     dbt_test_outcomes(run_results, manifest, partition, asset_of) -> list[CheckOutcome]
+    dbt_test_counts(con, run_id) -> (passed, warned, failed)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ ORDER BY checked_at, run_id, check_name
 """
 
 DETAIL_LIMIT = 2000  # characters of detail kept per evaluation
+DBT_TEST_DETAIL = "dbt test"  # how the detail of a dbt test's outcome begins
 
 
 def ensure_check_results(con) -> None:
@@ -111,9 +113,21 @@ def dbt_test_outcomes(
                 partition=partition,
                 passed=status == "pass",
                 rows_affected=int(failures) if failures is not None else None,
-                detail=f"dbt test {status}" + (f": {message}" if message and status != "pass" else ""),
+                detail=f"{DBT_TEST_DETAIL} {status}" + (f": {message}" if message and status != "pass" else ""),
                 severity="warn" if status == "warn" else severity,
                 checked_at=_finished_at(result),
             )
         )
     return outcomes
+
+
+def dbt_test_counts(con, run_id: str) -> tuple[int, int, int]:
+    """(passed, warned, failed) dbt data tests of one run, from ops.check_results."""
+    ensure_check_results(con)
+    passed, warned, failed = con.execute(
+        "SELECT count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed AND severity = 'warn'), "
+        "count(*) FILTER (WHERE NOT passed AND severity <> 'warn') FROM ops.check_results "
+        "WHERE run_id = ? AND starts_with(detail, ?)",
+        [run_id, DBT_TEST_DETAIL + " "],
+    ).fetchone()
+    return passed, warned, failed
