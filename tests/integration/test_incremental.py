@@ -55,8 +55,10 @@ def _local_date(ts: str) -> date:
 
 
 def _traffic_events(landing: Path, day: date | None = None) -> pl.DataFrame:
-    """event_id, event_ts and batch of every landed clickstream event (of one batch day)."""
-    rows = []
+    """event_id, event_ts and batch of every clickstream event loaded (of one batch day): exact
+    duplicates, records identical to one of an earlier batch or earlier in the same batch, are
+    dropped at ingest (docs/design.md) and left out here too."""
+    rows, seen = [], set()
     pattern = f"dt={day}" if day else "dt=*"
     for path in sorted((landing / "traffic" / "events").glob(f"{pattern}/*.jsonl*")):
         opener = gzip.open if path.name.endswith(".gz") else open
@@ -64,12 +66,15 @@ def _traffic_events(landing: Path, day: date | None = None) -> pl.DataFrame:
             for line in handle:
                 if line.strip():
                     event = json.loads(line)
-                    rows.append((event["event_id"], event["event_ts"], path.parent.name[3:]))
+                    record = json.dumps(event, sort_keys=True)
+                    if record not in seen:
+                        seen.add(record)
+                        rows.append((event["event_id"], event["event_ts"], path.parent.name[3:]))
     return pl.DataFrame(rows, schema=["event_id", "event_ts", "batch"], orient="row")
 
 
 def expected_event_days(landing: Path, batch: date) -> set[date]:
-    """Local days of every landed copy of every event id that the batch brings."""
+    """Local days of every loaded copy of every event id that the batch brings."""
     events = _traffic_events(landing)
     ids = set(events.filter(pl.col("batch") == batch.isoformat())["event_id"])
     return {_local_date(ts) for eid, ts in events.select("event_id", "event_ts").iter_rows() if eid in ids}
