@@ -63,7 +63,7 @@ for day in sys.argv[1:]:
     if not report.success:
         sys.exit(report.one_line())
 """
-DAYS = KEEP_RUNS + 2  # more dbt invocations than are kept
+DAYS = KEEP_RUNS + 1  # more dbt invocations than are kept
 
 
 @pytest.fixture(scope="module")

@@ -53,8 +53,7 @@ def test_readers_never_fail_while_runs_publish(tmp_path):
         for mode, out in readers.items()
     ]
     try:
-        for _ in range(2):
-            run_ok(settings, *EDGE_SHOP_DAYS)
+        run_ok(settings, *EDGE_SHOP_DAYS)  # one publish while both read
     finally:
         stop.touch()
         for proc in procs:
@@ -66,4 +65,4 @@ def test_readers_never_fail_while_runs_publish(tmp_path):
         assert lines[:-1] == [] and summary["errors"] == "0", (mode, lines[:5])
         assert int(summary["reads"]) > 50, mode
         seen[mode] = int(summary["versions"])
-    assert seen == {"reconnect": 3, "hold": 1}  # saw both publishes happen / kept its own version
+    assert seen == {"reconnect": 2, "hold": 1}  # saw the publish happen / kept its own version
