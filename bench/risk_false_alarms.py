@@ -115,25 +115,28 @@ def noise_only(shops: int, days: int, seed: int) -> None:
 # --------------------------------------------------------------------------- a simulated shop
 
 
+def _strings(node):
+    """Every string anywhere inside a JSON value."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
 def _planted_days(simulation: dict) -> set[date]:
     """Every date the simulator's plan and risk truths name (ISO strings anywhere inside them)."""
     found: set[date] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str) and len(node) == 10 and node[4] == "-" and node[7] == "-":
-            try:
-                found.add(date.fromisoformat(node))
-            except ValueError:
-                pass
-
-    walk(simulation.get("plan", {}))
-    walk(simulation.get("truths", {}).get("risk", {}))
+    for part in (simulation.get("plan", {}), simulation.get("truths", {}).get("risk", {})):
+        for text in _strings(part):
+            if len(text) == 10 and text[4] == "-" and text[7] == "-":
+                try:
+                    found.add(date.fromisoformat(text))
+                except ValueError:
+                    pass
     return found
 
 
@@ -141,19 +144,7 @@ def _planted_entities(simulation: dict, key_file: Path) -> set[str]:
     """Every id the risk truths name (orders, customers, devices, IPs), as is and as its keyed hash
     when the warehouse's key file is there: an alert about a planted entity is not a false alarm,
     whatever day it falls on (refund_abuse fires when the planted customer meets the rule)."""
-    names: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, dict):
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-        elif isinstance(node, str):
-            names.add(node)
-
-    walk(simulation.get("truths", {}).get("risk", {}))
+    names = set(_strings(simulation.get("truths", {}).get("risk", {})))
     if key_file.exists():
         key = key_file.read_text().strip()
         names |= {hashlib.sha256(f"{key}:{name}".encode()).hexdigest() for name in list(names)}
