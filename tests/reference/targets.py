@@ -56,10 +56,7 @@ def _targets(landing: Path) -> list[dict]:
     if df is None:
         return []
     df = df.with_columns(pl.col("channel").str.strip_chars().str.to_lowercase())
-    latest = df.sort(["updated_at", *kd.ORDER_OF_ARRIVAL]).unique(
-        subset=["month", "metric", "channel"], keep="last", maintain_order=True
-    )
-    return latest.to_dicts()
+    return kd._latest(df, ["month", "metric", "channel"], ["updated_at"]).to_dicts()
 
 
 def _daily_values(landing: Path, tz: str, base_currency: str) -> dict[tuple[str, str], dict[date, tuple]]:
