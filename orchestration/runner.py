@@ -148,6 +148,14 @@ def run_window(
     return report
 
 
+def _note_check(report: RunReport, name: str, description: str | None, warned: bool) -> None:
+    """A check (the gate's or a dbt test) that did not pass, in the report's words."""
+    if warned:
+        report.warnings.append(name + (f": {description}" if description else ""))
+    else:
+        report.failures.append(f"check {name} failed" + (f" ({description})" if description else ""))
+
+
 def _read_events(report: RunReport, events) -> None:
     built = set()
     for event in events:
@@ -158,23 +166,20 @@ def _read_events(report: RunReport, events) -> None:
             evaluation = event.event_specific_data
             counts = report.raw_checks  # the gate's checks: the only Dagster asset checks
             name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            description = getattr(evaluation, "description", None)
+            warned = evaluation.severity.value == "WARN"
             if evaluation.passed:
                 counts.passed += 1
-            elif evaluation.severity.value == "WARN":
+                continue
+            if warned:
                 counts.warned += 1
-                report.warnings.append(name + (f": {description}" if description else ""))
             else:
                 counts.failed += 1
-                report.failures.append(f"check {name} failed" + (f" ({description})" if description else ""))
+            _note_check(report, name, getattr(evaluation, "description", None), warned)
         elif event.event_type == DagsterEventType.ASSET_OBSERVATION:
-            failed_test = dbt_test_failure(event)
+            failed_test = dbt_test_failure(event)  # counted from ops.check_results (run_window)
             if failed_test:
                 asset, test, detail, warned = failed_test
-                if warned:
-                    report.warnings.append(f"{asset}:{test}: {detail}")
-                else:
-                    report.failures.append(f"check {asset}:{test} failed ({detail})")
+                _note_check(report, f"{asset}:{test}", detail, warned)
         elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             key = materialization.asset_key
