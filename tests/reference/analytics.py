@@ -291,14 +291,20 @@ def _payment_failures(landing: Path, tz: str) -> list[dict]:
     latest = kd._latest(payments, ["payment_id"], ["updated_at"]).with_columns(
         pl.col("created_at").dt.convert_time_zone(tz).dt.date().alias("day")
     )
-    share = dict(latest.group_by("day").agg((pl.col("status") == "failed").mean()).rows())
+    days = {
+        day: (attempts, failed)
+        for day, attempts, failed in latest.group_by("day").agg(pl.len(), (pl.col("status") == "failed").sum()).rows()
+    }
+    share = {day: failed / attempts for day, (attempts, failed) in days.items()}
     out = []
     for day, value in share.items():
         trailing = [share[d] for d in share if day - timedelta(days=28) <= d < day]
         if len(trailing) < 7:
             continue
         mean, sd = sum(trailing) / len(trailing), stdev(trailing)
-        if value > mean + 3 * sd:
+        # 3 sd above the usual share, and more than 5 failed attempts above what it predicts
+        threshold = max(mean + 3 * sd, mean + 5 / days[day][0])
+        if value > threshold:
             severity = "high" if sd == 0 else _severity((value - mean) / sd, 4.5, 6)
             out.append(
                 dict(
@@ -308,7 +314,7 @@ def _payment_failures(landing: Path, tz: str) -> list[dict]:
                     entity_type="kpi",
                     entity="failed_payment_share",
                     metric_value=value,
-                    threshold=mean + 3 * sd,
+                    threshold=threshold,
                 )
             )
     return out

@@ -88,10 +88,13 @@ def test_reference_risk_alerts_hand_worked():
         # r1: paid orders on days 5, 6, 7; refunds of the first two complete on day 9:
         # 2 of 3 = 0.667 > 0.5 (low: < 0.7). r2 reaches 2 of 4 = 0.5 (not above); r3 has 2 orders.
         ("refund_abuse", day(9), "customer", keyed_hash(HASH_KEY, "r1")): (2 / 3, 0.5, "low"),
-        # day 31: trailing days 3..30 = 14 even days at 1/5 and 14 odd days at 0: mean 0.1, sample
-        # sd sqrt(28 * 0.1² / 27) = 0.101835, threshold 0.1 + 3 * 0.101835 = 0.405505; 3 of 7 =
-        # 0.428571 is above: (0.428571 - 0.1) / 0.101835 = 3.23 sd (low).
-        ("payment_failures", day(31), "kpi", "failed_payment_share"): (3 / 7, 0.1 + 3 * math.sqrt(0.28 / 27), "low"),
+        # day 29: trailing days 1..28 = 14 even days at 1/5 and 14 odd days at 0: mean 0.1, sample
+        # sd sqrt(28 * 0.1² / 27) = 0.101835, 3 sd threshold 0.405505; 3 of 7 = 0.428571 is above
+        # it but only 3 - 7 * 0.1 = 2.3 failed attempts above the usual share: no alert.
+        # Day 31: trailing days 3..30 hold day 29's 3/7: mean (2.8 + 3/7) / 28 = 0.115306, sd
+        # 0.117284; 3 sd threshold 0.467158, floor 0.115306 + 5/12 = 0.531973 (the larger); 8 of
+        # 12 = 0.666667 is above: (0.666667 - 0.115306) / 0.117284 = 4.70 sd (medium).
+        ("payment_failures", day(31), "kpi", "failed_payment_share"): (8 / 12, (2.8 + 3 / 7) / 28 + 5 / 12, "medium"),
         # kpi_anomaly: only days 57-63 have 56 days of history; their gmv is 400, what the fit of
         # the (mostly flat) history predicts: no alert (day 33's 412.01 is +3 % and too early).
         # Sessions are 0 after day 7 (no weekday has 4 positive days) and conversion_rate null.

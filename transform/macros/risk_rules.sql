@@ -22,7 +22,7 @@
       'medium_from': 0.7, 'high_from': 0.9,
     },
     'payment_failures': {
-      'trailing_days': 28, 'min_trailing_days': 7, 'sigmas': 3,
+      'trailing_days': 28, 'min_trailing_days': 7, 'sigmas': 3, 'min_excess_failures': 5,
       'medium_from': 4.5, 'high_from': 6,
     },
     'kpi_anomaly': {
