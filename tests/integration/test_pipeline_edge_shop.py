@@ -66,7 +66,7 @@ def test_the_range_is_one_dagster_run_with_every_asset_and_check(edge_shop_run):
     assert len(checked) > 20  # the gate's checks (dbt's tests are not Dagster asset checks)
     assert all(r.dagster_event.event_specific_data.passed for r in evaluations)
     # dbt's tests are counted from ops.check_results; none failed, so none was logged to Dagster
-    assert report.dbt_checks.passed > 500 and (report.dbt_checks.warned, report.dbt_checks.failed) == (0, 0)
+    assert report.dbt_checks.passed > 250 and (report.dbt_checks.warned, report.dbt_checks.failed) == (0, 0)
     assert not instance.all_logs(report.run_id, of_type=DagsterEventType.ASSET_OBSERVATION)
 
 

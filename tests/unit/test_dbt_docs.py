@@ -6,9 +6,8 @@ mart is a dbt model or a documented source table in schema `marts`, with a descr
 column kpis.md names has a non-empty description. The catalog side (the columns exist) is covered
 by the pipeline tests that read every mart from serving.duckdb.
 
-The spec's second edition names marts and columns that are not built yet; they are listed by hand in
-MISSING_UNTIL_ISSUE_17 and expected to fail (strictly): once one is built and documented, its test
-passes unexpectedly and fails the run, and its entry must then be removed from the list."""
+It also checks the tests every mart must carry: its keys not null and unique, its contract
+enforced."""
 
 from __future__ import annotations
 
@@ -48,35 +47,27 @@ def _published_marts() -> dict[str, list[str]]:
 
 MARTS = _published_marts()
 
-# Marts (None: the whole mart) and columns of kpis.md that are not built yet. Issue 17 builds them;
-# remove an entry as soon as its test passes (the strict xfail below turns that pass into a failure).
-MISSING_UNTIL_ISSUE_17: dict[str, set[str] | None] = {}
-
-_NOT_BUILT = pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 17 (The handbook's missing half): not built yet"
-)
+MART_PARAMS = [pytest.param(m, id=m) for m in sorted(MARTS)]
+COLUMN_PARAMS = [pytest.param(m, c, id=f"{m}.{c}") for m in sorted(MARTS) for c in dict.fromkeys(MARTS[m])]
 
 
-def _mart_missing(mart: str) -> bool:
-    return mart in MISSING_UNTIL_ISSUE_17 and MISSING_UNTIL_ISSUE_17[mart] is None
-
-
-def _column_missing(mart: str, column: str) -> bool:
-    # every column of a mart that is missing as a whole is missing too
-    return _mart_missing(mart) or column in (MISSING_UNTIL_ISSUE_17.get(mart) or ())
-
-
-MART_PARAMS = [pytest.param(m, id=m, marks=[_NOT_BUILT] if _mart_missing(m) else []) for m in sorted(MARTS)]
-COLUMN_PARAMS = [
-    pytest.param(m, c, id=f"{m}.{c}", marks=[_NOT_BUILT] if _column_missing(m, c) else [])
-    for m in sorted(MARTS)
-    for c in dict.fromkeys(MARTS[m])
-]
+def _keys(mart: str) -> list[str]:
+    """The grain column of kpis.md's table: the mart's keys."""
+    text = KPIS.read_text(encoding="utf-8").split("## Published marts", 1)[1]
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] == f"`{mart}`":
+            return re.findall(r"`([a-z_][a-z0-9_]*)`", re.sub(r"\([^)]*\)", "", cells[1]))
+    raise KeyError(mart)
 
 
 @pytest.fixture(scope="module")
-def documented() -> dict[str, dict]:
-    manifest = json.loads((prepare() / "manifest.json").read_text())
+def manifest() -> dict:
+    return json.loads((prepare() / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def documented(manifest) -> dict[str, dict]:
     nodes = [*manifest["nodes"].values(), *manifest["sources"].values()]
     return {n["name"]: n for n in nodes if n["resource_type"] in ("model", "source") and n.get("schema") == "marts"}
 
@@ -85,19 +76,6 @@ def test_kpis_md_lists_the_twenty_marts():
     assert len(MARTS) == 20 and "kpi_daily" in MARTS and "data_health" in MARTS
     assert "customer_key" in MARTS["customer_rfm"] and "backtest_mape" in MARTS["gmv_forecast"]
     assert MARTS["target_tracking"][:3] == ["month", "metric", "channel"] and "all" not in MARTS["target_tracking"]
-
-
-def test_missing_list_names_only_what_kpis_md_lists():
-    """A stale entry (a mart or column kpis.md no longer names) would excuse nothing; keep the list exact."""
-    unknown = [m for m in MISSING_UNTIL_ISSUE_17 if m not in MARTS]
-    unknown += [
-        f"{m}.{c}"
-        for m, cols in MISSING_UNTIL_ISSUE_17.items()
-        if m in MARTS
-        for c in sorted(cols or ())
-        if c not in MARTS[m]
-    ]
-    assert not unknown, f"MISSING_UNTIL_ISSUE_17 names what kpis.md does not list: {unknown}"
 
 
 @pytest.mark.parametrize("mart", MART_PARAMS)
@@ -111,3 +89,32 @@ def test_column_documented(documented, mart, column):
     assert mart in documented, f"{mart} is not a dbt model or source in schema marts"
     description = documented[mart]["columns"].get(column, {}).get("description", "")
     assert description.strip(), f"{mart}.{column} has no definition in dbt docs"
+
+
+@pytest.mark.parametrize("mart", MART_PARAMS)
+def test_mart_tests_its_keys(manifest, documented, mart):
+    """Keys not null (not_null or not_null_columns) and unique together (unique or
+    unique_combination_of_columns on exactly the keys); the contract enforced. The marts written
+    by Python after dbt are sources to dbt: their CREATE TABLE holds the keys (PRIMARY KEY)."""
+    node = documented[mart]
+    if node["resource_type"] == "source":
+        pytest.skip(f"{mart} is built by Python after dbt; its table's PRIMARY KEY holds the keys")
+    keys = _keys(mart)
+    not_null, unique = set(), []
+    for test in manifest["nodes"].values():
+        if test["resource_type"] != "test" or node["unique_id"] not in test["depends_on"]["nodes"]:
+            continue
+        name, kwargs = test.get("test_metadata", {}).get("name"), test.get("test_metadata", {}).get("kwargs")
+        if test["config"]["where"]:
+            continue  # a test of some rows only does not cover the column
+        if name == "not_null":
+            not_null.add(test["column_name"])
+        elif name == "not_null_columns":
+            not_null.update(kwargs["columns"])
+        elif name == "unique":
+            unique.append({test["column_name"]})
+        elif name == "unique_combination_of_columns":
+            unique.append(set(kwargs["combination_of_columns"]))
+    assert set(keys) <= not_null, f"{mart}: keys without a not-null test: {sorted(set(keys) - not_null)}"
+    assert set(keys) in unique, f"{mart}: no uniqueness test on exactly its keys {keys}"
+    assert node["config"]["contract"]["enforced"], f"{mart}: contract not enforced"
