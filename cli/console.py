@@ -227,6 +227,8 @@ def render_summary(report, settings, elapsed: float) -> str:
         )
     else:
         lines.append("  nothing published: the serving database keeps the last good version")
+    if report.alert_delivery and not report.alert_delivery.startswith("off"):
+        lines.append(f"  alerts: {report.alert_delivery}"[:200])
     if not report.success:
         for failure in report.failures[:3]:
             lines.append(f"  failed {failure}"[:200])

@@ -15,7 +15,15 @@ from datetime import date, timedelta
 
 import click
 
-from config import SETTINGS_HELP, Settings, SettingsError, check_home_and_landing, load_settings, secure_home
+from config import (
+    SETTINGS_HELP,
+    Settings,
+    SettingsError,
+    alert_targets,
+    check_home_and_landing,
+    load_settings,
+    secure_home,
+)
 
 log = logging.getLogger("warehouse")
 
@@ -82,6 +90,7 @@ def _settings(reads_landing: bool = False) -> Settings:
     try:
         settings = load_settings()
         check_home_and_landing(settings, need_landing=reads_landing)
+        alert_targets(settings)  # the delivery addresses are read again where alerts are sent
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None

@@ -20,6 +20,7 @@ from orchestration import (
     RANGE_START_TAG,
     dagster_instance,
     dbt_test_failure,
+    last_alert_delivery,
     step_failure_message,
 )
 from serving import NotPublishedYet, connect_serving
@@ -140,6 +141,7 @@ def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
         "serving": publication,
         "sources": sources,
         "last_run": _run_summary(instance, last[0]) if last else None,
+        "alert_delivery": last_alert_delivery(instance),
         "recent_runs": [{"run_id": r.run_id, "status": r.status.value, "batch_days": _window(r)} for r in recent],
     }
 
@@ -196,6 +198,14 @@ def render_status(status: dict[str, Any]) -> str:
             lines.append(f"  warned check {check['asset']}:{check['check_name']}: {check['detail']}")
         if not (last["failed_steps"] or last["failed_checks"] or last["warned_checks"]):
             lines.append("  every check passed")
+    delivery = status.get("alert_delivery")
+    if delivery and not delivery["outcome"].startswith("off"):
+        state = "FAILED" if delivery["failed"] else "ok"
+        lines.append(
+            f"last alert delivery: {state} (run {delivery['run_id'][:8]}, {delivery['at'][:16].replace('T', ' ')} UTC)"
+        )
+        for part in delivery["outcome"].split("; "):
+            lines.append(f"  {part}")
     if len(status["recent_runs"]) > 1:
         lines.append("recent runs:")
         for run in status["recent_runs"]:

@@ -2,9 +2,11 @@
 modes of the files the warehouse writes (config/files.py, docs/design.md).
 
 load_settings() -> Settings      SettingsError: one line naming the variable
+alert_targets(settings) -> AlertTargets   where alerts go (config/alerting.py)
 private_dir, write_private_text, make_private, ... , secure_home(settings)
 """
 
+from config.alerting import AlertTargets, SmtpServer, alert_targets
 from config.files import (
     create_private,
     duckdb_companions,
@@ -19,6 +21,7 @@ from config.files import (
 )
 from config.settings import (
     SETTINGS_HELP,
+    SEVERITIES,
     Settings,
     SettingsError,
     check_home_and_landing,
@@ -31,6 +34,10 @@ from config.settings import (
 
 __all__ = [
     "SETTINGS_HELP",
+    "SEVERITIES",
+    "AlertTargets",
+    "SmtpServer",
+    "alert_targets",
     "Settings",
     "SettingsError",
     "check_home_and_landing",

@@ -58,7 +58,19 @@ SETTINGS_HELP = (
     ),
     Setting("WAREHOUSE_MEMORY_LIMIT", "2GB", "DuckDB's memory limit (e.g. 2GB, 512MiB); beyond it DuckDB spills"),
     Setting("WAREHOUSE_HASH_KEY", "random, kept in $WAREHOUSE_HOME/hash_key", "key of the hash of personal data"),
+    Setting("WAREHOUSE_NAME", "$WAREHOUSE_HOME's folder name", "the warehouse's name in alert messages"),
+    Setting(
+        "WAREHOUSE_ALERT_WEBHOOK", "(off)", "http(s) URL: one JSON POST per publish with new alerts and failed checks"
+    ),
+    Setting(
+        "WAREHOUSE_SMTP_URL", "(off)", "smtp://user:pass@host:port (smtps:// for TLS): the same by plain-text mail"
+    ),
+    Setting("WAREHOUSE_ALERT_EMAIL_TO", "(none)", "comma-separated recipients of the alert mail"),
+    Setting("WAREHOUSE_ALERT_EMAIL_FROM", "(none)", "sender of the alert mail"),
+    Setting("WAREHOUSE_ALERT_MIN_SEVERITY", "medium", "low, medium or high: the least severe alert delivered"),
 )
+
+SEVERITIES = ("low", "medium", "high")
 
 
 class SettingsError(ValueError):
@@ -94,6 +106,11 @@ class Settings(BaseSettings):
     # DuckDB's memory_limit for every connection of the pipeline and the dbt build (not in
     # architecture.md; docs/design.md): with a limit DuckDB spills to disk instead of using 80 % of RAM.
     memory_limit: str = "2GB"
+    # alert delivery (config/alerting.py reads the two secret addresses from the environment)
+    name: str = ""
+    alert_email_to: str = ""
+    alert_email_from: str = ""
+    alert_min_severity: str = "medium"
 
     @field_validator("home", mode="after")
     @classmethod
@@ -189,6 +206,17 @@ class Settings(BaseSettings):
         if not _MEMORY.match(value):
             raise ValueError("expected a size with a unit such as 2GB, 1.5GB or 512MiB")
         return value.strip()
+
+    @field_validator("alert_min_severity")
+    @classmethod
+    def _severity(cls, value: str) -> str:
+        if value.strip().lower() not in SEVERITIES:
+            raise ValueError(f"expected one of {', '.join(SEVERITIES)}")
+        return value.strip().lower()
+
+    @property
+    def warehouse_name(self) -> str:
+        return self.name.strip() or self.home.name
 
     def yesterday(self) -> date:
         """The last complete local day of the reporting zone."""

@@ -7,7 +7,7 @@ days; `WindowOutsideHistory`; `landed_range`), `rotate_key` (a new personal-data
 runs) and `step_failure_message` (a failed step's message), the Dagster instance of a warehouse
 (`dagster_instance`), the run tags of a window (`PARTITION_TAG`, `RANGE_START_TAG`,
 `RANGE_END_TAG`), the logger a run reports through, its stages and its dbt tests that did not pass
-(`DAGSTER_LOGGER`, `stage_of`, `dbt_test_failure`).
+(`DAGSTER_LOGGER`, `stage_of`, `dbt_test_failure`), the last alert delivery (`last_alert_delivery`).
 
 Importing the package imports Dagster; each name is imported on first use (PEP 562
 `__getattr__`), so `import orchestration` does not load the assets, dbt or the other rooms.
@@ -31,7 +31,9 @@ _EXPORTS = {
     **dict.fromkeys(("build_definitions",), "orchestration.job"),
     **dict.fromkeys(("dagster_instance",), "orchestration.instance"),
     **dict.fromkeys(("PARTITION_TAG", "RANGE_END_TAG", "RANGE_START_TAG"), "orchestration.window"),
-    **dict.fromkeys(("DAGSTER_LOGGER", "dbt_test_failure", "stage_of"), "orchestration.run_events"),
+    **dict.fromkeys(
+        ("DAGSTER_LOGGER", "dbt_test_failure", "last_alert_delivery", "stage_of"), "orchestration.run_events"
+    ),
 }
 
 __all__ = list(_EXPORTS)

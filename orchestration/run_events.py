@@ -5,8 +5,9 @@ the progress display: `cli/console.py`)."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
-from dagster import logger
+from dagster import AssetKey, logger
 
 DAGSTER_LOGGER = "warehouse.dagster"
 
@@ -56,3 +57,21 @@ def dagster_logger(init_context) -> logging.Logger:
     log = logging.getLogger(DAGSTER_LOGGER)
     log.setLevel(logging.DEBUG)
     return log
+
+
+# The delivery step's asset (orchestration/assets/serve.py); `warehouse status` reads its last outcome.
+ALERTS_KEY = AssetKey(["serving", "alert_delivery"])
+
+
+def last_alert_delivery(instance) -> dict | None:
+    """{run_id, at, outcome, failed} of the latest alert delivery step; None before the first."""
+    record = instance.get_latest_materialization_event(ALERTS_KEY)
+    if record is None:
+        return None
+    metadata = {k: getattr(v, "value", v) for k, v in record.asset_materialization.metadata.items()}
+    return {
+        "run_id": record.run_id,
+        "at": datetime.fromtimestamp(record.timestamp, UTC).isoformat(),
+        "outcome": str(metadata.get("outcome", "")),
+        "failed": bool(metadata.get("failed", False)),
+    }

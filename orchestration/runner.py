@@ -47,6 +47,7 @@ class RunReport:
     published_tables: int | None = None  # every table of the serving database
     published_marts: int | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    alert_delivery: str | None = None  # what the delivery step did ("off ...", "webhook: sent ...")
 
     def one_line(self) -> str:
         window = f"{self.start}" if self.start == self.end else f"{self.start}..{self.end}"
@@ -188,6 +189,8 @@ def _read_events(report: RunReport, events) -> None:
                 report.ingest[key.path[-1]] = {f: int(metadata.get(f, 0) or 0) for f in INGEST_FIELDS}
             elif key.path[0] in ("staging", "intermediate", "marts", "utilities", "seeds"):
                 built.add(key)  # one materialization per batch day of a partitioned model
+            elif key.path[-1] == "alert_delivery":
+                report.alert_delivery = str(metadata.get("outcome", ""))
             elif key.path[-1] == "serving_database":
                 report.published_tables = sum(1 for k in metadata if k != "path")
                 report.published_marts = sum(1 for k in metadata if k.startswith("marts."))

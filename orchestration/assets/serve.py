@@ -1,14 +1,20 @@
-"""The last two steps of a run: publish the audited marts, then rebuild the dashboards from them.
-Both only run when every upstream asset and blocking check of the run succeeded."""
+"""The last steps of a run: publish the audited marts, then rebuild the dashboards from them and
+deliver the new alerts. They only run when every upstream asset and blocking check of the run
+succeeded."""
 
 import time
+from datetime import UTC
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from alerting import deliver_alerts
+from config import alert_targets
 from dashboards import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
+from orchestration.db import working_db
 from orchestration.resources import WarehouseResource
-from serving import publish
+from orchestration.run_events import ALERTS_KEY
+from serving import connect_serving, publish
 
 SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
@@ -58,4 +64,41 @@ def serving_assets(mart_keys) -> list:
             }
         )
 
-    return [serving_database, dashboards_site]
+    @asset(
+        key=ALERTS_KEY,
+        deps=[SERVING_KEY],
+        group_name="serving",
+        kinds={"email"},
+        description="The new risk alerts and the run's failed checks, sent to the webhook and/or by mail "
+        "(WAREHOUSE_ALERT_WEBHOOK, WAREHOUSE_SMTP_URL); a failure is recorded, never fails the run.",
+        pool="working_db",
+    )
+    def alert_delivery(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        settings = warehouse.settings()
+        try:
+            targets = alert_targets(settings)
+            if not targets.any:
+                return MaterializeResult(metadata={"outcome": "off (no webhook or mail server set)"})
+            con = connect_serving(settings)
+            try:
+                published_at = con.execute("SELECT published_at FROM ops.publication").fetchone()[0].astimezone(UTC)
+            finally:
+                con.close()
+            with working_db(settings) as con:
+                outcomes = deliver_alerts(con, settings, targets, context.run_id, published_at)
+        except Exception as exc:  # whatever it is, it never fails the run (architecture.md)
+            message = " ".join(str(exc).split()) or exc.__class__.__name__
+            context.log.warning(f"alert delivery failed: {message}")
+            return MaterializeResult(metadata={"outcome": f"failed: {message}", "failed": True})
+        for outcome in outcomes:
+            log = context.log.info if outcome.delivered is not False else context.log.warning
+            log(f"alert delivery, {outcome.sentence()}")
+        return MaterializeResult(
+            metadata={
+                **{o.channel: o.sentence() for o in outcomes},
+                "outcome": "; ".join(o.sentence() for o in outcomes),
+                "failed": any(o.delivered is False for o in outcomes),
+            }
+        )
+
+    return [serving_database, dashboards_site, alert_delivery]
