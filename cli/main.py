@@ -434,6 +434,26 @@ def dashboards(serve, port) -> None:
 
 
 @main.command()
+@click.option("--open", "open_site", is_flag=True, help="Open the site in the default web browser afterwards.")
+def docs(open_site) -> None:
+    """Build the dbt documentation site: every model, mart and column with its definition, and the
+    lineage graph, as one HTML file under WAREHOUSE_HOME/docs.
+
+    Works offline and while a run is going on (it reads the dbt project, not the databases)."""
+    from transform import build_docs
+
+    settings = _settings()
+    try:
+        site = build_docs(settings)
+    except RuntimeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"dbt docs: {site}")
+    if open_site:
+        click.launch(str(site))
+
+
+@main.command()
 @click.option("--days", type=int, default=90, show_default=True)
 @click.option("--scale", type=click.Choice(["tiny", "small", "large"]), default="small", show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)

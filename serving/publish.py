@@ -6,6 +6,7 @@ one, never a mix, and never wait on a lock: nobody but this function writes serv
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,8 +44,39 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
-    """Publish every table of the published schemas; return rows per `schema.table`."""
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _comment_marts(con, descriptions: Mapping[str, tuple[str, Mapping[str, str]]]) -> None:
+    """The dbt docs' definitions as comments on the published marts and their columns: what a BI
+    tool (DBeaver, Superset) shows beside a table or column."""
+    present = {
+        (table, column)
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'marts'"
+        ).fetchall()
+    }
+    tables = {table for table, _ in present}
+    for table, (description, columns) in descriptions.items():
+        if table not in tables:
+            continue
+        if description:
+            con.execute(f'COMMENT ON TABLE marts."{table}" IS {_quoted(description)}')
+        for column, text in columns.items():
+            if text and (table, column) in present:
+                con.execute(f'COMMENT ON COLUMN marts."{table}"."{column}" IS {_quoted(text)}')
+
+
+def publish(
+    working_db: Path,
+    serving_db: Path,
+    run_id: str,
+    descriptions: Mapping[str, tuple[str, Mapping[str, str]]] | None = None,
+) -> dict[str, int]:
+    """Publish every table of the published schemas, the marts commented with `descriptions`
+    ({table: (description, {column: description})}, transform's dbt docs); return rows per
+    `schema.table`."""
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     # copies left by a publish that was killed half-way (runs are serialised: none is in use)
     for stale in serving_db.parent.glob(f".{serving_db.name}.*.tmp"):
@@ -71,6 +103,7 @@ def publish(working_db: Path, serving_db: Path, run_id: str) -> dict[str, int]:
             con.execute(f"CREATE TABLE marts.data_health AS {DATA_HEALTH_SQL}")
             rows["marts.data_health"] = con.execute("SELECT count(*) FROM marts.data_health").fetchone()[0]
             tables.append(("marts", "data_health"))
+        _comment_marts(con, descriptions or {})
         con.execute(
             "CREATE TABLE ops.publication AS SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, "
             "?::INTEGER AS tables, ?::VARCHAR AS marts_checksum",

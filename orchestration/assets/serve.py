@@ -15,6 +15,7 @@ from orchestration.db import working_db
 from orchestration.resources import WarehouseResource
 from orchestration.run_events import ALERTS_KEY
 from serving import connect_serving, publish
+from transform import mart_descriptions, parsed_project
 
 SERVING_KEY = AssetKey(["serving", "serving_database"])
 DASHBOARDS_KEY = AssetKey(["serving", "dashboards"])
@@ -34,7 +35,8 @@ def serving_assets(mart_keys) -> list:
     )
     def serving_database(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings()
-        rows = publish(settings.working_db, settings.serving_db, context.run_id)
+        descriptions = mart_descriptions(parsed_project(settings))
+        rows = publish(settings.working_db, settings.serving_db, context.run_id, descriptions)
         context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
         return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
 

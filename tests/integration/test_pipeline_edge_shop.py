@@ -140,6 +140,24 @@ def test_no_personal_data_in_clear_text_after_staging(edge_shop_run):
     assert leaks == []
 
 
+def test_every_published_mart_and_column_carries_its_definition(edge_shop_run):
+    """The dbt docs' descriptions are comments in serving.duckdb, for BI tools to show."""
+    settings, _ = edge_shop_run
+    con = duckdb.connect(str(settings.serving_db), read_only=True)
+    try:
+        tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        columns = con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(tables) >= 20 and len(columns) > 250
+    assert [t for t, comment in tables if not (comment or "").strip()] == []
+    assert [f"{t}.{c}" for t, c, comment in columns if not (comment or "").strip()] == []
+    gmv = next(comment for t, c, comment in columns if (t, c) == ("kpi_daily", "gmv"))
+    assert gmv == "Σ `items_subtotal` of all placed orders that day, any status (base currency)"
+
+
 def test_a_shop_with_only_order_system_files_runs_green(tmp_path, monkeypatch):
     landing = tmp_path / "landing"
     shutil.copytree(EDGE_SHOP, landing, ignore=shutil.ignore_patterns("traffic", "service", "marketing"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,23 @@ def test_mart_tests_its_keys(manifest, documented, mart):
     assert set(keys) <= not_null, f"{mart}: keys without a not-null test: {sorted(set(keys) - not_null)}"
     assert set(keys) in unique, f"{mart}: no uniqueness test on exactly its keys {keys}"
     assert node["config"]["contract"]["enforced"], f"{mart}: contract not enforced"
+
+
+def test_warehouse_docs_builds_the_site_offline_without_the_databases(tmp_path):
+    """`warehouse docs`: one self-contained HTML file with every mart and its definitions; any
+    attempt to reach the network fails here (proxies at a closed port), and no database is opened."""
+    home = tmp_path / "home"
+    closed = "http://127.0.0.1:9"
+    env = {**os.environ, "WAREHOUSE_HOME": str(home), "http_proxy": closed, "https_proxy": closed, "no_proxy": ""}
+    env.pop("WAREHOUSE_LANDING", None)
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "warehouse"), "docs"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    site = home / "docs" / "static_index.html"
+    assert done.stdout.strip() == f"dbt docs: {site}"
+    html = site.read_text()
+    for mart in MARTS:
+        assert f'"{mart}"' in html, mart
+    assert "placed_orders" in html
+    metadata = json.loads((home / "docs" / "manifest.json").read_text())["metadata"]
+    assert metadata["send_anonymous_usage_stats"] is False  # the site sends no usage events either
+    assert not (home / "warehouse.duckdb").exists() and not (home / "serving.duckdb").exists()
