@@ -251,7 +251,7 @@ def reads(args) -> dict:
             }
     pages = _dashboard_reads(settings.serving_db)
     started = time.perf_counter()
-    build_site(settings.serving_db, Path(args.dashboards_dir or settings.dashboards_dir))
+    build_site(settings.serving_db, Path(args.dashboards_dir or settings.dashboards_dir), settings.base_currency)
     dashboards_ms = (time.perf_counter() - started) * 1000
     worst = max(timings.items(), key=lambda kv: kv[1]["max_ms"])
     return {

@@ -425,7 +425,7 @@ def dashboards(serve, port) -> None:
     from dashboards import build_site
 
     settings = _settings()
-    index = build_site(settings.serving_db, settings.dashboards_dir)
+    index = build_site(settings.serving_db, settings.dashboards_dir, settings.base_currency)
     click.echo(f"dashboards built: {index}")
     if serve:
         from dashboards import serve_forever

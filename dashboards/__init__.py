@@ -1,7 +1,7 @@
 """The leadership dashboards: a static site built from the serving database's `marts` (and `ops`
 for data health) only.
 
-Interface (`from dashboards import name`): `build_site(serving_db, out_dir)`,
+Interface (`from dashboards import name`): `build_site(serving_db, out_dir, currency)`,
 `serve_forever(site_dir, port)`.
 """
 

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+from babel.numbers import get_currency_symbol
 from plotly.offline import get_plotlyjs
 
 from config import share_tree, shared_dir
@@ -44,7 +45,7 @@ def _page_data(reader: Reader, meta: dict, page) -> dict:
     }
 
 
-def _write_version(serving_db: Path, target: Path) -> None:
+def _write_version(serving_db: Path, target: Path, currency: str) -> None:
     assets = target / "assets"
     assets.mkdir(parents=True)
     (assets / "plotly.min.js").write_text(get_plotlyjs(), encoding="utf-8")
@@ -54,7 +55,7 @@ def _write_version(serving_db: Path, target: Path) -> None:
     con = duckdb.connect(str(serving_db), read_only=True)
     try:
         reader = Reader(con)
-        meta = reader.meta()
+        meta = {**reader.meta(), "currency": currency_meta(currency)}
         for page in PAGES:
             data = _page_data(reader, meta, page)
             (target / page.FILE).write_text(render_page(page.FILE, page.TITLE, meta, data), encoding="utf-8")
@@ -78,9 +79,14 @@ def _prune(versions: Path, keep: set[str]) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def build_site(serving_db: Path, site: Path) -> Path:
+def currency_meta(code: str) -> dict:
+    """The base currency as the pages show it: its ISO code and its symbol (CN¥ for CNY, $ for USD)."""
+    return {"code": code, "symbol": get_currency_symbol(code, locale="en")}
+
+
+def build_site(serving_db: Path, site: Path, currency: str) -> Path:
     """Build every page from `serving_db` into a new version and switch `site` to it; returns the
-    path of the overview page."""
+    path of the overview page. `currency`: the base currency (ISO code) every amount is in."""
     if not serving_db.exists():
         raise FileNotFoundError(f"no serving database at {serving_db}: run the pipeline first (warehouse run)")
     versions = site.parent / VERSIONS
@@ -90,7 +96,7 @@ def build_site(serving_db: Path, site: Path) -> Path:
     previous = os.readlink(site) if site.is_symlink() else None
     target = versions / f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     try:
-        _write_version(serving_db, target)
+        _write_version(serving_db, target, currency)
         share_tree(target)
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)

@@ -21,7 +21,7 @@ SHELL = """<!doctype html>
 <header><div class="top"><h1>{title}</h1>
 <span class="asof">Data as of <b>{as_of}</b> · published {published} · version {version}</span></div>
 <nav>{nav}</nav></header>
-<div class="toolbar"><span>Range</span><div class="range" role="group" aria-label="date range">{buttons}</div><span id="range-label"></span></div>
+<div class="toolbar">{toolbar}</div>
 <main id="widgets"></main>
 <footer>Built from the serving database after the publish of run {run}. Aggregates only: no personal data.</footer>
 <script id="page-data" type="application/json">{data}</script>
@@ -40,6 +40,14 @@ def render_page(file: str, title: str, meta: dict, data: dict) -> str:
         f'<a href="{p.FILE}"{" class=current" if file == p.FILE else ""}>{html.escape(p.TITLE)}</a>' for p in PAGES
     )
     buttons = "".join(f'<button type="button" data-range="{r}">{label}</button>' for r, label in RANGES)
+    # a page the range does not cut keeps the buttons (they carry the range to the other pages)
+    # hidden, and says so instead
+    ranged = next((getattr(p, "RANGED", True) for p in PAGES if file == p.FILE), True)
+    hidden = "" if ranged else " hidden"
+    toolbar = (
+        f'<span{hidden}>Range</span><div class="range" role="group" aria-label="date range"{hidden}>{buttons}</div>'
+        f'<span id="range-label"{hidden}></span>'
+    ) + ("" if ranged else "<span>All data: this page is not cut by the date range</span>")
     return SHELL.format(
         title=html.escape(title),
         as_of=html.escape(meta["as_of"]),
@@ -47,6 +55,6 @@ def render_page(file: str, title: str, meta: dict, data: dict) -> str:
         version=html.escape(meta["version"][:12]),
         run=html.escape(meta["run_id"][:8]),
         nav=nav,
-        buttons=buttons,
+        toolbar=toolbar,
         data=_json_for_script(data),
     )

@@ -24,6 +24,8 @@ KPI_COLUMNS = {
     "page_load_p90_ms": "k.page_load_p90_ms",
     "rated": "t.rated",
     "satisfied": "t.satisfied",
+    # 1 for a day whose net revenue refunds can still lower (kpi_daily.is_final false), else 0
+    "provisional": "CASE WHEN k.is_final THEN 0 ELSE 1 END",
 }
 CSAT_COLUMNS = ("rated", "satisfied")
 CSAT_JOIN = """

@@ -7,6 +7,8 @@ from dashboards.pages.common import table
 from dashboards.queries import Reader
 
 FILE, TITLE = "experiments.html", "Experiments"
+# experiments are read over all their data: the date range does not cut this page (no control shown)
+RANGED = False
 
 SQL = """
 SELECT r.experiment_id, r.variant, r.exposed, r.converted, r.conversion, r.lift, r.p_value, r.ci_low, r.ci_high,

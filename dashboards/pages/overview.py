@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from alerting import ALERT_TITLES
 from dashboards.pages.common import kpi_table, table
 from dashboards.queries import Reader
 
 FILE, TITLE = "index.html", "Overview"
 
-# (key, label, format, numerator, denominator, lower is better): a card's value over any span of
-# days is Σ numerator / Σ denominator of the daily KPI table (just Σ numerator without one)
+# (key, label, format, numerator, denominator): a card's value over any span of days is
+# Σ numerator / Σ denominator of the daily KPI table (just Σ numerator without one)
 CARDS = (
     ("gmv", "GMV", "money", "gmv", None),
     ("net_revenue", "Net revenue", "money", "net_revenue", None),
@@ -21,7 +22,7 @@ CARDS = (
 )
 
 ALERTS_SQL = """
-SELECT alert_date, alert_type, severity, metric_value, threshold, explanation
+SELECT alert_date, alert_type, severity, explanation
 FROM marts.risk_alerts
 ORDER BY alert_date DESC, CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, alert_type
 """
@@ -34,9 +35,20 @@ FROM ops.ingest_log WHERE status = 'loaded' GROUP BY entity ORDER BY entity
 """
 
 
+# Cards whose value refunds can still lower on days inside the refund window (kpi_daily.is_final)
+PROVISIONAL_CARDS = {"net_revenue"}
+
+
 def cards() -> list[dict]:
     return [
-        {"key": key, "label": label, "fmt": fmt, "num": num, **({"den": den} if den else {})}
+        {
+            "key": key,
+            "label": label,
+            "fmt": fmt,
+            "num": num,
+            **({"den": den} if den else {}),
+            **({"provisional": "provisional"} if key in PROVISIONAL_CARDS else {}),
+        }
         for key, label, fmt, num, den in CARDS
     ]
 
@@ -59,26 +71,19 @@ def freshness_table(reader: Reader) -> dict:
 
 def build(reader: Reader) -> dict:
     alerts = reader.rows(ALERTS_SQL)
-    for alert in alerts:  # the entity (a hashed device, IP or customer key) stays out of the page
-        alert["explanation"] = alert["explanation"][:240]
+    for alert in alerts:  # the rule in a manager's words; the entity (a hashed key) stays out of the page
+        alert["title"] = ALERT_TITLES.get(alert["alert_type"], alert["alert_type"])
     widgets = [
         {"type": "cards", "table": "kpi", "cards": cards()},
-        table(
-            "Risk alerts in the range",
-            [
-                ("alert_date", "date", "text"),
-                ("alert_type", "type", "text"),
-                ("severity", "severity", "text"),
-                ("metric_value", "value", "g"),
-                ("threshold", "threshold", "g"),
-                ("explanation", "why", "long"),
-            ],
-            rows=alerts,
-            date_col="alert_date",
-            limit=15,
-            empty="no risk alert in this range",
-            wide=True,
-        ),
+        {
+            "type": "alerts",
+            "title": "Risk alerts in the range",
+            "rows": alerts,
+            "date_col": "alert_date",
+            "limit": 15,
+            "empty": "no risk alert in this range",
+            "wide": True,
+        },
         freshness_table(reader),
     ]
     return {"widgets": widgets, "tables": {"kpi": kpi_table(reader)}}

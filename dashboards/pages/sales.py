@@ -10,13 +10,14 @@ FILE, TITLE = "sales.html", "Sales & products"
 
 FORECAST_SQL = "SELECT date, forecast, lower, upper, model, backtest_mape FROM marts.gmv_forecast ORDER BY date"
 BEST_SQL = """
-SELECT product_id, any_value(category) AS category, sum(units_sold) AS units, sum(revenue) AS revenue,
-       sum(product_views) AS views, sum(refunded_units) / nullif(sum(units_sold), 0) AS return_rate
+SELECT coalesce(arg_max(title, date), product_id) AS title, product_id, any_value(category) AS category,
+       sum(units_sold) AS units, sum(revenue) AS revenue, sum(product_views) AS views, sum(refunded_units) / nullif(sum(units_sold), 0) AS return_rate
 FROM marts.product_daily WHERE date >= $1 GROUP BY product_id
 HAVING sum(units_sold) > 0 ORDER BY revenue DESC, product_id LIMIT 10
 """
 RETURNS_SQL = """
-SELECT product_id, any_value(category) AS category, sum(units_sold) AS units, sum(refunded_units) AS returned,
+SELECT coalesce(arg_max(title, date), product_id) AS title, product_id, any_value(category) AS category,
+       sum(units_sold) AS units, sum(refunded_units) AS returned,
        sum(refunded_units) / sum(units_sold) AS return_rate
 FROM marts.product_daily WHERE date >= $1 GROUP BY product_id
 HAVING sum(units_sold) >= 5 ORDER BY return_rate DESC, units DESC, product_id LIMIT 10
@@ -45,7 +46,7 @@ SELECT c.*, plain.no_coupon_aov, c.aov / plain.no_coupon_aov - 1 AS aov_vs_no_co
 FROM c, plain ORDER BY orders DESC, coupon_code LIMIT 12
 """
 SLOW_SQL = """
-SELECT product_id, category, launched_date, units_30d, as_of_date
+SELECT coalesce(title, product_id) AS title, product_id, category, launched_date, units_30d, as_of_date
 FROM marts.product_health WHERE slow_mover ORDER BY launched_date, product_id LIMIT 15
 """
 
@@ -86,7 +87,8 @@ def build(reader: Reader) -> dict:
         table(
             "Best sellers (by revenue)",
             [
-                ("product_id", "product", "text"),
+                ("title", "product", "text"),
+                ("product_id", "id", "text"),
                 ("category", "category", "text"),
                 ("units", "units", "int"),
                 ("revenue", "revenue", "money"),
@@ -98,7 +100,8 @@ def build(reader: Reader) -> dict:
         table(
             "Highest return rates (products with ≥ 5 units)",
             [
-                ("product_id", "product", "text"),
+                ("title", "product", "text"),
+                ("product_id", "id", "text"),
                 ("category", "category", "text"),
                 ("units", "units", "int"),
                 ("returned", "returned", "int"),
@@ -119,7 +122,8 @@ def build(reader: Reader) -> dict:
         table(
             "Slow movers (no sale in 30 days)",
             [
-                ("product_id", "product", "text"),
+                ("title", "product", "text"),
+                ("product_id", "id", "text"),
                 ("category", "category", "text"),
                 ("launched_date", "launched", "text"),
                 ("units_30d", "units 30d", "int"),

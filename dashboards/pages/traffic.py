@@ -25,7 +25,7 @@ SELECT path, sum(sessions) AS sessions, sum(sessions) / (SELECT sum(sessions) FR
        WHERE week_start > $1::DATE - 7) AS share,
        sum(conversion_rate * sessions) / sum(sessions) AS conversion_rate,
        arg_max(top_exit_page, sessions) AS top_exit_page
-FROM marts.session_paths WHERE week_start > $1::DATE - 7
+FROM marts.session_paths WHERE week_start > $1::DATE - 7 AND path LIKE '% > %'
 GROUP BY path ORDER BY sessions DESC, path LIMIT 10
 """
 EXITS_SQL = """
@@ -67,6 +67,7 @@ def build(reader: Reader) -> dict:
             "channel",
             [measure("ROAS", "attributed_revenue", "spend")],
             fmt="x",
+            auto_log=True,
         ),
         bars(
             "cac-channel",
@@ -74,6 +75,7 @@ def build(reader: Reader) -> dict:
             "channel",
             [measure("CAC", "spend", "new_customers")],
             fmt="money",
+            auto_log=True,
         ),
         bars(
             "funnel",
@@ -98,7 +100,7 @@ def build(reader: Reader) -> dict:
                 ("top_exit_page", "exit page", "text"),
             ],
             by_range="paths",
-            note="weeks overlapping the range",
+            note="sessions that saw two or more kinds of page, in the weeks overlapping the range; share of all sessions",
         ),
         table(
             "Exit pages",

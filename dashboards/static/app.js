@@ -12,6 +12,20 @@
   const COLORS = ["#2563eb", "#f97316", "#16a34a", "#dc2626", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#4b5563", "#65a30d"];
 
   // ---- formatting -------------------------------------------------------------------------
+  const CUR = (DATA.meta && DATA.meta.currency) || { code: "", symbol: "" };
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  const DAY_MS = 86400000;
+  const INDEX = new Map(DATA.dates.map((d, i) => [d, i]));
+  function utc(iso) { return new Date(iso + "T00:00:00Z"); }
+  function isoOf(t) { return new Date(t).toISOString().slice(0, 10); }
+  function dayText(iso, weekday) {
+    const t = utc(iso);
+    return (weekday ? WEEKDAYS[t.getUTCDay()] + " " : "") + t.getUTCDate() + " " + MONTHS[t.getUTCMonth()];
+  }
+  function spanText(a, b) { // "10 Oct – 6 Nov" (one day: "Tue 26 Nov")
+    return a === b ? dayText(DATA.dates[a], true) : dayText(DATA.dates[a]) + " – " + dayText(DATA.dates[b]);
+  }
   const nf0 = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
   const nf1 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   const nf2 = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -21,7 +35,7 @@
     switch (kind) {
       case "pct": return nf1.format(v * 100) + " %";
       case "int": return nf0.format(v);
-      case "money": return nf0.format(v);
+      case "money": return (v < 0 ? "−" : "") + CUR.symbol + nf0.format(Math.abs(v));
       case "x": return nf2.format(v) + "×";
       case "min": return nf0.format(v) + " min";
       case "ms": return nf0.format(v) + " ms";
@@ -92,7 +106,57 @@
     }, extra || {});
   }
   function axisFormat(kind) {
-    return kind === "pct" ? { tickformat: ".1%" } : kind === "x" ? { ticksuffix: "×" } : {};
+    return kind === "pct" ? { tickformat: ".1%" } : kind === "x" ? { ticksuffix: "×" } : kind === "money" ? { tickprefix: CUR.symbol } : {};
+  }
+
+  function changeHtml(cur, prev, card) {
+    const ch = change(cur, prev);
+    if (ch === null) return ["flat", ""];
+    const cls = (ch >= 0) === !card.lower_is_better ? "up" : "down";
+    return [cls, (ch >= 0 ? "▲ " : "▼ ") + nf1.format(Math.abs(ch) * 100) + " %"];
+  }
+  function yearBefore(a, b) { // [i0, i1] of the same days 52 weeks earlier, when the data reaches back that far
+    const start = isoOf(utc(DATA.dates[a]) - 364 * DAY_MS), end = isoOf(utc(DATA.dates[b]) - 364 * DAY_MS);
+    if (DATA.dates[0] > start) return null;
+    let i0 = null, i1 = null;
+    for (let i = 0; i < N && DATA.dates[i] <= end; i++) {
+      if (DATA.dates[i] >= start) { if (i0 === null) i0 = i; i1 = i; }
+    }
+    return i0 === null ? null : [i0, i1];
+  }
+  function periodCell(w, card, text, key, a, b, main) {
+    const cur = aggregate(w.table, card, a, b);
+    let prev = null, vs;
+    if (key === "1") { // the last day against the same weekday a week before
+      const week = isoOf(utc(DATA.dates[b]) - 7 * DAY_MS);
+      const i = INDEX.get(week);
+      prev = i === undefined ? null : aggregate(w.table, card, i, i);
+      vs = i === undefined ? "no data on " + dayText(week, true) + " to compare" : "vs " + dayText(week, true);
+    } else {
+      const n = b - a + 1;
+      prev = a - n >= 0 ? aggregate(w.table, card, a - n, a - 1) : null;
+      vs = a - n >= 0 ? "vs " + spanText(a - n, a - 1) : "no earlier days to compare";
+    }
+    const [cls, chText] = changeHtml(cur, prev, card);
+    let extra = "";
+    const year = yearBefore(a, b);
+    if (year) {
+      const [ycls, ytext] = changeHtml(cur, aggregate(w.table, card, year[0], year[1]), card);
+      if (ytext) extra += `<span class="yoy ${ycls}">${ytext} vs a year before (${spanText(year[0], year[1])})</span>`;
+    }
+    let provisional = false;
+    if (card.provisional) {
+      const open = aggregate(w.table, { num: card.provisional }, a, b) || 0;
+      if (open > 0) {
+        provisional = true;
+        const days = b - a + 1;
+        const why = `${open} of these ${days} day(s) are within the refund window: refunds can still lower this value`;
+        extra += `<span class="prov" title="${esc(why)}">provisional</span>`;
+      }
+    }
+    return `<div class="period${main ? " main" : ""}${provisional ? " provisional" : ""}" data-period="${key}" data-value="${cur === null ? "" : cur}">` +
+      `<span class="plabel">${text}</span><span class="value">${fmt(cur, card.fmt)}</span>` +
+      `<span class="change ${cls}">${chText}</span><span class="vs">${esc(vs)}</span>${extra}</div>`;
   }
 
   function drawCards(w, el, range) {
@@ -101,22 +165,13 @@
     const label = range === "all" ? `all ${days} days` : `last ${days} days`;
     let html = "";
     for (const card of w.cards) {
-      const rows = [[`${label}`, "range", lo, hi, true]];
-      // fixed periods; with fewer days of data the label says how many there are
-      for (const p of [1, 7, 28]) rows.push([p === 1 ? "last day" : `last ${Math.min(p, N)} days`, String(p), Math.max(0, N - p), N - 1, false]);
-      let cells = "";
-      for (const [text, key, a, b, main] of rows) {
-        const n = b - a + 1;
-        const cur = aggregate(w.table, card, a, b);
-        const prev = a - n >= 0 ? aggregate(w.table, card, a - n, a - 1) : null;
-        const ch = change(cur, prev);
-        const cls = ch === null ? "flat" : (ch >= 0) === !card.lower_is_better ? "up" : "down";
-        const chText = ch === null ? "" : (ch >= 0 ? "▲ " : "▼ ") + nf1.format(Math.abs(ch) * 100) + " %";
-        cells += `<div class="period${main ? " main" : ""}" data-period="${key}" data-value="${cur === null ? "" : cur}">` +
-          `<span class="plabel">${text}</span><span class="value">${fmt(cur, card.fmt)}</span>` +
-          `<span class="change ${cls}" title="vs the ${n} day(s) before">${chText}</span></div>`;
+      // the chosen range, then fixed periods; with fewer days of data the label says how many there are
+      let cells = periodCell(w, card, `${label} (${spanText(lo, hi)})`, "range", lo, hi, true);
+      for (const p of [1, 7, 28]) {
+        cells += periodCell(w, card, p === 1 ? `last day (${dayText(DATA.dates[N - 1], true)})` : `last ${Math.min(p, N)} days`, String(p), Math.max(0, N - p), N - 1, false);
       }
-      html += `<section class="card" data-kpi="${card.key}"><h3>${esc(card.label)}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
+      const unit = card.fmt === "money" && CUR.code ? ` (${CUR.code})` : "";
+      html += `<section class="card" data-kpi="${card.key}"><h3>${esc(card.label + unit)}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
     }
     el.innerHTML = `<div class="cardgrid">${html}</div>`;
     for (const card of w.cards) {
@@ -158,7 +213,13 @@
       type: "bar", name: m.name, x: gs, y: gs.map((g) => aggregate(w.table, m, lo, hi, g)),
       text: gs.map((g) => fmt(aggregate(w.table, m, lo, hi, g), w.fmt)), textposition: w.measures.length > 1 ? "none" : "auto", hoverinfo: "x+text+name",
     }));
-    Plotly.react(plotDiv(el, w), traces, layout({ barmode: "group", yaxis: Object.assign({ automargin: true }, axisFormat(w.fmt)) }), PLOT_CONFIG);
+    // values that span more than 20x (one channel's ROAS of 500x beside others of 2x) on a log axis,
+    // so the small bars stay readable; the chart says so
+    const ys = traces.flatMap((t) => t.y).filter((v) => v !== null && v > 0);
+    const logScale = Boolean(w.auto_log) && ys.length > 1 && Math.max(...ys) / Math.min(...ys) > 20;
+    const extra = { barmode: "group", yaxis: Object.assign({ automargin: true }, axisFormat(w.fmt), logScale ? { type: "log" } : {}) };
+    if (logScale) extra.annotations = [{ text: "log scale: values span more than 20×", xref: "paper", yref: "paper", x: 0, y: 1.06, showarrow: false, font: { size: 11, color: "#6b7280" } }];
+    Plotly.react(plotDiv(el, w), traces, layout(extra), PLOT_CONFIG);
   }
 
   function drawForecast(w, el, range) {
@@ -201,12 +262,26 @@
     el.innerHTML = `<h2>${esc(w.title)}</h2>${w.note ? `<p class="note">${esc(w.note)}</p>` : ""}<div class="tablewrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
   }
 
+  function drawAlerts(w, el, range) { // one card per alert: severity, day, the rule in words, the sentence
+    let rows = w.rows;
+    if (N) { const [lo] = span(range); rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]); }
+    const total = rows.length;
+    rows = rows.slice(0, w.limit);
+    const more = total > rows.length ? `<p class="note">${total - rows.length} older alert(s) in this range not shown</p>` : "";
+    const body = rows.length
+      ? rows.map((r) => `<article class="alert sev-${esc(r.severity)}" data-type="${esc(r.alert_type)}">` +
+          `<div class="ahead"><span class="sev">${esc(r.severity)}</span> <time>${esc(dayText(r.alert_date, true))}</time> · <strong>${esc(r.title)}</strong></div>` +
+          `<p>${esc(r.explanation)}</p></article>`).join("")
+      : `<p class="empty">${esc(w.empty)}</p>`;
+    el.innerHTML = `<h2>${esc(w.title)}</h2><div class="alertlist">${body}</div>${more}`;
+  }
+
   function drawText(w, el, range) {
     const items = w.items || DATA.by_range[range][w.by_range];
     el.innerHTML = `<h2>${esc(w.title)}</h2><ul class="facts">${items.map((t) => `<li>${esc(t)}</li>`).join("")}</ul>`;
   }
 
-  const DRAW = { sbar: drawStaticBars, cards: drawCards, line: drawLine, bars: drawBars, forecast: drawForecast, heatmap: drawHeatmap, table: drawTable, text: drawText };
+  const DRAW = { sbar: drawStaticBars, cards: drawCards, line: drawLine, bars: drawBars, forecast: drawForecast, heatmap: drawHeatmap, table: drawTable, text: drawText, alerts: drawAlerts };
 
   // ---- page -------------------------------------------------------------------------------
   function currentRange() {

@@ -53,7 +53,7 @@ def serving_assets(mart_keys) -> list:
     def dashboards_site(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings()
         started = time.perf_counter()
-        index = build_site(settings.serving_db, settings.dashboards_dir)
+        index = build_site(settings.serving_db, settings.dashboards_dir, settings.base_currency)
         seconds = time.perf_counter() - started
         pages = {p.name: p.stat().st_size for p in index.parent.glob("*.html")}
         context.log.info(f"dashboards at {index} ({len(pages)} pages in {seconds:.1f}s)")

@@ -98,7 +98,7 @@ def recorded(simulated_shop, tmp_path_factory) -> dict[str, list[str]]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(build, "Reader", recording_reader)
         mp.setattr(build, "_page_data", page_data_recorded)
-        build.build_site(simulated_shop.serving_db, site)
+        build.build_site(simulated_shop.serving_db, site, simulated_shop.base_currency)
     [recorder] = recorders
     shared = recorder.queries[BEFORE_ANY_PAGE]
     assert shared, "the build read no date axis or publication"

@@ -94,13 +94,13 @@ def test_a_build_switches_versions_and_replaces_an_old_plain_directory(simulated
     site = tmp_path / "dashboards"
     site.mkdir()
     (site / "index.html").write_text("old skeleton")  # a site of the one-page skeleton
-    index = build_site(simulated_shop.serving_db, site)
+    index = build_site(simulated_shop.serving_db, site, simulated_shop.base_currency)
     assert site.is_symlink() and index.read_text(encoding="utf-8").startswith("<!doctype html>")
     first = os.readlink(site)
-    build_site(simulated_shop.serving_db, site)
-    build_site(simulated_shop.serving_db, site)
+    build_site(simulated_shop.serving_db, site, simulated_shop.base_currency)
+    build_site(simulated_shop.serving_db, site, simulated_shop.base_currency)
     versions = sorted(p.name for p in (tmp_path / VERSIONS).iterdir())
     assert len(versions) == 2 and os.path.basename(first) not in versions  # the latest two
     assert not list(tmp_path.glob(".dashboards.*.link"))
     with pytest.raises(FileNotFoundError, match="run the pipeline first"):
-        build_site(tmp_path / "missing.duckdb", tmp_path / "other")
+        build_site(tmp_path / "missing.duckdb", tmp_path / "other", "CNY")

@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -213,7 +214,7 @@ def test_kpi_cards_equal_kpi_daily_and_the_range_control_changes_them(browser, s
             wrong = {k: (shown_all[k][period], v) for k, v in expected.items() if not _close(shown_all[k][period], v)}
             assert wrong == {}, f"period {period}: (shown, kpi_daily) {wrong}"
         gmv_text_all = page.inner_text(".card[data-kpi='gmv'] .period.main .value")
-        assert gmv_text_all == f"{round(_expected_cards(shop.serving_db, dates[-1])['gmv']):,}"
+        assert gmv_text_all == f"CN¥{round(_expected_cards(shop.serving_db, dates[-1])['gmv']):,}"
 
         page.click(".range button[data-range='7']")
         shown_7 = _shown_cards(page)
@@ -230,6 +231,62 @@ def test_kpi_cards_equal_kpi_daily_and_the_range_control_changes_them(browser, s
         assert visit.errors == []
     finally:
         visit.close()
+
+
+def _day(d: date, weekday: bool = False) -> str:
+    return (f"{d:%a} " if weekday else "") + f"{d.day} {d:%b}"
+
+
+def test_cards_say_what_they_compare_in_which_currency_and_which_days_are_provisional(browser, shop):
+    final = dict(
+        duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT date, is_final FROM marts.kpi_daily ORDER BY date")
+        .fetchall()
+    )
+    days = list(final)
+    n = len(days)
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        cards = page.evaluate("""() => [...document.querySelectorAll('.card')].map(c => ({
+            kpi: c.dataset.kpi, title: c.querySelector('h3').innerText,
+            periods: Object.fromEntries([...c.querySelectorAll('.period')].map(p => [p.dataset.period, {
+                value: p.querySelector('.value').innerText, vs: p.querySelector('.vs').innerText,
+                provisional: p.classList.contains('provisional'),
+                why: p.querySelector('.prov') ? p.querySelector('.prov').title : null}]))}))""")
+        assert visit.errors == []
+    finally:
+        visit.close()
+    week_before = days[-1] - timedelta(days=7)
+    expected_vs = {
+        "1": f"vs {_day(week_before, True)}"
+        if week_before in final
+        else f"no data on {_day(week_before, True)} to compare",
+        "7": f"vs {_day(days[n - 14])} – {_day(days[n - 8])}" if n >= 14 else "no earlier days to compare",
+        "range": "no earlier days to compare",  # "all": nothing before the first day
+    }
+    money = {"gmv", "net_revenue", "aov"}
+    for card in cards:
+        for period, vs in expected_vs.items():
+            assert card["periods"][period]["vs"] == vs, (card["kpi"], period)
+        assert all(p["vs"] for p in card["periods"].values()), card["kpi"]  # every period says its comparison
+        if card["kpi"] in money:
+            assert card["title"].endswith("(CNY)") and all(
+                p["value"].startswith("CN¥") or p["value"] == "–" for p in card["periods"].values()
+            ), card
+        else:
+            assert "CN¥" not in card["title"] + "".join(p["value"] for p in card["periods"].values()), card
+    spans = {"1": days[-1:], "7": days[-7:], "28": days[-28:], "range": days}
+    by_kpi = {c["kpi"]: c["periods"] for c in cards}
+    for period, covered in spans.items():
+        open_days = sum(1 for d in covered if not final[d])
+        shown = by_kpi["net_revenue"][period]
+        assert shown["provisional"] == (open_days > 0), period
+        if open_days:
+            assert shown["why"].startswith(f"{open_days} of these {len(covered)} day(s) are within the refund window")
+        assert not by_kpi["gmv"][period]["provisional"]  # refunds do not change GMV
+    assert any(not f for f in final.values()), "the shop's last days must still await refunds"
 
 
 def test_no_personal_data_in_the_pages(shop):
@@ -280,3 +337,87 @@ def test_readable_on_a_phone(browser, shop, tmp_path):
         assert visit.errors == []
     finally:
         visit.close()
+
+
+def test_alerts_are_plain_sentences_on_cards_that_fit_a_phone(browser, shop):
+    from alerting import ALERT_TITLES
+
+    expected = read_table(
+        shop.serving_db,
+        "SELECT alert_type, severity, explanation FROM marts.risk_alerts "
+        "ORDER BY alert_date DESC, CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, alert_type "
+        "LIMIT 15",
+    ).to_dicts()
+    visit = Visit(browser, PHONE)
+    try:
+        page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        shown = page.evaluate("""() => [...document.querySelectorAll('.alert')].map(a => ({
+            type: a.dataset.type, header: a.querySelector('.ahead').innerText,
+            text: a.querySelector('p').innerText, width: a.getBoundingClientRect().right}))""")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        assert visit.errors == []
+    finally:
+        visit.close()
+    assert [(a["type"], a["text"]) for a in shown] == [(e["alert_type"], e["explanation"]) for e in expected]
+    for alert, row in zip(shown, expected, strict=True):
+        assert ALERT_TITLES[row["alert_type"]] in alert["header"] and row["alert_type"] not in alert["header"]
+        assert row["severity"].upper() in alert["header"].upper() and alert["width"] <= PHONE["width"]
+
+
+def test_products_show_their_titles(browser, shop):
+    titles = dict(
+        duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT product_id, title FROM marts.product_health")  # every product, its latest title
+        .fetchall()
+    )
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "sales.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        tables = page.evaluate("""() => [...document.querySelectorAll('.widget.table')].map(w => ({
+            title: w.querySelector('h2').innerText,
+            head: [...w.querySelectorAll('th')].map(th => th.innerText),
+            rows: [...w.querySelectorAll('tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText))}))""")
+    finally:
+        visit.close()
+    with_products = [t for t in tables if t["head"][:2] == ["product", "id"]]
+    assert len(with_products) == 3 and with_products[0]["rows"], [t["title"] for t in tables]
+    for table in with_products:
+        for row in table["rows"]:
+            if len(row) > 1:  # not the "nothing in this range" row
+                assert row[0] == (titles.get(row[1]) or row[1]), (table["title"], row)
+
+
+def test_the_range_control_shows_only_where_it_changes_something(browser, shop):
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "experiments.html").resolve().as_uri() + "#r=7")
+        assert not page.is_visible(".range") and "not cut by the date range" in page.inner_text(".toolbar")
+        # the hidden control still carries the range to the other pages
+        assert page.get_attribute("nav a[href^='sales.html']", "href") == "sales.html#r=7"
+        page = visit.open((shop.dashboards_dir / "sales.html").resolve().as_uri())
+        assert page.is_visible(".range")
+    finally:
+        visit.close()
+
+
+def test_bars_that_span_orders_of_magnitude_use_a_log_axis(browser, shop):
+    roas = [
+        r[0]
+        for r in duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute(
+            "SELECT sum(attributed_revenue) / nullif(sum(spend), 0) FROM marts.channel_daily GROUP BY channel "
+            "HAVING sum(attributed_revenue) / nullif(sum(spend), 0) > 0"
+        )
+        .fetchall()
+    ]
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "traffic.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        axis = page.evaluate("() => document.getElementById('chart-roas-channel')._fullLayout.yaxis.type")
+    finally:
+        visit.close()
+    spans = len(roas) > 1 and max(roas) / min(roas) > 20
+    assert axis == ("log" if spans else "linear"), (axis, roas)
