@@ -247,24 +247,42 @@
     Plotly.react(plotDiv(el, w), [trace], layout({ xaxis: { title: { text: w.xtitle }, dtick: 1, automargin: true }, yaxis: { type: "category", automargin: true, autorange: "reversed" }, height: Math.max(260, 80 + 34 * w.y.length) }), PLOT_CONFIG);
   }
 
-  function drawTable(w, el, range) {
+  // ---- CSV: every table's rows for the range, unformatted, as a download link -------------
+  function csvCell(v) {
+    if (v === null || v === undefined) return "";
+    const s = String(v);
+    return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function csvLink(w, keys, rows, range) {
+    const text = [keys.join(","), ...rows.map((r) => keys.map((k) => csvCell(r[k])).join(","))].join("\r\n") + "\r\n";
+    const slug = w.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    const name = `${DATA.page.replace(".html", "")}-${slug}-${range === "all" ? "all" : range + "d"}.csv`;
+    return `<a class="csv" download="${esc(name)}" href="data:text/csv;charset=utf-8,${encodeURIComponent("\ufeff" + text)}">CSV</a>`;
+  }
+  function rowsInRange(w, range) {
     let rows = w.rows || (w.by_range ? DATA.by_range[range][w.by_range] : []);
-    if (w.date_col) { // rows dated inside the range only
+    if (w.date_col && N) { // rows dated inside the range only
       const [lo] = span(range);
-      rows = N ? rows.filter((r) => r[w.date_col] >= DATA.dates[lo]) : rows;
+      rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]);
     }
+    return rows;
+  }
+
+  function drawTable(w, el, range) {
+    let rows = rowsInRange(w, range);
+    const csv = csvLink(w, w.columns.map((c) => c.key), rows, range);
     if (w.limit) rows = rows.slice(0, w.limit);
     const cls = (c) => (c.fmt === "long" ? "wrap" : c.fmt && c.fmt !== "text" ? "num" : "");
     const head = w.columns.map((c) => `<th class="${cls(c)}">${esc(c.label)}</th>`).join("");
     const body = rows.length
       ? rows.map((r) => "<tr>" + w.columns.map((c) => `<td class="${cls(c)}">${esc(fmt(r[c.key], c.fmt))}</td>`).join("") + "</tr>").join("")
       : `<tr><td colspan="${w.columns.length}" class="empty">${esc(w.empty || "nothing in this range")}</td></tr>`;
-    el.innerHTML = `<h2>${esc(w.title)}</h2>${w.note ? `<p class="note">${esc(w.note)}</p>` : ""}<div class="tablewrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
+    el.innerHTML = `<h2>${esc(w.title)} ${csv}</h2>${w.note ? `<p class="note">${esc(w.note)}</p>` : ""}<div class="tablewrap"><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
   }
 
   function drawAlerts(w, el, range) { // one card per alert: severity, day, the rule in words, the sentence
-    let rows = w.rows;
-    if (N) { const [lo] = span(range); rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]); }
+    let rows = rowsInRange(w, range);
+    const csv = csvLink(w, ["alert_date", "alert_type", "title", "severity", "explanation"], rows, range);
     const total = rows.length;
     rows = rows.slice(0, w.limit);
     const more = total > rows.length ? `<p class="note">${total - rows.length} older alert(s) in this range not shown</p>` : "";
@@ -273,7 +291,7 @@
           `<div class="ahead"><span class="sev">${esc(r.severity)}</span> <time>${esc(dayText(r.alert_date, true))}</time> · <strong>${esc(r.title)}</strong></div>` +
           `<p>${esc(r.explanation)}</p></article>`).join("")
       : `<p class="empty">${esc(w.empty)}</p>`;
-    el.innerHTML = `<h2>${esc(w.title)}</h2><div class="alertlist">${body}</div>${more}`;
+    el.innerHTML = `<h2>${esc(w.title)} ${csv}</h2><div class="alertlist">${body}</div>${more}`;
   }
 
   function drawText(w, el, range) {

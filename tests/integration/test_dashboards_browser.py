@@ -13,6 +13,8 @@ realistic 90-day shop: docs/dashboards.md).
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import subprocess
@@ -421,3 +423,59 @@ def test_bars_that_span_orders_of_magnitude_use_a_log_axis(browser, shop):
         visit.close()
     spans = len(roas) > 1 and max(roas) / min(roas) > 20
     assert axis == ("log" if spans else "linear"), (axis, roas)
+
+
+def _csv_value_is(value: str, want) -> bool:
+    if want is None:
+        return value == ""
+    if isinstance(want, bool):
+        return value == str(want).lower()
+    if isinstance(want, int | float):
+        return float(value) == want
+    return value == str(want)
+
+
+def _download_csv(page, link) -> list[dict]:
+    with page.expect_download() as info:
+        link.click()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_every_table_downloads_as_csv_with_its_rows(browser, shop):
+    """Each table's (and the alerts') CSV holds every row of the range, unformatted; the best
+    sellers' CSV equals an independent SQL over marts.product_daily."""
+    visit = Visit(browser)
+    checked = 0
+    try:
+        for name in PAGE_FILES:
+            page = visit.open((shop.dashboards_dir / name).resolve().as_uri())
+            if page.is_visible(".range"):
+                page.click(".range button[data-range='all']")
+            widgets = page.evaluate("""() => { const D = JSON.parse(document.getElementById('page-data').textContent);
+                return D.widgets.map((w, i) => ({i, type: w.type, title: w.title,
+                    rows: w.rows || (w.by_range ? D.by_range['all'][w.by_range] : null)})); }""")
+            for w in widgets:
+                if w["type"] not in ("table", "alerts"):
+                    continue
+                link = page.locator(f"#w{w['i']} a.csv")
+                assert link.count() == 1, (name, w["title"])
+                got = _download_csv(page, link)
+                assert len(got) == len(w["rows"]), (name, w["title"])
+                for row, embedded in zip(got, w["rows"], strict=True):
+                    for key, value in row.items():
+                        assert _csv_value_is(value, embedded[key]), (name, w["title"], key, value, embedded[key])
+                checked += 1
+                if (name, w["title"]) == ("sales.html", "Best sellers (by revenue)"):
+                    expected = read_table(
+                        shop.serving_db,
+                        "SELECT product_id, sum(units_sold) AS units, sum(revenue) AS revenue FROM marts.product_daily "
+                        "GROUP BY product_id HAVING sum(units_sold) > 0 ORDER BY revenue DESC, product_id LIMIT 10",
+                    ).to_dicts()
+                    assert [r["product_id"] for r in got] == [e["product_id"] for e in expected]
+                    for r, e in zip(got, expected, strict=True):
+                        assert int(r["units"]) == e["units"] and abs(float(r["revenue"]) - float(e["revenue"])) < 1e-3
+        assert visit.errors == []
+    finally:
+        visit.close()
+    assert checked >= 15
