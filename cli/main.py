@@ -418,7 +418,7 @@ def ui(port) -> None:
 @click.option("--open", "serve", is_flag=True, help="After building, serve the site on 127.0.0.1 and print its link.")
 @click.option("--port", type=int, default=8050, show_default=True, help="Port of --open (0: any free port).")
 def dashboards(serve, port) -> None:
-    """Build the leadership dashboards (a static site of seven pages) from the serving database.
+    """Build the leadership dashboards (a static site of eight pages) from the serving database.
 
     The site is WAREHOUSE_HOME/dashboards: open index.html from disk, or use --open to serve it on
     localhost (nothing leaves the machine). Every good pipeline run rebuilds it by itself."""

@@ -4,6 +4,6 @@ of the pages, in navigation order (the build, the navigation bar and the tests r
 is declared as a dbt exposure too (transform/models/marts/_exposures.yml, checked by
 tests/integration/test_dashboard_sources.py)."""
 
-from dashboards.pages import customers, experiments, health, overview, sales, service, traffic
+from dashboards.pages import customers, experiments, health, overview, profit, sales, service, traffic
 
-PAGES = (overview, traffic, sales, customers, service, experiments, health)
+PAGES = (overview, traffic, sales, profit, customers, service, experiments, health)

@@ -47,7 +47,7 @@ def serving_assets(mart_keys) -> list:
         deps=[SERVING_KEY],
         group_name="serving",
         kinds={"html", "plotly"},
-        description="The leadership dashboards: a static site of seven pages built from the serving database "
+        description="The leadership dashboards: a static site of eight pages built from the serving database "
         "into a new version directory and switched in atomically.",
     )
     def dashboards_site(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:

@@ -479,3 +479,28 @@ def test_every_table_downloads_as_csv_with_its_rows(browser, shop):
     finally:
         visit.close()
     assert checked >= 15
+
+
+def test_the_profit_page_agrees_with_kpi_daily(browser, shop):
+    """The page sums product_daily; per day it must give kpi_daily's gross margin and margin rate."""
+    kpi = {
+        d.isoformat(): (gm, rate)
+        for d, gm, rate in duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT date, gross_margin::DOUBLE, margin_rate FROM marts.kpi_daily ORDER BY date")
+        .fetchall()
+    }
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "profit.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        series = page.evaluate("""() => ['margin-day', 'margin-rate-day'].map(id => {
+            const t = document.getElementById('chart-' + id).data[0]; return [t.x, t.y]; })""")
+        assert visit.errors == []
+    finally:
+        visit.close()
+    (days, margins), (rate_days, rates) = series
+    assert days == list(kpi) and rate_days == list(kpi)
+    assert any(m is not None for m in margins), "the shop sends product costs"
+    for day, margin, rate in zip(days, margins, rates, strict=True):
+        want_margin, want_rate = kpi[day]
+        assert _close(margin, want_margin) and _close(rate, want_rate), (day, margin, want_margin, rate, want_rate)
