@@ -50,6 +50,17 @@ class Reader:
             ).fetchone()[0]
         )
 
+    def definitions(self, table: str) -> dict[str, str]:
+        """{column: definition} of a mart: the dbt docs' descriptions, which the publish step wrote
+        as column comments (empty for a column without one)."""
+        return {
+            column: comment or ""
+            for column, comment in self.con.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = ?",
+                [table],
+            ).fetchall()
+        }
+
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
         return self._query(sql, params)[1]
 

@@ -39,13 +39,15 @@ FROM ops.ingest_log WHERE status = 'loaded' GROUP BY entity ORDER BY entity
 PROVISIONAL_CARDS = {"net_revenue"}
 
 
-def cards() -> list[dict]:
+def cards(definitions: dict[str, str]) -> list[dict]:
+    """The cards, each with its KPI's definition from kpi_daily's dbt docs (shown on hover)."""
     return [
         {
             "key": key,
             "label": label,
             "fmt": fmt,
             "num": num,
+            "definition": definitions.get(key, ""),
             **({"den": den} if den else {}),
             **({"provisional": "provisional"} if key in PROVISIONAL_CARDS else {}),
         }
@@ -74,7 +76,7 @@ def build(reader: Reader) -> dict:
     for alert in alerts:  # the rule in a manager's words; the entity (a hashed key) stays out of the page
         alert["title"] = ALERT_TITLES.get(alert["alert_type"], alert["alert_type"])
     widgets = [
-        {"type": "cards", "table": "kpi", "cards": cards()},
+        {"type": "cards", "table": "kpi", "cards": cards(reader.definitions("kpi_daily"))},
         {
             "type": "alerts",
             "title": "Risk alerts in the range",

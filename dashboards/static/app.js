@@ -171,7 +171,8 @@
         cells += periodCell(w, card, p === 1 ? `last day (${dayText(DATA.dates[N - 1], true)})` : `last ${Math.min(p, N)} days`, String(p), Math.max(0, N - p), N - 1, false);
       }
       const unit = card.fmt === "money" && CUR.code ? ` (${CUR.code})` : "";
-      html += `<section class="card" data-kpi="${card.key}"><h3>${esc(card.label + unit)}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
+      const defined = card.definition ? ` title="${esc(card.label + ": " + card.definition)}"` : "";
+      html += `<section class="card" data-kpi="${card.key}"><h3${defined}>${esc(card.label + unit)}${card.definition ? ' <span class="info" aria-hidden="true">ⓘ</span>' : ""}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
     }
     el.innerHTML = `<div class="cardgrid">${html}</div>`;
     for (const card of w.cards) {

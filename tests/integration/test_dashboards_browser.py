@@ -252,7 +252,8 @@ def test_cards_say_what_they_compare_in_which_currency_and_which_days_are_provis
         page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
         page.click(".range button[data-range='all']")
         cards = page.evaluate("""() => [...document.querySelectorAll('.card')].map(c => ({
-            kpi: c.dataset.kpi, title: c.querySelector('h3').innerText,
+            kpi: c.dataset.kpi, title: c.querySelector('h3').firstChild.textContent.trim(),
+            definition: c.querySelector('h3').title,
             periods: Object.fromEntries([...c.querySelectorAll('.period')].map(p => [p.dataset.period, {
                 value: p.querySelector('.value').innerText, vs: p.querySelector('.vs').innerText,
                 provisional: p.classList.contains('provisional'),
@@ -279,6 +280,14 @@ def test_cards_say_what_they_compare_in_which_currency_and_which_days_are_provis
             ), card
         else:
             assert "CN¥" not in card["title"] + "".join(p["value"] for p in card["periods"].values()), card
+    # each KPI's definition on hover: its dbt docs, as the serving database's column comment
+    comments = dict(
+        duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'kpi_daily'")
+        .fetchall()
+    )
+    for card in cards:
+        assert comments[card["kpi"]] and card["definition"].endswith(": " + comments[card["kpi"]]), card["kpi"]
     spans = {"1": days[-1:], "7": days[-7:], "28": days[-28:], "range": days}
     by_kpi = {c["kpi"]: c["periods"] for c in cards}
     for period, covered in spans.items():
