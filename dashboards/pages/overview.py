@@ -27,6 +27,14 @@ FROM marts.risk_alerts
 ORDER BY alert_date DESC, CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, alert_type
 """
 
+# the whole shop's targets of the month of the last day (target_tracking; empty without plan/targets)
+TARGETS_SQL = """
+SELECT metric, strftime(month, '%B %Y') AS month, target, actual_to_date, pace, projected, on_track,
+       days_elapsed, days_in_month
+FROM marts.target_tracking
+WHERE channel = 'all' AND month = date_trunc('month', (SELECT max(date) FROM marts.kpi_daily))
+"""
+
 FRESHNESS_SQL = """
 SELECT entity AS source, max(batch_dt) AS latest_batch_day,
        strftime(max(ingested_at) AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M UTC') AS last_loaded,
@@ -39,8 +47,9 @@ FROM ops.ingest_log WHERE status = 'loaded' GROUP BY entity ORDER BY entity
 PROVISIONAL_CARDS = {"net_revenue"}
 
 
-def cards(definitions: dict[str, str]) -> list[dict]:
-    """The cards, each with its KPI's definition from kpi_daily's dbt docs (shown on hover)."""
+def cards(definitions: dict[str, str], targets: dict[str, dict]) -> list[dict]:
+    """The cards, each with its KPI's definition from kpi_daily's dbt docs (shown on hover) and
+    the month's target and pace where the shop set one."""
     return [
         {
             "key": key,
@@ -48,11 +57,18 @@ def cards(definitions: dict[str, str]) -> list[dict]:
             "fmt": fmt,
             "num": num,
             "definition": definitions.get(key, ""),
+            **({"target": targets[key]} if key in targets else {}),
             **({"den": den} if den else {}),
             **({"provisional": "provisional"} if key in PROVISIONAL_CARDS else {}),
         }
         for key, label, fmt, num, den in CARDS
     ]
+
+
+def _targets(reader: Reader) -> dict[str, dict]:
+    if not reader.has("marts", "target_tracking"):
+        return {}
+    return {row.pop("metric"): row for row in reader.rows(TARGETS_SQL)}
 
 
 def freshness_table(reader: Reader) -> dict:
@@ -76,7 +92,7 @@ def build(reader: Reader) -> dict:
     for alert in alerts:  # the rule in a manager's words; the entity (a hashed key) stays out of the page
         alert["title"] = ALERT_TITLES.get(alert["alert_type"], alert["alert_type"])
     widgets = [
-        {"type": "cards", "table": "kpi", "cards": cards(reader.definitions("kpi_daily"))},
+        {"type": "cards", "table": "kpi", "cards": cards(reader.definitions("kpi_daily"), _targets(reader))},
         {
             "type": "alerts",
             "title": "Risk alerts in the range",

@@ -1,13 +1,13 @@
-"""Page, Profit & stock: gross margin per day and by category, profit on ad spend by channel and
-campaign, and the products out of stock or running low (the second edition's margin, campaign and
-inventory marts)."""
+"""Page, Profit, delivery & stock: gross margin per day and by category, profit on ad spend by
+channel and campaign, delivery by carrier, and the products out of stock or running low (the
+second edition's margin, campaign, fulfilment and inventory marts)."""
 
 from __future__ import annotations
 
 from dashboards.pages.common import bars, line, measure, table
 from dashboards.queries import Reader
 
-FILE, TITLE = "profit.html", "Profit & stock"
+FILE, TITLE = "profit.html", "Profit, delivery & stock"
 
 # Margin rate over several days or products: Σ gross_margin / Σ (gross_margin + cogs), i.e. over
 # the line revenue of the lines with a known cost, as kpi_daily.margin_rate defines it for a day
@@ -36,6 +36,17 @@ SELECT channel, campaign, sum(spend) AS spend, sum(attributed_orders) AS orders,
 FROM marts.campaign_daily WHERE date >= $1
 GROUP BY ALL HAVING sum(spend) > 0 OR sum(attributed_orders) > 0
 ORDER BY spend DESC, revenue DESC, channel, campaign LIMIT 15
+"""
+DELIVERY_SQL = """
+SELECT date, carrier, on_time_deliveries, promised_deliveries FROM marts.fulfilment_daily ORDER BY date, carrier
+"""
+CARRIER_SQL = """
+SELECT carrier, sum(paid_orders) AS paid_orders, sum(shipped_orders) AS shipped_orders,
+       sum(delivered_orders) AS delivered_orders,
+       sum(on_time_deliveries) / nullif(sum(promised_deliveries), 0) AS on_time_rate,
+       sum(late_delivery_refunds) AS late_delivery_refunds
+FROM marts.fulfilment_daily WHERE date >= $1
+GROUP BY carrier ORDER BY paid_orders DESC, carrier
 """
 STOCK_SQL = """
 SELECT coalesce(title, product_id) AS title, product_id, category, on_hand, days_of_cover, revenue_30d,
@@ -99,6 +110,28 @@ def build(reader: Reader) -> dict:
             by_range="campaigns",
             wide=True,
         ),
+        line(
+            "on-time-carrier",
+            "On-time delivery rate by carrier (by the day the order was paid)",
+            "delivery",
+            [measure("on time", "on_time_deliveries", "promised_deliveries", split=True)],
+            fmt="pct",
+            wide=True,
+        ),
+        table(
+            "Delivery by carrier",
+            [
+                ("carrier", "carrier", "text"),
+                ("paid_orders", "paid orders", "int"),
+                ("shipped_orders", "shipped", "int"),
+                ("delivered_orders", "delivered", "int"),
+                ("on_time_rate", "on time", "pct"),
+                ("late_delivery_refunds", "late-delivery refunds", "int"),
+            ],
+            by_range="carriers",
+            note="orders paid in the range; on time: delivered by the promised date, of those with a promise",
+            wide=True,
+        ),
         table(
             "Out of stock or running low (as of the last day)",
             [
@@ -118,6 +151,14 @@ def build(reader: Reader) -> dict:
     ]
     return {
         "widgets": widgets,
-        "tables": {"margin": reader.daily(MARGIN_SQL), "channel": reader.daily(CHANNEL_SQL, "channel")},
-        "by_range": {"categories": reader.by_range(CATEGORY_SQL), "campaigns": reader.by_range(CAMPAIGN_SQL)},
+        "tables": {
+            "margin": reader.daily(MARGIN_SQL),
+            "channel": reader.daily(CHANNEL_SQL, "channel"),
+            "delivery": reader.daily(DELIVERY_SQL, "carrier"),
+        },
+        "by_range": {
+            "categories": reader.by_range(CATEGORY_SQL),
+            "campaigns": reader.by_range(CAMPAIGN_SQL),
+            "carriers": reader.by_range(CARRIER_SQL),
+        },
     }

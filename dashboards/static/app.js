@@ -159,6 +159,18 @@
       `<span class="change ${cls}">${chText}</span><span class="vs">${esc(vs)}</span>${extra}</div>`;
   }
 
+  function targetLine(card) { // the month's target: how far along, the pace, the projection
+    const t = card.target;
+    if (t.pace === null || t.pace === undefined) {
+      return `<div class="target" data-target="${t.target}">${esc(t.month)} target ${fmt(t.target, card.fmt)}: the month has not begun</div>`;
+    }
+    const track = t.on_track === null ? "" : t.on_track ? " · on track" : " · off track";
+    const why = `${t.days_elapsed} of ${t.days_in_month} days; pace = actual / expected by now; projected: where the month ends at this rate`;
+    return `<div class="target ${t.on_track === false ? "off" : "on"}" data-target="${t.target}" data-pace="${t.pace}" title="${esc(why)}">` +
+      `${esc(t.month)} target ${fmt(t.target, card.fmt)}: ${fmt(t.actual_to_date, card.fmt)} so far, pace ${nf0.format(t.pace * 100)} %, ` +
+      `projected ${fmt(t.projected, card.fmt)}${track}</div>`;
+  }
+
   function drawCards(w, el, range) {
     const [lo, hi] = span(range);
     const days = hi - lo + 1;
@@ -170,9 +182,10 @@
       for (const p of [1, 7, 28]) {
         cells += periodCell(w, card, p === 1 ? `last day (${dayText(DATA.dates[N - 1], true)})` : `last ${Math.min(p, N)} days`, String(p), Math.max(0, N - p), N - 1, false);
       }
+      if (card.target) cells += targetLine(card);
       const unit = card.fmt === "money" && CUR.code ? ` (${CUR.code})` : "";
       const defined = card.definition ? ` title="${esc(card.label + ": " + card.definition)}"` : "";
-      html += `<section class="card" data-kpi="${card.key}"><h3${defined}>${esc(card.label + unit)}${card.definition ? ' <span class="info" aria-hidden="true">ⓘ</span>' : ""}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
+      html += `<section class="card" data-kpi="${card.key}"><h3${defined}>${esc(card.label + unit)}${card.definition ? ' <span class="info" aria-hidden="true">i</span>' : ""}</h3>${cells}<div class="spark" id="spark-${card.key}"></div></section>`;
     }
     el.innerHTML = `<div class="cardgrid">${html}</div>`;
     for (const card of w.cards) {

@@ -513,3 +513,34 @@ def test_the_profit_page_agrees_with_kpi_daily(browser, shop):
     for day, margin, rate in zip(days, margins, rates, strict=True):
         want_margin, want_rate = kpi[day]
         assert _close(margin, want_margin) and _close(rate, want_rate), (day, margin, want_margin, rate, want_rate)
+
+
+def test_cards_show_the_months_target_and_pace(browser, shop):
+    con = duckdb.connect(str(shop.serving_db), read_only=True)
+    try:
+        targets = {
+            metric: (target, pace)
+            for metric, target, pace in con.execute(
+                "SELECT metric, target, pace FROM marts.target_tracking WHERE channel = 'all' "
+                "AND month = date_trunc('month', (SELECT max(date) FROM marts.kpi_daily))"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
+        shown = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.card')].map(c => {
+            const t = c.querySelector('.target');
+            return [c.dataset.kpi, t ? {target: Number(t.dataset.target), pace: t.dataset.pace === undefined ? null
+                : Number(t.dataset.pace), text: t.innerText} : null]; }))""")
+    finally:
+        visit.close()
+    with_target = {k: v for k, v in shown.items() if v}
+    assert set(with_target) == set(targets) & set(shown), (with_target, targets)
+    assert with_target, "the simulated shop sets monthly targets"
+    for kpi, line in with_target.items():
+        target, pace = targets[kpi]
+        # the pages carry 4 decimals (dashboards/queries.py)
+        assert _close(line["target"], target) and (pace is None or abs(line["pace"] - pace) < 1e-3), kpi
+        assert "target" in line["text"] and (pace is None or f"pace {round(pace * 100)} %" in line["text"]), line

@@ -106,17 +106,20 @@ def test_the_fulfil_shop_hand_worked_fulfilment(fulfil_shop_run):
     sf = rows[(D5, "CN", "sf_express")]
     assert (sf["paid_orders"], sf["shipped_orders"], sf["delivered_orders"]) == (1, 1, 1)
     assert (sf["handling_p50_hours"], sf["transit_p50_hours"], sf["on_time_rate"]) == (4.0, 6.0, 1.0)
+    assert (sf["on_time_deliveries"], sf["promised_deliveries"]) == (1, 1)
     # o2: promise 03-06, delivered 03-07 00:30 local: late by one day across midnight; o4 has no
     # promise (out of the rate) and keeps the shipped version's carrier; handling 6 h and 22 h,
     # transit 32.5 h and 8 h; one completed late_delivery refund (r2 is only requested)
     zto = rows[(D5, "CN", "zto_express")]
     assert (zto["paid_orders"], zto["shipped_orders"], zto["delivered_orders"]) == (2, 2, 2)
     assert zto["on_time_rate"] == 0.0 and zto["late_delivery_refunds"] == 1
+    assert (zto["on_time_deliveries"], zto["promised_deliveries"]) == (0, 1)
     assert math.isclose(zto["handling_p50_hours"], 14.0) and math.isclose(zto["handling_p90_hours"], 20.4)
     assert math.isclose(zto["transit_p50_hours"], 20.25) and math.isclose(zto["transit_p90_hours"], 30.05)
     # o3: paid, then cancelled: still a paid order of 03-05; no carrier -> unknown
     us = rows[(D5, "US", "unknown")]
     assert (us["paid_orders"], us["shipped_orders"], us["on_time_rate"]) == (1, 0, None)
+    assert (us["on_time_deliveries"], us["promised_deliveries"]) == (0, 0)
     # o5 (created 03-05 23:30, paid 03-06 00:30 local) and o6 count on 03-06
     assert rows[(D6, "CN", "unknown")]["paid_orders"] == 2
 
@@ -197,12 +200,12 @@ def test_the_late_carrier_is_late_in_its_week(simulated_shop):
     carrier, week = logistics["late_carrier"], {date.fromisoformat(d) for d in logistics["late_week"]}
     rows = _mart(
         simulated_shop,
-        f"SELECT date, on_time_rate, delivered_orders FROM marts.fulfilment_daily "
-        f"WHERE carrier = '{carrier}' AND on_time_rate IS NOT NULL",
+        f"SELECT date, on_time_deliveries, promised_deliveries FROM marts.fulfilment_daily "
+        f"WHERE carrier = '{carrier}' AND promised_deliveries > 0",
     ).with_columns(pl.col("date").is_in(list(week)).alias("in_week"))
 
     def rate(frame: pl.DataFrame) -> float:
-        return float((frame["on_time_rate"] * frame["delivered_orders"]).sum() / frame["delivered_orders"].sum())
+        return float(frame["on_time_deliveries"].sum() / frame["promised_deliveries"].sum())
 
     # paid in the late week (parcels leave within hours): far below the carrier's other days
     in_week, other = rows.filter(pl.col("in_week")), rows.filter(~pl.col("in_week"))

@@ -42,6 +42,8 @@ FULFILMENT_COLUMNS = (
     "transit_p90_hours",
     "on_time_rate",
     "late_delivery_refunds",
+    "on_time_deliveries",
+    "promised_deliveries",
 )
 INVENTORY_COLUMNS = (
     "date",
@@ -126,7 +128,8 @@ def order_fulfilment(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFrame |
 
 def compute_fulfilment_daily(landing: Path, tz: str = "Asia/Shanghai") -> pl.DataFrame:
     types = {"date": pl.Date, "ship_country": pl.String, "carrier": pl.String}
-    types |= {c: pl.Int64 for c in ("paid_orders", "shipped_orders", "delivered_orders", "late_delivery_refunds")}
+    counts = ("paid_orders", "shipped_orders", "delivered_orders", "late_delivery_refunds")
+    types |= {c: pl.Int64 for c in (*counts, "on_time_deliveries", "promised_deliveries")}
     orders = order_fulfilment(landing, tz)
     if orders is None or orders.height == 0:
         return _empty(FULFILMENT_COLUMNS, types)
@@ -150,12 +153,14 @@ def compute_fulfilment_daily(landing: Path, tz: str = "Asia/Shanghai") -> pl.Dat
         pl.col("handling").quantile(0.9, "linear").alias("handling_p90_hours"),
         pl.col("transit").quantile(0.5, "linear").alias("transit_p50_hours"),
         pl.col("transit").quantile(0.9, "linear").alias("transit_p90_hours"),
-        pl.col("on_time").filter(promised).sum().alias("_on_time"),
-        promised.sum().alias("_promised"),
+        pl.col("on_time").filter(promised).sum().alias("on_time_deliveries"),
+        promised.sum().alias("promised_deliveries"),
         pl.col("late_refunds").sum().alias("late_delivery_refunds"),
     )
     df = df.with_columns(
-        pl.when(pl.col("_promised") > 0).then(pl.col("_on_time") / pl.col("_promised")).alias("on_time_rate")
+        pl.when(pl.col("promised_deliveries") > 0)
+        .then(pl.col("on_time_deliveries") / pl.col("promised_deliveries"))
+        .alias("on_time_rate")
     )
     return df.select(pl.col(c).cast(types.get(c, pl.Float64)) for c in FULFILMENT_COLUMNS).sort(
         "date", "ship_country", "carrier"

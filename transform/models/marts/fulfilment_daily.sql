@@ -34,7 +34,10 @@ select
     cast({{ percentile_cont('orders.transit_hours', 0.5) }} as {{ type_double() }}) as transit_p50_hours,
     cast({{ percentile_cont('orders.transit_hours', 0.9) }} as {{ type_double() }}) as transit_p90_hours,
     {{ safe_divide(count_where('orders.is_on_time'), count_where('orders.is_on_time is not null')) }} as on_time_rate,
-    cast(coalesce(sum(late_refunds.late_delivery_refunds), 0) as {{ dbt.type_bigint() }}) as late_delivery_refunds
+    cast(coalesce(sum(late_refunds.late_delivery_refunds), 0) as {{ dbt.type_bigint() }}) as late_delivery_refunds,
+    -- on_time_rate's numerator and denominator, so a rate over several rows is Σ / Σ
+    cast({{ count_where('orders.is_on_time') }} as {{ dbt.type_bigint() }}) as on_time_deliveries,
+    cast({{ count_where('orders.is_on_time is not null') }} as {{ dbt.type_bigint() }}) as promised_deliveries
 from orders
 left join late_refunds on late_refunds.order_id = orders.order_id
 group by orders.paid_date, orders.ship_country, orders.carrier_or_unknown
