@@ -1,5 +1,6 @@
 """Page 5, Service & after-sales: tickets per 100 orders, response and resolution times, SLA
-breaches, CSAT by channel and category, reopen rate."""
+breaches, CSAT by channel and category, reopen rate; service operations: how many solved
+tickets the bot closed alone, pre-sale tickets that became orders, and the agents."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ FILE, TITLE = "service.html", "Service & after-sales"
 _SERVICE_SQL = """
 SELECT date, {dim}, sum(tickets) AS tickets, round(sum(sla_breach_rate * tickets)) AS breached,
        round(sum(reopen_rate * tickets)) AS reopened, sum(rated_tickets) AS rated,
-       sum(satisfied_tickets) AS satisfied
+       sum(satisfied_tickets) AS satisfied, sum(solved_tickets) AS solved,
+       sum(bot_contained_tickets) AS bot_contained, sum(presale_tickets) AS presale,
+       sum(presale_converted_tickets) AS presale_converted
 FROM marts.service_daily GROUP BY ALL ORDER BY date, {dim}
+"""
+# agents over the range: counts summed, CSAT as Σ satisfied / Σ rated (agent_daily's definition)
+AGENTS_SQL = """
+SELECT agent_id, sum(tickets_touched) AS tickets_touched, sum(messages) AS messages,
+       sum(first_responses) AS first_responses,
+       sum(satisfied_tickets) / nullif(sum(rated_tickets), 0) AS csat, sum(rated_tickets) AS rated
+FROM marts.agent_daily WHERE date >= $1
+GROUP BY agent_id ORDER BY tickets_touched DESC, agent_id LIMIT 20
 """
 # percentiles over the tickets of a day or a range: from the tickets' own times (ticket_times),
 # since service_daily's percentiles per (date, channel, category) cannot be combined
@@ -88,6 +99,31 @@ def build(reader: Reader) -> dict:
         bars("csat-category", "CSAT by category", "svc_category", [measure("CSAT", "satisfied", "rated")], fmt="pct"),
         bars("rates-channel", "SLA breach and reopen rate by channel", "svc_channel", rates, fmt="pct"),
         bars("rates-category", "SLA breach and reopen rate by category", "svc_category", rates, fmt="pct"),
+        line(
+            "service-operations",
+            "Bot containment and pre-sale conversion",
+            "svc_channel",
+            [
+                measure("solved by the bot alone", "bot_contained", "solved"),
+                measure("pre-sale tickets that became an order within 7 days", "presale_converted", "presale"),
+            ],
+            fmt="pct",
+            wide=True,
+        ),
+        table(
+            "Agents",
+            [
+                ("agent_id", "agent", "text"),
+                ("tickets_touched", "tickets", "int"),
+                ("messages", "messages", "int"),
+                ("first_responses", "first replies", "int"),
+                ("csat", "CSAT", "pct"),
+                ("rated", "rated tickets", "int"),
+            ],
+            by_range="agents",
+            empty="no agent reply in this range",
+            wide=True,
+        ),
     ]
     return {
         "widgets": widgets,
@@ -97,5 +133,5 @@ def build(reader: Reader) -> dict:
             "svc_channel": reader.daily(_SERVICE_SQL.format(dim="channel"), "channel"),
             "svc_category": reader.daily(_SERVICE_SQL.format(dim="category"), "category"),
         },
-        "by_range": {"times": reader.by_range(TIMES_SQL)},
+        "by_range": {"times": reader.by_range(TIMES_SQL), "agents": reader.by_range(AGENTS_SQL)},
     }

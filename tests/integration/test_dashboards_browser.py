@@ -544,3 +544,44 @@ def test_cards_show_the_months_target_and_pace(browser, shop):
         # the pages carry 4 decimals (dashboards/queries.py)
         assert _close(line["target"], target) and (pace is None or abs(line["pace"] - pace) < 1e-3), kpi
         assert "target" in line["text"] and (pace is None or f"pace {round(pace * 100)} %" in line["text"]), line
+
+
+def test_service_operations_agree_with_the_marts(browser, shop):
+    """Bot containment and pre-sale conversion per day equal service_daily's counts summed by
+    SQL; the agents' CSAT over all days equals agent_daily's."""
+    con = duckdb.connect(str(shop.serving_db), read_only=True)
+    try:
+        daily = {
+            d.isoformat(): (bot, presale)
+            for d, bot, presale in con.execute(
+                "SELECT date, sum(bot_contained_tickets) / nullif(sum(solved_tickets), 0), "
+                "sum(presale_converted_tickets) / nullif(sum(presale_tickets), 0) FROM marts.service_daily "
+                "GROUP BY date ORDER BY date"
+            ).fetchall()
+        }
+        agents = dict(
+            con.execute(
+                "SELECT agent_id, sum(satisfied_tickets) / nullif(sum(rated_tickets), 0) FROM marts.agent_daily "
+                "GROUP BY agent_id"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "service.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        series = page.evaluate("""() => document.getElementById('chart-service-operations').data.map(t =>
+            Object.fromEntries(t.x.map((x, i) => [x, t.y[i]])))""")
+        csv_link = page.locator(".widget.table", has_text="Agents").locator("a.csv")
+        rows = _download_csv(page, csv_link)
+    finally:
+        visit.close()
+    bot, presale = series
+    assert any(v is not None for v in bot.values()), "the simulated shop has bot-contained tickets"
+    for day, (want_bot, want_presale) in daily.items():
+        assert _close(bot.get(day), want_bot) and _close(presale.get(day), want_presale), day
+    assert rows and len(rows) == min(20, len(agents))
+    for row in rows:
+        want = agents[row["agent_id"]]
+        assert (row["csat"] == "" and want is None) or abs(float(row["csat"]) - want) < 1e-4, row
