@@ -53,6 +53,8 @@ def build(reader: Reader) -> dict:
             "channel",
             [measure("conversion", "purchasing_sessions", "sessions", split=True)],
             fmt="pct",
+            top=5,
+            note="the 5 channels with the most sessions in the range; the others as one line",
         ),
         bars(
             "spend-channel",

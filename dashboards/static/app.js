@@ -58,6 +58,7 @@
     const days = range === "all" ? N : Math.min(Number(range), N);
     return [N - days, N - 1];
   }
+  function inGroup(g, group) { return group instanceof Set ? group.has(g) : g === group; }
   function aggregate(table, spec, lo, hi, group) {
     // Σ num / Σ den over the rows in [lo, hi] (of one group when given); days where a value is
     // null are left out of both sums, so a ratio is never mixed with missing days.
@@ -66,7 +67,7 @@
     let a = 0, b = 0, seen = false;
     for (let i = 0; i < t.d.length; i++) {
       const d = t.d[i];
-      if (d < lo || d > hi || (group !== undefined && t.g[i] !== group)) continue;
+      if (d < lo || d > hi || (group !== undefined && !inGroup(t.g[i], group))) continue;
       const x = num[i], y = den ? den[i] : 1;
       if (x === null || y === null) continue;
       a += x; b += y; seen = true;
@@ -83,7 +84,7 @@
     const sums = new Map();
     for (let i = 0; i < t.d.length; i++) {
       const d = t.d[i];
-      if (d < lo || d > hi || (group !== undefined && t.g[i] !== group)) continue;
+      if (d < lo || d > hi || (group !== undefined && !inGroup(t.g[i], group))) continue;
       if (num[i] === null || (den && den[i] === null)) continue;
       const s = sums.get(d) || [0, 0];
       s[0] += num[i]; s[1] += den ? den[i] : 1;
@@ -206,10 +207,18 @@
     const traces = [];
     const kind = w.kind || "line";
     for (const s of w.series) {
-      const gs = s.split ? groups(w.table) : [s.group];
+      let gs = s.split ? groups(w.table) : [s.group];
+      const names = new Map();
+      if (s.split && w.top && gs.length > w.top + 1) { // the top groups by volume over the range, the rest as one line
+        const volume = (g) => aggregate(w.table, { num: s.den || s.num }, lo, hi, g) || 0;
+        const ranked = [...gs].sort((a, b) => volume(b) - volume(a) || (a < b ? -1 : 1));
+        const rest = new Set(ranked.slice(w.top));
+        gs = [...ranked.slice(0, w.top), rest];
+        names.set(rest, `others (${rest.size})`);
+      }
       for (const g of gs) {
         const v = daily(w.table, s, lo, hi, g);
-        const name = s.split ? g : s.name;
+        const name = s.split ? names.get(g) || g : s.name;
         const tr = kind === "bar" ? { type: "bar", x: v.x, y: v.y, name } : { type: "scatter", mode: "lines", x: v.x, y: v.y, name, line: { width: 2 }, connectgaps: true };
         if (s.yaxis) tr.yaxis = s.yaxis;
         traces.push(tr);

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from config import load_settings
@@ -585,3 +586,38 @@ def test_service_operations_agree_with_the_marts(browser, shop):
     for row in rows:
         want = agents[row["agent_id"]]
         assert (row["csat"] == "" and want is None) or abs(float(row["csat"]) - want) < 1e-4, row
+
+
+def test_a_many_line_chart_keeps_the_top_channels_and_groups_the_others(browser, shop):
+    """Conversion by channel: the 5 channels with the most sessions over the range, one line each;
+    the rest as one line whose daily value is Σ purchasing sessions / Σ sessions of those channels."""
+    rows = read_table(
+        shop.serving_db,
+        "SELECT strftime(date, '%Y-%m-%d') AS date, channel, sessions, round(conversion_rate * sessions) AS bought "
+        "FROM marts.channel_daily",
+    )
+    totals = (
+        rows.group_by("channel").agg(pl.col("sessions").sum()).sort(["sessions", "channel"], descending=[True, False])
+    )
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "traffic.html").resolve().as_uri())
+        page.click(".range button[data-range='all']")
+        traces = page.evaluate("""() => document.getElementById('chart-conversion-channel').data.map(t =>
+            [t.name, Object.fromEntries(t.x.map((x, i) => [x, t.y[i]]))])""")
+    finally:
+        visit.close()
+    channels = totals["channel"].to_list()
+    if len(channels) <= 6:
+        assert [name for name, _ in traces] == sorted(channels)
+        return
+    top, rest = channels[:5], channels[5:]
+    assert [name for name, _ in traces] == [*top, f"others ({len(rest)})"]
+    others = (
+        rows.filter(pl.col("channel").is_in(rest))
+        .group_by("date")
+        .agg((pl.col("bought").sum() / pl.col("sessions").sum()).alias("rate"))
+    )
+    shown = traces[-1][1]
+    for day, rate in others.iter_rows():
+        assert _close(shown[day], rate), day
