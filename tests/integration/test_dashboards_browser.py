@@ -28,11 +28,10 @@ import pytest
 
 from config import load_settings
 from dashboards.pages import PAGES
+from tests.support.browser import PHONE, Visit, chromium
 from tests.support.warehouse import read_table
 
-CHROMIUM = Path("/usr/bin/chromium")
 PAGE_FILES = [page.FILE for page in PAGES]
-LAPTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -47,16 +46,8 @@ def shop(request, module_monkeypatch):
 
 @pytest.fixture(scope="module")
 def browser():
-    # CI installs chromium (.ci/run): a missing browser is a failure, never a skip
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-background-networking"]
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -82,31 +73,6 @@ def server(shop):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-class Visit:
-    """A page in a fresh browser context, with every request, console error and page error."""
-
-    def __init__(self, browser, viewport=LAPTOP):
-        self.context = browser.new_context(viewport=viewport)
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.context.on("request", lambda r: self.requests.append(r.url))
-        self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def open(self, url: str):
-        self.page.goto(url)
-        # drawn: every chart and sparkline holds a plotly graph
-        self.page.wait_for_function(
-            "() => { const c = document.querySelectorAll('.chart, .spark');"
-            " return c.length > 0 && [...c].every(e => e.classList.contains('js-plotly-plot')); }"
-        )
-        return self.page
-
-    def close(self):
-        self.context.close()
 
 
 # every plotly graph of the page: [id, number of traces, points that are not null]

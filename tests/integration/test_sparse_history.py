@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -30,6 +31,7 @@ import pytest
 
 from tests.fixtures.make_sparse_shop import SparseShop, write_sparse_shop
 from tests.reference.kpi_daily import INT_COLUMNS, KPI_COLUMNS, MONEY_COLUMNS, compute_kpi_daily
+from tests.support.browser import Visit, chromium
 
 WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
 TZ, BASE_CURRENCY, HOME_COUNTRY = "Europe/London", "GBP", "GB"
@@ -218,3 +220,29 @@ def test_kpi_daily_equals_the_independent_computation(ran: Ran):
         pl.col("placed_orders").sum(), pl.col("refunded_amount").sum(), pl.col("cross_border_share").max()
     )
     assert totals.row(0)[0] == ran.shop.orders and float(totals.row(0)[1]) > 0 and totals.row(0)[2] > 0
+
+
+def test_the_cards_compare_with_the_same_days_a_year_before(ran: Ran):
+    """13 months of history: the overview's GMV card (default range: the last 28 days of data)
+    says its change against the same days 52 weeks earlier, by kpi_daily's numbers."""
+    con = duckdb.connect(str(ran.home / "serving.duckdb"), read_only=True)
+    try:
+        gmv = dict(con.execute("SELECT date, gmv::DOUBLE FROM marts.kpi_daily ORDER BY date").fetchall())
+    finally:
+        con.close()
+    days = list(gmv)
+    first, last = days[-28], days[-1]
+    start, end = first - timedelta(days=364), last - timedelta(days=364)
+    current = sum(gmv[d] for d in days if first <= d <= last)
+    before = sum(gmv[d] for d in days if start <= d <= end)
+    change = current / before - 1
+    with chromium() as browser:
+        visit = Visit(browser)
+        try:
+            page = visit.open((ran.home / "dashboards" / "index.html").resolve().as_uri())
+            text = page.inner_text(".card[data-kpi='gmv'] .period.main .yoy")
+            assert visit.errors == []
+        finally:
+            visit.close()
+    arrow = "▲" if change >= 0 else "▼"
+    assert text.startswith(f"{arrow} {abs(change) * 100:,.1f} % vs a year before ("), (text, change)
