@@ -95,9 +95,11 @@ def alert_targets(settings: Settings, environ: Mapping[str, str] = os.environ) -
             raise SettingsError(f"WAREHOUSE_ALERT_EMAIL_TO is needed with {SMTP_VARIABLE}: whom to mail")
         if not settings.alert_email_from:
             raise SettingsError(f"WAREHOUSE_ALERT_EMAIL_FROM is needed with {SMTP_VARIABLE}: the sender")
-    for address in (*recipients, settings.alert_email_from):
+    addresses = [("WAREHOUSE_ALERT_EMAIL_TO", a) for a in recipients]
+    addresses.append(("WAREHOUSE_ALERT_EMAIL_FROM", settings.alert_email_from))
+    for variable, address in addresses:
         if address and not _ADDRESS.match(address):
-            raise SettingsError(f"e-mail address {address!r} is not usable: expected name@domain")
+            raise SettingsError(f"{variable}: e-mail address {address!r} is not usable: expected name@domain")
     return AlertTargets(
         webhook=_webhook(webhook) if webhook else None,
         smtp=smtp,

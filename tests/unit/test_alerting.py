@@ -51,7 +51,7 @@ def test_an_smtp_url_names_server_user_and_password(tmp_path):
             {"WAREHOUSE_ALERT_EMAIL_TO": "a@x.cn"},
             "WAREHOUSE_ALERT_EMAIL_FROM",
         ),
-        ({}, {"WAREHOUSE_ALERT_EMAIL_TO": "not an address"}, "e-mail address"),
+        ({}, {"WAREHOUSE_ALERT_EMAIL_TO": "not an address"}, "WAREHOUSE_ALERT_EMAIL_TO"),
     ],
 )
 def test_unusable_targets_are_one_line_without_the_secret(tmp_path, environ, settings_env, names):
