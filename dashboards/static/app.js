@@ -250,8 +250,15 @@
     const traces = w.series.map((s) => { const v = daily(w.table, s, lo, hi); return { type: "scatter", mode: "lines", name: s.name, x: v.x, y: v.y }; });
     const f = w.forecast;
     if (f.x.length) {
-      traces.push({ type: "scatter", mode: "lines", x: f.x.concat([...f.x].reverse()), y: f.upper.concat([...f.lower].reverse()), fill: "toself", fillcolor: "rgba(37,99,235,.15)", line: { width: 0 }, name: "80 % interval", hoverinfo: "skip" });
-      traces.push({ type: "scatter", mode: "lines", x: f.x, y: f.y, name: "GMV forecast", line: { dash: "dash", color: COLORS[0] } });
+      // the forecast line and its band start at the last actual GMV, so the eye follows the line
+      // from what happened into what is expected (its first forecast day may sit far off a low day)
+      const actual = traces[0];
+      const last = actual && actual.x.length ? actual.x.length - 1 : -1;
+      const joined = last >= 0 && actual.y[last] !== null && actual.x[last] < f.x[0];
+      const x = joined ? [actual.x[last], ...f.x] : f.x;
+      const at = (ys) => (joined ? [actual.y[last], ...ys] : ys);
+      traces.push({ type: "scatter", mode: "lines", x: x.concat([...x].reverse()), y: at(f.upper).concat([...at(f.lower)].reverse()), fill: "toself", fillcolor: "rgba(37,99,235,.15)", line: { width: 0 }, name: "80 % interval", hoverinfo: "skip" });
+      traces.push({ type: "scatter", mode: "lines", x, y: at(f.y), name: "GMV forecast", line: { dash: "dash", color: COLORS[0] } });
     }
     Plotly.react(plotDiv(el, w), traces, layout(), PLOT_CONFIG);
   }

@@ -587,3 +587,29 @@ def test_a_many_line_chart_keeps_the_top_channels_and_groups_the_others(browser,
     shown = traces[-1][1]
     for day, rate in others.iter_rows():
         assert _close(shown[day], rate), day
+
+
+def test_the_forecast_line_continues_from_the_last_actual_day(browser, shop):
+    con = duckdb.connect(str(shop.serving_db), read_only=True)
+    try:
+        forecast = con.execute(
+            "SELECT strftime(date, '%Y-%m-%d'), forecast::DOUBLE FROM marts.gmv_forecast ORDER BY date"
+        ).fetchall()
+        last_day, last_gmv = con.execute(
+            "SELECT strftime(date, '%Y-%m-%d'), gmv::DOUBLE FROM marts.kpi_daily ORDER BY date DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "sales.html").resolve().as_uri())
+        traces = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.js-plotly-plot')]
+            .flatMap(p => p.data).filter(t => t.name === 'GMV forecast').map(t => [t.name, [t.x, t.y]]))""")
+    finally:
+        visit.close()
+    if not forecast:  # a shop with less than 8 weeks: no forecast (the mart says why)
+        assert traces == {}
+        return
+    x, y = traces["GMV forecast"]
+    assert x[0] == last_day and _close(y[0], last_gmv)
+    assert list(zip(x[1:], y[1:])) == [(d, pytest.approx(v, rel=1e-6)) for d, v in forecast]
