@@ -593,7 +593,7 @@ def test_the_forecast_line_continues_from_the_last_actual_day(browser, shop):
     con = duckdb.connect(str(shop.serving_db), read_only=True)
     try:
         forecast = con.execute(
-            "SELECT strftime(date, '%Y-%m-%d'), forecast::DOUBLE FROM marts.gmv_forecast ORDER BY date"
+            "SELECT strftime(date, '%Y-%m-%d'), forecast::DOUBLE FROM marts.gmv_forecast WHERE forecast IS NOT NULL ORDER BY date"
         ).fetchall()
         last_day, last_gmv = con.execute(
             "SELECT strftime(date, '%Y-%m-%d'), gmv::DOUBLE FROM marts.kpi_daily ORDER BY date DESC LIMIT 1"
