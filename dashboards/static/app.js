@@ -54,10 +54,24 @@
   }
 
   // ---- ranges and aggregation -------------------------------------------------------------
+  // a range: "7", "28", "90", "all" (ending on the last day), or "c:FROM:TO" (custom, ISO dates)
+  function custom(range) {
+    const m = /^c:(\d{4}-\d{2}-\d{2}):(\d{4}-\d{2}-\d{2})$/.exec(range);
+    return m ? [m[1] <= m[2] ? m[1] : m[2], m[1] <= m[2] ? m[2] : m[1]] : null;
+  }
   function span(range) { // [lo, hi] date indexes of the chosen range (inclusive)
+    const c = custom(range);
+    if (c) { // the data days inside [from, to]; none: the nearest day
+      let lo = DATA.dates.findIndex((d) => d >= c[0]);
+      if (lo < 0) lo = N - 1;
+      let hi = lo;
+      while (hi + 1 < N && DATA.dates[hi + 1] <= c[1]) hi++;
+      return [lo, hi];
+    }
     const days = range === "all" ? N : Math.min(Number(range), N);
     return [N - days, N - 1];
   }
+  const PRESET_ONLY = "this table is computed for the ranges 7, 28, 90 days and All: choose one of them to see it";
   function inGroup(g, group) { return group instanceof Set ? group.has(g) : g === group; }
   function aggregate(table, spec, lo, hi, group) {
     // Σ num / Σ den over the rows in [lo, hi] (of one group when given); days where a value is
@@ -175,7 +189,7 @@
   function drawCards(w, el, range) {
     const [lo, hi] = span(range);
     const days = hi - lo + 1;
-    const label = range === "all" ? `all ${days} days` : `last ${days} days`;
+    const label = range === "all" ? `all ${days} days` : custom(range) ? `${days} days` : `last ${days} days`;
     let html = "";
     for (const card of w.cards) {
       // the chosen range, then fixed periods; with fewer days of data the label says how many there are
@@ -286,20 +300,26 @@
   function csvLink(w, keys, rows, range) {
     const text = [keys.join(","), ...rows.map((r) => keys.map((k) => csvCell(r[k])).join(","))].join("\r\n") + "\r\n";
     const slug = w.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-    const name = `${DATA.page.replace(".html", "")}-${slug}-${range === "all" ? "all" : range + "d"}.csv`;
+    const c = custom(range);
+    const name = `${DATA.page.replace(".html", "")}-${slug}-${c ? c.join("_") : range === "all" ? "all" : range + "d"}.csv`;
     return `<a class="csv" download="${esc(name)}" href="data:text/csv;charset=utf-8,${encodeURIComponent("\ufeff" + text)}">CSV</a>`;
   }
-  function rowsInRange(w, range) {
+  function rowsInRange(w, range) { // null: a per-range table asked for a custom range
+    if (!w.rows && w.by_range && !DATA.by_range[range]) return null;
     let rows = w.rows || (w.by_range ? DATA.by_range[range][w.by_range] : []);
     if (w.date_col && N) { // rows dated inside the range only
-      const [lo] = span(range);
-      rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo]);
+      const [lo, hi] = span(range);
+      rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo] && r[w.date_col] <= DATA.dates[hi]);
     }
     return rows;
   }
 
   function drawTable(w, el, range) {
     let rows = rowsInRange(w, range);
+    if (rows === null) {
+      el.innerHTML = `<h2>${esc(w.title)}</h2><p class="note preset-only">${esc(PRESET_ONLY)}</p>`;
+      return;
+    }
     const csv = csvLink(w, w.columns.map((c) => c.key), rows, range);
     if (w.limit) rows = rows.slice(0, w.limit);
     const cls = (c) => (c.fmt === "long" ? "wrap" : c.fmt && c.fmt !== "text" ? "num" : "");
@@ -325,6 +345,10 @@
   }
 
   function drawText(w, el, range) {
+    if (!w.items && !DATA.by_range[range]) {
+      el.innerHTML = `<h2>${esc(w.title)}</h2><p class="note preset-only">${esc(PRESET_ONLY)}</p>`;
+      return;
+    }
     const items = w.items || DATA.by_range[range][w.by_range];
     el.innerHTML = `<h2>${esc(w.title)}</h2><ul class="facts">${items.map((t) => `<li>${esc(t)}</li>`).join("")}</ul>`;
   }
@@ -333,7 +357,7 @@
 
   // ---- page -------------------------------------------------------------------------------
   function currentRange() {
-    const m = /r=(7|28|90|all)/.exec(location.hash);
+    const m = /r=(7|28|90|all|c:\d{4}-\d{2}-\d{2}:\d{4}-\d{2}-\d{2})/.exec(location.hash);
     return m ? m[1] : DATA.default_range;
   }
   let shown = null;
@@ -344,6 +368,7 @@
     document.querySelectorAll("nav a").forEach((a) => { a.href = a.getAttribute("href").split("#")[0] + "#r=" + range; });
     const [lo, hi] = span(range);
     document.getElementById("range-label").textContent = N ? `${DATA.dates[lo]} – ${DATA.dates[hi]}` : "no data yet";
+    if (N) { FROM.value = DATA.dates[lo]; TO.value = DATA.dates[hi]; }
     DATA.widgets.forEach((w, i) => {
       const el = document.getElementById(`w${i}`);
       if ((w.type === "sbar" || w.type === "heatmap") && el.dataset.drawn) return; // not cut by the range
@@ -362,6 +387,16 @@
     const b = document.querySelector(`.range button[data-range="${r}"]`);
     b.addEventListener("click", () => { render(r); location.hash = "r=" + r; });
   }
+  // the custom range: two dates within the data; either change redraws
+  const FROM = document.getElementById("range-from"), TO = document.getElementById("range-to");
+  if (N) { for (const input of [FROM, TO]) { input.min = DATA.dates[0]; input.max = DATA.dates[N - 1]; } }
+  function onDates() {
+    if (!FROM.value || !TO.value) return;
+    const r = `c:${FROM.value}:${TO.value}`;
+    render(r); location.hash = "r=" + r;
+  }
+  FROM.addEventListener("change", onDates);
+  TO.addEventListener("change", onDates);
   window.addEventListener("hashchange", () => render(currentRange()));
   render(currentRange());
 })();

@@ -613,3 +613,38 @@ def test_the_forecast_line_continues_from_the_last_actual_day(browser, shop):
     x, y = traces["GMV forecast"]
     assert x[0] == last_day and _close(y[0], last_gmv)
     assert list(zip(x[1:], y[1:])) == [(d, pytest.approx(v, rel=1e-6)) for d, v in forecast]
+
+
+def test_a_custom_date_range_sums_exactly_its_days(browser, shop):
+    days = [
+        r[0].isoformat()
+        for r in duckdb.connect(str(shop.serving_db), read_only=True)
+        .execute("SELECT date FROM marts.kpi_daily ORDER BY date")
+        .fetchall()
+    ]
+    first, last = days[max(0, len(days) - 15)], days[max(0, len(days) - 6)]
+    expected = read_table(
+        shop.serving_db,
+        f"SELECT sum(gmv)::DOUBLE AS gmv, sum(paid_orders)::DOUBLE AS paid_orders FROM marts.kpi_daily "
+        f"WHERE date BETWEEN DATE '{first}' AND DATE '{last}'",
+    ).to_dicts()[0]
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
+        page.fill("#range-from", first)
+        page.fill("#range-to", last)
+        page.dispatch_event("#range-to", "change")
+        page.wait_for_function(f"() => location.hash === '#r=c:{first}:{last}'")
+        shown = _shown_cards(page)
+        assert _close(shown["gmv"]["range"], expected["gmv"]) and _close(
+            shown["paid_orders"]["range"], expected["paid_orders"]
+        )
+        assert page.inner_text("#range-label") == f"{first} – {last}"
+        assert page.get_attribute("nav a[href^='sales.html']", "href") == f"sales.html#r=c:{first}:{last}"
+        # a table computed per preset range says so instead of showing other days
+        page = visit.open((shop.dashboards_dir / "sales.html").resolve().as_uri() + f"#r=c:{first}:{last}")
+        notes = page.locator(".widget.table .preset-only")
+        assert notes.count() >= 1 and "choose one of them" in notes.first.inner_text()
+        assert visit.errors == []
+    finally:
+        visit.close()
