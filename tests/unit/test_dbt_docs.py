@@ -32,34 +32,27 @@ if KPIS is None:
     )
 
 
-def _published_marts() -> dict[str, list[str]]:
-    """{mart: [key and column names]} from the table under "## Published marts"."""
+def _names(cell: str) -> list[str]:
+    # remarks in parentheses are not names: "`customer_key` (hashed)", "`channel` (`all` for the whole shop)"
+    return re.findall(r"`?([a-z_][a-z0-9_]*)`?", re.sub(r"\([^)]*\)", "", cell))
+
+
+def _published_marts() -> dict[str, tuple[list[str], list[str]]]:
+    """{mart: ([keys], [other columns])} from the table under "## Published marts"."""
     text = KPIS.read_text(encoding="utf-8").split("## Published marts", 1)[1]
     marts = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 3 or not cells[0].startswith("`"):
-            continue
-        # remarks in parentheses are not names: "`customer_key` (hashed)", "`channel` (`all` for the whole shop)"
-        names = re.sub(r"\([^)]*\)", "", f"{cells[1]}, {cells[2]}")
-        marts[cells[0].strip("`")] = re.findall(r"`?([a-z_][a-z0-9_]*)`?", names)
+        if len(cells) == 3 and cells[0].startswith("`"):
+            marts[cells[0].strip("`")] = (_names(cells[1]), _names(cells[2]))
     return marts
 
 
-MARTS = _published_marts()
+PUBLISHED = _published_marts()
+MARTS = {mart: keys + columns for mart, (keys, columns) in PUBLISHED.items()}  # mart -> key and column names
 
 MART_PARAMS = [pytest.param(m, id=m) for m in sorted(MARTS)]
 COLUMN_PARAMS = [pytest.param(m, c, id=f"{m}.{c}") for m in sorted(MARTS) for c in dict.fromkeys(MARTS[m])]
-
-
-def _keys(mart: str) -> list[str]:
-    """The grain column of kpis.md's table: the mart's keys."""
-    text = KPIS.read_text(encoding="utf-8").split("## Published marts", 1)[1]
-    for line in text.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 3 and cells[0] == f"`{mart}`":
-            return re.findall(r"`([a-z_][a-z0-9_]*)`", re.sub(r"\([^)]*\)", "", cells[1]))
-    raise KeyError(mart)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +93,7 @@ def test_mart_tests_its_keys(manifest, documented, mart):
     node = documented[mart]
     if node["resource_type"] == "source":
         pytest.skip(f"{mart} is built by Python after dbt; its table's PRIMARY KEY holds the keys")
-    keys = _keys(mart)
+    keys = PUBLISHED[mart][0]
     not_null, unique = set(), []
     for test in manifest["nodes"].values():
         if test["resource_type"] != "test" or node["unique_id"] not in test["depends_on"]["nodes"]:
