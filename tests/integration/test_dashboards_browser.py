@@ -29,7 +29,7 @@ import pytest
 from config import load_settings
 from dashboards.pages import PAGES
 from tests.support.browser import PHONE, Visit, chromium
-from tests.support.warehouse import read_table
+from tests.support.warehouse import fetch_rows, read_table
 
 PAGE_FILES = [page.FILE for page in PAGES]
 
@@ -153,10 +153,7 @@ def _close(shown, expected) -> bool:
 
 def test_kpi_cards_equal_kpi_daily_and_the_range_control_changes_them(browser, shop):
     dates = [
-        r[0].isoformat()
-        for r in duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute("SELECT date FROM marts.kpi_daily ORDER BY date DESC")
-        .fetchall()
+        r[0].isoformat() for r in fetch_rows(shop.serving_db, "SELECT date FROM marts.kpi_daily ORDER BY date DESC")
     ]
     visit = Visit(browser)
     try:
@@ -207,11 +204,7 @@ def _day(d: date, weekday: bool = False) -> str:
 
 
 def test_cards_say_what_they_compare_in_which_currency_and_which_days_are_provisional(browser, shop):
-    final = dict(
-        duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute("SELECT date, is_final FROM marts.kpi_daily ORDER BY date")
-        .fetchall()
-    )
+    final = dict(fetch_rows(shop.serving_db, "SELECT date, is_final FROM marts.kpi_daily ORDER BY date"))
     days = list(final)
     n = len(days)
     visit = Visit(browser)
@@ -249,9 +242,7 @@ def test_cards_say_what_they_compare_in_which_currency_and_which_days_are_provis
             assert "CN¥" not in card["title"] + "".join(p["value"] for p in card["periods"].values()), card
     # each KPI's definition on hover: its dbt docs, as the serving database's column comment
     comments = dict(
-        duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'kpi_daily'")
-        .fetchall()
+        fetch_rows(shop.serving_db, "SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'kpi_daily'")
     )
     for card in cards:
         assert comments[card["kpi"]] and card["definition"].endswith(": " + comments[card["kpi"]]), card["kpi"]
@@ -344,11 +335,8 @@ def test_alerts_are_plain_sentences_on_cards_that_fit_a_phone(browser, shop):
 
 
 def test_products_show_their_titles(browser, shop):
-    titles = dict(
-        duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute("SELECT product_id, title FROM marts.product_health")  # every product, its latest title
-        .fetchall()
-    )
+    # every product, its latest title
+    titles = dict(fetch_rows(shop.serving_db, "SELECT product_id, title FROM marts.product_health"))
     visit = Visit(browser)
     try:
         page = visit.open((shop.dashboards_dir / "sales.html").resolve().as_uri())
@@ -383,12 +371,11 @@ def test_the_range_control_shows_only_where_it_changes_something(browser, shop):
 def test_bars_that_span_orders_of_magnitude_use_a_log_axis(browser, shop):
     roas = [
         r[0]
-        for r in duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute(
+        for r in fetch_rows(
+            shop.serving_db,
             "SELECT sum(attributed_revenue) / nullif(sum(spend), 0) FROM marts.channel_daily GROUP BY channel "
-            "HAVING sum(attributed_revenue) / nullif(sum(spend), 0) > 0"
+            "HAVING sum(attributed_revenue) / nullif(sum(spend), 0) > 0",
         )
-        .fetchall()
     ]
     visit = Visit(browser)
     try:
@@ -461,9 +448,9 @@ def test_the_profit_page_agrees_with_kpi_daily(browser, shop):
     """The page sums product_daily; per day it must give kpi_daily's gross margin and margin rate."""
     kpi = {
         d.isoformat(): (gm, rate)
-        for d, gm, rate in duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute("SELECT date, gross_margin::DOUBLE, margin_rate FROM marts.kpi_daily ORDER BY date")
-        .fetchall()
+        for d, gm, rate in fetch_rows(
+            shop.serving_db, "SELECT date, gross_margin::DOUBLE, margin_rate FROM marts.kpi_daily ORDER BY date"
+        )
     }
     visit = Visit(browser)
     try:
@@ -483,17 +470,14 @@ def test_the_profit_page_agrees_with_kpi_daily(browser, shop):
 
 
 def test_cards_show_the_months_target_and_pace(browser, shop):
-    con = duckdb.connect(str(shop.serving_db), read_only=True)
-    try:
-        targets = {
-            metric: (target, pace)
-            for metric, target, pace in con.execute(
-                "SELECT metric, target, pace FROM marts.target_tracking WHERE channel = 'all' "
-                "AND month = date_trunc('month', (SELECT max(date) FROM marts.kpi_daily))"
-            ).fetchall()
-        }
-    finally:
-        con.close()
+    targets = {
+        metric: (target, pace)
+        for metric, target, pace in fetch_rows(
+            shop.serving_db,
+            "SELECT metric, target, pace FROM marts.target_tracking WHERE channel = 'all' "
+            "AND month = date_trunc('month', (SELECT max(date) FROM marts.kpi_daily))",
+        )
+    }
     visit = Visit(browser)
     try:
         page = visit.open((shop.dashboards_dir / "index.html").resolve().as_uri())
@@ -616,12 +600,7 @@ def test_the_forecast_line_continues_from_the_last_actual_day(browser, shop):
 
 
 def test_a_custom_date_range_sums_exactly_its_days(browser, shop):
-    days = [
-        r[0].isoformat()
-        for r in duckdb.connect(str(shop.serving_db), read_only=True)
-        .execute("SELECT date FROM marts.kpi_daily ORDER BY date")
-        .fetchall()
-    ]
+    days = [r[0].isoformat() for r in fetch_rows(shop.serving_db, "SELECT date FROM marts.kpi_daily ORDER BY date")]
     first, last = days[max(0, len(days) - 15)], days[max(0, len(days) - 6)]
     expected = read_table(
         shop.serving_db,

@@ -71,6 +71,15 @@ def run_ok(settings: Settings, start: date, end: date) -> RunReport:
     return report
 
 
+def fetch_rows(db: Path, sql: str) -> list[tuple]:
+    """The rows of `sql` over a DuckDB file opened read-only (and closed)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def read_table(db: Path, sql: str) -> pl.DataFrame:
     con = duckdb.connect(str(db), read_only=True)
     try:
