@@ -40,6 +40,7 @@ def _page_data(reader: Reader, meta: dict, page) -> dict:
         "dates": [d.isoformat() for d in reader.dates],
         "meta": meta,
         "widgets": built["widgets"],
+        "filters": built.get("filters", []),
         "tables": built.get("tables", {}),
         "by_range": by_range,
     }

@@ -4,7 +4,8 @@ Two shapes (docs/dashboards.md):
 - daily tables, long: {d: [date index], g: [group], c: {column: [values]}, groups: [...]}, with
   only additive columns (counts, sums) plus the per-day values that cannot be summed (percentiles);
   the browser sums them over the chosen range and divides, so a ratio over a range is Σ num / Σ den,
-  never an average of daily ratios;
+  never an average of daily ratios; a table the page-wide filters can cut carries its rows' values
+  of each filter dimension too (f: {dimension: [values]});
 - per-range rows for rankings and percentiles that need the detail rows (best sellers, paths,
   ticket percentiles): computed here once for each range of the control (7, 28, 90 days, all).
 Only aggregates leave this module: no customer id, email, name or hashed personal key."""
@@ -69,18 +70,25 @@ class Reader:
         names = [c[0] for c in cur.description]
         return names, [{n: _plain(v) for n, v in zip(names, row)} for row in cur.fetchall()]
 
-    def daily(self, sql: str, group: str | None = None) -> dict:
-        """A long daily table from `sql` (a `date` column, an optional group column, values)."""
+    def daily(self, sql: str, group: str | None = None, dims: tuple[str, ...] = ()) -> dict:
+        """A long daily table from `sql` (a `date` column, an optional group column, values); `dims`:
+        the columns that are filter dimensions (a page-wide filter keeps the rows of its value)."""
         names, rows = self._query(sql)
-        cols = [c for c in names if c not in ("date", group)]
+        cols = [c for c in names if c not in ("date", group, *dims)]
         kept = [r for r in rows if date.fromisoformat(r["date"]) in self.index]
         table = {
             "d": [self.index[date.fromisoformat(r["date"])] for r in kept],
             "g": [r[group] for r in kept] if group else [None] * len(kept),
             "c": {c: [r[c] for r in kept] for c in cols},
         }
+        if dims:
+            table["f"] = {dim: [r[dim] for r in kept] for dim in dims}
         table["groups"] = sorted({g for g in table["g"] if g is not None})
         return table
+
+    def values(self, sql: str) -> list[str]:
+        """The values a filter offers: the first column of `sql`, nulls left out."""
+        return [r[0] for r in self.con.execute(sql).fetchall() if r[0] is not None]
 
     def range_start(self, key: str) -> date:
         """First day of a range of the control (ranges end on the last day of kpi_daily)."""

@@ -48,7 +48,7 @@ def render_page(file: str, title: str, meta: dict, data: dict) -> str:
         f'<span{hidden}>Range</span><div class="range" role="group" aria-label="date range"{hidden}>{buttons}</div>'
         f'<span class="dates"{hidden}><label>from <input type="date" id="range-from"></label> '
         f'<label>to <input type="date" id="range-to"></label></span>'
-        f'<span id="range-label"{hidden}></span>'
+        f'<span id="range-label"{hidden}></span><span id="filters" class="filters"></span>'
     ) + ("" if ranged else "<span>All data: this page is not cut by the date range</span>")
     return SHELL.format(
         title=html.escape(title),

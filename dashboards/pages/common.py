@@ -1,4 +1,4 @@
-"""Pieces several pages share: the daily KPI table and widget constructors."""
+"""Pieces several pages share: the daily KPI table, widget constructors and page-wide filters."""
 
 from __future__ import annotations
 
@@ -71,3 +71,44 @@ def table(title: str, columns: list[tuple[str, str, str]], **source) -> dict:
         "columns": [{"key": k, "label": label, "fmt": f} for k, label, f in columns],
         **source,
     }
+
+
+def cards(
+    table: str,
+    specs: tuple,
+    definitions: dict[str, str],
+    targets: dict[str, dict] | None = None,
+    provisional: dict[str, str] | None = None,
+) -> dict:
+    """A row of KPI cards over the daily table `table`. `specs`: (key, label, format, numerator,
+    denominator) each, a card's value over any span of days being Σ numerator / Σ denominator (just
+    Σ numerator without one); each card carries its definition (shown on hover), the month's
+    target where one is set, and, for a key of `provisional`, is marked provisional over the days
+    the table's `provisional` column flags, the value saying why."""
+    provisional = provisional or {}
+    targets = targets or {}
+    return {
+        "type": "cards",
+        "table": table,
+        "cards": [
+            {
+                "key": key,
+                "label": label,
+                "fmt": fmt,
+                "num": num,
+                "definition": definitions.get(key, ""),
+                **({"target": targets[key]} if key in targets else {}),
+                **({"den": den} if den else {}),
+                **({"provisional": "provisional", "provisional_why": provisional[key]} if key in provisional else {}),
+            }
+            for key, label, fmt, num, den in specs
+        ],
+    }
+
+
+def page_filter(dim: str, label: str, values: list[str]) -> dict:
+    """A page-wide filter: a dimension, its label and the values it offers ("all" is added by the
+    page). Widgets it can cut keep the rows of the chosen value: a daily table through its `f`
+    columns, a table through `match` (a column of its rows) or `sliced` (rows computed per value,
+    with by_<dim> null on the whole shop's rows); the others say they show the whole shop."""
+    return {"dim": dim, "label": label, "values": values}

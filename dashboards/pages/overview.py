@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alerting import ALERT_TITLES
-from dashboards.pages.common import kpi_table, table
+from dashboards.pages.common import cards, kpi_table, table
 from dashboards.queries import Reader
 
 FILE, TITLE = "index.html", "Overview"
@@ -44,25 +44,7 @@ FROM ops.ingest_log WHERE status = 'loaded' GROUP BY entity ORDER BY entity
 
 
 # Cards whose value refunds can still lower on days inside the refund window (kpi_daily.is_final)
-PROVISIONAL_CARDS = {"net_revenue"}
-
-
-def cards(definitions: dict[str, str], targets: dict[str, dict]) -> list[dict]:
-    """The cards, each with its KPI's definition from kpi_daily's dbt docs (shown on hover) and
-    the month's target and pace where the shop set one."""
-    return [
-        {
-            "key": key,
-            "label": label,
-            "fmt": fmt,
-            "num": num,
-            "definition": definitions.get(key, ""),
-            **({"target": targets[key]} if key in targets else {}),
-            **({"den": den} if den else {}),
-            **({"provisional": "provisional"} if key in PROVISIONAL_CARDS else {}),
-        }
-        for key, label, fmt, num, den in CARDS
-    ]
+PROVISIONAL_CARDS = {"net_revenue": "refunds can still lower this value"}
 
 
 def _targets(reader: Reader) -> dict[str, dict]:
@@ -92,7 +74,7 @@ def build(reader: Reader) -> dict:
     for alert in alerts:  # the rule in a manager's words; the entity (a hashed key) stays out of the page
         alert["title"] = ALERT_TITLES.get(alert["alert_type"], alert["alert_type"])
     widgets = [
-        {"type": "cards", "table": "kpi", "cards": cards(reader.definitions("kpi_daily"), _targets(reader))},
+        cards("kpi", CARDS, reader.definitions("kpi_daily"), _targets(reader), PROVISIONAL_CARDS),
         {
             "type": "alerts",
             "title": "Risk alerts in the range",

@@ -1,10 +1,12 @@
 """Page, Profit, delivery & stock: gross margin per day and by category, profit on ad spend by
 channel and campaign, delivery by carrier, and the products out of stock or running low (the
-second edition's margin, campaign, fulfilment and inventory marts)."""
+second edition's margin, campaign, fulfilment and inventory marts). Filters: category
+(product_daily, product_health) and channel (channel_daily, campaign_daily)."""
 
 from __future__ import annotations
 
-from dashboards.pages.common import bars, line, measure, table
+from dashboards.pages.common import bars, line, measure, page_filter, table
+from dashboards.pages.sales import NO_CATEGORY
 from dashboards.queries import Reader
 
 FILE, TITLE = "profit.html", "Profit, delivery & stock"
@@ -12,12 +14,13 @@ FILE, TITLE = "profit.html", "Profit, delivery & stock"
 # Margin rate over several days or products: Σ gross_margin / Σ (gross_margin + cogs), i.e. over
 # the line revenue of the lines with a known cost, as kpi_daily.margin_rate defines it for a day
 # (revenue − cogs over the same lines); cost coverage: that revenue / all line revenue.
-MARGIN_SQL = """
-SELECT date, sum(gross_margin) AS gross_margin, sum(gross_margin + cogs) AS costed_revenue
-FROM marts.product_daily GROUP BY date ORDER BY date
+MARGIN_SQL = f"""
+SELECT date, coalesce(category, '{NO_CATEGORY}') AS category, sum(gross_margin) AS gross_margin,
+       sum(gross_margin + cogs) AS costed_revenue
+FROM marts.product_daily GROUP BY ALL ORDER BY date, category
 """
-CATEGORY_SQL = """
-SELECT coalesce(category, '(none)') AS category, sum(revenue) AS revenue, sum(cogs) AS cogs,
+CATEGORY_SQL = f"""
+SELECT coalesce(category, '{NO_CATEGORY}') AS category, sum(revenue) AS revenue, sum(cogs) AS cogs,
        sum(gross_margin) AS gross_margin,
        sum(gross_margin) / nullif(sum(gross_margin + cogs), 0) AS margin_rate,
        sum(gross_margin + cogs) / nullif(sum(revenue), 0) AS cost_coverage
@@ -28,14 +31,19 @@ CHANNEL_SQL = """
 SELECT date, channel, spend, attributed_revenue, attributed_gross_margin
 FROM marts.channel_daily ORDER BY date, channel
 """
+# the 15 biggest campaigns by spend of each channel, ordered over all (the page shows the first 15)
 CAMPAIGN_SQL = """
-SELECT channel, campaign, sum(spend) AS spend, sum(attributed_orders) AS orders,
-       sum(attributed_revenue) AS revenue, sum(attributed_gross_margin) AS gross_margin,
-       sum(attributed_revenue) / nullif(sum(spend), 0) AS roas,
-       sum(attributed_gross_margin) / nullif(sum(spend), 0) AS poas
-FROM marts.campaign_daily WHERE date >= $1
-GROUP BY ALL HAVING sum(spend) > 0 OR sum(attributed_orders) > 0
-ORDER BY spend DESC, revenue DESC, channel, campaign LIMIT 15
+WITH c AS (
+    SELECT channel, campaign, sum(spend) AS spend, sum(attributed_orders) AS orders,
+           sum(attributed_revenue) AS revenue, sum(attributed_gross_margin) AS gross_margin,
+           sum(attributed_revenue) / nullif(sum(spend), 0) AS roas,
+           sum(attributed_gross_margin) / nullif(sum(spend), 0) AS poas
+    FROM marts.campaign_daily WHERE date >= $1
+    GROUP BY ALL HAVING sum(spend) > 0 OR sum(attributed_orders) > 0
+)
+SELECT * FROM c
+QUALIFY row_number() OVER (PARTITION BY channel ORDER BY spend DESC, revenue DESC, campaign) <= 15
+ORDER BY spend DESC, revenue DESC, channel, campaign
 """
 DELIVERY_SQL = """
 SELECT date, carrier, on_time_deliveries, promised_deliveries FROM marts.fulfilment_daily ORDER BY date, carrier
@@ -48,11 +56,12 @@ SELECT carrier, sum(paid_orders) AS paid_orders, sum(shipped_orders) AS shipped_
 FROM marts.fulfilment_daily WHERE date >= $1
 GROUP BY carrier ORDER BY paid_orders DESC, carrier
 """
-STOCK_SQL = """
-SELECT coalesce(title, product_id) AS title, product_id, category, on_hand, days_of_cover, revenue_30d,
-       CASE WHEN stockout THEN 'out of stock' ELSE 'low' END AS state, as_of_date
+STOCK_SQL = f"""
+SELECT coalesce(title, product_id) AS title, product_id, coalesce(category, '{NO_CATEGORY}') AS category,
+       on_hand, days_of_cover, revenue_30d, CASE WHEN stockout THEN 'out of stock' ELSE 'low' END AS state, as_of_date
 FROM marts.product_health WHERE stockout OR low_stock
-ORDER BY stockout DESC, revenue_30d DESC, product_id LIMIT 20
+QUALIFY row_number() OVER (PARTITION BY category ORDER BY stockout DESC, revenue_30d DESC, product_id) <= 20
+ORDER BY stockout DESC, revenue_30d DESC, product_id
 """
 
 
@@ -92,6 +101,7 @@ def build(reader: Reader) -> dict:
                 ("cost_coverage", "cost known for", "pct"),
             ],
             by_range="categories",
+            match={"category": "category"},
             note="margin rate over the lines whose cost is known; 'cost known for': their share of revenue",
             wide=True,
         ),
@@ -108,6 +118,8 @@ def build(reader: Reader) -> dict:
                 ("poas", "POAS", "x"),
             ],
             by_range="campaigns",
+            match={"channel": "channel"},
+            top=15,
             wide=True,
         ),
         line(
@@ -144,16 +156,24 @@ def build(reader: Reader) -> dict:
                 ("revenue_30d", "revenue 30d", "money"),
             ],
             rows=reader.rows(STOCK_SQL),
+            match={"category": "category"},
+            top=20,
             empty="no product out of stock or low (or no stock file sent)",
             note="not cut by the range: the stock of the last day",
             wide=True,
         ),
     ]
+    margin = reader.daily(MARGIN_SQL, dims=("category",))
+    channel = reader.daily(CHANNEL_SQL, "channel", dims=("channel",))
     return {
         "widgets": widgets,
+        "filters": [
+            page_filter("category", "category", sorted({c for c in margin["f"]["category"] if c})),
+            page_filter("channel", "channel", channel["groups"]),
+        ],
         "tables": {
-            "margin": reader.daily(MARGIN_SQL),
-            "channel": reader.daily(CHANNEL_SQL, "channel"),
+            "margin": margin,
+            "channel": channel,
             "delivery": reader.daily(DELIVERY_SQL, "carrier"),
         },
         "by_range": {

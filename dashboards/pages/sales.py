@@ -1,34 +1,69 @@
-"""Page 3, Sales & products: GMV and net revenue with the forecast, best sellers, slow movers,
-returns by product and reason, coupons, cross-border share."""
+"""Page 3, Sales & products: the products' cards, GMV and net revenue with the forecast, best
+sellers, slow movers, returns by product and reason, coupons, cross-border share. Filter:
+category (product_daily, returns_daily, product_health)."""
 
 from __future__ import annotations
 
-from dashboards.pages.common import kpi_table, line, measure, table
+from dashboards.pages.common import cards, kpi_table, line, measure, page_filter, table
 from dashboards.queries import Reader
 
 FILE, TITLE = "sales.html", "Sales & products"
 
+# A product without a category is filed under this name, so the filter can offer it
+NO_CATEGORY = "(none)"
+PRODUCT_SQL = f"""
+SELECT date, coalesce(p.category, '{NO_CATEGORY}') AS category, sum(p.revenue) AS revenue,
+       sum(p.units_sold) AS units_sold, sum(p.gross_margin) AS gross_margin,
+       sum(p.gross_margin + p.cogs) AS costed_revenue, sum(p.refunded_units) AS refunded_units,
+       sum(p.product_views) AS product_views,
+       -- 1 on a day whose refunds are not all in yet (kpi_daily.is_final false)
+       max(CASE WHEN k.is_final THEN 0 ELSE 1 END) AS provisional
+FROM marts.product_daily p LEFT JOIN marts.kpi_daily k USING (date) GROUP BY ALL ORDER BY date, category
+"""
+# the products' cards: Σ / Σ of product_daily over the range (margin rate over the lines with a
+# known cost, return rate: refunded units / units sold), for one category under the filter
+PRODUCT_CARDS = (
+    ("revenue", "Product revenue", "money", "revenue", None),
+    ("units_sold", "Units sold", "int", "units_sold", None),
+    ("gross_margin", "Gross margin", "money", "gross_margin", None),
+    ("margin_rate", "Margin rate", "pct", "gross_margin", "costed_revenue"),
+    ("return_rate", "Return rate (units)", "pct", "refunded_units", "units_sold"),
+)
 FORECAST_SQL = "SELECT date, forecast, lower, upper, model, backtest_mape FROM marts.gmv_forecast ORDER BY date"
-BEST_SQL = """
-SELECT coalesce(arg_max(title, date), product_id) AS title, product_id, any_value(category) AS category,
-       sum(units_sold) AS units, sum(revenue) AS revenue, sum(product_views) AS views, sum(refunded_units) / nullif(sum(units_sold), 0) AS return_rate
-FROM marts.product_daily WHERE date >= $1 GROUP BY product_id
-HAVING sum(units_sold) > 0 ORDER BY revenue DESC, product_id LIMIT 10
+# Ranked lists keep the top N of each category (QUALIFY ... <= N), ordered over all: the page
+# shows the first N rows, and under the category filter the first N of that category; the overall
+# top N is a subset of the categories' top Ns, so both are exact.
+BEST_SQL = f"""
+WITH p AS (
+    SELECT coalesce(arg_max(title, date), product_id) AS title, product_id,
+           coalesce(any_value(category), '{NO_CATEGORY}') AS category, sum(units_sold) AS units,
+           sum(revenue) AS revenue, sum(product_views) AS views,
+           sum(refunded_units) / nullif(sum(units_sold), 0) AS return_rate
+    FROM marts.product_daily WHERE date >= $1 GROUP BY product_id HAVING sum(units_sold) > 0
+)
+SELECT * FROM p
+QUALIFY row_number() OVER (PARTITION BY category ORDER BY revenue DESC, product_id) <= 10
+ORDER BY revenue DESC, product_id
 """
-RETURNS_SQL = """
-SELECT coalesce(arg_max(title, date), product_id) AS title, product_id, any_value(category) AS category,
-       sum(units_sold) AS units, sum(refunded_units) AS returned,
-       sum(refunded_units) / sum(units_sold) AS return_rate
-FROM marts.product_daily WHERE date >= $1 GROUP BY product_id
-HAVING sum(units_sold) >= 5 ORDER BY return_rate DESC, units DESC, product_id LIMIT 10
+RETURNS_SQL = f"""
+WITH p AS (
+    SELECT coalesce(arg_max(title, date), product_id) AS title, product_id,
+           coalesce(any_value(category), '{NO_CATEGORY}') AS category, sum(units_sold) AS units,
+           sum(refunded_units) AS returned, sum(refunded_units) / sum(units_sold) AS return_rate
+    FROM marts.product_daily WHERE date >= $1 GROUP BY product_id HAVING sum(units_sold) >= 5
+)
+SELECT * FROM p
+QUALIFY row_number() OVER (PARTITION BY category ORDER BY return_rate DESC, units DESC, product_id) <= 10
+ORDER BY return_rate DESC, units DESC, product_id
 """
-# reasons: completed refunds, by the order date of their order (as kpis.md attributes refunds);
-# returns_daily holds them per category too, summed away here
-REASONS_SQL = """
-SELECT reason, sum(refunds) AS refunds, sum(refunded_amount) AS amount,
-       sum(refunds) / sum(sum(refunds)) OVER () AS share
+# reasons: completed refunds, by the order date of their order (as kpis.md attributes refunds),
+# for the whole shop (by_category null) and for each category (the filter's rows)
+REASONS_SQL = f"""
+SELECT reason, CASE WHEN grouping(category) = 0 THEN coalesce(category, '{NO_CATEGORY}') END AS by_category,
+       sum(refunds) AS refunds, sum(refunded_amount) AS amount,
+       sum(refunds) / sum(sum(refunds)) OVER (PARTITION BY grouping(category), category) AS share
 FROM marts.returns_daily WHERE date >= $1
-GROUP BY ALL ORDER BY refunds DESC, reason
+GROUP BY GROUPING SETS ((reason), (reason, category)) ORDER BY by_category NULLS FIRST, refunds DESC, reason
 """
 COUPONS_SQL = """
 WITH c AS (
@@ -45,9 +80,12 @@ WITH c AS (
 SELECT c.*, plain.no_coupon_aov, c.aov / plain.no_coupon_aov - 1 AS aov_vs_no_coupon
 FROM c, plain ORDER BY orders DESC, coupon_code LIMIT 12
 """
-SLOW_SQL = """
-SELECT coalesce(title, product_id) AS title, product_id, category, launched_date, units_30d, as_of_date
-FROM marts.product_health WHERE slow_mover ORDER BY launched_date, product_id LIMIT 15
+SLOW_SQL = f"""
+SELECT coalesce(title, product_id) AS title, product_id, coalesce(category, '{NO_CATEGORY}') AS category,
+       launched_date, units_30d, as_of_date
+FROM marts.product_health WHERE slow_mover
+QUALIFY row_number() OVER (PARTITION BY category ORDER BY launched_date, product_id) <= 15
+ORDER BY launched_date, product_id
 """
 
 
@@ -70,10 +108,24 @@ def _forecast(reader: Reader) -> tuple[dict, str]:
     return f, note
 
 
+# the cards that are ratios of product_daily's sums (it has no column for them over several days)
+RATE_DEFINITIONS = {
+    "margin_rate": "gross margin / revenue of the lines whose cost is known, over the days shown",
+    "return_rate": "refunded units / units sold over the days shown",
+}
+
+
 def build(reader: Reader) -> dict:
     forecast, note = _forecast(reader)
     kpi = kpi_table(reader, "gmv", "net_revenue", "paid_orders", "cross_border_orders")
+    products = reader.daily(PRODUCT_SQL, dims=("category",))
     widgets = [
+        cards(
+            "product",
+            PRODUCT_CARDS,
+            {**reader.definitions("product_daily"), **RATE_DEFINITIONS},
+            provisional={"return_rate": "refunds still to come can raise this rate"},
+        ),
         {
             "type": "forecast",
             "id": "gmv-forecast",
@@ -96,6 +148,8 @@ def build(reader: Reader) -> dict:
                 ("return_rate", "return rate", "pct"),
             ],
             by_range="best",
+            match={"category": "category"},
+            top=10,
         ),
         table(
             "Highest return rates (products with ≥ 5 units)",
@@ -108,6 +162,8 @@ def build(reader: Reader) -> dict:
                 ("return_rate", "return rate", "pct"),
             ],
             by_range="returns",
+            match={"category": "category"},
+            top=10,
         ),
         table(
             "Refund reasons (completed refunds)",
@@ -118,6 +174,7 @@ def build(reader: Reader) -> dict:
                 ("share", "share", "pct"),
             ],
             by_range="reasons",
+            sliced=["category"],
         ),
         table(
             "Slow movers (no sale in 30 days)",
@@ -129,6 +186,8 @@ def build(reader: Reader) -> dict:
                 ("units_30d", "units 30d", "int"),
             ],
             rows=reader.rows(SLOW_SQL),
+            match={"category": "category"},
+            top=15,
             empty="no slow mover",
             note="as of the last day, whatever the range",
         ),
@@ -158,7 +217,8 @@ def build(reader: Reader) -> dict:
     ]
     return {
         "widgets": widgets,
-        "tables": {"kpi": kpi},
+        "filters": [page_filter("category", "category", sorted({c for c in products["f"]["category"] if c}))],
+        "tables": {"kpi": kpi, "product": products},
         "by_range": {
             "best": reader.by_range(BEST_SQL),
             "returns": reader.by_range(RETURNS_SQL),

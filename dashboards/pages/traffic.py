@@ -1,9 +1,10 @@
-"""Page 2, Traffic & marketing: sessions and conversion by channel, spend/ROAS/CAC, the funnel by
-platform and device, access paths and exit pages, page load."""
+"""Page 2, Traffic & marketing: the channels' cards, sessions and conversion by channel,
+spend/ROAS/CAC, the funnel by platform and device, access paths and exit pages, page load.
+Filters: channel (channel_daily) and platform (funnel_daily)."""
 
 from __future__ import annotations
 
-from dashboards.pages.common import bars, kpi_table, line, measure, table
+from dashboards.pages.common import bars, cards, kpi_table, line, measure, page_filter, table
 from dashboards.queries import Reader
 
 FILE, TITLE = "traffic.html", "Traffic & marketing"
@@ -14,7 +15,7 @@ SELECT date, channel, sessions, round(conversion_rate * sessions) AS purchasing_
 FROM marts.channel_daily ORDER BY date, channel
 """
 FUNNEL_SQL = """
-SELECT date, platform || ' · ' || device_type AS segment, sum(sessions) AS sessions,
+SELECT date, platform || ' · ' || device_type AS segment, platform, sum(sessions) AS sessions,
        sum(reached_product) AS reached_product, sum(reached_cart) AS reached_cart,
        sum(reached_checkout) AS reached_checkout, sum(purchased) AS purchased
 FROM marts.funnel_daily GROUP BY ALL ORDER BY date, segment
@@ -34,10 +35,21 @@ SELECT top_exit_page AS exit_page, sum(sessions) AS sessions,
 FROM marts.session_paths WHERE week_start > $1::DATE - 7
 GROUP BY ALL ORDER BY sessions DESC, exit_page LIMIT 10
 """
+# the channel cards: Σ / Σ of channel_daily's columns over the range (conversion: purchasing
+# sessions / sessions, ROAS: attributed revenue / spend), for one channel under the filter
+CHANNEL_CARDS = (
+    ("sessions", "Sessions", "int", "sessions", None),
+    ("conversion_rate", "Conversion rate", "pct", "purchasing_sessions", "sessions"),
+    ("spend", "Ad spend", "money", "spend", None),
+    ("attributed_revenue", "Attributed revenue", "money", "attributed_revenue", None),
+    ("roas", "ROAS", "x", "attributed_revenue", "spend"),
+    ("new_customers", "New customers", "int", "new_customers", None),
+)
 
 
 def build(reader: Reader) -> dict:
     widgets = [
+        cards("channel", CHANNEL_CARDS, reader.definitions("channel_daily")),
         line(
             "sessions-channel",
             "Sessions by channel",
@@ -120,11 +132,17 @@ def build(reader: Reader) -> dict:
         ),
     ]
     kpi = kpi_table(reader, "page_load_p50_ms", "page_load_p90_ms")
+    channel = reader.daily(CHANNEL_SQL, "channel", dims=("channel",))
+    funnel = reader.daily(FUNNEL_SQL, "segment", dims=("platform",))
     return {
         "widgets": widgets,
+        "filters": [
+            page_filter("channel", "channel", channel["groups"]),
+            page_filter("platform", "platform", sorted({p for p in funnel["f"]["platform"] if p is not None})),
+        ],
         "tables": {
-            "channel": reader.daily(CHANNEL_SQL, "channel"),
-            "funnel": reader.daily(FUNNEL_SQL, "segment"),
+            "channel": channel,
+            "funnel": funnel,
             "kpi": kpi,
         },
         "by_range": {"paths": reader.by_range(PATHS_SQL), "exits": reader.by_range(EXITS_SQL)},

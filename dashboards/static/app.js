@@ -1,8 +1,9 @@
 /* Shared renderer of every dashboards page (shipped once as assets/app.js).
    A page embeds its data and widget specs as JSON (<script id="page-data">); this script draws
-   the widgets and redraws them when the date-range control changes, all in the browser: no
-   server, no network. Daily tables are long: {d: [date index], g: [group], c: {column: [values]}},
-   date indexes point into DATA.dates (every day of marts.kpi_daily, oldest first). */
+   the widgets and redraws them when the date range or a page-wide filter changes, all in the
+   browser: no server, no network. Daily tables are long: {d: [date index], g: [group],
+   c: {column: [values]}, f: {filter dimension: [values]}}, date indexes point into DATA.dates
+   (every day of marts.kpi_daily, oldest first). */
 (function () {
   "use strict";
   const DATA = JSON.parse(document.getElementById("page-data").textContent);
@@ -72,6 +73,30 @@
     return [N - days, N - 1];
   }
   const PRESET_ONLY = "this table is computed for the ranges 7, 28, 90 days and All: choose one of them to see it";
+
+  // ---- page-wide filters ------------------------------------------------------------------
+  // DATA.filters: [{dim, label, values}]; ACTIVE: the chosen value of each (absent: all). A daily
+  // table is cut through its f columns, a table's rows through `match` (a column holding the
+  // dimension) or `sliced` (rows computed per value: by_<dim> null on the whole shop's rows).
+  const FILTERS = DATA.filters || [];
+  let ACTIVE = {};
+  function keepRow(t, i) {
+    if (!t.f) return true;
+    for (const dim in ACTIVE) if (t.f[dim] && t.f[dim][i] !== ACTIVE[dim]) return false;
+    return true;
+  }
+  function cutBy(w) { // the filter dimensions a widget's numbers can be cut by
+    if (w.table) return Object.keys(DATA.tables[w.table].f || {});
+    return [...Object.keys(w.match || {}), ...(w.sliced || [])];
+  }
+  function filterRows(w, rows) {
+    for (const dim of w.sliced || []) rows = rows.filter((r) => r["by_" + dim] === (ACTIVE[dim] === undefined ? null : ACTIVE[dim]));
+    for (const [dim, col] of Object.entries(w.match || {})) {
+      if (ACTIVE[dim] !== undefined) rows = rows.filter((r) => r[col] === ACTIVE[dim]);
+    }
+    return w.top ? rows.slice(0, w.top) : rows; // a top-N list holds its first N rows, not more
+  }
+
   function inGroup(g, group) { return group instanceof Set ? group.has(g) : g === group; }
   function aggregate(table, spec, lo, hi, group) {
     // Σ num / Σ den over the rows in [lo, hi] (of one group when given); days where a value is
@@ -81,7 +106,7 @@
     let a = 0, b = 0, seen = false;
     for (let i = 0; i < t.d.length; i++) {
       const d = t.d[i];
-      if (d < lo || d > hi || (group !== undefined && !inGroup(t.g[i], group))) continue;
+      if (d < lo || d > hi || (group !== undefined && !inGroup(t.g[i], group)) || !keepRow(t, i)) continue;
       const x = num[i], y = den ? den[i] : 1;
       if (x === null || y === null) continue;
       a += x; b += y; seen = true;
@@ -98,7 +123,7 @@
     const sums = new Map();
     for (let i = 0; i < t.d.length; i++) {
       const d = t.d[i];
-      if (d < lo || d > hi || (group !== undefined && !inGroup(t.g[i], group))) continue;
+      if (d < lo || d > hi || (group !== undefined && !inGroup(t.g[i], group)) || !keepRow(t, i)) continue;
       if (num[i] === null || (den && den[i] === null)) continue;
       const s = sums.get(d) || [0, 0];
       s[0] += num[i]; s[1] += den ? den[i] : 1;
@@ -107,8 +132,12 @@
     for (const [d, [a, b]] of sums) ys[d - lo] = den ? (b === 0 ? null : (a / b) * (spec.scale || 1)) : a * (spec.scale || 1);
     return { x: xs, y: ys };
   }
-  function groups(table) {
-    return DATA.tables[table].groups;
+  function groups(table) { // the groups with rows under the active filters
+    const t = DATA.tables[table];
+    if (!t.f || !Object.keys(ACTIVE).some((dim) => t.f[dim])) return t.groups;
+    const kept = new Set();
+    for (let i = 0; i < t.d.length; i++) if (keepRow(t, i)) kept.add(t.g[i]);
+    return t.groups.filter((g) => kept.has(g));
   }
 
   // ---- widgets ----------------------------------------------------------------------------
@@ -161,11 +190,12 @@
     }
     let provisional = false;
     if (card.provisional) {
-      const open = aggregate(w.table, { num: card.provisional }, a, b) || 0;
+      // the days of the span flagged open (a table split by a dimension flags each of its rows)
+      const open = daily(w.table, { num: card.provisional }, a, b).y.filter((v) => v > 0).length;
       if (open > 0) {
         provisional = true;
         const days = b - a + 1;
-        const why = `${open} of these ${days} day(s) are within the refund window: refunds can still lower this value`;
+        const why = `${open} of these ${days} day(s) are within the refund window: ${card.provisional_why}`;
         extra += `<span class="prov" title="${esc(why)}">provisional</span>`;
       }
     }
@@ -301,7 +331,8 @@
     const text = [keys.join(","), ...rows.map((r) => keys.map((k) => csvCell(r[k])).join(","))].join("\r\n") + "\r\n";
     const slug = w.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
     const c = custom(range);
-    const name = `${DATA.page.replace(".html", "")}-${slug}-${c ? c.join("_") : range === "all" ? "all" : range + "d"}.csv`;
+    const cut = Object.entries(ACTIVE).map(([dim, v]) => `-${dim}-${String(v).replace(/[^\p{L}\p{N}]+/gu, "_")}`).join("");
+    const name = `${DATA.page.replace(".html", "")}-${slug}${cut}-${c ? c.join("_") : range === "all" ? "all" : range + "d"}.csv`;
     return `<a class="csv" download="${esc(name)}" href="data:text/csv;charset=utf-8,${encodeURIComponent("\ufeff" + text)}">CSV</a>`;
   }
   function rowsInRange(w, range) { // null: a per-range table asked for a custom range
@@ -311,7 +342,7 @@
       const [lo, hi] = span(range);
       rows = rows.filter((r) => r[w.date_col] >= DATA.dates[lo] && r[w.date_col] <= DATA.dates[hi]);
     }
-    return rows;
+    return filterRows(w, rows);
   }
 
   function drawTable(w, el, range) {
@@ -355,25 +386,46 @@
 
   const DRAW = { sbar: drawStaticBars, cards: drawCards, line: drawLine, bars: drawBars, forecast: drawForecast, heatmap: drawHeatmap, table: drawTable, text: drawText, alerts: drawAlerts };
 
-  // ---- page -------------------------------------------------------------------------------
-  function currentRange() {
-    const m = /r=(7|28|90|all|c:\d{4}-\d{2}-\d{2}:\d{4}-\d{2}-\d{2})/.exec(location.hash);
-    return m ? m[1] : DATA.default_range;
+  // ---- page -----------------------------------------------------------------------------
+  // The state lives in the URL: #r=<range>&<dim>=<value>..., and travels with the navigation links
+  // (a filter another page offers is kept for it).
+  const RANGE_RE = /^(7|28|90|all|c:\d{4}-\d{2}-\d{2}:\d{4}-\d{2}-\d{2})$/;
+  function fromHash() {
+    const p = new URLSearchParams(location.hash.slice(1));
+    const r = p.get("r");
+    const params = {};
+    for (const [k, v] of p) if (k !== "r") params[k] = v;
+    return { range: r && RANGE_RE.test(r) ? r : DATA.default_range, params };
   }
-  let shown = null;
-  function render(range) {
-    if (range === shown) return;
-    shown = range;
+  function hashOf(s) {
+    return ["r=" + s.range, ...Object.entries(s.params).map(([k, v]) => k + "=" + encodeURIComponent(v))].join("&");
+  }
+  let state = null, shown = null;
+  function go(s) { render(s); location.hash = hashOf(s); }
+  function render(s) {
+    const key = hashOf(s);
+    if (key === shown) return;
+    shown = key; state = s;
+    const range = s.range;
+    ACTIVE = {};
+    for (const f of FILTERS) if (f.values.includes(s.params[f.dim])) ACTIVE[f.dim] = s.params[f.dim];
+    document.querySelectorAll("#filters select").forEach((sel) => { sel.value = ACTIVE[sel.dataset.dim] || ""; });
     document.querySelectorAll(".range button").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.range === range)));
-    document.querySelectorAll("nav a").forEach((a) => { a.href = a.getAttribute("href").split("#")[0] + "#r=" + range; });
+    document.querySelectorAll("nav a").forEach((a) => { a.href = a.getAttribute("href").split("#")[0] + "#" + key; });
     const [lo, hi] = span(range);
     document.getElementById("range-label").textContent = N ? `${DATA.dates[lo]} – ${DATA.dates[hi]}` : "no data yet";
     if (N) { FROM.value = DATA.dates[lo]; TO.value = DATA.dates[hi]; }
     DATA.widgets.forEach((w, i) => {
       const el = document.getElementById(`w${i}`);
-      if ((w.type === "sbar" || w.type === "heatmap") && el.dataset.drawn) return; // not cut by the range
-      DRAW[w.type](w, el, range);
-      el.dataset.drawn = "1";
+      // a widget the active filters cannot cut shows the whole shop, and says so
+      const whole = Object.keys(ACTIVE).filter((dim) => !cutBy(w).includes(dim));
+      const note = el.querySelector(".filter-note");
+      note.hidden = whole.length === 0;
+      note.textContent = whole.length ? `not split by ${whole.map((dim) => FILTERS.find((f) => f.dim === dim).label).join(" or ")}: shows the whole shop` : "";
+      const body = el.querySelector(".wbody");
+      if ((w.type === "sbar" || w.type === "heatmap") && body.dataset.drawn) return; // not cut by the range
+      DRAW[w.type](w, body, range);
+      body.dataset.drawn = "1";
     });
   }
   const main = document.getElementById("widgets");
@@ -381,22 +433,31 @@
     const el = document.createElement("section");
     el.id = `w${i}`;
     el.className = `widget ${w.type}${w.wide ? " wide" : ""}`;
+    el.innerHTML = '<p class="note filter-note" hidden></p><div class="wbody"></div>';
     main.appendChild(el);
   });
   for (const r of RANGES) {
     const b = document.querySelector(`.range button[data-range="${r}"]`);
-    b.addEventListener("click", () => { render(r); location.hash = "r=" + r; });
+    b.addEventListener("click", () => go({ range: r, params: state.params }));
   }
+  // the filters: one select per dimension the page offers, "all" first
+  const FBOX = document.getElementById("filters");
+  FBOX.innerHTML = FILTERS.map((f) => `<label>${esc(f.label)} <select data-dim="${esc(f.dim)}"><option value="">all</option>` +
+    f.values.map((v) => `<option value="${esc(v)}">${esc(v)}</option>`).join("") + "</select></label>").join("");
+  FBOX.querySelectorAll("select").forEach((sel) => sel.addEventListener("change", () => {
+    const params = Object.assign({}, state.params);
+    if (sel.value) params[sel.dataset.dim] = sel.value; else delete params[sel.dataset.dim];
+    go({ range: state.range, params });
+  }));
   // the custom range: two dates within the data; either change redraws
   const FROM = document.getElementById("range-from"), TO = document.getElementById("range-to");
   if (N) { for (const input of [FROM, TO]) { input.min = DATA.dates[0]; input.max = DATA.dates[N - 1]; } }
   function onDates() {
     if (!FROM.value || !TO.value) return;
-    const r = `c:${FROM.value}:${TO.value}`;
-    render(r); location.hash = "r=" + r;
+    go({ range: `c:${FROM.value}:${TO.value}`, params: state.params });
   }
   FROM.addEventListener("change", onDates);
   TO.addEventListener("change", onDates);
-  window.addEventListener("hashchange", () => render(currentRange()));
-  render(currentRange());
+  window.addEventListener("hashchange", () => render(fromHash()));
+  render(fromHash());
 })();

@@ -21,6 +21,7 @@ import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import duckdb
 import polars as pl
@@ -256,6 +257,21 @@ def test_cards_say_what_they_compare_in_which_currency_and_which_days_are_provis
             assert shown["why"].startswith(f"{open_days} of these {len(covered)} day(s) are within the refund window")
         assert not by_kpi["gmv"][period]["provisional"]  # refunds do not change GMV
     assert any(not f for f in final.values()), "the shop's last days must still await refunds"
+    # the products' return rate awaits the same refunds (days with product sales)
+    sold = {d for (d,) in fetch_rows(shop.serving_db, "SELECT DISTINCT date FROM marts.product_daily")}
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "sales.html").resolve().as_uri() + "#r=all")
+        rate = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.card[data-kpi=return_rate] .period')]
+            .map(p => [p.dataset.period, p.querySelector('.prov') ? p.querySelector('.prov').title : null]))""")
+    finally:
+        visit.close()
+    for period, covered in spans.items():
+        open_days = sum(1 for d in covered if not final[d] and d in sold)
+        assert (rate[period] or "").startswith(f"{open_days} of these {len(covered)} day(s)" if open_days else ""), (
+            period
+        )
+        assert (rate[period] is None) == (open_days == 0), period
 
 
 def test_no_personal_data_in_the_pages(shop):
@@ -416,8 +432,12 @@ def test_every_table_downloads_as_csv_with_its_rows(browser, shop):
             if page.is_visible(".range"):
                 page.click(".range button[data-range='all']")
             widgets = page.evaluate("""() => { const D = JSON.parse(document.getElementById('page-data').textContent);
-                return D.widgets.map((w, i) => ({i, type: w.type, title: w.title,
-                    rows: w.rows || (w.by_range ? D.by_range['all'][w.by_range] : null)})); }""")
+                // with no filter: the whole shop's rows of a table computed per filter value, the
+                // first N of a top-N list
+                return D.widgets.map((w, i) => { let rows = w.rows || (w.by_range ? D.by_range['all'][w.by_range] : null);
+                    if (rows) { for (const dim of w.sliced || []) rows = rows.filter(r => r['by_' + dim] === null);
+                                if (w.top) rows = rows.slice(0, w.top); }
+                    return {i, type: w.type, title: w.title, rows}; }); }""")
             for w in widgets:
                 if w["type"] not in ("table", "alerts"):
                     continue
@@ -627,3 +647,140 @@ def test_a_custom_date_range_sums_exactly_its_days(browser, shop):
         assert visit.errors == []
     finally:
         visit.close()
+
+
+def _choose(page, dim: str, value: str) -> None:
+    page.select_option(f"#filters select[data-dim='{dim}']", value)
+    page.wait_for_function(f"() => new URLSearchParams(location.hash.slice(1)).get({dim!r}) === {value!r}")
+
+
+def _table_rows(page, title: str) -> list[list[str]]:
+    return page.evaluate(
+        """t => [...document.querySelectorAll('.widget.table')].filter(w => w.querySelector('h2').innerText.startsWith(t))
+            .flatMap(w => [...w.querySelectorAll('tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText)))""",
+        title,
+    )
+
+
+def _trace(page, chart: str) -> list[dict]:
+    return page.evaluate(
+        f"() => document.getElementById('chart-{chart}').data.map(t => ({{name: t.name, x: t.x, y: t.y}}))"
+    )
+
+
+def test_page_filters_cut_the_numbers_to_an_independent_sql(browser, shop):
+    """Each filter (channel and platform on Traffic, category on Sales and Profit) changes the
+    numbers, and they equal SQL over the marts written here; widgets it cannot cut say so; the
+    filter travels in the URL and the navigation links."""
+    db = shop.serving_db
+    channel = fetch_rows(
+        db, "SELECT channel FROM marts.channel_daily GROUP BY 1 ORDER BY sum(sessions) DESC, 1 LIMIT 1"
+    )[0][0]
+    platform = fetch_rows(db, "SELECT platform FROM marts.funnel_daily GROUP BY 1 ORDER BY sum(sessions), 1 LIMIT 1")[
+        0
+    ][0]
+    category = fetch_rows(
+        db,
+        "SELECT category FROM marts.product_daily WHERE category IS NOT NULL GROUP BY 1 ORDER BY sum(revenue), 1 LIMIT 1",
+    )[0][0]
+    by_channel = read_table(
+        db,
+        "SELECT sum(sessions)::DOUBLE AS sessions, sum(conversion_rate * sessions) / sum(sessions) AS conversion_rate, "
+        "sum(spend)::DOUBLE AS spend, sum(attributed_revenue)::DOUBLE AS attributed_revenue, "
+        "sum(attributed_revenue) / nullif(sum(spend), 0) AS roas, sum(new_customers)::DOUBLE AS new_customers "
+        f"FROM marts.channel_daily WHERE channel = '{channel}'",
+    ).to_dicts()[0]
+    funnel = {
+        segment: rates
+        for segment, *rates in fetch_rows(
+            db,
+            "SELECT platform || ' · ' || device_type, sum(reached_product) / sum(sessions), sum(reached_cart) / sum(reached_product), "
+            "sum(reached_checkout) / sum(reached_cart), sum(purchased) / sum(reached_checkout) "
+            f"FROM marts.funnel_daily WHERE platform = '{platform}' GROUP BY ALL ORDER BY 1",
+        )
+    }
+    products = read_table(
+        db,
+        "SELECT sum(revenue)::DOUBLE AS revenue, sum(units_sold)::DOUBLE AS units_sold, sum(gross_margin)::DOUBLE AS gross_margin, "
+        "sum(refunded_units) / sum(units_sold) AS return_rate "
+        f"FROM marts.product_daily WHERE category = '{category}'",
+    ).to_dicts()[0]
+    best = [
+        r[0]
+        for r in fetch_rows(
+            db,
+            "SELECT product_id FROM marts.product_daily WHERE category = ? GROUP BY product_id HAVING sum(units_sold) > 0 "
+            "ORDER BY sum(revenue) DESC, product_id LIMIT 10",
+            [category],
+        )
+    ]
+    reasons = fetch_rows(
+        db,
+        "SELECT reason, sum(refunds) FROM marts.returns_daily WHERE category = ? GROUP BY 1 ORDER BY 2 DESC, 1",
+        [category],
+    )
+    margin = dict(
+        fetch_rows(
+            db,
+            "SELECT strftime(date, '%Y-%m-%d'), sum(gross_margin)::DOUBLE FROM marts.product_daily WHERE category = ? "
+            "GROUP BY 1 ORDER BY 1",
+            [category],
+        )
+    )
+    campaigns = fetch_rows(
+        db,
+        "SELECT campaign FROM marts.campaign_daily WHERE channel = ? GROUP BY 1 "
+        "HAVING sum(spend) > 0 OR sum(attributed_orders) > 0 ORDER BY sum(spend) DESC, sum(attributed_revenue) DESC, 1 LIMIT 15",
+        [channel],
+    )
+    visit = Visit(browser)
+    try:
+        page = visit.open((shop.dashboards_dir / "traffic.html").resolve().as_uri() + "#r=all")
+        whole = _shown_cards(page)
+        _choose(page, "channel", channel)
+        shown = _shown_cards(page)
+        for key, want in by_channel.items():
+            assert _close(shown[key]["range"], want), (key, shown[key]["range"], want)
+        assert shown["sessions"]["range"] < whole["sessions"]["range"], "the filter changes the numbers"
+        assert [t["name"] for t in _trace(page, "sessions-channel")] == [channel]
+        assert "not split by channel" in page.inner_text("#w" + str(_widget_index(page, "chart-funnel")))
+        _choose(page, "platform", platform)
+        bars = _trace(page, "funnel")
+        assert bars[0]["x"] == list(funnel)
+        for step, trace in enumerate(bars):
+            for segment, value in zip(trace["x"], trace["y"], strict=True):
+                assert _close(value, float(funnel[segment][step])), (segment, step, value)
+        # the state is in the URL and goes with the links; a page opened with it shows it
+        href = page.get_attribute("nav a[href^='sales.html']", "href")
+        assert href.startswith("sales.html#r=all&") and f"channel={channel}" in href and f"platform={platform}" in href
+
+        page = visit.open(
+            (shop.dashboards_dir / "sales.html").resolve().as_uri() + "#r=all&category=" + quote(category)
+        )
+        assert page.input_value("#filters select[data-dim='category']") == category
+        shown = _shown_cards(page)
+        for key, want in products.items():
+            assert _close(shown[key]["range"], want), (key, shown[key]["range"], want)
+        assert [r[1] for r in _table_rows(page, "Best sellers")] == best
+        shown_reasons = [(r[0], int(r[1].replace(",", ""))) for r in _table_rows(page, "Refund reasons") if len(r) > 1]
+        assert shown_reasons == [(reason, int(n)) for reason, n in reasons]
+        assert all(r[2] == category for r in _table_rows(page, "Slow movers") if len(r) > 1)
+
+        page = visit.open((shop.dashboards_dir / "profit.html").resolve().as_uri() + "#r=all")
+        _choose(page, "category", category)
+        [line] = _trace(page, "margin-day")
+        for day, value in zip(line["x"], line["y"], strict=True):
+            assert _close(value, margin.get(day)), (day, value, margin.get(day))
+        assert [r[0] for r in _table_rows(page, "Margin by category")] == [category]
+        _choose(page, "channel", channel)
+        rows = _table_rows(page, "Campaigns")
+        assert [r[1] for r in rows if len(r) > 1] == [c for (c,) in campaigns] and all(
+            r[0] == channel for r in rows if len(r) > 1
+        )
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def _widget_index(page, element_id: str) -> int:
+    return page.evaluate(f"() => Number(document.getElementById('{element_id}').closest('.widget').id.slice(1))")

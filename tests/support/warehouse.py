@@ -71,11 +71,11 @@ def run_ok(settings: Settings, start: date, end: date) -> RunReport:
     return report
 
 
-def fetch_rows(db: Path, sql: str) -> list[tuple]:
-    """The rows of `sql` over a DuckDB file opened read-only (and closed)."""
+def fetch_rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """The rows of `sql` (with its `?` parameters) over a DuckDB file opened read-only (and closed)."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
 
