@@ -247,10 +247,11 @@ def key_bounds_sql(entity: Entity, stage: str) -> str:
     return f"SELECT min({k})::VARCHAR, max({k})::VARCHAR FROM {stage} WHERE _row_hash IS NOT NULL"
 
 
-def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, low: str, high: str) -> str:
+def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, low: str, high: str, replaced: str) -> str:
     """Flag records identical (same key, same `_row_hash`) to a record of `raw_table` loaded from
-    an earlier batch day than their own (the caller has already removed the rows of the batch
-    days being loaded, whose duplicates `dedupe_batch_sql` judges).
+    an earlier batch day than their own, leaving out the batch days being loaded (`replaced`, a
+    SQL list of dates: their old rows are being replaced, and duplicates among the new ones are
+    `dedupe_batch_sql`'s).
 
     An identical record has a first key value between the stage's least and greatest (`low`,
     `high`, from `key_bounds_sql`); written as constants, that range lets DuckDB skip the row
@@ -263,7 +264,7 @@ def dedupe_earlier_sql(entity: Entity, stage: str, raw_table: str, low: str, hig
 UPDATE {stage} SET _dup = true
 WHERE _row_hash IS NOT NULL AND EXISTS (
   SELECT 1 FROM {raw_table} AS r
-  WHERE {bound} AND r._batch_dt < {stage}._batch_dt
+  WHERE {bound} AND r._batch_dt < {stage}._batch_dt AND r._batch_dt NOT IN {replaced}
     AND r._row_hash = {stage}._row_hash AND {_key_match(entity, "r", stage)})
 """
 

@@ -8,8 +8,9 @@ Public API (called by the Dagster assets):
     landed_batch_days(landing, entity) -> list[date]
     FileRejected, FileResult
 
-Reading is `ingest.reader`, the checks are `ingest.checks` (one generated DuckDB statement); this
-module owns the tables and the replace-a-partition transaction. The rules are in docs/design.md.
+Reading is `ingest.reader`, the checks are `ingest.checks` (one generated DuckDB statement), the
+raw files are `ingest.lake`'s; this module owns the ops tables and the replace-a-partition
+transaction. The rules are in docs/design.md.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest import checks, reader
-from ingest.contract import ENTITIES, Entity, raw_table_ddl
+from ingest import checks, lake, reader
+from ingest.contract import Entity
 
 QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS ops.quarantine (
   entity VARCHAR, batch_dt DATE, file VARCHAR, line_number BIGINT, raw_text VARCHAR, reason VARCHAR, detail VARCHAR
@@ -91,11 +92,11 @@ class FileRejected(Exception):
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Schemas raw and ops, every raw table of the contract, ops.quarantine and ops.ingest_log."""
+    """Schemas raw and ops, every raw view of the contract (over the lake beside the database),
+    ops.quarantine and ops.ingest_log."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    for entity in ENTITIES:
-        con.execute(raw_table_ddl(entity))
+    lake.ensure_raw_views(con)
     con.execute(QUARANTINE_DDL)
     con.execute(INGEST_LOG_DDL)
 
@@ -415,26 +416,21 @@ def _stage(entity: Entity, tz: str, ready: _Prepared) -> None:
 
 
 def _replace(entity: Entity, ready: _Prepared) -> list[FileResult]:
-    """Inside the caller's transaction: replace raw rows, quarantine and log of the chunk's batch
-    days with its checked records."""
+    """Inside the caller's transaction: replace the quarantine and log rows of the chunk's batch
+    days with its checked records, then their raw files (the last step: an error before it leaves
+    the raw layer as it was)."""
     con, chunk, files = ready.con, ready.chunk, ready.files
     table = f"raw.{entity.name}"
     fields = ", ".join(checks.sql_ident(f) for f in entity.field_names)
     file_of = "[" + ", ".join(checks.sql_literal(f.file.rel) for _, f in files) + "][_file_idx + 1]"
     days = "(" + ", ".join(f"DATE '{p.dt.isoformat()}'" for p in chunk) + ")"
-    # the chunk's days go first: the check against earlier batches must not see their old rows
-    con.execute(f"DELETE FROM {table} WHERE _batch_dt IN {days}")
     con.execute(f"DELETE FROM ops.quarantine WHERE entity = ? AND batch_dt IN {days}", [entity.name])
     con.execute(f"DELETE FROM ops.ingest_log WHERE entity = ? AND batch_dt IN {days}", [entity.name])
     counts: dict[int, tuple[int, int, int, int]] = {}
     if ready.sources:
         low, high = con.execute(checks.key_bounds_sql(entity, _STAGE)).fetchall()[0]
         if low is not None:
-            con.execute(checks.dedupe_earlier_sql(entity, _STAGE, table, low, high))
-        con.execute(
-            f"INSERT INTO {table} SELECT {fields}, _batch_dt, {file_of}, _line, _row_hash FROM {_STAGE} "
-            f"WHERE _reason IS NULL AND NOT _dup"
-        )
+            con.execute(checks.dedupe_earlier_sql(entity, _STAGE, table, low, high, days))
         con.execute(
             f"INSERT INTO ops.quarantine SELECT ?, _batch_dt, {file_of}, _line, _raw, _reason, _detail "
             f"FROM {_STAGE} WHERE _reason IS NOT NULL ORDER BY _file_idx, _line",
@@ -467,4 +463,10 @@ def _replace(entity: Entity, ready: _Prepared) -> list[FileResult]:
         con.executemany(
             "INSERT INTO ops.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [r.as_row() for r in results]
         )
+    loaded = (
+        f"SELECT {fields}, _batch_dt, {file_of} AS _file, _line, _row_hash FROM {_STAGE} WHERE _reason IS NULL AND NOT _dup"
+        if ready.sources
+        else f"SELECT * FROM {table} WHERE false"
+    )
+    lake.write_days(con, lake.lake_of(con), entity, loaded, [p.dt for p in chunk])
     return results

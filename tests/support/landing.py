@@ -261,9 +261,7 @@ def assert_identity(con) -> None:
 def snapshot(con) -> dict[str, list]:
     """Everything ingest writes, ordered, without ingested_at."""
     out = {}
-    for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw' ORDER BY 1"
-    ).fetchall():
+    for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'raw' ORDER BY 1").fetchall():
         out[f"raw.{name}"] = con.execute(f"SELECT * FROM raw.{name} ORDER BY ALL").fetchall()
     out["ops.quarantine"] = con.execute("SELECT * FROM ops.quarantine ORDER BY ALL").fetchall()
     out["ops.ingest_log"] = con.execute("SELECT * EXCLUDE (ingested_at) FROM ops.ingest_log ORDER BY ALL").fetchall()

@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from ingest.contract import ENTITIES
+from ingest.contract import ENTITIES, raw_table_ddl
 from ingest.load import FileRejected, FileResult, _cancelling, ensure_schema, landed_batch_days
 from tests.support.landing import (
     DT,
@@ -49,7 +49,32 @@ def test_ensure_schema_is_idempotent_and_matches_design(tmp_path):
     ensure_schema(con)
     ensure_schema(con)
     tables = {r[0] for r in con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()}
-    assert tables == {f"raw.{e.name}" for e in ENTITIES} | {"ops.quarantine", "ops.ingest_log"}
+    assert tables == {"ops.quarantine", "ops.ingest_log"}
+    # the raw layer: one view per entity over the lake beside the database, empty before any load
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'raw'").fetchall()}
+    assert views == {e.name for e in ENTITIES}
+    assert all(con.execute(f"SELECT count(*) FROM raw.{e.name}").fetchone()[0] == 0 for e in ENTITIES)
+    assert (tmp_path / "lake" / "raw").is_dir() and oct((tmp_path / "lake").stat().st_mode & 0o777) == "0o700"
+
+
+def test_a_working_database_from_before_the_lake_keeps_its_raw_rows(tmp_path):
+    """Raw tables of an earlier version move into the lake at the first ensure_schema: the same
+    rows through the view, one folder per batch day, no raw table left."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA raw")
+    for e in ENTITIES:
+        con.execute(raw_table_ddl(e))
+    con.execute(
+        "INSERT INTO raw.shop_orders (order_id, status, _batch_dt, _file, _line, _row_hash) VALUES "
+        "('o1', 'paid', DATE '2026-01-02', 'shop/orders/dt=2026-01-02/a.csv', 2, 7), "
+        "('o2', NULL, DATE '2026-01-03', 'shop/orders/dt=2026-01-03/a.csv', 2, 8)"
+    )
+    before = con.execute("SELECT * FROM raw.shop_orders ORDER BY ALL").fetchall()
+    ensure_schema(con)
+    assert con.execute("SELECT * FROM raw.shop_orders ORDER BY ALL").fetchall() == before
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw'").fetchone() == (0,)
+    days = sorted(p.parent.name for p in (tmp_path / "lake" / "raw" / "shop_orders").glob("*/*.parquet"))
+    assert days == ["batch_dt=2026-01-02", "batch_dt=2026-01-03"]
     cols = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'ops' "
         "AND table_name = 'ingest_log' ORDER BY column_index"

@@ -52,6 +52,17 @@ def raw_db(edge_template, tmp_path):
     con.close()
 
 
+@pytest.fixture
+def editable_raw(raw_db):
+    """The copy with its raw views (over the template's lake) turned into tables that a test can
+    break with UPDATE or ALTER; the gate reads either alike."""
+    for entity in ENTITIES:
+        raw_db.execute(f"CREATE TABLE raw._copy AS SELECT * FROM raw.{entity.name}")
+        raw_db.execute(f"DROP VIEW raw.{entity.name}")
+        raw_db.execute(f"ALTER TABLE raw._copy RENAME TO {entity.name}")
+    return raw_db
+
+
 def _outcomes(con, entity_name: str, days=EDGE_SHOP_DAYS, max_share: float = 0.05) -> dict:
     first, last = days
     window = [first + timedelta(days=i) for i in range((last - first).days + 1)]
@@ -194,10 +205,10 @@ BAD_PARTITIONS = [
     BAD_PARTITIONS,
     ids=[f"{e}-{c}-{i}" for i, (e, c, _, _) in enumerate(BAD_PARTITIONS)],
 )
-def test_each_kind_of_expectation_fails_on_a_bad_partition(raw_db, entity_name, check, breaking_sql, phrases):
-    assert _outcomes(raw_db, entity_name)[check].passed
-    raw_db.execute(breaking_sql)
-    outcomes = _outcomes(raw_db, entity_name)
+def test_each_kind_of_expectation_fails_on_a_bad_partition(editable_raw, entity_name, check, breaking_sql, phrases):
+    assert _outcomes(editable_raw, entity_name)[check].passed
+    editable_raw.execute(breaking_sql)
+    outcomes = _outcomes(editable_raw, entity_name)
     outcome = outcomes[check]
     assert not outcome.passed
     for phrase in phrases:
@@ -206,17 +217,17 @@ def test_each_kind_of_expectation_fails_on_a_bad_partition(raw_db, entity_name, 
         assert [n for n, o in outcomes.items() if not o.passed] == [check]
 
 
-def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(raw_db, monkeypatch):
+def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(editable_raw, monkeypatch):
     """A year of clickstream is validated one chunk of whole batch days at a time (memory): with
     chunks of one day, failures on two days are counted, sampled and dated as with one frame."""
-    raw_db.execute("UPDATE raw.shop_order_items SET quantity = 0 WHERE order_id IN ('o6', 'o9')")
-    raw_db.execute("UPDATE raw.shop_order_items SET product_id = NULL WHERE order_id = 'o9'")
-    whole = _outcomes(raw_db, "shop_order_items")
+    editable_raw.execute("UPDATE raw.shop_order_items SET quantity = 0 WHERE order_id IN ('o6', 'o9')")
+    editable_raw.execute("UPDATE raw.shop_order_items SET product_id = NULL WHERE order_id = 'o9'")
+    whole = _outcomes(editable_raw, "shop_order_items")
     monkeypatch.setattr(gate, "CHUNK_ROWS", 1)
-    chunks = gate._day_chunks(raw_db, ENTITY_BY_NAME["shop_order_items"], list(EDGE_SHOP_DAYS), gate.CHUNK_ROWS)
-    days = raw_db.execute("SELECT count(DISTINCT _batch_dt) FROM raw.shop_order_items").fetchone()[0]
+    chunks = gate._day_chunks(editable_raw, ENTITY_BY_NAME["shop_order_items"], list(EDGE_SHOP_DAYS), gate.CHUNK_ROWS)
+    days = editable_raw.execute("SELECT count(DISTINCT _batch_dt) FROM raw.shop_order_items").fetchone()[0]
     assert len(chunks) == days > 1 and all(first == last for first, last in chunks)
-    chunked = _outcomes(raw_db, "shop_order_items")
+    chunked = _outcomes(editable_raw, "shop_order_items")
     timeless = lambda outcomes: {n: replace(o, checked_at=None) for n, o in outcomes.items()}  # noqa: E731
     assert timeless(chunked) == timeless(whole)
     failed = {n: o for n, o in chunked.items() if not o.passed}
@@ -224,13 +235,13 @@ def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(raw_db, mo
     assert failed["value_ranges"].failed_partitions == ("2026-03-02", "2026-03-03")
     assert (
         failed["value_ranges"].rows_affected
-        == raw_db.execute("SELECT count(*) FROM raw.shop_order_items WHERE quantity = 0").fetchone()[0]
+        == editable_raw.execute("SELECT count(*) FROM raw.shop_order_items WHERE quantity = 0").fetchone()[0]
         >= 2
     )
     assert "met by" in chunked["key_unique"].detail and whole["key_unique"].detail == chunked["key_unique"].detail
 
 
-def test_a_key_flagged_by_the_hashed_first_pass_is_judged_again_exactly(raw_db, monkeypatch):
+def test_a_key_flagged_by_the_hashed_first_pass_is_judged_again_exactly(editable_raw, monkeypatch):
     """key_unique runs first on a 64-bit hash of the key over every row; a flagged key is judged
     again by the exact compound expectation, so a hash collision cannot fail the check. A first
     pass on `_batch_dt` alone (every batch of several rows "collides") stands in for a collision."""
@@ -240,12 +251,12 @@ def test_a_key_flagged_by_the_hashed_first_pass_is_judged_again_exactly(raw_db, 
         return replace(quick, kwargs={"column": "_batch_dt"}) if quick is not e else e
 
     monkeypatch.setattr(gate, "first_pass", colliding)
-    outcomes = _outcomes(raw_db, "shop_order_items")
+    outcomes = _outcomes(editable_raw, "shop_order_items")
     assert outcomes["key_unique"].passed, outcomes["key_unique"].detail
-    raw_db.execute(
+    editable_raw.execute(
         "INSERT INTO raw.shop_order_items SELECT * FROM raw.shop_order_items WHERE order_id = 'o6' AND line_number = 2"
     )
-    assert _outcomes(raw_db, "shop_order_items")["key_unique"].rows_affected == 2
+    assert _outcomes(editable_raw, "shop_order_items")["key_unique"].rows_affected == 2
 
 
 def _orders_batch(landing, dt: date, n: int, bad_status: int = 0, bad_total: int = 0) -> None:
