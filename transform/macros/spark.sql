@@ -1,0 +1,82 @@
+{#-
+  What the Spark target (profiles.yml, `spark`) needs around the models: the raw tables as
+  external Parquet tables over the lake, registered before anything is built (on-run-start), and
+  the settings of where the lake and the Spark catalog are. On DuckDB the raw tables are in the
+  working database already: the hook is a no-op there.
+-#}
+
+
+{#- Root of the Parquet lake (architecture.md, "Engines": WAREHOUSE_LAKE, default $WAREHOUSE_HOME/lake). -#}
+{% macro lake_dir() -%}
+  {%- set home = var('warehouse_home', '') | string | trim -%}
+  {{- return(_setting('lake', (home if home else '.') ~ '/lake')) -}}
+{%- endmacro %}
+
+
+{#-
+  on-run-start: make every table of the source `raw` (models/staging/_sources.yml, generated from
+  ingest/contract.py) readable as `raw.<table>`, with the columns and types of the contract.
+-#}
+{% macro register_raw_sources() -%}
+  {{ return(adapter.dispatch('register_raw_sources', 'shop_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__register_raw_sources() -%}
+  select 1 as raw_sources_in_place
+{%- endmacro %}
+
+{#-
+  Spark: the lake holds `<lake>/raw/<table>/batch_dt=YYYY-MM-DD/*.parquet` (transform/spark.py
+  exports them). Each table becomes
+    * `raw_lake.<table>`: an external Parquet table over its folder, partitioned by `batch_dt`,
+      with the contract's columns declared (so a table without any batch yet is simply empty),
+      its partitions discovered anew on every run (RECOVER PARTITIONS);
+    * `raw.<table>`: a view that names `batch_dt` back `_batch_dt` and keeps the contract's column
+      order, so the models read the same source on both engines.
+  The partition column is `batch_dt`, not `_batch_dt`: Spark's Hive metastore cannot prune
+  partitions on a column whose name starts with an underscore, and Hadoop treats files and
+  folders named `_...` as hidden. A filter on the view's `_batch_dt` is pushed down to
+  `batch_dt`, so a run's batch window reads only its folders. Dropping and re-creating the
+  external tables deletes no data (the lake is not managed by Spark).
+-#}
+{% macro spark__register_raw_sources() -%}
+  {%- if execute -%}
+    {%- set lake = lake_dir() -%}
+    {%- do run_query('create schema if not exists raw_lake') -%}
+    {%- do run_query('create schema if not exists raw') -%}
+    {%- for source in graph.sources.values() | sort(attribute='name')
+        if source.source_name == 'raw' and source.package_name == project_name -%}
+      {%- set lake_table = 'raw_lake.' ~ source.identifier -%}
+      {%- set declared = [] -%}
+      {%- set selected = [] -%}
+      {%- for column in source.columns.values() -%}
+        {%- if column.name == '_batch_dt' -%}
+          {%- do selected.append('batch_dt as _batch_dt') -%}
+        {%- else -%}
+          {%- do declared.append(column.name ~ ' ' ~ spark_raw_type(column.data_type)) -%}
+          {%- do selected.append(column.name) -%}
+        {%- endif -%}
+      {%- endfor -%}
+      {%- do declared.append('batch_dt date') -%}
+      {%- do run_query('drop table if exists ' ~ lake_table) -%}
+      {%- do run_query('create table ' ~ lake_table ~ ' (' ~ declared | join(', ') ~ ') using parquet'
+          ~ ' partitioned by (batch_dt) location ' ~ sql_literal(lake ~ '/raw/' ~ source.identifier)) -%}
+      {%- do run_query('alter table ' ~ lake_table ~ ' recover partitions') -%}
+      {%- do run_query('create or replace view raw.' ~ source.identifier ~ ' as select '
+          ~ selected | join(', ') ~ ' from ' ~ lake_table) -%}
+    {%- endfor -%}
+  {%- endif -%}
+  select 1 as raw_sources_registered
+{%- endmacro %}
+
+
+{#- The Spark type of a raw column, from the DuckDB type the contract gives it (ingest/contract.py). -#}
+{% macro spark_raw_type(duckdb_type) -%}
+  {%- set t = duckdb_type | lower | trim -%}
+  {%- if t == 'varchar' -%} {{- return('string') -}}
+  {%- elif t == 'timestamptz' -%} {{- return('timestamp') -}}
+  {#- DuckDB writes UBIGINT as Parquet UINT_64, which Spark reads as decimal(20,0) -#}
+  {%- elif t == 'ubigint' -%} {{- return('decimal(20,0)') -}}
+  {%- else -%} {{- return(t) -}}
+  {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,471 @@
+"""The dbt project on Apache Spark (architecture.md, "Engines"): the raw layer as a Parquet lake,
+`dbt build --target spark` on a local in-process Spark (dbt-spark, session mode), and a
+cell-by-cell comparison of the marts it builds with those of a DuckDB build.
+
+    python -m transform.spark build --warehouse $WAREHOUSE_HOME/warehouse.duckdb   # scripts/spark-build
+    python -m transform.spark compare --spark-dir ... --duckdb ...                  # scripts/compare-engines
+
+build: exports every table of the warehouse's schema `raw` to
+`<lake>/raw/<table>/batch_dt=YYYY-MM-DD/*.parquet` (the batch day `_batch_dt` becomes the
+partition folder `batch_dt`: macros/spark.sql says why), then runs `dbt build --target spark`,
+whose on-run-start hook registers those folders as the source `raw`. The Spark catalog (Parquet
+tables and a Derby metastore) lives under `--spark-dir`. Needs the extra `spark`
+(`uv sync --extra spark`) and Java 17 (JAVA_HOME).
+
+The personal-data key never reaches Spark's configuration, dbt's vars or the SQL: Spark SQL reads
+the key file when a query runs (macros/pii.sql). A key given by WAREHOUSE_HASH_KEY is written to a
+private file under the Spark folder for that purpose, so hashes equal the DuckDB build's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from config import hash_key_of, load_settings, private_dir, write_private_text
+from transform.project import RUN_LOG_LEVEL, TRANSFORM_DIR, dbt_executable, dbt_vars
+
+RAW_SCHEMA = "raw"
+# The batch-day column of every raw table, and its name as the lake's partition folder.
+BATCH_COLUMN = "_batch_dt"
+LAKE_PARTITION = "batch_dt"
+MART_SCHEMA = "marts"
+DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+
+
+# ------------------------------------------------------------------------------------------ the lake
+
+
+def export_lake(warehouse: Path, lake: Path) -> dict[str, int]:
+    """Write every table of `raw` in the DuckDB file `warehouse` to
+    `<lake>/raw/<table>/batch_dt=YYYY-MM-DD/`: Parquet, without the `_batch_dt` column (it is the
+    folder). Each table's folder is replaced whole (written beside it, then renamed), so a batch
+    that is gone from the warehouse is gone from the lake. Returns rows written per table."""
+    import duckdb
+
+    written: dict[str, int] = {}
+    root = Path(lake) / RAW_SCHEMA
+    root.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [RAW_SCHEMA]
+            ).fetchall()
+        ]
+        for table in tables:
+            columns = [
+                row[0]
+                for row in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [RAW_SCHEMA, table],
+                ).fetchall()
+            ]
+            if BATCH_COLUMN not in columns:
+                raise ValueError(f"{RAW_SCHEMA}.{table} has no batch-day column {BATCH_COLUMN}")
+            kept = ", ".join(f'"{c}"' for c in columns if c != BATCH_COLUMN)
+            staging = root / f".{table}.writing"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            rows = con.execute(f'SELECT count(*) FROM {RAW_SCHEMA}."{table}"').fetchone()[0]
+            if rows:
+                con.execute(
+                    f'COPY (SELECT {kept}, "{BATCH_COLUMN}" AS {LAKE_PARTITION} FROM {RAW_SCHEMA}."{table}") '
+                    f"TO '{_sql_path(staging)}' (FORMAT parquet, PARTITION_BY ({LAKE_PARTITION}), OVERWRITE_OR_IGNORE)"
+                )
+            final = root / table
+            shutil.rmtree(final, ignore_errors=True)
+            staging.rename(final)
+            written[table] = rows
+    finally:
+        con.close()
+    return written
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# ------------------------------------------------------------------------------------------ dbt on Spark
+
+
+@dataclass
+class SparkPaths:
+    home: Path
+    lake: Path
+    spark_dir: Path
+    target_path: Path
+
+    @classmethod
+    def of(cls, home: Path, lake: Path | None = None, spark_dir: Path | None = None, target: Path | None = None):
+        home = Path(home).resolve()
+        spark_dir = Path(spark_dir).resolve() if spark_dir else home / "spark"
+        return cls(
+            home=home,
+            lake=Path(lake).resolve() if lake else Path(os.environ.get("WAREHOUSE_LAKE") or home / "lake").resolve(),
+            spark_dir=spark_dir,
+            target_path=Path(target).resolve() if target else spark_dir / "dbt",
+        )
+
+
+def spark_vars(paths: SparkPaths, warehouse: Path) -> dict[str, str]:
+    """The vars of a Spark build: the warehouse's settings (as every invocation has them) and where
+    the lake, the Spark catalog and the key file are. Never the key itself."""
+    settings = load_settings(home=paths.home)
+    variables = {
+        **dbt_vars(settings),
+        "working_db": str(Path(warehouse).resolve()),
+        "lake": str(paths.lake),
+        "spark_dir": str(paths.spark_dir),
+    }
+    variables["pii_key_file"] = str(key_file(paths))
+    return variables
+
+
+def key_file(paths: SparkPaths) -> Path:
+    """The file Spark SQL reads the personal-data key from: the home's key file, or, when
+    WAREHOUSE_HASH_KEY sets the key, a private copy under the Spark folder (0600 in a 0700 folder)."""
+    key = hash_key_of(paths.home)  # makes the home's key file when it has none, as a DuckDB run would
+    if os.environ.get("WAREHOUSE_HASH_KEY"):
+        path = private_dir(paths.spark_dir / "key") / "hash_key"
+        write_private_text(path, key)
+        return path
+    return paths.home / "hash_key"
+
+
+def spark_environment() -> dict[str, str]:
+    """The environment of the dbt process: Java for Spark, nothing of the warehouse's settings
+    (dbt reads vars only; transform/project.py)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
+    if not env.get("JAVA_HOME") and DEFAULT_JAVA_HOME.is_dir():
+        env["JAVA_HOME"] = str(DEFAULT_JAVA_HOME)
+    # a local Spark binds to loopback, whatever the host name resolves to
+    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    return env
+
+
+def spark_build_command(paths: SparkPaths, warehouse: Path, dbt_args: list[str]) -> list[str]:
+    return [
+        str(dbt_executable()),
+        *dbt_args,
+        "--target",
+        "spark",
+        "--project-dir",
+        str(TRANSFORM_DIR),
+        "--profiles-dir",
+        str(TRANSFORM_DIR),
+        "--target-path",
+        str(paths.target_path),
+        "--log-path",
+        str(paths.target_path),
+        *RUN_LOG_LEVEL,
+        "--vars",
+        json.dumps(spark_vars(paths, warehouse), sort_keys=True),
+    ]
+
+
+def run_dbt_on_spark(paths: SparkPaths, warehouse: Path, dbt_args: list[str]) -> int:
+    paths.target_path.mkdir(parents=True, exist_ok=True)
+    command = spark_build_command(paths, warehouse, dbt_args)
+    # the working directory takes what Spark and Derby leave beside a run (derby.log, spark-warehouse)
+    return subprocess.run(command, env=spark_environment(), cwd=paths.target_path).returncode
+
+
+def node_summary(target_path: Path) -> dict[str, dict[str, int]]:
+    """Counts of dbt's results by resource type and status (run_results.json of the last invocation)."""
+    results = json.loads((Path(target_path) / "run_results.json").read_text())["results"]
+    summary: dict[str, dict[str, int]] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        counts = summary.setdefault(kind, {})
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    return summary
+
+
+# ------------------------------------------------------------------------------------------ DuckDB reference
+
+
+def copy_raw(warehouse: Path, destination: Path) -> None:
+    """A new DuckDB file holding only the schema `raw` of `warehouse` (same tables, types, rows):
+    the start of a DuckDB build from an empty warehouse over the same raw data as the lake."""
+    import duckdb
+
+    destination = Path(destination)
+    for path in (destination, destination.with_name(destination.name + ".wal")):
+        path.unlink(missing_ok=True)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(destination))
+    try:
+        con.execute(f"ATTACH '{_sql_path(Path(warehouse).resolve())}' AS source (READ_ONLY)")
+        con.execute(f"CREATE SCHEMA {RAW_SCHEMA}")
+        tables = con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'source' AND table_schema = ? "
+            "ORDER BY 1",
+            [RAW_SCHEMA],
+        ).fetchall()
+        for (table,) in tables:
+            con.execute(f'CREATE TABLE {RAW_SCHEMA}."{table}" AS SELECT * FROM source.{RAW_SCHEMA}."{table}"')
+        con.execute("DETACH source")
+    finally:
+        con.close()
+
+
+def run_dbt_on_duckdb(home: Path, working_db: Path, target_path: Path, dbt_args: list[str]) -> int:
+    """`dbt <args>` on the default target (DuckDB) against `working_db`, with the settings of `home`."""
+    from transform.project import dbt_command
+
+    settings = load_settings(home=Path(home).resolve())
+    target_path.mkdir(parents=True, exist_ok=True)
+    command = dbt_command(settings, [*dbt_args, *RUN_LOG_LEVEL], target_path, {"working_db": str(working_db)})
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
+    return subprocess.run(command, env=env, cwd=target_path).returncode
+
+
+# ------------------------------------------------------------------------------------------ comparison
+
+
+@dataclass
+class MartComparison:
+    mart: str
+    equal: bool
+    rows: tuple[int, int]
+    notes: list[str] = field(default_factory=list)
+    max_rel_diff: float = 0.0
+
+    def line(self) -> str:
+        state = "equal" if self.equal else "DIFFERS"
+        extra = f"; largest relative difference of a double {self.max_rel_diff:.3g}" if self.max_rel_diff else ""
+        notes = f": {'; '.join(self.notes)}" if self.notes else ""
+        return f"{self.mart:24} {state:8} rows duckdb={self.rows[0]} spark={self.rows[1]}{extra}{notes}"
+
+
+def spark_marts(spark_dir: Path) -> dict[str, Path]:
+    """The marts of the Spark catalog: `<warehouse>/marts.db/<table>/` folders of Parquet files."""
+    folder = Path(spark_dir) / "warehouse" / f"{MART_SCHEMA}.db"
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir() and any(p.glob("part-*"))} if folder.is_dir() else {}
+
+
+def dbt_marts() -> set[str]:
+    """The marts dbt builds (models/marts/*.sql); the Python-built ones are not Spark's to build."""
+    return {p.stem for p in (TRANSFORM_DIR / "models" / "marts").glob("*.sql")}
+
+
+def compare_marts(duckdb_file: Path, spark_dir: Path, rel_tol: float = 1e-9) -> list[MartComparison]:
+    """Every dbt mart of the DuckDB file against the Spark catalog's: same columns, the same rows
+    (as multisets, ordered by every column), doubles within `rel_tol` (relative), every other value
+    (decimals included) exactly equal."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{_sql_path(Path(duckdb_file))}' AS reference (READ_ONLY)")
+    in_duckdb = {
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'reference' AND table_schema = ?",
+            [MART_SCHEMA],
+        ).fetchall()
+    }
+    in_spark = spark_marts(spark_dir)
+    comparisons = []
+    for mart in sorted(dbt_marts()):
+        if mart not in in_duckdb or mart not in in_spark:
+            where = "DuckDB" if mart not in in_duckdb else "Spark"
+            comparisons.append(MartComparison(mart, False, (0, 0), [f"missing in {where}"]))
+            continue
+        comparisons.append(
+            _compare_relations(
+                con,
+                mart,
+                f"reference.{MART_SCHEMA}.{mart}",
+                f"read_parquet('{_sql_path(in_spark[mart])}/part-*.parquet')",
+                rel_tol,
+            )
+        )
+    con.close()
+    return comparisons
+
+
+def _compare_relations(con, mart: str, left: str, right: str, rel_tol: float) -> MartComparison:
+    left_types = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {left}").fetchall()]
+    right_types = dict((r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {right}").fetchall())
+    notes = []
+    names = [name for name, _ in left_types]
+    if sorted(names) != sorted(right_types):
+        missing = sorted(set(names) - set(right_types))
+        extra = sorted(set(right_types) - set(names))
+        return MartComparison(mart, False, (0, 0), [f"columns differ: only DuckDB {missing}, only Spark {extra}"])
+    typed = [(name, kind, right_types[name]) for name, kind in left_types]
+    notes += [f"{name} is {a} on DuckDB, {b} on Spark" for name, a, b in typed if a != b]
+    order = ", ".join(f'"{name}" NULLS FIRST' for name, kind, _ in typed if not _is_double(kind)) or "1"
+    doubles = [i for i, (_, kind, _) in enumerate(typed) if _is_double(kind)]
+    columns = ", ".join(f'"{name}"' for name in names)
+    left_rows = con.execute(f"SELECT {columns} FROM {left} ORDER BY {order}").fetchall()
+    right_rows = con.execute(f"SELECT {columns} FROM {right} ORDER BY {order}").fetchall()
+    result = MartComparison(mart, True, (len(left_rows), len(right_rows)), notes)
+    if len(left_rows) != len(right_rows):
+        result.equal = False
+        result.notes.append("row counts differ")
+        return result
+    if doubles and any(_is_double(kind) for _, kind, _ in typed):
+        # rows equal on every other column keep their order; doubles break ties between them
+        left_rows = sorted(left_rows, key=lambda r: _sort_key(r, doubles))
+        right_rows = sorted(right_rows, key=lambda r: _sort_key(r, doubles))
+    mismatches: dict[str, int] = {}
+    for a, b in zip(left_rows, right_rows):
+        for i, (name, kind, _) in enumerate(typed):
+            x, y = a[i], b[i]
+            if i in doubles:
+                if x is None or y is None:
+                    same = x is None and y is None
+                elif math.isnan(x) or math.isnan(y):
+                    same = math.isnan(x) and math.isnan(y)
+                else:
+                    scale = max(abs(x), abs(y))
+                    diff = abs(x - y) / scale if scale else 0.0
+                    result.max_rel_diff = max(result.max_rel_diff, diff)
+                    same = diff <= rel_tol
+            elif isinstance(x, Decimal) and isinstance(y, Decimal):
+                same = x == y  # numerically, whatever the scale of the types
+            else:
+                same = x == y
+            if not same:
+                mismatches[name] = mismatches.get(name, 0) + 1
+    if mismatches:
+        result.equal = False
+        result.notes.append("cells differ: " + ", ".join(f"{n} ({c} rows)" for n, c in mismatches.items()))
+    return result
+
+
+def _is_double(kind: str) -> bool:
+    return kind.upper() in ("DOUBLE", "FLOAT", "REAL")
+
+
+def _sort_key(row: tuple, doubles: list[int]) -> tuple:
+    return tuple((v is None, "" if v is None else repr(v)) if i not in doubles else (0, "") for i, v in enumerate(row)) + tuple(
+        (row[i] is None, 0.0 if row[i] is None else round(row[i], 6)) for i in doubles
+    )
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+
+def _build(args: argparse.Namespace) -> int:
+    warehouse = Path(args.warehouse).resolve()
+    if not warehouse.is_file():
+        print(f"no DuckDB warehouse at {warehouse}", file=sys.stderr)
+        return 2
+    home = Path(args.home or os.environ.get("WAREHOUSE_HOME") or warehouse.parent)
+    paths = SparkPaths.of(home, args.lake, args.spark_dir, args.target_path)
+    started = time.monotonic()
+    if not args.skip_export:
+        written = export_lake(warehouse, paths.lake)
+        print(f"lake: {sum(written.values()):,} rows of {len(written)} raw tables -> {paths.lake / RAW_SCHEMA}")
+    exported = time.monotonic()
+    dbt_args = ["build"]
+    if args.full_refresh:
+        dbt_args.append("--full-refresh")
+    if args.exclude_unit_tests:
+        dbt_args += ["--exclude-resource-type", "unit_test"]
+    dbt_args += args.dbt_args
+    code = run_dbt_on_spark(paths, warehouse, dbt_args)
+    done = time.monotonic()
+    if (paths.target_path / "run_results.json").exists():
+        counts = node_summary(paths.target_path)
+        print("spark: " + "; ".join(f"{kind} {counts[kind]}" for kind in sorted(counts)))
+    print(f"time: export {exported - started:.1f} s, dbt build on Spark {done - exported:.1f} s")
+    return code
+
+
+def _duckdb_build(args: argparse.Namespace) -> int:
+    warehouse = Path(args.warehouse).resolve()
+    home = Path(args.home or os.environ.get("WAREHOUSE_HOME") or warehouse.parent)
+    out = Path(args.out).resolve()
+    started = time.monotonic()
+    copy_raw(warehouse, out)
+    dbt_args = ["build"]
+    if args.exclude_unit_tests:
+        dbt_args += ["--exclude-resource-type", "unit_test"]
+    target = Path(args.target_path).resolve() if args.target_path else out.with_suffix(".dbt")
+    code = run_dbt_on_duckdb(home, out, target, dbt_args + args.dbt_args)
+    if (target / "run_results.json").exists():
+        counts = node_summary(target)
+        print("duckdb: " + "; ".join(f"{kind} {counts[kind]}" for kind in sorted(counts)))
+    print(f"time: copy + dbt build on DuckDB {time.monotonic() - started:.1f} s")
+    return code
+
+
+def _compare(args: argparse.Namespace) -> int:
+    results = compare_marts(Path(args.duckdb), Path(args.spark_dir), args.rel_tol)
+    for result in results:
+        print(result.line())
+    equal = sum(r.equal for r in results)
+    print(f"{equal} of {len(results)} marts equal (doubles to {args.rel_tol:g} relative, everything else exactly)")
+    return 0 if equal == len(results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m transform.spark", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    build = commands.add_parser(
+        "build",
+        help="export the raw tables of a DuckDB warehouse to the Parquet lake, then dbt build --target spark",
+        description="Export every table of the DuckDB warehouse's schema raw to <lake>/raw/<table>/"
+        "batch_dt=YYYY-MM-DD/ (Parquet), then run `dbt build --target spark` over it: seeds, models, data "
+        "tests and unit tests. Arguments after `--` go to dbt (e.g. -- --select staging).",
+    )
+    build.add_argument("--warehouse", required=True, help="the DuckDB file whose schema raw holds the raw tables")
+    build.add_argument("--home", help="warehouse home: settings and the key file (default: WAREHOUSE_HOME, else the file's folder)")
+    build.add_argument("--lake", help="root of the Parquet lake (default: WAREHOUSE_LAKE, else <home>/lake)")
+    build.add_argument("--spark-dir", help="the Spark catalog: tables and metastore (default: <home>/spark)")
+    build.add_argument("--target-path", help="dbt's artifacts and logs (default: <spark-dir>/dbt)")
+    build.add_argument("--skip-export", action="store_true", help="use the lake as it is")
+    build.add_argument("--full-refresh", action="store_true", help="dbt --full-refresh")
+    build.add_argument("--exclude-unit-tests", action="store_true", help="leave dbt's unit tests out, as a run does")
+    build.add_argument("dbt_args", nargs="*", help="more dbt arguments, after --")
+    build.set_defaults(run=_build)
+
+    reference = commands.add_parser(
+        "duckdb-build",
+        help="the same build on DuckDB from an empty warehouse over the same raw tables (the reference)",
+        description="Copy the schema raw of the DuckDB warehouse into a new DuckDB file (--out) and run "
+        "`dbt build` (default target, DuckDB) on it: the reference a Spark build is compared with.",
+    )
+    reference.add_argument("--warehouse", required=True, help="the DuckDB file whose schema raw holds the raw tables")
+    reference.add_argument("--out", required=True, help="the new DuckDB file to build (replaced)")
+    reference.add_argument("--home", help="warehouse home: settings and the key file (default: WAREHOUSE_HOME, else the file's folder)")
+    reference.add_argument("--target-path", help="dbt's artifacts and logs (default: <out>.dbt/)")
+    reference.add_argument("--exclude-unit-tests", action="store_true", help="leave dbt's unit tests out")
+    reference.add_argument("dbt_args", nargs="*", help="more dbt arguments, after --")
+    reference.set_defaults(run=_duckdb_build)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare the marts of a Spark build with those of a DuckDB build, cell by cell",
+        description="Reads every dbt mart from the Spark catalog's Parquet files (<spark-dir>/warehouse/marts.db/) "
+        "and from the DuckDB file, and compares them: same columns, same rows, doubles within --rel-tol "
+        "(relative), everything else (decimals included) exactly. Exit 1 when a mart differs.",
+    )
+    compare.add_argument("--duckdb", required=True, help="DuckDB file with the schema marts built by dbt")
+    compare.add_argument("--spark-dir", required=True, help="the Spark catalog folder of the Spark build")
+    compare.add_argument("--rel-tol", type=float, default=1e-9, help="relative tolerance of doubles (default 1e-9)")
+    compare.set_defaults(run=_compare)
+
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
