@@ -20,7 +20,7 @@
   {%- if table is none -%}
     {{- return(default) -}}
   {%- endif -%}
-  {%- set rows = run_query('select cast(min_date as varchar), cast(max_date as varchar) from ' ~ table).rows -%}
+  {%- set rows = run_query('select cast(min_date as ' ~ dbt.type_string() ~ '), cast(max_date as ' ~ dbt.type_string() ~ ') from ' ~ table).rows -%}
   {{- return([rows[0][0], rows[0][1]] if rows | length == 1 else default) -}}
 {%- endmacro %}
 

@@ -19,6 +19,13 @@
   timezone({{ sql_literal(reporting_tz()) }}, {{ instant }})
 {%- endmacro %}
 
+{#- Spark has no TIMESTAMPTZ: an instant is a TIMESTAMP (LTZ) shown in the session zone, pinned to
+    UTC (profiles.yml). from_utc_timestamp shifts it to the reporting zone's wall clock, and the
+    cast to TIMESTAMP_NTZ keeps that wall clock whatever the session zone: DuckDB's TIMESTAMP. -#}
+{% macro spark__to_local_timestamp(instant) -%}
+  cast(from_utc_timestamp({{ instant }}, {{ sql_literal(reporting_tz()) }}) as timestamp_ntz)
+{%- endmacro %}
+
 
 {#- TIMESTAMPTZ instant -> the local calendar DATE in the reporting time zone. -#}
 {% macro to_local_date(instant) -%}
@@ -83,4 +90,56 @@
 
 {% macro duckdb__format_thousands(expression) -%}
   format('{:,}', cast(round({{ expression }}, 0) as bigint))
+{%- endmacro %}
+
+
+{#-
+  Whole `datepart`s between two timestamps, as DuckDB's date_diff counts them: the difference of
+  the two instants truncated to the part (second, millisecond: boundaries crossed), as a
+  parenthesised integer expression. dbt's own datediff is not the same on every engine: on Spark
+  it truncates to whole seconds and expands without parentheses ("... + ms - ms"), so
+  `datediff(...) / 60000.0` divided its last term only. Other parts (day, month, ...) are
+  dbt.datediff, parenthesised.
+-#}
+{% macro timestamp_diff(first, second, datepart) -%}
+  {{ return(adapter.dispatch('timestamp_diff', 'shop_warehouse')(first, second, datepart)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_diff(first, second, datepart) -%}
+  ({{ dbt.datediff(first, second, datepart) }})
+{%- endmacro %}
+
+{% macro spark__timestamp_diff(first, second, datepart) -%}
+  {%- set epoch = {'second': 'unix_seconds', 'millisecond': 'unix_millis', 'microsecond': 'unix_micros'}.get(datepart) -%}
+  {%- if epoch -%}
+    ({{ epoch }}({{ second }}) - {{ epoch }}({{ first }}))
+  {%- else -%}
+    ({{ dbt.datediff(first, second, datepart) }})
+  {%- endif -%}
+{%- endmacro %}
+
+
+{#- timestamp_diff as a DOUBLE divided by `per` (minutes from milliseconds: per 60000). The division
+    is in floating point on every engine: Spark divides an integer by a decimal literal such as
+    60000.0 in DECIMAL, rounded to 6 decimals, where DuckDB gives a DOUBLE. -#}
+{% macro timestamp_diff_in(first, second, datepart, per) -%}
+  (cast({{ timestamp_diff(first, second, datepart) }} as {{ type_double() }}) / {{ per }})
+{%- endmacro %}
+
+
+{#-
+  A timestamp plus `interval` (an integer expression) `datepart`s (hour, minute, second, day, ...),
+  exact to the microsecond. dbt's dateadd on Spark goes through unix seconds and drops the
+  fraction of a second of event times (milliseconds).
+-#}
+{% macro timestamp_add(datepart, interval, ts) -%}
+  {{ return(adapter.dispatch('timestamp_add', 'shop_warehouse')(datepart, interval, ts)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_add(datepart, interval, ts) -%}
+  {{ dbt.dateadd(datepart, interval, ts) }}
+{%- endmacro %}
+
+{% macro spark__timestamp_add(datepart, interval, ts) -%}
+  timestampadd({{ datepart | upper }}, {{ interval }}, {{ ts }})
 {%- endmacro %}

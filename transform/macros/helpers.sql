@@ -59,9 +59,10 @@
 {%- endmacro %}
 
 
-{#- 64-bit floating point (ratios, averages, percentiles); dbt.type_float() is 32-bit on DuckDB. -#}
+{#- 64-bit floating point (ratios, averages, percentiles); dbt.type_float() is 32-bit on DuckDB.
+    `double`, not the standard `double precision`, which Spark does not parse. -#}
 {% macro type_double() -%}
-  double precision
+  double
 {%- endmacro %}
 
 

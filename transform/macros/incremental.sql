@@ -113,11 +113,55 @@ where event_date >= (select cast({{ dbt.dateadd('day', -margin, 'min(event_date)
 {%- endmacro %}
 
 
+{#-
+  How an incremental fact replaces its days, as config of the model:
+  `{{ config(materialized='incremental', **rebuild_days_strategy('event_date'), ...) }}`.
+  DuckDB: `delete+insert` keyed on the day column (the days the new rows hold are deleted, then
+  the rows inserted). Spark's Parquet tables have no DELETE: the table is partitioned by the day
+  and `insert_overwrite` replaces exactly the partitions (days) the new rows hold, which is the
+  same thing. Either way the pre-hook delete_rebuild_days first empties every day to rebuild, so a
+  day that lost all its rows ends up empty.
+-#}
+{% macro rebuild_days_strategy(day_column) -%}
+  {{ return(adapter.dispatch('rebuild_days_strategy', 'shop_warehouse')(day_column)) }}
+{%- endmacro %}
+
+{% macro default__rebuild_days_strategy(day_column) -%}
+  {{ return({'incremental_strategy': 'delete+insert', 'unique_key': day_column}) }}
+{%- endmacro %}
+
+{% macro spark__rebuild_days_strategy(day_column) -%}
+  {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [day_column], 'file_format': 'parquet'}) }}
+{%- endmacro %}
+
+
 {#- pre-hook of an incremental fact: delete the days about to be rebuilt (a no-op on a first build
     or full refresh). `days_sql` selects one column of days. -#}
 {% macro delete_rebuild_days(day_column, days_sql) -%}
   {%- if is_incremental() -%}
-    delete from {{ this }} where {{ day_column }} in ({{ days_sql }})
+    {{ adapter.dispatch('delete_rebuild_days', 'shop_warehouse')(day_column, days_sql) }}
+  {%- else -%}
+    select 1 as nothing_to_delete
+  {%- endif -%}
+{%- endmacro %}
+
+{% macro default__delete_rebuild_days(day_column, days_sql) -%}
+  delete from {{ this }} where {{ day_column }} in ({{ days_sql }})
+{%- endmacro %}
+
+{#- Spark: the days are the table's partitions (rebuild_days_strategy). They are read when the
+    hook runs (before the model's rows are computed) and dropped; a day without a partition is
+    skipped (IF EXISTS). -#}
+{% macro spark__delete_rebuild_days(day_column, days_sql) -%}
+  {%- set days = [] -%}
+  {%- if execute -%}
+    {%- for row in run_query('select distinct cast(day_value as string) from (select ' ~ day_column
+        ~ ' as day_value from (' ~ days_sql ~ ') as rebuild_days) as days where day_value is not null order by 1').rows -%}
+      {%- do days.append('partition (' ~ day_column ~ ' = ' ~ sql_literal(row[0]) ~ ')') -%}
+    {%- endfor -%}
+  {%- endif -%}
+  {%- if days -%}
+    alter table {{ this }} drop if exists {{ days | join(', ') }}
   {%- else -%}
     select 1 as nothing_to_delete
   {%- endif -%}

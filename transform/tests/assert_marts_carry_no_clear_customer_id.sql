@@ -5,7 +5,5 @@
 -- depends_on: {{ ref('cohort_retention') }}
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
 select table_schema, table_name, column_name
-from information_schema.columns
-where table_catalog = {{ sql_literal(target.database) }}
-    and lower(table_schema) = 'marts'
-    and lower(column_name) = 'customer_id'
+from ({{ catalog_columns(['marts']) }}) as mart_columns
+where lower(column_name) = 'customer_id'

@@ -13,13 +13,7 @@
 
 with dbt_columns as (
 
-    select
-        table_schema,
-        table_name,
-        column_name
-    from information_schema.columns
-    where table_catalog = {{ sql_literal(target.database) }}
-        and lower(table_schema) in ('staging', 'intermediate', 'marts')
+    {{ catalog_columns(['staging', 'intermediate', 'marts']) }}
 
 )
 
@@ -29,6 +23,6 @@ where lower(column_name) in ('email', 'phone', 'full_name', 'ip_address', 'devic
 
 union all
 
-select 'staging', '(none)', '(no columns visible in information_schema)'
+select 'staging', '(none)', '(no columns visible in the catalog)'
 from (select count(*) as visible from dbt_columns) as seen
 where seen.visible = 0

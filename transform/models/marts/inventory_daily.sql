@@ -90,7 +90,7 @@ measured as (
         products.category,
         stock.on_hand,
         stock.inbound,
-        units_28d.units_28d / 28.0 as units_28d_avg,
+        {{ safe_divide('units_28d.units_28d', 28) }} as units_28d_avg,
         coalesce(active_at_end.is_active, false) as is_active,
         coalesce(category_threshold.threshold_days, default_threshold.threshold_days, 7) as threshold_days
     from stock

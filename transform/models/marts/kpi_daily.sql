@@ -98,7 +98,7 @@ session_days as (
         count(*) as sessions,
         {{ count_where('is_bounce') }} as bounced_sessions,
         {{ count_where('has_purchase') }} as converted_sessions,
-        sum({{ dbt.datediff('session_start_at', 'session_end_at', 'millisecond') }}) / 1000.0 as session_seconds
+        cast(sum({{ timestamp_diff('session_start_at', 'session_end_at', 'millisecond') }}) as {{ type_double() }}) / 1000 as session_seconds
     from {{ ref('int_sessions') }}
     group by session_date
 ),

@@ -67,8 +67,8 @@ select
     latest_values.carrier,
     coalesce(latest_values.carrier, 'unknown') as carrier_or_unknown,
     latest_values.promised_delivery_date,
-    {{ dbt.datediff('events.paid_at', 'events.shipped_at', 'second') }} / 3600.0 as handling_hours,
-    {{ dbt.datediff('events.shipped_at', 'events.delivered_at', 'second') }} / 3600.0 as transit_hours,
+    {{ timestamp_diff_in('events.paid_at', 'events.shipped_at', 'second', 3600) }} as handling_hours,
+    {{ timestamp_diff_in('events.shipped_at', 'events.delivered_at', 'second', 3600) }} as transit_hours,
     case
         when events.delivered_at is not null and latest_values.promised_delivery_date is not null
             then {{ to_local_date('events.delivered_at') }} <= latest_values.promised_delivery_date

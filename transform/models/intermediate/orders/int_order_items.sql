@@ -6,10 +6,9 @@
 -- (orders or lines the batch window changes, fx corrections) from all lines of those orders.
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='order_date',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rebuild_days('order_date', 'select order_date from ' ~ ref('int_order_rebuild_days')) }}"
+    pre_hook="{{ delete_rebuild_days('order_date', 'select order_date from ' ~ ref('int_order_rebuild_days')) }}",
+    **rebuild_days_strategy('order_date')
 ) }}
 -- depends_on: {{ ref('int_order_rebuild_days') }}
 with items as (

@@ -45,7 +45,7 @@ velocity_windows as (
         on earlier.entity_type = latest.entity_type
         and earlier.entity = latest.entity
         and earlier.created_at <= latest.created_at
-        and earlier.created_at >= {{ dbt.dateadd('minute', -velocity['window_minutes'], 'latest.created_at') }}
+        and earlier.created_at >= {{ timestamp_add('minute', -velocity['window_minutes'], 'latest.created_at') }}
     group by latest.entity_type, latest.entity, latest.order_id, latest.created_at
 
 ),

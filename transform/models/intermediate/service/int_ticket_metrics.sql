@@ -38,7 +38,7 @@ presale_converted as (
     inner join paid_orders
         on paid_orders.customer_id = tickets.customer_id
         and paid_orders.created_at > tickets.created_at
-        and paid_orders.created_at <= {{ dbt.dateadd('hour', 168, 'tickets.created_at') }}
+        and paid_orders.created_at <= {{ timestamp_add('hour', 168, 'tickets.created_at') }}
     where tickets.category = 'pre_sale'
 
 ),
@@ -55,7 +55,7 @@ judged as (
         tickets.*,
         targets.target_minutes as sla_target_minutes,
         as_of.sla_as_of_at,
-        {{ dbt.datediff('tickets.created_at', 'as_of.sla_as_of_at', 'millisecond') }} / 60000.0 as minutes_open_at_as_of,
+        {{ timestamp_diff_in('tickets.created_at', 'as_of.sla_as_of_at', 'millisecond', 60000) }} as minutes_open_at_as_of,
         presale_converted.ticket_id is not null as has_presale_order
     from tickets
     cross join as_of

@@ -130,12 +130,12 @@ select
     -- first agent_message - ticket_created, in minutes (bots do not count); null without a reply.
     -- Counted in milliseconds: a datediff in seconds counts second boundaries crossed, which is
     -- up to a second off and can tip a response across its SLA target.
-    {{ dbt.datediff('created_at', 'first_agent_message_at', 'millisecond') }} / 60000.0 as first_response_minutes,
+    {{ timestamp_diff_in('created_at', 'first_agent_message_at', 'millisecond', 60000) }} as first_response_minutes,
     is_solved,
     case when is_solved then last_solved_at end as solved_at,
     -- last ticket_solved - ticket_created, in minutes; null while unsolved
     case
-        when is_solved then {{ dbt.datediff('created_at', 'last_solved_at', 'millisecond') }} / 60000.0
+        when is_solved then {{ timestamp_diff_in('created_at', 'last_solved_at', 'millisecond', 60000) }}
     end as resolution_minutes,
     csat_score,
     rated_at,

@@ -4,10 +4,9 @@
 -- days (docs/design.md, "Incremental models and late data").
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_date',
     on_schema_change='fail',
-    pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_service_rebuild_days')) }}"
+    pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_service_rebuild_days')) }}",
+    **rebuild_days_strategy('event_date')
 ) }}
 -- depends_on: {{ ref('int_service_rebuild_days') }}
 with source as (

@@ -9,10 +9,9 @@
 -- No window over all events, and no CTE read twice on a full build (see below).
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='event_date',
     on_schema_change='fail',
-    pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}"
+    pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}",
+    **rebuild_days_strategy('event_date')
 ) }}
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
 

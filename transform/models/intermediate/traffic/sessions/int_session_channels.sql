@@ -7,6 +7,7 @@
 -- Incremental like int_sessions (delete+insert on session_date, the same dates): matching every
 -- session against every rule is the costliest step of a daily run when done for all sessions.
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
+{{ config(**rebuild_days_strategy('session_date')) }}
 with sessions as (
 
     select * from {{ ref('int_sessions') }}

@@ -15,6 +15,7 @@
 -- Incremental like int_sessions (keyed on session_date, the same dates rebuilt): the window
 -- functions below then sort only the events of the sessions being rebuilt.
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
+{{ config(**rebuild_days_strategy('session_date')) }}
 {%- set events = 'scoped_events' if is_incremental() else ref('stg_traffic__events') %}
 
 with

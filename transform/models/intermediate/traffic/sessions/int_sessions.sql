@@ -9,6 +9,7 @@
 -- Incremental, keyed on session_date: a run rebuilds the sessions dated within lookback_days of a
 -- rebuilt event day (macros/incremental.sql, session_rebuild_dates), from the events around them.
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
+{{ config(**rebuild_days_strategy('session_date')) }}
 {#- On a full build the events table is named in each CTE rather than through one shared CTE,
     which DuckDB would materialize (a copy of the whole clickstream); an incremental run reads
     the few days of `scoped_events` only. -#}
