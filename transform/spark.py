@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -248,13 +249,16 @@ class MartComparison:
         state = "equal" if self.equal else "DIFFERS"
         extra = f"; largest relative difference of a double {self.max_rel_diff:.3g}" if self.max_rel_diff else ""
         notes = f": {'; '.join(self.notes)}" if self.notes else ""
-        return f"{self.mart:24} {state:8} rows duckdb={self.rows[0]} spark={self.rows[1]}{extra}{notes}"
+        return f"{self.mart:40} {state:8} rows duckdb={self.rows[0]} spark={self.rows[1]}{extra}{notes}"
 
 
-def spark_marts(spark_dir: Path) -> dict[str, Path]:
-    """The marts of the Spark catalog: `<warehouse>/marts.db/<table>/` folders of Parquet files."""
-    folder = Path(spark_dir) / "warehouse" / f"{MART_SCHEMA}.db"
-    return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir() and any(p.glob("part-*"))} if folder.is_dir() else {}
+def spark_tables(spark_dir: Path, schema: str = MART_SCHEMA) -> dict[str, Path]:
+    """The tables of a schema of the Spark catalog: `<warehouse>/<schema>.db/<table>/` folders of
+    Parquet files (partitioned tables: in `<day>=YYYY-MM-DD/` folders below)."""
+    folder = Path(spark_dir) / "warehouse" / f"{schema}.db"
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_dir() and any(p.rglob("part-*.parquet"))}
 
 
 def dbt_marts() -> set[str]:
@@ -262,42 +266,83 @@ def dbt_marts() -> set[str]:
     return {p.stem for p in (TRANSFORM_DIR / "models" / "marts").glob("*.sql")}
 
 
-def compare_marts(duckdb_file: Path, spark_dir: Path, rel_tol: float = 1e-9) -> list[MartComparison]:
+def compare_marts(
+    duckdb_file: Path, spark_dir: Path, rel_tol: float = 1e-9, schemas: tuple[str, ...] = (MART_SCHEMA,)
+) -> list[MartComparison]:
     """Every dbt mart of the DuckDB file against the Spark catalog's: same columns, the same rows
     (as multisets, ordered by every column), doubles within `rel_tol` (relative), every other value
-    (decimals included) exactly equal."""
+    (decimals included) exactly equal. Other `schemas` (intermediate, staging) add the tables both
+    engines hold in them (staging views are not stored: left out)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute(f"ATTACH '{_sql_path(Path(duckdb_file))}' AS reference (READ_ONLY)")
-    in_duckdb = {
-        row[0]
-        for row in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'reference' AND table_schema = ?",
-            [MART_SCHEMA],
-        ).fetchall()
-    }
-    in_spark = spark_marts(spark_dir)
     comparisons = []
-    for mart in sorted(dbt_marts()):
-        if mart not in in_duckdb or mart not in in_spark:
-            where = "DuckDB" if mart not in in_duckdb else "Spark"
-            comparisons.append(MartComparison(mart, False, (0, 0), [f"missing in {where}"]))
-            continue
-        comparisons.append(
-            _compare_relations(
-                con,
-                mart,
-                f"reference.{MART_SCHEMA}.{mart}",
-                f"read_parquet('{_sql_path(in_spark[mart])}/part-*.parquet')",
-                rel_tol,
+    for schema in schemas:
+        in_duckdb = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'reference' "
+                "AND table_schema = ? AND table_type = 'BASE TABLE'",
+                [schema],
+            ).fetchall()
+        }
+        in_spark = spark_tables(spark_dir, schema)
+        names = sorted(dbt_marts()) if schema == MART_SCHEMA else sorted(in_duckdb & set(in_spark))
+        for name in names:
+            label = name if schema == MART_SCHEMA else f"{schema}.{name}"
+            if name not in in_duckdb or name not in in_spark:
+                where = "DuckDB" if name not in in_duckdb else "Spark"
+                comparisons.append(MartComparison(label, False, (0, 0), [f"missing in {where}"]))
+                continue
+            comparisons.append(
+                _compare_relations(
+                    con,
+                    label,
+                    f'reference.{schema}."{name}"',
+                    f"read_parquet('{_sql_path(in_spark[name])}/**/part-*.parquet', hive_partitioning = true)",
+                    rel_tol,
+                )
             )
-        )
     con.close()
     return comparisons
 
 
-def _compare_relations(con, mart: str, left: str, right: str, rel_tol: float) -> MartComparison:
+def compare_duckdb_builds(
+    left: Path, right: Path, schemas: tuple[str, ...] = (MART_SCHEMA,), rel_tol: float = 0.0
+) -> list[MartComparison]:
+    """Every table of `schemas` in two DuckDB files (e.g. a build with this branch's transform and
+    one with another's): same tables, columns, types and rows; doubles within `rel_tol`."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{_sql_path(Path(left))}' AS reference (READ_ONLY)")
+    con.execute(f"ATTACH '{_sql_path(Path(right))}' AS other (READ_ONLY)")
+    listing = (
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = ? "
+        "AND table_type = 'BASE TABLE' AND table_schema IN (SELECT unnest(?))"
+    )
+    tables = {
+        side: set(con.execute(listing, [side, list(schemas)]).fetchall()) for side in ("reference", "other")
+    }
+    comparisons = []
+    for schema, name in sorted(tables["reference"] | tables["other"]):
+        label = f"{schema}.{name}"
+        if (schema, name) not in tables["reference"] or (schema, name) not in tables["other"]:
+            where = Path(right).name if (schema, name) not in tables["other"] else Path(left).name
+            comparisons.append(MartComparison(label, False, (0, 0), [f"missing in {where}"]))
+            continue
+        result = _compare_relations(
+            con, label, f'reference.{schema}."{name}"', f'other.{schema}."{name}"', rel_tol, strict_types=True
+        )
+        comparisons.append(result)
+    con.close()
+    return comparisons
+
+
+def _compare_relations(
+    con, mart: str, left: str, right: str, rel_tol: float, strict_types: bool = False
+) -> MartComparison:
     left_types = [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {left}").fetchall()]
     right_types = dict((r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {right}").fetchall())
     notes = []
@@ -307,13 +352,16 @@ def _compare_relations(con, mart: str, left: str, right: str, rel_tol: float) ->
         extra = sorted(set(right_types) - set(names))
         return MartComparison(mart, False, (0, 0), [f"columns differ: only DuckDB {missing}, only Spark {extra}"])
     typed = [(name, kind, right_types[name]) for name, kind in left_types]
-    notes += [f"{name} is {a} on DuckDB, {b} on Spark" for name, a, b in typed if a != b]
+    # the same values in the types each engine gives them: an instant (DuckDB TIMESTAMPTZ, Spark
+    # TIMESTAMP in UTC), a sum of integers (DuckDB HUGEINT), decimals of another width or scale
+    changed = [(name, a, b) for name, a, b in typed if a != b and (strict_types or not _same_kind(a, b))]
+    notes += [f"{name} is {a} in the first, {b} in the second" for name, a, b in changed]
     order = ", ".join(f'"{name}" NULLS FIRST' for name, kind, _ in typed if not _is_double(kind)) or "1"
     doubles = [i for i, (_, kind, _) in enumerate(typed) if _is_double(kind)]
     columns = ", ".join(f'"{name}"' for name in names)
     left_rows = con.execute(f"SELECT {columns} FROM {left} ORDER BY {order}").fetchall()
     right_rows = con.execute(f"SELECT {columns} FROM {right} ORDER BY {order}").fetchall()
-    result = MartComparison(mart, True, (len(left_rows), len(right_rows)), notes)
+    result = MartComparison(mart, not (strict_types and changed), (len(left_rows), len(right_rows)), notes)
     if len(left_rows) != len(right_rows):
         result.equal = False
         result.notes.append("row counts differ")
@@ -339,13 +387,29 @@ def _compare_relations(con, mart: str, left: str, right: str, rel_tol: float) ->
             elif isinstance(x, Decimal) and isinstance(y, Decimal):
                 same = x == y  # numerically, whatever the scale of the types
             else:
-                same = x == y
+                same = _instant(x) == _instant(y)
             if not same:
                 mismatches[name] = mismatches.get(name, 0) + 1
     if mismatches:
         result.equal = False
         result.notes.append("cells differ: " + ", ".join(f"{n} ({c} rows)" for n, c in mismatches.items()))
     return result
+
+
+def _instant(value):
+    """A TIMESTAMPTZ (DuckDB) and Spark's TIMESTAMP (UTC, read from Parquet without a zone) compare
+    as the same instant."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _same_kind(a: str, b: str) -> bool:
+    kinds = [
+        "TIMESTAMP" if k.startswith("TIMESTAMP") else "INTEGER" if k in ("HUGEINT", "BIGINT") else k.split("(")[0]
+        for k in (a.upper(), b.upper())
+    ]
+    return kinds[0] == kinds[1]
 
 
 def _is_double(kind: str) -> bool:
@@ -407,11 +471,22 @@ def _duckdb_build(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    results = compare_marts(Path(args.duckdb), Path(args.spark_dir), args.rel_tol)
+    schemas = tuple(name.strip() for name in args.schemas.split(",") if name.strip())
+    results = compare_marts(Path(args.duckdb), Path(args.spark_dir), args.rel_tol, schemas)
     for result in results:
         print(result.line())
     equal = sum(r.equal for r in results)
-    print(f"{equal} of {len(results)} marts equal (doubles to {args.rel_tol:g} relative, everything else exactly)")
+    print(f"{equal} of {len(results)} tables equal (doubles to {args.rel_tol:g} relative, everything else exactly)")
+    return 0 if equal == len(results) else 1
+
+
+def _compare_duckdb(args: argparse.Namespace) -> int:
+    schemas = tuple(name.strip() for name in args.schemas.split(",") if name.strip())
+    results = compare_duckdb_builds(Path(args.left), Path(args.right), schemas, args.rel_tol)
+    for result in results:
+        print(result.line())
+    equal = sum(r.equal for r in results)
+    print(f"{equal} of {len(results)} tables identical (types, rows; doubles to {args.rel_tol:g} relative)")
     return 0 if equal == len(results) else 1
 
 
@@ -461,7 +536,25 @@ def main(argv: list[str] | None = None) -> int:
     compare.add_argument("--duckdb", required=True, help="DuckDB file with the schema marts built by dbt")
     compare.add_argument("--spark-dir", required=True, help="the Spark catalog folder of the Spark build")
     compare.add_argument("--rel-tol", type=float, default=1e-9, help="relative tolerance of doubles (default 1e-9)")
+    compare.add_argument(
+        "--schemas",
+        default=MART_SCHEMA,
+        help="comma-separated schemas to compare (default: marts; e.g. marts,intermediate,staging to find where a "
+        "difference starts)",
+    )
     compare.set_defaults(run=_compare)
+
+    both = commands.add_parser(
+        "compare-duckdb",
+        help="compare two DuckDB builds table by table (e.g. this branch's transform against another's)",
+        description="Every table of --schemas in two DuckDB files: same tables, column types and rows; doubles "
+        "within --rel-tol (default 0: bit for bit). Exit 1 on a difference.",
+    )
+    both.add_argument("--left", required=True, help="a DuckDB file built by dbt")
+    both.add_argument("--right", required=True, help="another DuckDB file built by dbt")
+    both.add_argument("--schemas", default="staging,intermediate,marts,utilities", help="comma-separated schemas")
+    both.add_argument("--rel-tol", type=float, default=0.0, help="relative tolerance of doubles (default 0)")
+    both.set_defaults(run=_compare_duckdb)
 
     args = parser.parse_args(argv)
     return args.run(args)

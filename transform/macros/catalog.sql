@@ -20,9 +20,11 @@
   {%- set rows = [] -%}
   {%- if execute -%}
     {%- for schema in schemas -%}
-      {%- for relation in adapter.list_relations(database=none, schema=schema | lower) | sort(attribute='identifier') -%}
+      {%- set tables = run_query('show tables in ' ~ schema | lower) -%}
+      {%- for table in tables.rows | sort(attribute='tableName') if not table['isTemporary'] -%}
+        {%- set relation = api.Relation.create(schema=schema | lower, identifier=table['tableName']) -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
-          {%- do rows.append('(' ~ sql_literal(schema | lower) ~ ', ' ~ sql_literal(relation.identifier) ~ ', ' ~ sql_literal(column.name) ~ ')') -%}
+          {%- do rows.append('(' ~ sql_literal(schema | lower) ~ ', ' ~ sql_literal(table['tableName']) ~ ', ' ~ sql_literal(column.name) ~ ')') -%}
         {%- endfor -%}
       {%- endfor -%}
     {%- endfor -%}

@@ -66,6 +66,25 @@
 {%- endmacro %}
 
 
+{#-
+  Type of exchange rates (int_fx_rates), chosen so that money (decimal(18, 4)) times a rate is
+  exact: all 14 decimals, no overflow. DuckDB keeps a product of two DECIMAL(18, x) 18 digits wide
+  (it would overflow), so the rate is 38 wide there. Spark widens a product to p1 + p2 + 1 digits
+  and, above 38, drops decimals down to 6: an 18-digit rate keeps the product at 37 digits, exact.
+-#}
+{% macro type_fx_rate() -%}
+  {{ return(adapter.dispatch('type_fx_rate', 'shop_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__type_fx_rate() -%}
+  decimal(38, 10)
+{%- endmacro %}
+
+{% macro spark__type_fx_rate() -%}
+  decimal(18, 10)
+{%- endmacro %}
+
+
 {#- Type of money columns in marts (base currency). -#}
 {% macro type_money() -%}
   decimal(18, 4)

@@ -9,8 +9,8 @@ with listed_rates as (
     select
         currency,
         rate_date,
-        -- wide enough that amount * rate never overflows (DECIMAL(18,x) products stay 18 wide)
-        cast(rate_to_base as decimal(38, 10)) as rate_to_base
+        -- type_fx_rate: an amount * rate keeps all 14 decimals and never overflows
+        cast(rate_to_base as {{ type_fx_rate() }}) as rate_to_base
     from {{ ref('stg_finance__fx_rates') }}
     where currency <> {{ sql_literal(base_currency()) }}
 
@@ -21,7 +21,7 @@ base_rate as (
     select
         {{ sql_literal(base_currency()) }} as currency,
         cast('0001-01-01' as date) as rate_date,
-        cast(1 as decimal(38, 10)) as rate_to_base
+        cast(1 as {{ type_fx_rate() }}) as rate_to_base
 
 ),
 

@@ -71,6 +71,8 @@ select
     cost_fx_rate,
     unit_cost * cost_fx_rate as unit_cost_base,
     unit_cost is not null as has_cost,
-    quantity * unit_cost * cost_fx_rate as cost_base,
-    line_revenue_base - quantity * unit_cost * cost_fx_rate as gross_margin_base
+    -- the line's cost as money before the rate: the product then keeps every decimal on engines
+    -- that cap decimals at 38 digits by dropping scale (Spark)
+    cast(quantity * unit_cost as {{ type_money() }}) * cost_fx_rate as cost_base,
+    line_revenue_base - cast(quantity * unit_cost as {{ type_money() }}) * cost_fx_rate as gross_margin_base
 from costed

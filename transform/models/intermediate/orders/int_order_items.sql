@@ -36,7 +36,10 @@ select
     orders.fx_rate,
     items.unit_price * orders.fx_rate as unit_price_base,
     items.discount_amount * orders.fx_rate as discount_amount_base,
-    (items.quantity * items.unit_price - items.discount_amount) * orders.fx_rate as line_revenue_base,
+    -- the line as money before the rate: the product then keeps every decimal on engines that cap
+    -- decimals at 38 digits by dropping scale (Spark)
+    cast(items.quantity * items.unit_price - items.discount_amount as {{ type_money() }}) * orders.fx_rate
+        as line_revenue_base,
     orders.order_date,
     orders.status as order_status,
     orders.is_paid as order_is_paid,

@@ -119,14 +119,14 @@ measured as (
         case
             -- nothing of the month has elapsed yet: nothing measured
             when targets.days_elapsed = 0 then null
-            when targets.is_ratio then actuals.numerator / nullif(actuals.denominator, 0)
+            when targets.is_ratio then {{ safe_divide('actuals.numerator', 'actuals.denominator') }}
             -- a sum over days without any row is 0; gross margin stays null without a costed line
             when targets.metric = 'gross_margin' then actuals.numerator
             else coalesce(actuals.numerator, 0)
         end as actual_to_date,
         case
             when targets.is_ratio then targets.target_value
-            else targets.target_value * targets.days_elapsed / targets.days_in_month
+            else cast(targets.target_value * targets.days_elapsed as {{ type_double() }}) / targets.days_in_month
         end as expected_to_date
     from targets
     left join actuals
