@@ -120,17 +120,20 @@ class SparkPaths:
         )
 
 
-def spark_vars(paths: SparkPaths, warehouse: Path) -> dict[str, str]:
-    """The vars of a Spark build: the warehouse's settings (as every invocation has them) and where
-    the lake, the Spark catalog and the key file are. Never the key itself."""
+def spark_vars(paths: SparkPaths, warehouse: Path, window: tuple[str, str] | None = None) -> dict[str, str]:
+    """The vars of a Spark build: the warehouse's settings (as every invocation has them), where
+    the lake, the Spark catalog and the key file are, and the batch window (min_date, max_date) of
+    an incremental run. Never the key itself."""
     settings = load_settings(home=paths.home)
     variables = {
         **dbt_vars(settings),
         "working_db": str(Path(warehouse).resolve()),
         "lake": str(paths.lake),
         "spark_dir": str(paths.spark_dir),
+        "pii_key_file": str(key_file(paths)),
     }
-    variables["pii_key_file"] = str(key_file(paths))
+    if window:
+        variables["min_date"], variables["max_date"] = window
     return variables
 
 
@@ -157,7 +160,9 @@ def spark_environment() -> dict[str, str]:
     return env
 
 
-def spark_build_command(paths: SparkPaths, warehouse: Path, dbt_args: list[str]) -> list[str]:
+def spark_build_command(
+    paths: SparkPaths, warehouse: Path, dbt_args: list[str], window: tuple[str, str] | None = None
+) -> list[str]:
     return [
         str(dbt_executable()),
         *dbt_args,
@@ -173,13 +178,15 @@ def spark_build_command(paths: SparkPaths, warehouse: Path, dbt_args: list[str])
         str(paths.target_path),
         *RUN_LOG_LEVEL,
         "--vars",
-        json.dumps(spark_vars(paths, warehouse), sort_keys=True),
+        json.dumps(spark_vars(paths, warehouse, window), sort_keys=True),
     ]
 
 
-def run_dbt_on_spark(paths: SparkPaths, warehouse: Path, dbt_args: list[str]) -> int:
+def run_dbt_on_spark(
+    paths: SparkPaths, warehouse: Path, dbt_args: list[str], window: tuple[str, str] | None = None
+) -> int:
     paths.target_path.mkdir(parents=True, exist_ok=True)
-    command = spark_build_command(paths, warehouse, dbt_args)
+    command = spark_build_command(paths, warehouse, dbt_args, window)
     # the working directory takes what Spark and Derby leave beside a run (derby.log, spark-warehouse)
     return subprocess.run(command, env=spark_environment(), cwd=paths.target_path).returncode
 
@@ -223,13 +230,18 @@ def copy_raw(warehouse: Path, destination: Path) -> None:
         con.close()
 
 
-def run_dbt_on_duckdb(home: Path, working_db: Path, target_path: Path, dbt_args: list[str]) -> int:
+def run_dbt_on_duckdb(
+    home: Path, working_db: Path, target_path: Path, dbt_args: list[str], window: tuple[str, str] | None = None
+) -> int:
     """`dbt <args>` on the default target (DuckDB) against `working_db`, with the settings of `home`."""
     from transform.project import dbt_command
 
     settings = load_settings(home=Path(home).resolve())
     target_path.mkdir(parents=True, exist_ok=True)
-    command = dbt_command(settings, [*dbt_args, *RUN_LOG_LEVEL], target_path, {"working_db": str(working_db)})
+    extra = {"working_db": str(working_db)}
+    if window:
+        extra["min_date"], extra["max_date"] = window
+    command = dbt_command(settings, [*dbt_args, *RUN_LOG_LEVEL], target_path, extra)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
     return subprocess.run(command, env=env, cwd=target_path).returncode
 
@@ -443,7 +455,7 @@ def _build(args: argparse.Namespace) -> int:
     if args.exclude_unit_tests:
         dbt_args += ["--exclude-resource-type", "unit_test"]
     dbt_args += args.dbt_args
-    code = run_dbt_on_spark(paths, warehouse, dbt_args)
+    code = run_dbt_on_spark(paths, warehouse, dbt_args, tuple(args.window) if args.window else None)
     done = time.monotonic()
     if (paths.target_path / "run_results.json").exists():
         counts = node_summary(paths.target_path)
@@ -509,6 +521,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--skip-export", action="store_true", help="use the lake as it is")
     build.add_argument("--full-refresh", action="store_true", help="dbt --full-refresh")
     build.add_argument("--exclude-unit-tests", action="store_true", help="leave dbt's unit tests out, as a run does")
+    build.add_argument(
+        "--window",
+        nargs=2,
+        metavar=("MIN_DATE", "MAX_DATE"),
+        help="batch days (YYYY-MM-DD, inclusive) an incremental build rebuilds (vars min_date, max_date); default: all",
+    )
     build.add_argument("dbt_args", nargs="*", help="more dbt arguments, after --")
     build.set_defaults(run=_build)
 
