@@ -28,7 +28,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -256,12 +256,15 @@ class MartComparison:
     rows: tuple[int, int]
     notes: list[str] = field(default_factory=list)
     max_rel_diff: float = 0.0
+    sides: tuple[str, str] = ("duckdb", "spark")
 
     def line(self) -> str:
         state = "equal" if self.equal else "DIFFERS"
         extra = f"; largest relative difference of a double {self.max_rel_diff:.3g}" if self.max_rel_diff else ""
         notes = f": {'; '.join(self.notes)}" if self.notes else ""
-        return f"{self.mart:40} {state:8} rows duckdb={self.rows[0]} spark={self.rows[1]}{extra}{notes}"
+        return (
+            f"{self.mart:40} {state:8} rows {self.sides[0]}={self.rows[0]} {self.sides[1]}={self.rows[1]}{extra}{notes}"
+        )
 
 
 def spark_tables(spark_dir: Path, schema: str = MART_SCHEMA) -> dict[str, Path]:
@@ -334,9 +337,7 @@ def compare_duckdb_builds(
         "SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = ? "
         "AND table_type = 'BASE TABLE' AND table_schema IN (SELECT unnest(?))"
     )
-    tables = {
-        side: set(con.execute(listing, [side, list(schemas)]).fetchall()) for side in ("reference", "other")
-    }
+    tables = {side: set(con.execute(listing, [side, list(schemas)]).fetchall()) for side in ("reference", "other")}
     comparisons = []
     for schema, name in sorted(tables["reference"] | tables["other"]):
         label = f"{schema}.{name}"
@@ -347,6 +348,7 @@ def compare_duckdb_builds(
         result = _compare_relations(
             con, label, f'reference.{schema}."{name}"', f'other.{schema}."{name}"', rel_tol, strict_types=True
         )
+        result.sides = ("left", "right")
         comparisons.append(result)
     con.close()
     return comparisons
@@ -362,14 +364,21 @@ def _compare_relations(
     if sorted(names) != sorted(right_types):
         missing = sorted(set(names) - set(right_types))
         extra = sorted(set(right_types) - set(names))
-        return MartComparison(mart, False, (0, 0), [f"columns differ: only DuckDB {missing}, only Spark {extra}"])
+        return MartComparison(
+            mart, False, (0, 0), [f"columns differ: only in the first {missing}, only in the second {extra}"]
+        )
     typed = [(name, kind, right_types[name]) for name, kind in left_types]
     # the same values in the types each engine gives them: an instant (DuckDB TIMESTAMPTZ, Spark
     # TIMESTAMP in UTC), a sum of integers (DuckDB HUGEINT), decimals of another width or scale
     changed = [(name, a, b) for name, a, b in typed if a != b and (strict_types or not _same_kind(a, b))]
     notes += [f"{name} is {a} in the first, {b} in the second" for name, a, b in changed]
-    order = ", ".join(f'"{name}" NULLS FIRST' for name, kind, _ in typed if not _is_double(kind)) or "1"
     doubles = [i for i, (_, kind, _) in enumerate(typed) if _is_double(kind)]
+    # every other column first, then the doubles rounded: rows that differ only in the last bits
+    # of a double still meet their counterpart
+    order = ", ".join(
+        [f'"{name}" NULLS FIRST' for name, kind, _ in typed if not _is_double(kind)]
+        + [f'round("{name}", 6) NULLS FIRST' for name, kind, _ in typed if _is_double(kind)]
+    )
     columns = ", ".join(f'"{name}"' for name in names)
     left_rows = con.execute(f"SELECT {columns} FROM {left} ORDER BY {order}").fetchall()
     right_rows = con.execute(f"SELECT {columns} FROM {right} ORDER BY {order}").fetchall()
@@ -378,13 +387,9 @@ def _compare_relations(
         result.equal = False
         result.notes.append("row counts differ")
         return result
-    if doubles and any(_is_double(kind) for _, kind, _ in typed):
-        # rows equal on every other column keep their order; doubles break ties between them
-        left_rows = sorted(left_rows, key=lambda r: _sort_key(r, doubles))
-        right_rows = sorted(right_rows, key=lambda r: _sort_key(r, doubles))
     mismatches: dict[str, int] = {}
     for a, b in zip(left_rows, right_rows):
-        for i, (name, kind, _) in enumerate(typed):
+        for i, (name, _, _) in enumerate(typed):
             x, y = a[i], b[i]
             if i in doubles:
                 if x is None or y is None:
@@ -412,7 +417,7 @@ def _instant(value):
     """A TIMESTAMPTZ (DuckDB) and Spark's TIMESTAMP (UTC, read from Parquet without a zone) compare
     as the same instant."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -426,12 +431,6 @@ def _same_kind(a: str, b: str) -> bool:
 
 def _is_double(kind: str) -> bool:
     return kind.upper() in ("DOUBLE", "FLOAT", "REAL")
-
-
-def _sort_key(row: tuple, doubles: list[int]) -> tuple:
-    return tuple((v is None, "" if v is None else repr(v)) if i not in doubles else (0, "") for i, v in enumerate(row)) + tuple(
-        (row[i] is None, 0.0 if row[i] is None else round(row[i], 6)) for i in doubles
-    )
 
 
 # ------------------------------------------------------------------------------------------ command line
@@ -514,7 +513,9 @@ def main(argv: list[str] | None = None) -> int:
         "tests and unit tests. Arguments after `--` go to dbt (e.g. -- --select staging).",
     )
     build.add_argument("--warehouse", required=True, help="the DuckDB file whose schema raw holds the raw tables")
-    build.add_argument("--home", help="warehouse home: settings and the key file (default: WAREHOUSE_HOME, else the file's folder)")
+    build.add_argument(
+        "--home", help="warehouse home: settings and the key file (default: WAREHOUSE_HOME, else the file's folder)"
+    )
     build.add_argument("--lake", help="root of the Parquet lake (default: WAREHOUSE_LAKE, else <home>/lake)")
     build.add_argument("--spark-dir", help="the Spark catalog: tables and metastore (default: <home>/spark)")
     build.add_argument("--target-path", help="dbt's artifacts and logs (default: <spark-dir>/dbt)")
@@ -538,7 +539,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     reference.add_argument("--warehouse", required=True, help="the DuckDB file whose schema raw holds the raw tables")
     reference.add_argument("--out", required=True, help="the new DuckDB file to build (replaced)")
-    reference.add_argument("--home", help="warehouse home: settings and the key file (default: WAREHOUSE_HOME, else the file's folder)")
+    reference.add_argument(
+        "--home", help="warehouse home: settings and the key file (default: WAREHOUSE_HOME, else the file's folder)"
+    )
     reference.add_argument("--target-path", help="dbt's artifacts and logs (default: <out>.dbt/)")
     reference.add_argument("--exclude-unit-tests", action="store_true", help="leave dbt's unit tests out")
     reference.add_argument("dbt_args", nargs="*", help="more dbt arguments, after --")
