@@ -33,10 +33,10 @@
       its partitions discovered anew on every run (RECOVER PARTITIONS);
     * `raw.<table>`: a view that names `batch_dt` back `_batch_dt` and keeps the contract's column
       order, so the models read the same source on both engines.
-  The partition column is `batch_dt`, not `_batch_dt`: Spark's Hive metastore cannot prune
-  partitions on a column whose name starts with an underscore, and Hadoop treats files and
-  folders named `_...` as hidden. A filter on the view's `_batch_dt` is pushed down to
-  `batch_dt`, so a run's batch window reads only its folders. Dropping and re-creating the
+  The partition column is `batch_dt`, not `_batch_dt`: with the Hive metastore a filter on a
+  partition column whose name starts with an underscore fails
+  (INTERNAL_ERROR_HIVE_METASTORE_PARTITION_FILTER) instead of pruning. A filter on the view's
+  `_batch_dt` is pushed down to `batch_dt`, so a run's batch window reads only its folders. Dropping and re-creating the
   external tables deletes no data (the lake is not managed by Spark).
 -#}
 {% macro spark__register_raw_sources() -%}
