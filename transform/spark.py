@@ -41,6 +41,8 @@ BATCH_COLUMN = "_batch_dt"
 LAKE_PARTITION = "batch_dt"
 MART_SCHEMA = "marts"
 DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+# Spark's log: errors only (the file says why).
+SPARK_LOG_CONFIG = TRANSFORM_DIR / "spark-log4j2.properties"
 
 
 # ------------------------------------------------------------------------------------------ the lake
@@ -131,6 +133,7 @@ def spark_vars(paths: SparkPaths, warehouse: Path, window: tuple[str, str] | Non
         "lake": str(paths.lake),
         "spark_dir": str(paths.spark_dir),
         "pii_key_file": str(key_file(paths)),
+        "spark_java_options": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
     }
     if window:
         variables["min_date"], variables["max_date"] = window
