@@ -7,7 +7,8 @@ cell-by-cell comparison of the marts it builds with those of a DuckDB build.
 
 build: exports every table of the warehouse's schema `raw` to
 `<lake>/raw/<table>/batch_dt=YYYY-MM-DD/*.parquet` (the batch day `_batch_dt` becomes the
-partition folder `batch_dt`: macros/spark.sql says why), then runs `dbt build --target spark`,
+partition folder `batch_dt`: macros/spark.sql says why) unless `raw` already consists of views
+over that lake (ingest writes the raw layer there: ingest/lake.py), then runs `dbt build --target spark`,
 whose on-run-start hook registers those folders as the source `raw`. The Spark catalog (Parquet
 tables and a Derby metastore) lives under `--spark-dir`. Needs the extra `spark`
 (`uv sync --extra spark`) and Java 17 (JAVA_HOME).
@@ -48,18 +49,29 @@ SPARK_LOG_CONFIG = TRANSFORM_DIR / "spark-log4j2.properties"
 # ------------------------------------------------------------------------------------------ the lake
 
 
-def export_lake(warehouse: Path, lake: Path) -> dict[str, int]:
-    """Write every table of `raw` in the DuckDB file `warehouse` to
+def reads_lake(con, lake: Path) -> bool:
+    """Whether the warehouse's `raw` relations are already views over `<lake>/raw/` (the raw layer
+    ingest writes as Parquet beside the working database): then the lake is the raw layer itself."""
+    root = str(Path(lake).resolve() / RAW_SCHEMA) + "/"
+    views = con.execute("SELECT sql FROM duckdb_views() WHERE schema_name = ?", [RAW_SCHEMA]).fetchall()
+    return any(root in (sql or "") for (sql,) in views)
+
+
+def export_lake(warehouse: Path, lake: Path) -> dict[str, int] | None:
+    """Write every relation of `raw` in the DuckDB file `warehouse` to
     `<lake>/raw/<table>/batch_dt=YYYY-MM-DD/`: Parquet, without the `_batch_dt` column (it is the
     folder). Each table's folder is replaced whole (written beside it, then renamed), so a batch
-    that is gone from the warehouse is gone from the lake. Returns rows written per table."""
+    that is gone from the warehouse is gone from the lake. Returns rows written per table, or None
+    when `raw` already reads that lake (nothing to write: the pipeline's own raw layer)."""
     import duckdb
 
     written: dict[str, int] = {}
     root = Path(lake) / RAW_SCHEMA
-    root.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        if reads_lake(con, lake):
+            return None
+        root.mkdir(parents=True, exist_ok=True)
         tables = [
             row[0]
             for row in con.execute(
@@ -345,8 +357,8 @@ def compare_duckdb_builds(
     for schema, name in sorted(tables["reference"] | tables["other"]):
         label = f"{schema}.{name}"
         if (schema, name) not in tables["reference"] or (schema, name) not in tables["other"]:
-            where = Path(right).name if (schema, name) not in tables["other"] else Path(left).name
-            comparisons.append(MartComparison(label, False, (0, 0), [f"missing in {where}"]))
+            where = right if (schema, name) not in tables["other"] else left
+            comparisons.append(MartComparison(label, False, (0, 0), [f"missing in {where}"], sides=("left", "right")))
             continue
         result = _compare_relations(
             con, label, f'reference.{schema}."{name}"', f'other.{schema}."{name}"', rel_tol, strict_types=True
@@ -449,7 +461,12 @@ def _build(args: argparse.Namespace) -> int:
     started = time.monotonic()
     if not args.skip_export:
         written = export_lake(warehouse, paths.lake)
-        print(f"lake: {sum(written.values()):,} rows of {len(written)} raw tables -> {paths.lake / RAW_SCHEMA}")
+        if written is None:
+            print(
+                f"lake: the warehouse's raw tables are views over {paths.lake / RAW_SCHEMA} already: nothing to export"
+            )
+        else:
+            print(f"lake: {sum(written.values()):,} rows of {len(written)} raw tables -> {paths.lake / RAW_SCHEMA}")
     exported = time.monotonic()
     dbt_args = ["build"]
     if args.full_refresh:
