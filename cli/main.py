@@ -20,6 +20,7 @@ from config import (
     Settings,
     SettingsError,
     alert_targets,
+    check_engine,
     check_home_and_landing,
     load_settings,
     secure_home,
@@ -91,6 +92,7 @@ def _settings(reads_landing: bool = False) -> Settings:
         settings = load_settings()
         alert_targets(settings)  # the delivery addresses are read again where alerts are sent
         check_home_and_landing(settings, need_landing=reads_landing)
+        check_engine(settings)
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None

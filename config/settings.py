@@ -68,7 +68,12 @@ SETTINGS_HELP = (
     Setting("WAREHOUSE_ALERT_EMAIL_TO", "(none)", "comma-separated recipients of the alert mail"),
     Setting("WAREHOUSE_ALERT_EMAIL_FROM", "(none)", "sender of the alert mail"),
     Setting("WAREHOUSE_ALERT_MIN_SEVERITY", "medium", "low, medium or high: the least severe alert delivered"),
+    Setting("WAREHOUSE_ENGINE", "duckdb", "duckdb or spark: what builds staging, intermediate and marts"),
+    Setting("WAREHOUSE_LAKE", "$WAREHOUSE_HOME/lake", "the raw layer's Parquet files (a local or mounted folder)"),
+    Setting("WAREHOUSE_SPARK_THRIFT", "(local Spark)", "host:port of a Spark Thrift Server the Spark engine builds on"),
 )
+
+ENGINES = ("duckdb", "spark")
 
 SEVERITIES = ("low", "medium", "high")
 
@@ -111,6 +116,10 @@ class Settings(BaseSettings):
     alert_email_to: str = ""
     alert_email_from: str = ""
     alert_min_severity: str = "medium"
+    # the engine of dbt's build (architecture.md, "Engines"); the raw layer's folder
+    engine: str = "duckdb"
+    lake_override: Path | None = Field(default=None, validation_alias=f"{PREFIX}LAKE")
+    spark_thrift: str = ""
 
     @field_validator("home", mode="after")
     @classmethod
@@ -207,6 +216,27 @@ class Settings(BaseSettings):
             raise ValueError("expected a size with a unit such as 2GB, 1.5GB or 512MiB")
         return value.strip()
 
+    @field_validator("engine")
+    @classmethod
+    def _engine(cls, value: str) -> str:
+        if value.strip().lower() not in ENGINES:
+            raise ValueError(f"expected one of {', '.join(ENGINES)}")
+        return value.strip().lower()
+
+    @field_validator("lake_override", mode="after")
+    @classmethod
+    def _absolute_lake(cls, value: Path | None) -> Path | None:
+        if value and "://" in str(value):
+            raise ValueError("expected a folder: ingest writes the lake as files (mount a cluster's store there)")
+        return value.expanduser().resolve() if value else None
+
+    @field_validator("spark_thrift")
+    @classmethod
+    def _thrift(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9.\-]+:\d{1,5}", value.strip()):
+            raise ValueError("expected host:port")
+        return value.strip()
+
     @field_validator("alert_min_severity")
     @classmethod
     def _severity(cls, value: str) -> str:
@@ -235,6 +265,16 @@ class Settings(BaseSettings):
     def working_db(self) -> Path:
         """The pipeline's own database: raw, ops, staging, intermediate, marts. Nobody else reads it."""
         return self.home / "warehouse.duckdb"
+
+    @property
+    def lake(self) -> Path:
+        """The raw layer: Parquet files per entity and batch day (ingest/lake.py)."""
+        return self.lake_override or self.home / "lake"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark engine's catalog: its tables' files and its metastore."""
+        return self.home / "spark"
 
     @property
     def serving_db(self) -> Path:
@@ -340,4 +380,30 @@ def check_home_and_landing(settings: Settings, need_landing: bool) -> None:
         raise SettingsError(
             f"{variable}: the landing folder {settings.landing} does not exist (simulate a shop "
             f"with `warehouse simulate`, or point WAREHOUSE_LANDING at the shop's exports)"
+        )
+
+
+def check_engine(settings: Settings) -> None:
+    """What the chosen engine needs before a run starts (SettingsError naming the variable): for
+    Spark, its packages (the extra `spark`) and a Java runtime; a Thrift server is not supported
+    yet (docs/spark.md)."""
+    if settings.engine != "spark":
+        return
+    if settings.spark_thrift:
+        raise SettingsError(
+            f"WAREHOUSE_SPARK_THRIFT={settings.spark_thrift} is not usable: building on a Spark Thrift "
+            "Server is not supported yet, only a local Spark (docs/spark.md)"
+        )
+    import importlib.util
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        raise SettingsError(
+            "WAREHOUSE_ENGINE=spark is not usable: the Spark packages are not installed "
+            "(run WAREHOUSE_ENGINE=spark scripts/bootstrap)"
+        )
+    java_home = os.environ.get("JAVA_HOME") or "/usr/lib/jvm/java-17-openjdk-amd64"
+    if not (Path(java_home) / "bin" / "java").exists() and shutil.which("java") is None:
+        raise SettingsError(
+            "WAREHOUSE_ENGINE=spark is not usable: no Java runtime (apt-get install -y openjdk-17-jre-headless)"
         )

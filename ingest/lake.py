@@ -3,7 +3,7 @@ both read (architecture.md, "Engines").
 
     <lake>/raw/<entity>/batch_dt=YYYY-MM-DD/data_0.parquet
 
-`<lake>` is the folder `lake` beside the working database. A batch day is written whole into a
+`<lake>` is WAREHOUSE_LAKE, by default the folder `lake` beside the working database. A batch day is written whole into a
 fresh folder and renamed into place (the folder it replaces is renamed away first and removed
 after), so a reader sees a day's old rows or its new ones, and a day that lost all its rows has no
 folder. The working database keeps `raw.<entity>` as a view over its entity's files, with the
@@ -28,12 +28,23 @@ PARTITION = "batch_dt"
 _FILE_COLUMNS = [c for c in RAW_METADATA_COLUMNS if c != "_batch_dt"]  # what a file holds besides the fields
 
 
-def lake_of(con: duckdb.DuckDBPyConnection) -> Path:
-    """The lake beside the database file `con` is connected to."""
+# The lake of each working database this process opened with another lake than the default
+# (ensure_raw_views), by the database file's path: ingest finds it from its connection alone.
+_LAKES: dict[Path, Path] = {}
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
     path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
     if not path:
         raise ValueError("the raw layer needs a database file (an in-memory database has no folder for its lake)")
-    return Path(path).resolve().parent / "lake"
+    return Path(path).resolve()
+
+
+def lake_of(con: duckdb.DuckDBPyConnection) -> Path:
+    """The lake of the working database `con` is connected to: the one its views were pointed at,
+    else the folder `lake` beside the database file."""
+    db = _database_file(con)
+    return _LAKES.get(db, db.parent / "lake")
 
 
 def entity_dir(lake: Path, entity: Entity) -> Path:
@@ -74,10 +85,12 @@ def view_sql(lake: Path, entity: Entity) -> str:
     )
 
 
-def ensure_raw_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Every entity's view, pointing at the lake where the database is now (a home that moved
-    keeps its raw data). A raw table left by an earlier version of the warehouse is moved into the
-    lake first."""
+def ensure_raw_views(con: duckdb.DuckDBPyConnection, lake: Path | None = None) -> None:
+    """Every entity's view, pointing at `lake` (default: beside the database, where it is now: a
+    home that moved keeps its raw data). A raw table left by an earlier version of the warehouse is
+    moved into the lake first."""
+    if lake is not None:
+        _LAKES[_database_file(con)] = Path(lake).resolve()
     lake = private_dir(lake_of(con))
     private_dir(lake / "raw")
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}

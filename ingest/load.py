@@ -91,12 +91,12 @@ class FileRejected(Exception):
         self.results = results
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Schemas raw and ops, every raw view of the contract (over the lake beside the database),
-    ops.quarantine and ops.ingest_log."""
+def ensure_schema(con: duckdb.DuckDBPyConnection, raw_lake: Path | None = None) -> None:
+    """Schemas raw and ops, every raw view of the contract (over `raw_lake`, by default the folder
+    `lake` beside the database), ops.quarantine and ops.ingest_log."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    lake.ensure_raw_views(con)
+    lake.ensure_raw_views(con, raw_lake)
     con.execute(QUARANTINE_DDL)
     con.execute(INGEST_LOG_DDL)
 

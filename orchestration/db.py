@@ -30,7 +30,7 @@ def working_db(settings: Settings):
     private_dir(spill)
     con = duckdb.connect(str(settings.working_db), config={"memory_limit": settings.memory_limit})
     try:
-        ensure_schema(con)
+        ensure_schema(con, settings.lake)
         make_private(wal)  # DuckDB creates it with the umask's mode (the CLI's umask is 077)
         yield con
     finally:

@@ -73,10 +73,11 @@ def publish(
     serving_db: Path,
     run_id: str,
     descriptions: Mapping[str, tuple[str, Mapping[str, str]]] | None = None,
+    engine: str = "duckdb",
 ) -> dict[str, int]:
     """Publish every table of the published schemas, the marts commented with `descriptions`
     ({table: (description, {column: description})}, transform's dbt docs); return rows per
-    `schema.table`."""
+    `schema.table`. `engine`: what built the marts (ops.publication.engine)."""
     serving_db.parent.mkdir(parents=True, exist_ok=True)
     # copies left by a publish that was killed half-way (runs are serialised: none is in use)
     for stale in serving_db.parent.glob(f".{serving_db.name}.*.tmp"):
@@ -106,8 +107,8 @@ def publish(
         _comment_marts(con, descriptions or {})
         con.execute(
             "CREATE TABLE ops.publication AS SELECT ?::VARCHAR AS run_id, ?::TIMESTAMPTZ AS published_at, "
-            "?::INTEGER AS tables, ?::VARCHAR AS marts_checksum",
-            [run_id, datetime.now(UTC), len(tables), marts_checksum(con)],
+            "?::INTEGER AS tables, ?::VARCHAR AS marts_checksum, ?::VARCHAR AS engine",
+            [run_id, datetime.now(UTC), len(tables), marts_checksum(con), engine],
         )
         con.execute("DETACH work")
         con.execute("CHECKPOINT")

@@ -36,7 +36,7 @@ def serving_assets(mart_keys) -> list:
     def serving_database(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings()
         descriptions = mart_descriptions(parsed_project(settings))
-        rows = publish(settings.working_db, settings.serving_db, context.run_id, descriptions)
+        rows = publish(settings.working_db, settings.serving_db, context.run_id, descriptions, settings.engine)
         context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
         return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
 

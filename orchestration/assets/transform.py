@@ -26,6 +26,7 @@ from transform import (
     set_run_window,
     vars_arg,
 )
+from transform.engine import build_args, land_spark_tables
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -92,13 +93,20 @@ def batch_days_in_window(con, window: Mapping[str, str]) -> tuple[int, int]:
     ).fetchone()
 
 
-def dbt_build_args(settings: Settings, config: TransformConfig, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(
+    settings: Settings,
+    config: TransformConfig,
+    full_refresh: bool = False,
+    engine: tuple[list[str], dict[str, str]] = ([], {}),
+) -> list[str]:
     """The one `dbt build` of a run: the settings as vars (the window is in the working database,
     transform/project.py), --full-refresh when asked for (config) or when it is cheaper
-    (`full_refresh`); dbt's unit tests left out, its log file at info level."""
-    variables = {} if config.lookback_days is None else {"lookback_days": config.lookback_days}
+    (`full_refresh`); dbt's unit tests left out, its log file at info level. `engine`: the
+    arguments and vars another engine adds (transform/engine.py, Spark)."""
+    engine_args, engine_vars = engine
+    variables = {**engine_vars, **({} if config.lookback_days is None else {"lookback_days": config.lookback_days})}
     refresh = config.full_refresh or full_refresh
-    return ["build", *RUN_EXCLUDES, *vars_arg(settings, variables), *RUN_LOG_LEVEL] + (
+    return ["build", *engine_args, *RUN_EXCLUDES, *vars_arg(settings, variables), *RUN_LOG_LEVEL] + (
         ["--full-refresh"] if refresh else []
     )
 
@@ -133,8 +141,10 @@ def build_transform_assets(project: DbtProject):
         # artifacts under the home (never in the code), one folder per invocation, the last few kept
         target = runs_dir(settings) / f"{context.run_id[:8]}-{time.strftime('%Y%m%dT%H%M%S')}"
         carry_parse_state(settings, target)
+        spark = settings.engine == "spark"
+        engine = build_args(settings, (window["min_date"], window["max_date"])) if spark else ([], {})
         invocation = dbt.cli(
-            dbt_build_args(settings, config, cheaper), context=context, raise_on_error=False, target_path=target
+            dbt_build_args(settings, config, cheaper, engine), context=context, raise_on_error=False, target_path=target
         )
         for event in invocation.stream():
             if not isinstance(event, AssetObservation):  # a test's result: recorded below instead
@@ -142,6 +152,9 @@ def build_transform_assets(project: DbtProject):
         # a build that stopped half-way leaves the window; the next run replaces it
         with working_db(settings) as con:
             clear_run_window(con)
+            if spark and invocation.is_successful():
+                landed = land_spark_tables(con, settings, invocation.get_artifact("manifest.json"))
+                context.log.info(f"Spark's build landed in the working database: {len(landed)} tables")
         keep_parse_state(settings, target)
         prune_runs(settings)
         # before failing: a failed build still leaves its record

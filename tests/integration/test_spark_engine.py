@@ -1,0 +1,155 @@
+"""The Spark engine (WAREHOUSE_ENGINE=spark; architecture.md, "Engines"): the same shop run through
+the real pipeline twice, once built by DuckDB and once by a local in-process Spark (dbt-spark,
+session mode, Java 17), must publish the same marts, cell for cell: doubles within 1e-9 relative,
+everything else (money, counts, dates, keys) exactly. The comparison is written here, over the two
+served databases; the two homes share one personal-data key, so customer keys must match too.
+
+Then both take the same changes as later batches (a batch day re-sent with every order removed,
+late events of an earlier day, a re-run of an unchanged day) through incremental runs, and must
+still agree; the orders-only shop runs on Spark; and dbt's unit tests pass on Spark."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import shutil
+import subprocess
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.support.warehouse import FIXTURES, fetch_rows, new_settings, run_ok
+
+pytest.importorskip("pyspark", reason="the Spark engine's packages: ./scripts/test installs them")
+
+START, DAYS = date(2026, 11, 1), 6
+END = START + timedelta(days=DAYS - 1)
+
+
+def _homes(tmp: Path, landing: Path):
+    duck = new_settings(tmp / "duckdb", landing)
+    spark = new_settings(tmp / "spark", landing, WAREHOUSE_ENGINE="spark")
+    for settings in (duck, spark):
+        settings.home.mkdir(parents=True)
+    assert duck.hash_key  # made now, copied: one key, the same customer keys on both engines
+    shutil.copy(duck.home / "hash_key", spark.home / "hash_key")
+    return duck, spark
+
+
+@pytest.fixture(scope="module")
+def shops(tmp_path_factory):
+    from simulator.simulate import simulate
+
+    tmp = tmp_path_factory.mktemp("engines")
+    landing = tmp / "landing"
+    simulate(landing, START, DAYS, scale="tiny", seed=3)
+    duck, spark = _homes(tmp, landing)
+    run_ok(duck, START, END)
+    run_ok(spark, START, END)
+    return duck, spark
+
+
+def _marts(db: Path) -> list[str]:
+    return [
+        r[0] for r in fetch_rows(db, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' ORDER BY 1")
+    ]
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        return a == b and type(a) is type(b)  # money exactly, and money on both sides
+    return a == b
+
+
+def _differences(left: Path, right: Path) -> list[str]:
+    """Every mart of `left` against `right`: same tables, columns and types, same rows."""
+    out = []
+    tables = _marts(left)
+    if _marts(right) != tables:
+        return [f"tables differ: {sorted(set(tables) ^ set(_marts(right)))}"]
+    for table in tables:
+        columns = f"SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = '{table}' ORDER BY column_index"
+        if fetch_rows(left, columns) != fetch_rows(right, columns):
+            out.append(f"{table}: columns {fetch_rows(left, columns)} vs {fetch_rows(right, columns)}")
+            continue
+        rows = f"SELECT * FROM marts.{table} ORDER BY ALL"
+        a, b = fetch_rows(left, rows), fetch_rows(right, rows)
+        if len(a) != len(b):
+            out.append(f"{table}: {len(a)} rows vs {len(b)}")
+            continue
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            bad = [k for k, (u, v) in enumerate(zip(x, y, strict=True)) if not _same(u, v)]
+            if bad:
+                out.append(f"{table} row {i}: {[(x[k], y[k]) for k in bad][:3]}")
+                break
+    return out
+
+
+def _engine(db: Path) -> str:
+    return fetch_rows(db, "SELECT engine FROM ops.publication")[0][0]
+
+
+def test_spark_publishes_the_marts_duckdb_publishes(shops):
+    duck, spark = shops
+    assert _engine(duck.serving_db) == "duckdb" and _engine(spark.serving_db) == "spark"
+    assert len(_marts(spark.serving_db)) >= 20
+    assert fetch_rows(spark.serving_db, "SELECT count(*) FROM marts.kpi_daily")[0][0] == DAYS
+    assert _differences(duck.serving_db, spark.serving_db) == []
+
+
+def _rewrite(landing: Path, day: date) -> None:
+    """Day `day`'s orders re-sent empty (with their items, payments and refunds: a day that lost
+    all its rows), and late clickstream events of the day before inside the last batch day."""
+    for entity in ("orders", "order_items", "payments", "refunds"):
+        for path in (landing / "shop" / entity / f"dt={day.isoformat()}").glob("*.csv"):
+            path.write_text(path.read_text().splitlines()[0] + "\n")
+    earlier = sorted((landing / "traffic" / "events" / f"dt={(day - timedelta(days=1)).isoformat()}").glob("*.jsonl*"))
+    with gzip.open(earlier[0], "rt") if earlier[0].suffix == ".gz" else earlier[0].open() as f:
+        events = [json.loads(line) for line in f.read().splitlines()[:20]]
+    late = landing / "traffic" / "events" / f"dt={END.isoformat()}" / "late.jsonl"
+    late.write_text("".join(json.dumps({**e, "event_id": e["event_id"] + "-late"}) + "\n" for e in events))
+
+
+def test_late_data_reruns_and_a_lost_day_agree_on_spark(shops):
+    duck, spark = shops
+    lost = START + timedelta(days=3)
+    _rewrite(duck.landing, lost)
+    for settings in (duck, spark):
+        run_ok(settings, lost, lost)  # the day that lost its orders
+        run_ok(settings, END, END)  # the batch day holding late events of an earlier day
+    orders = "SELECT paid_orders FROM marts.kpi_daily WHERE date = ?"
+    assert fetch_rows(spark.serving_db, orders.replace("?", f"DATE '{lost}'")) in ([], [(0,)])
+    assert _differences(duck.serving_db, spark.serving_db) == []
+    # a re-run of an unchanged day changes nothing
+    before = fetch_rows(spark.serving_db, "SELECT marts_checksum FROM ops.publication")
+    run_ok(spark, END, END)
+    assert fetch_rows(spark.serving_db, "SELECT marts_checksum FROM ops.publication") == before
+
+
+def test_dbt_unit_tests_pass_on_spark(shops):
+    """dbt's unit tests (left out of a run's build) on the Spark catalog the runs built."""
+    from transform.engine import build_args
+    from transform.project import dbt_command
+
+    _, spark = shops
+    engine_args, engine_vars = build_args(spark, (START.isoformat(), END.isoformat()))
+    target = spark.home / "dbt" / "unit-tests"
+    command = dbt_command(spark, ["test", "--select", "test_type:unit", *engine_args], target, engine_vars)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=spark.home)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert len(results) >= 50 and {r["status"] for r in results} == {"pass"}
+
+
+def test_the_orders_only_shop_runs_on_spark(tmp_path):
+    duck, spark = _homes(tmp_path, FIXTURES / "customers_shop")
+    run_ok(duck, date(2026, 1, 31), date(2026, 2, 10))
+    run_ok(spark, date(2026, 1, 31), date(2026, 2, 10))
+    assert _differences(duck.serving_db, spark.serving_db) == []

@@ -1,0 +1,92 @@
+"""What the pipeline does differently when Spark builds the dbt project (WAREHOUSE_ENGINE=spark;
+architecture.md, "Engines"): the arguments of its one `dbt build`, and the landing of what Spark
+built into the working DuckDB database, after which the quality gate, the Python marts and the
+publish run as they do after a DuckDB build.
+
+Landing copies the marts and the intermediate tables that readers after dbt need (the semantic
+layer's sources, the Python marts' inputs) from the Parquet files of Spark's local catalog, with
+the columns in the order dbt declares them; a table Spark left without a file (an incremental mart
+with no row yet) is created empty with the types its contract gives."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import duckdb
+
+from config import Settings
+from serving.semantic_sources import SEMANTIC_SOURCES
+from transform.spark import SparkPaths, spark_environment, spark_tables, spark_vars
+
+# intermediate tables the Python marts read (orchestration/assets/analytics.py), besides the
+# semantic layer's sources
+PYTHON_MART_INPUTS = (("intermediate", "int_target_tracking"), ("intermediate", "int_experiment_variants"))
+
+
+def spark_paths(settings: Settings) -> SparkPaths:
+    return SparkPaths.of(settings.home, lake=settings.lake, spark_dir=settings.spark_dir)
+
+
+def build_args(settings: Settings, window: tuple[str, str]) -> tuple[list[str], dict[str, str]]:
+    """The target and vars a run's `dbt build` adds on Spark: where the lake, the catalog and the
+    key file are, and the run's batch window (Spark cannot read the window table of the working
+    database). The process environment gets Java and a loopback address for the local Spark."""
+    for name, value in spark_environment().items():
+        os.environ.setdefault(name, value)
+    variables = spark_vars(spark_paths(settings), settings.working_db, window)
+    return ["--target", "spark"], variables
+
+
+def landed_tables(manifest: Mapping) -> list[tuple[str, str]]:
+    """(schema, table) of every dbt mart and of the intermediate tables read after dbt."""
+    marts = sorted(
+        ("marts", node["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["schema"] == "marts"
+        and node["config"].get("materialized") in ("table", "incremental")
+    )
+    wanted = {*SEMANTIC_SOURCES, *PYTHON_MART_INPUTS}
+    return marts + sorted(t for t in wanted if t[0] != "marts")
+
+
+def _columns(manifest: Mapping, schema: str, table: str) -> list[tuple[str, str | None]]:
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["schema"] == schema and node["name"] == table:
+            return [(c["name"], c.get("data_type")) for c in node["columns"].values()]
+    return []
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def land_spark_tables(con: duckdb.DuckDBPyConnection, settings: Settings, manifest: Mapping) -> dict[str, int]:
+    """Replace each landed table of the working database with Spark's copy; rows per table."""
+    paths = spark_paths(settings)
+    rows: dict[str, int] = {}
+    by_schema: dict[str, dict[str, Path]] = {}
+    for schema, table in landed_tables(manifest):
+        files = by_schema.setdefault(schema, spark_tables(paths.spark_dir, schema)).get(table)
+        declared = _columns(manifest, schema, table)
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        target = f"{schema}.{_q(table)}"
+        if files is None:
+            if not declared or any(t is None for _, t in declared):
+                raise RuntimeError(f"Spark built no file for {schema}.{table} and dbt declares no types for it")
+            cols = ", ".join(f"CAST(NULL AS {t}) AS {_q(n)}" for n, t in declared)
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cols} WHERE false")
+        else:
+            source = f"read_parquet('{_sql(files)}/**/part-*.parquet', hive_partitioning = true)"
+            present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+            names = [n for n, _ in declared]
+            order = names if sorted(names) == sorted(present) else present
+            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(map(_q, order))} FROM {source}")
+        rows[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    return rows
+
+
+def _sql(path: Path) -> str:
+    return str(path).replace("'", "''")
