@@ -91,8 +91,8 @@ def _settings(reads_landing: bool = False) -> Settings:
     try:
         settings = load_settings()
         alert_targets(settings)  # the delivery addresses are read again where alerts are sent
-        check_home_and_landing(settings, need_landing=reads_landing)
         check_engine(settings)
+        check_home_and_landing(settings, need_landing=reads_landing)
     except SettingsError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None

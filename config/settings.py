@@ -223,11 +223,16 @@ class Settings(BaseSettings):
             raise ValueError(f"expected one of {', '.join(ENGINES)}")
         return value.strip().lower()
 
+    @field_validator("lake_override", mode="before")
+    @classmethod
+    def _lake_folder(cls, value):
+        if value and "://" in str(value):
+            raise ValueError("expected a folder: ingest writes the lake as files (mount a cluster's store there)")
+        return value
+
     @field_validator("lake_override", mode="after")
     @classmethod
     def _absolute_lake(cls, value: Path | None) -> Path | None:
-        if value and "://" in str(value):
-            raise ValueError("expected a folder: ingest writes the lake as files (mount a cluster's store there)")
         return value.expanduser().resolve() if value else None
 
     @field_validator("spark_thrift")

@@ -1,10 +1,12 @@
 """The dbt project (models, macros, tests, seeds in this folder) and the little Python that goes
 with it: how the warehouse invokes dbt (project.py: settings as vars, artifacts under the home,
 the parsed manifest), the docs outside dbt (docs.py: the marts' descriptions, the offline docs
-site) and the DuckDB session plugin that holds the personal-data key
-(pseudonym.py, loaded by dbt itself)."""
+site), the DuckDB session plugin that holds the personal-data key (pseudonym.py, loaded by dbt
+itself), and the Spark engine (engine.py: a run's build on Spark and the landing of its tables;
+spark.py: the standalone build and comparison tools)."""
 
 from transform.docs import build_docs, mart_descriptions
+from transform.engine import build_args, land_spark_tables
 from transform.project import (
     KEEP_RUNS,
     RUN_EXCLUDES,
@@ -31,6 +33,7 @@ __all__ = [
     "RUN_LOG_LEVEL",
     "RUN_WINDOW_TABLE",
     "TRANSFORM_DIR",
+    "build_args",
     "build_docs",
     "carry_parse_state",
     "clear_run_window",
@@ -38,6 +41,7 @@ __all__ = [
     "dbt_executable",
     "dbt_vars",
     "keep_parse_state",
+    "land_spark_tables",
     "mart_descriptions",
     "parsed_project",
     "prepare",

@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 
 from config import Settings
-from serving.semantic_sources import SEMANTIC_SOURCES
 from transform.spark import SparkPaths, spark_environment, spark_tables, spark_vars
 
 # intermediate tables the Python marts read (orchestration/assets/analytics.py), besides the
@@ -48,6 +47,8 @@ def landed_tables(manifest: Mapping) -> list[tuple[str, str]]:
         and node["schema"] == "marts"
         and node["config"].get("materialized") in ("table", "incremental")
     )
+    from serving import SEMANTIC_SOURCES  # here: serving's readers import this room
+
     wanted = {*SEMANTIC_SOURCES, *PYTHON_MART_INPUTS}
     return marts + sorted(t for t in wanted if t[0] != "marts")
 

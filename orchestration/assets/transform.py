@@ -18,15 +18,16 @@ from quality import CheckOutcome, dbt_test_outcomes, record_outcomes
 from transform import (
     RUN_EXCLUDES,
     RUN_LOG_LEVEL,
+    build_args,
     carry_parse_state,
     clear_run_window,
     keep_parse_state,
+    land_spark_tables,
     prune_runs,
     runs_dir,
     set_run_window,
     vars_arg,
 )
-from transform.engine import build_args, land_spark_tables
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

@@ -135,8 +135,7 @@ def test_late_data_reruns_and_a_lost_day_agree_on_spark(shops):
 
 def test_dbt_unit_tests_pass_on_spark(shops):
     """dbt's unit tests (left out of a run's build) on the Spark catalog the runs built."""
-    from transform.engine import build_args
-    from transform.project import dbt_command
+    from transform import build_args, dbt_command
 
     _, spark = shops
     engine_args, engine_vars = build_args(spark, (START.isoformat(), END.isoformat()))

@@ -77,6 +77,9 @@ def _bad_settings(tmp_path: Path) -> list[tuple[str, str]]:
         ("WAREHOUSE_ALERT_EMAIL_FROM", "not-an-address"),
         ("WAREHOUSE_ALERT_WEBHOOK", "ftp://hooks.example.cn/robot?token=s3cret"),
         ("WAREHOUSE_SMTP_URL", "smtp://ops:s3cret@mail.example.cn:port"),
+        ("WAREHOUSE_ENGINE", "oracle"),
+        ("WAREHOUSE_LAKE", "s3a://shop-lake/raw"),
+        ("WAREHOUSE_SPARK_THRIFT", "spark.example.cn"),
         ("WAREHOUSE_HOME", str(a_file / "home")),  # under a file: cannot be created
         ("WAREHOUSE_LANDING", str(tmp_path / "no-such-landing")),
     ]
@@ -98,6 +101,21 @@ def test_each_bad_setting_is_one_line_naming_it_and_exit_2(tmp_path):
             assert "s3cret" not in result.stderr, lines[0]
         else:
             assert value in lines[0] or variable in ("WAREHOUSE_HOME", "WAREHOUSE_LANDING"), lines[0]
+
+
+def test_a_spark_thrift_server_is_refused_in_one_line(tmp_path):
+    """Building on a Thrift server is not supported yet: the run says so before doing anything."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "WAREHOUSE_HOME": str(tmp_path / "home"),
+        "WAREHOUSE_ENGINE": "spark",
+        "WAREHOUSE_SPARK_THRIFT": "spark.example.cn:10000",
+    }
+    result = _warehouse_env("run", "--date", "2026-03-01", env=env)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "WAREHOUSE_SPARK_THRIFT=spark.example.cn:10000" in lines[0] and "not supported yet" in lines[0]
 
 
 def test_help_lists_every_setting_and_the_exit_codes(tmp_path):
