@@ -5,8 +5,9 @@ publish run as they do after a DuckDB build.
 
 Landing copies the marts and the intermediate tables that readers after dbt need (the semantic
 layer's sources, the Python marts' inputs) from the Parquet files of Spark's local catalog, with
-the columns in the order dbt declares them; a table Spark left without a file (an incremental mart
-with no row yet) is created empty with the types its contract gives."""
+the columns in the order dbt declares them. Spark writes no file for a table without rows: for
+those, its on-run-end hook leaves a typed one-row probe (macros/spark.sql, landing_probes) whose
+columns the empty table takes."""
 
 from __future__ import annotations
 
@@ -35,7 +36,15 @@ def build_args(settings: Settings, window: tuple[str, str]) -> tuple[list[str], 
     for name, value in spark_environment().items():
         os.environ.setdefault(name, value)
     variables = spark_vars(spark_paths(settings), settings.working_db, window)
+    variables["landed_tables"] = ",".join(f"{schema}.{table}" for schema, table in _read_after_dbt())
     return ["--target", "spark"], variables
+
+
+def _read_after_dbt() -> list[tuple[str, str]]:
+    """The tables besides the marts that readers after dbt need."""
+    from serving import SEMANTIC_SOURCES  # here: serving's readers import this room
+
+    return sorted({*SEMANTIC_SOURCES, *PYTHON_MART_INPUTS})
 
 
 def landed_tables(manifest: Mapping) -> list[tuple[str, str]]:
@@ -47,10 +56,7 @@ def landed_tables(manifest: Mapping) -> list[tuple[str, str]]:
         and node["schema"] == "marts"
         and node["config"].get("materialized") in ("table", "incremental")
     )
-    from serving import SEMANTIC_SOURCES  # here: serving's readers import this room
-
-    wanted = {*SEMANTIC_SOURCES, *PYTHON_MART_INPUTS}
-    return marts + sorted(t for t in wanted if t[0] != "marts")
+    return marts + [t for t in _read_after_dbt() if t[0] != "marts"]
 
 
 def _columns(manifest: Mapping, schema: str, table: str) -> list[tuple[str, str | None]]:
@@ -74,17 +80,21 @@ def land_spark_tables(con: duckdb.DuckDBPyConnection, settings: Settings, manife
         declared = _columns(manifest, schema, table)
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         target = f"{schema}.{_q(table)}"
-        if files is None:
-            if not declared or any(t is None for _, t in declared):
-                raise RuntimeError(f"Spark built no file for {schema}.{table} and dbt declares no types for it")
-            cols = ", ".join(f"CAST(NULL AS {t}) AS {_q(n)}" for n, t in declared)
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cols} WHERE false")
-        else:
-            source = f"read_parquet('{_sql(files)}/**/part-*.parquet', hive_partitioning = true)"
-            present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-            names = [n for n, _ in declared]
-            order = names if sorted(names) == sorted(present) else present
-            con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(map(_q, order))} FROM {source}")
+        empty = files is None
+        if empty:  # no row: the probe's columns (one row of nulls, left out)
+            files = by_schema.setdefault("landing_probe", spark_tables(paths.spark_dir, "landing_probe")).get(
+                f"{schema}__{table}"
+            )
+            if files is None:
+                raise RuntimeError(f"Spark left no file for {schema}.{table}, nor a probe of its columns")
+        source = f"read_parquet('{_sql(files)}/**/part-*.parquet', hive_partitioning = true)"
+        present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        names = [n for n, _ in declared]
+        order = names if sorted(names) == sorted(present) else present
+        con.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT {', '.join(map(_q, order))} FROM {source}"
+            + (" WHERE false" if empty else "")
+        )
         rows[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
     return rows
 

@@ -80,3 +80,45 @@
   {%- else -%} {{- return(t) -}}
   {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+  on-run-end: a typed, one-row probe of every landed table Spark left empty. The pipeline copies
+  Spark's marts (and the tables read after dbt, var `landed_tables`: "schema.table,...") into the
+  working DuckDB database from their Parquet files (transform/engine.py); Spark writes no file for
+  a table without rows, so the probe, one row of nulls with the table's columns and types
+  (`landing_probe.<schema>__<table>`), gives the landing the types. Nothing to do on DuckDB.
+-#}
+{% macro landing_probes() -%}
+  {{ return(adapter.dispatch('landing_probes', 'shop_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__landing_probes() -%}
+  select 1 as no_landing
+{%- endmacro %}
+
+{% macro spark__landing_probes() -%}
+  {%- if execute and flags.WHICH in ('build', 'run') -%}
+    {%- set tables = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='name')
+        if node.resource_type == 'model' and node.schema == 'marts'
+        and node.config.materialized in ('table', 'incremental') -%}
+      {%- do tables.append('marts.' ~ node.name) -%}
+    {%- endfor -%}
+    {%- for name in (var('landed_tables', '') | string).split(',') if name | trim -%}
+      {%- do tables.append(name | trim) -%}
+    {%- endfor -%}
+    {%- do run_query('create schema if not exists landing_probe') -%}
+    {%- for table in tables -%}
+      {%- set probe = 'landing_probe.' ~ table | replace('.', '__') -%}
+      {%- set exists = adapter.get_relation(database=none, schema=table.split('.')[0], identifier=table.split('.')[1]) -%}
+      {%- do run_query('drop table if exists ' ~ probe) -%}
+      {%- if exists is not none and run_query('select count(*) from ' ~ table).columns[0].values()[0] == 0 -%}
+        {#- Parquet tables cannot be replaced in place: dropped above, created anew -#}
+        {%- do run_query('create table ' ~ probe ~ ' using parquet as select t.* from (select 1 as probe) as p'
+            ~ ' left join ' ~ table ~ ' as t on false') -%}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endif -%}
+  select 1 as landing_probes_written
+{%- endmacro %}
