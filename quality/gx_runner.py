@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,11 @@ from quality.suites import Expectation
 
 # Before GX is imported anywhere: no usage statistics leave the machine.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# pyspark (installed with the Spark engine) ends the process on importing its Connect client when
+# the main module has no file (a pytest-xdist worker, `python -c`: it takes that for its own
+# doctests), and GX imports that client on the way in. Nothing here uses Spark Connect: marked
+# absent, GX takes it for not installed.
+sys.modules.setdefault("pyspark.sql.connect", None)
 
 BATCH = "window"
 
