@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+
+import json
 
 import duckdb
 import polars as pl
 
 from config import Settings
+from serving.compiled_queries import CompiledQueries
 from serving.readers import NotPublishedYet
 from serving.semantic_sources import SEMANTIC_SOURCES
 from transform import TRANSFORM_DIR, parsed_project
@@ -69,6 +73,13 @@ def _check_serving(settings: Settings) -> None:
         )
 
 
+def _attach_serving(con, serving_db) -> None:
+    """The serving file read-only under the name dbt wrote into the manifest, in the zone the
+    generated SQL assumes."""
+    con.execute(f"ATTACH '{serving_db}' AS {MANIFEST_DATABASE} (READ_ONLY)")
+    con.execute("SET TimeZone = 'UTC'")
+
+
 class _ServingSqlClient:
     """MetricFlow's SqlClient (metricflow.protocols.sql_client) over one read-only DuckDB session."""
 
@@ -77,23 +88,22 @@ class _ServingSqlClient:
         from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
 
         self._con = duckdb.connect(":memory:")
-        self._con.execute(f"ATTACH '{serving_db}' AS {MANIFEST_DATABASE} (READ_ONLY)")
-        self._con.execute("SET TimeZone = 'UTC'")
+        _attach_serving(self._con, serving_db)
         self.sql_engine_type = SqlEngine.DUCKDB
         self.sql_plan_renderer = DuckDbSqlPlanRenderer()
 
     def query(self, stmt: str, sql_bind_parameter_set=None):
         from metricflow.data_table.mf_table import MetricFlowDataTable
 
-        cursor = self._con.execute(stmt, self._parameters(sql_bind_parameter_set))
+        cursor = self._con.execute(stmt, self.parameters(sql_bind_parameter_set))
         columns = [d[0] for d in cursor.description]
         return MetricFlowDataTable.create_from_rows(column_names=columns, rows=cursor.fetchall())
 
     def execute(self, stmt: str, sql_bind_parameter_set=None) -> None:
-        self._con.execute(stmt, self._parameters(sql_bind_parameter_set))
+        self._con.execute(stmt, self.parameters(sql_bind_parameter_set))
 
     def dry_run(self, stmt: str, sql_bind_parameter_set=None) -> None:
-        self._con.execute(f"EXPLAIN {stmt}", self._parameters(sql_bind_parameter_set))
+        self._con.execute(f"EXPLAIN {stmt}", self.parameters(sql_bind_parameter_set))
 
     def close(self) -> None:
         self._con.close()
@@ -102,45 +112,64 @@ class _ServingSqlClient:
         return f"${bind_parameter_key}"
 
     @staticmethod
-    def _parameters(parameter_set) -> dict | None:
+    def parameters(parameter_set) -> dict | None:
         if parameter_set is None or not parameter_set.param_dict:
             return None
         return dict(parameter_set.param_dict)
 
 
 class MetricEngine:
-    """A MetricFlow engine over the serving database: the semantic manifest is read once, then it
-    answers any number of queries."""
+    """Metric queries over the serving database. A request asked before (for the same semantic
+    manifest) runs its kept SQL (serving/compiled_queries.py); any other is compiled by MetricFlow,
+    built on first need from the semantic manifest read once, and kept."""
 
     def __init__(self, settings: Settings) -> None:
         _check_serving(settings)
-        from metricflow.engine.metricflow_engine import MetricFlowEngine
-        from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
-        from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+        self._serving_db = settings.serving_db
+        self._manifest_json = (parsed_project(settings) / "semantic_manifest.json").read_text()
+        self._compiled = CompiledQueries(settings.dbt_dir / "metric_queries", self._manifest_json.encode())
+        self._engine = None
 
-        manifest_json = (parsed_project(settings) / "semantic_manifest.json").read_text()
-        manifest = parse_manifest_from_dbt_generated_manifest(manifest_json_string=manifest_json)
-        self._client = _ServingSqlClient(settings.serving_db)
-        self._mf = MetricFlowEngine(semantic_manifest_lookup=SemanticManifestLookup(manifest), sql_client=self._client)
+    def _metricflow(self):
+        if self._engine is None:
+            from metricflow.engine.metricflow_engine import MetricFlowEngine
+            from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
+            from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
+
+            manifest = parse_manifest_from_dbt_generated_manifest(manifest_json_string=self._manifest_json)
+            self._engine = MetricFlowEngine(
+                semantic_manifest_lookup=SemanticManifestLookup(manifest),
+                sql_client=_ServingSqlClient(self._serving_db),
+            )
+        return self._engine
 
     def list_metrics(self) -> list[MetricInfo]:
+        kept = self._compiled.get("list")
+        if kept is None:
+            kept = [
+                {
+                    "name": m.name,
+                    "type": str(m.type.value if hasattr(m.type, "value") else m.type),
+                    "description": (m.description or "").strip(),
+                    "dimensions": sorted({d.granularity_free_dunder_name for d in m.dimensions}),
+                }
+                for m in self._metricflow().list_metrics()
+            ]
+            self._compiled.put("list", kept)
         return sorted(
-            (
-                MetricInfo(
-                    name=m.name,
-                    type=str(m.type.value if hasattr(m.type, "value") else m.type),
-                    description=(m.description or "").strip(),
-                    dimensions=tuple(sorted({d.granularity_free_dunder_name for d in m.dimensions})),
-                )
-                for m in self._mf.list_metrics()
-            ),
-            key=lambda m: m.name,
+            (MetricInfo(**{**m, "dimensions": tuple(m["dimensions"])}) for m in kept), key=lambda m: m.name
         )
 
-    def _request(self, metrics, group_by, where, start, end, order, limit):
+    def _compile(self, metrics, group_by, where, start, end, order, limit) -> dict:
+        """{"sql": ..., "parameters": {...}} of a request: kept, or compiled by MetricFlow and kept."""
+        request = [list(metrics), list(group_by), list(where), start, end, list(order), limit]
+        kept = self._compiled.get(request)
+        if kept is not None:
+            return kept
         from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
+        from metricflow_semantics.errors.error_classes import InvalidQueryException
 
-        return MetricFlowQueryRequest.create(
+        mf_request = MetricFlowQueryRequest.create(
             metric_names=list(metrics),
             group_by_names=list(group_by) or None,
             where_constraints=list(where) or None,
@@ -150,14 +179,17 @@ class MetricEngine:
             order_by_names=list(order) or list(group_by) or None,
             limit=limit,
         )
-
-    def _resolve(self, call, *request):
-        from metricflow_semantics.errors.error_classes import InvalidQueryException
-
         try:
-            return call(mf_request=self._request(*request))
+            statement = self._metricflow().explain(mf_request=mf_request).sql_statement
         except InvalidQueryException as exc:
             raise MetricQueryError(str(exc).strip()) from exc
+        compiled = {
+            "sql": statement.without_descriptions.sql,
+            "parameters": _ServingSqlClient.parameters(statement.bind_parameter_set),
+        }
+        if _json_safe(compiled["parameters"]):
+            self._compiled.put(request, compiled)
+        return compiled
 
     def query(
         self,
@@ -170,11 +202,16 @@ class MetricEngine:
         limit: int | None = None,
     ) -> pl.DataFrame:
         """Metrics by the group-by items (e.g. `metric_time__day`, `order__platform`), as a frame."""
-        result = self._resolve(self._mf.query, metrics, group_by, where, start, end, order, limit)
-        table = result.result_df
-        frame = pl.DataFrame(
-            [list(r) for r in table.rows], schema=list(table.column_names), orient="row", infer_schema_length=None
-        )
+        compiled = self._compile(metrics, group_by, where, start, end, order, limit)
+        con = duckdb.connect(":memory:")
+        try:
+            _attach_serving(con, self._serving_db)
+            cursor = con.execute(compiled["sql"], compiled["parameters"])
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        finally:
+            con.close()
+        frame = pl.DataFrame([_cells(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
         return _local_dates(frame)
 
     def explain(
@@ -187,9 +224,32 @@ class MetricEngine:
         order: list[str] = (),
         limit: int | None = None,
     ) -> str:
-        """The SQL MetricFlow would run for this query."""
-        result = self._resolve(self._mf.explain, metrics, group_by, where, start, end, order, limit)
-        return result.sql_statement.without_descriptions.sql
+        """The SQL MetricFlow generates for this query."""
+        return self._compile(metrics, group_by, where, start, end, order, limit)["sql"]
+
+
+def _cells(row: tuple) -> list:
+    """A result row with MetricFlow's cell types (metricflow.data_table.mf_table): decimals as
+    doubles, dates as midnights, instants without their zone; a kept query's answer is typed as a
+    compiled one's."""
+    cells = []
+    for value in row:
+        if isinstance(value, Decimal):
+            value = float(value)
+        elif isinstance(value, datetime):
+            value = value.replace(tzinfo=None)
+        elif isinstance(value, date):
+            value = datetime.combine(value, datetime.min.time())
+        cells.append(value)
+    return cells
+
+
+def _json_safe(value) -> bool:
+    try:
+        json.dumps(value)
+    except TypeError:  # a bind value JSON cannot hold (a datetime): compiled again next time
+        return False
+    return True
 
 
 def _as_datetime(day: date | None) -> datetime | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -215,6 +216,36 @@ def test_warehouse_metrics_command_prints_gmv_per_local_day(simulated_shop):
     assert got["paid_orders"].to_list() == want["paid_orders"].to_list()
     for mine, theirs in zip(got["gmv"].to_list(), want["gmv"].to_list()):
         assert abs(mine - float(theirs)) <= DEFAULT_MONEY_TOLERANCE
+
+
+_KEPT_QUERY_SCRIPT = """
+import sys
+from serving.metrics import MetricEngine
+from config import load_settings
+frame = MetricEngine(load_settings()).query(["gmv", "paid_orders"], ["metric_time__day"])
+assert not [m for m in sys.modules if m.startswith("metricflow")], "MetricFlow was imported"
+sys.stdout.write(frame.write_csv())
+"""
+
+
+def test_a_request_asked_again_runs_its_kept_sql_without_metricflow(simulated_shop, tmp_path):
+    """The first request compiles through MetricFlow and keeps its SQL under the home; asking
+    again answers the same, byte for byte, without importing MetricFlow (docs/performance.md:
+    that is what makes a repeated question take well under a second)."""
+    env = {**_env(simulated_shop), "WAREHOUSE_HOME": str(tmp_path / "home")}
+    shutil.copytree(simulated_shop.home, tmp_path / "home", ignore=shutil.ignore_patterns("run.lock"))
+    kept = tmp_path / "home" / "dbt" / "metric_queries"
+    shutil.rmtree(kept, ignore_errors=True)
+    command = [str(BIN / "warehouse"), "metrics", "--metrics", "gmv,paid_orders", "--group-by", "metric_time__day"]
+    first = _run([*command, "--csv"], env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert len(list(kept.glob("*.json"))) == 1
+    again = _run([sys.executable, "-c", _KEPT_QUERY_SCRIPT], env, cwd=TRANSFORM_DIR.parent)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.stdout == first.stdout
+    listed = [_run([str(BIN / "warehouse"), "metrics", "--list"], env) for _ in range(2)]
+    assert listed[0].stdout == listed[1].stdout and "gmv (simple)" in listed[0].stdout
+    assert len(list(kept.glob("*.json"))) == 2
 
 
 def test_warehouse_metrics_lists_metrics_and_explains_bad_names(simulated_shop):
