@@ -11,11 +11,10 @@ under `metricflow_env` (README, "Metrics").
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-
-import json
 
 import duckdb
 import polars as pl
@@ -156,9 +155,7 @@ class MetricEngine:
                 for m in self._metricflow().list_metrics()
             ]
             self._compiled.put("list", kept)
-        return sorted(
-            (MetricInfo(**{**m, "dimensions": tuple(m["dimensions"])}) for m in kept), key=lambda m: m.name
-        )
+        return sorted((MetricInfo(**{**m, "dimensions": tuple(m["dimensions"])}) for m in kept), key=lambda m: m.name)
 
     def _compile(self, metrics, group_by, where, start, end, order, limit) -> dict:
         """{"sql": ..., "parameters": {...}} of a request: kept, or compiled by MetricFlow and kept."""
