@@ -390,23 +390,30 @@ def check_home_and_landing(settings: Settings, need_landing: bool) -> None:
 
 def check_engine(settings: Settings) -> None:
     """What the chosen engine needs before a run starts (SettingsError naming the variable): for
-    Spark, its packages (the extra `spark`) and a Java runtime; a Thrift server is not supported
-    yet (docs/spark.md)."""
+    Spark, its packages (the extra `spark`), and a Java runtime for a local Spark (a Thrift server
+    runs its own)."""
     if settings.engine != "spark":
         return
-    if settings.spark_thrift:
-        raise SettingsError(
-            f"WAREHOUSE_SPARK_THRIFT={settings.spark_thrift} is not usable: building on a Spark Thrift "
-            "Server is not supported yet, only a local Spark (docs/spark.md)"
-        )
     import importlib.util
     import shutil
+    import socket
 
-    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+    if settings.spark_thrift:
+        host, port = settings.spark_thrift.rsplit(":", 1)
+        try:
+            socket.create_connection((host, int(port)), timeout=10).close()
+        except OSError as exc:
+            raise SettingsError(
+                f"WAREHOUSE_SPARK_THRIFT={settings.spark_thrift}: no Spark Thrift Server answers there "
+                f"({exc.strerror or exc})"
+            ) from None
+    if any(importlib.util.find_spec(m) is None for m in ("pyspark", "pyhive", "dbt.adapters.spark")):
         raise SettingsError(
             "WAREHOUSE_ENGINE=spark is not usable: the Spark packages are not installed "
             "(run WAREHOUSE_ENGINE=spark scripts/bootstrap)"
         )
+    if settings.spark_thrift:
+        return
     java_home = os.environ.get("JAVA_HOME") or "/usr/lib/jvm/java-17-openjdk-amd64"
     if not (Path(java_home) / "bin" / "java").exists() and shutil.which("java") is None:
         raise SettingsError(

@@ -4,8 +4,9 @@ built into the working DuckDB database, after which the quality gate, the Python
 publish run as they do after a DuckDB build.
 
 Landing copies the marts and the intermediate tables that readers after dbt need (the semantic
-layer's sources, the Python marts' inputs) from the Parquet files of Spark's local catalog, with
-the columns in the order dbt declares them. Spark writes no file for a table without rows: for
+layer's sources, the Python marts' inputs) from the Parquet files of Spark's local catalog, or
+through the Thrift server that built them (transform/spark_server.py), with the columns in the
+order dbt declares them. Spark writes no file for a table without rows: for
 those, its on-run-end hook leaves a typed one-row probe (macros/spark.sql, landing_probes) whose
 columns the empty table takes."""
 
@@ -19,6 +20,7 @@ import duckdb
 
 from config import Settings
 from transform.spark import SparkPaths, spark_environment, spark_tables, spark_vars
+from transform.spark_server import connect, land_table
 
 # intermediate tables the Python marts read (orchestration/assets/analytics.py), besides the
 # semantic layer's sources
@@ -32,11 +34,15 @@ def spark_paths(settings: Settings) -> SparkPaths:
 def build_args(settings: Settings, window: tuple[str, str]) -> tuple[list[str], dict[str, str]]:
     """The target and vars a run's `dbt build` adds on Spark: where the lake, the catalog and the
     key file are, and the run's batch window (Spark cannot read the window table of the working
-    database). The process environment gets Java and a loopback address for the local Spark."""
-    for name, value in spark_environment().items():
-        os.environ.setdefault(name, value)
+    database). A local Spark's process gets Java and a loopback address; a Thrift server
+    (WAREHOUSE_SPARK_THRIFT) its address."""
     variables = spark_vars(spark_paths(settings), settings.working_db, window)
     variables["landed_tables"] = ",".join(f"{schema}.{table}" for schema, table in _read_after_dbt())
+    if settings.spark_thrift:
+        host, port = settings.spark_thrift.rsplit(":", 1)
+        return ["--target", "spark_thrift"], {**variables, "spark_thrift_host": host, "spark_thrift_port": port}
+    for name, value in spark_environment().items():
+        os.environ.setdefault(name, value)
     return ["--target", "spark"], variables
 
 
@@ -72,6 +78,8 @@ def _q(name: str) -> str:
 
 def land_spark_tables(con: duckdb.DuckDBPyConnection, settings: Settings, manifest: Mapping) -> dict[str, int]:
     """Replace each landed table of the working database with Spark's copy; rows per table."""
+    if settings.spark_thrift:
+        return _land_through_server(con, settings.spark_thrift, manifest)
     paths = spark_paths(settings)
     rows: dict[str, int] = {}
     by_schema: dict[str, dict[str, Path]] = {}
@@ -97,6 +105,20 @@ def land_spark_tables(con: duckdb.DuckDBPyConnection, settings: Settings, manife
         )
         rows[f"{schema}.{table}"] = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
     return rows
+
+
+def _land_through_server(con: duckdb.DuckDBPyConnection, address: str, manifest: Mapping) -> dict[str, int]:
+    server = connect(address)
+    try:
+        cursor = server.cursor()
+        return {
+            f"{schema}.{table}": land_table(
+                con, cursor, schema, table, [n for n, _ in _columns(manifest, schema, table)]
+            )
+            for schema, table in landed_tables(manifest)
+        }
+    finally:
+        server.close()
 
 
 def _sql(path: Path) -> str:

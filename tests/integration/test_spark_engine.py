@@ -5,9 +5,11 @@ everything else (money, counts, dates, keys) exactly. The comparison is written 
 served databases; the two homes share one personal-data key, so customer keys must match too.
 
 Then both re-run the last three batch days as one incremental run (the last re-sent without its
-orders and with late events of the first, the middle one unchanged) and must still agree; the orders-only shop runs on Spark; and dbt's unit tests pass on Spark.
+orders and with late events of the first, the middle one unchanged) and must still agree; the
+orders-only shop runs on Spark; dbt's unit tests pass on Spark; and a Spark Thrift Server started
+on 127.0.0.1 (WAREHOUSE_SPARK_THRIFT) builds and lands the same marts.
 
-A Spark run of the tiny shop takes ~4 minutes on 2 cores, the module ~15: it is marked
+A Spark run of the tiny shop takes ~4 minutes on 2 cores, the module ~20: it is marked
 `spark_long` and left out of `./scripts/test` (CI's 25 minutes); run it with
 `WAREHOUSE_ENGINE=spark scripts/bootstrap && .venv/bin/pytest -m spark_long
 tests/integration/test_spark_engine.py` (docs/spark.md)."""
@@ -17,8 +19,12 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import os
 import shutil
+import signal
+import socket
 import subprocess
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -168,4 +174,73 @@ def test_the_orders_only_shop_runs_on_spark(tmp_path):
     duck, spark = _homes(tmp_path, FIXTURES / "customers_shop")
     run_ok(duck, date(2026, 1, 31), date(2026, 2, 10))
     run_ok(spark, date(2026, 1, 31), date(2026, 2, 10))
+    assert _differences(duck.serving_db, spark.serving_db) == []
+
+
+@pytest.fixture(scope="module")
+def thrift_server(tmp_path_factory):
+    """A Spark Thrift Server on 127.0.0.1 with a catalog of its own, started as a cluster's would
+    be (spark-submit of HiveThriftServer2, shipped in pyspark's jars); its address."""
+    import pyspark
+
+    from transform.spark import spark_environment
+
+    folder = tmp_path_factory.mktemp("thrift_server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        str(Path(pyspark.__file__).parent / "bin" / "spark-submit"),
+        *("--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2", "--master", "local[2]"),
+        *("--conf", f"spark.sql.warehouse.dir={folder}/warehouse", "--conf", "spark.ui.enabled=false"),
+        *(
+            "--conf",
+            f"spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName={folder}/metastore;create=true",
+        ),
+        *("--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={folder}"),
+        *("--hiveconf", f"hive.server2.thrift.port={port}", "--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1"),
+        "spark-internal",
+    ]
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        command,
+        cwd=folder,
+        env={**os.environ, **spark_environment()},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the Thrift server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+                time.sleep(1)
+        yield f"127.0.0.1:{port}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_a_thrift_server_builds_what_duckdb_builds(tmp_path, thrift_server):
+    """WAREHOUSE_SPARK_THRIFT: dbt-spark's thrift method builds on the server, the marts are landed
+    through it (not from files), and the published marts equal DuckDB's cell for cell."""
+    from simulator.simulate import simulate
+
+    simulate(tmp_path / "landing", START, 3, scale="tiny", seed=3)
+    duck, spark = _homes(tmp_path, tmp_path / "landing")
+    spark = new_settings(spark.home, spark.landing, WAREHOUSE_ENGINE="spark", WAREHOUSE_SPARK_THRIFT=thrift_server)
+    last = START + timedelta(days=2)
+    run_ok(duck, START, last)
+    run_ok(spark, START, last)
+    assert _engine(spark.serving_db) == "spark"
+    assert not (spark.home / "spark").exists()  # no local Spark: the server's catalog holds the tables
     assert _differences(duck.serving_db, spark.serving_db) == []

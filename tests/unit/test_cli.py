@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -103,19 +104,23 @@ def test_each_bad_setting_is_one_line_naming_it_and_exit_2(tmp_path):
             assert value in lines[0] or variable in ("WAREHOUSE_HOME", "WAREHOUSE_LANDING"), lines[0]
 
 
-def test_a_spark_thrift_server_is_refused_in_one_line(tmp_path):
-    """Building on a Thrift server is not supported yet: the run says so before doing anything."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "WAREHOUSE_HOME": str(tmp_path / "home"),
-        "WAREHOUSE_ENGINE": "spark",
-        "WAREHOUSE_SPARK_THRIFT": "spark.example.cn:10000",
-    }
-    result = _warehouse_env("run", "--date", "2026-03-01", env=env)
+def test_a_spark_thrift_server_that_does_not_answer_is_one_line(tmp_path):
+    """The server's address is checked before the run does anything (a closed port here)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"  # bound, never listening: refused
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "WAREHOUSE_HOME": str(tmp_path / "home"),
+            "WAREHOUSE_ENGINE": "spark",
+            "WAREHOUSE_SPARK_THRIFT": address,
+        }
+        result = _warehouse_env("run", "--date", "2026-03-01", env=env)
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and len(lines) == 1, result.stderr
-    assert "WAREHOUSE_SPARK_THRIFT=spark.example.cn:10000" in lines[0] and "not supported yet" in lines[0]
+    assert f"WAREHOUSE_SPARK_THRIFT={address}: no Spark Thrift Server answers there" in lines[0]
+    assert not (tmp_path / "home" / "lake").exists()
 
 
 def test_help_lists_every_setting_and_the_exit_codes(tmp_path):
