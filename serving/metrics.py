@@ -1,11 +1,12 @@
 """Metric queries through the semantic layer: dbt semantic models and metrics (transform/models/
 semantic/), compiled by MetricFlow and run read-only against the serving database.
 
-MetricFlow reads the project's semantic manifest (transform.parsed_project) and runs its SQL on
-an in-memory DuckDB session that attaches the serving file read-only under the working
-database's name (`warehouse`), so the relation names dbt wrote into the manifest resolve to the
-published copies while the pipeline keeps writing. No dbt adapter, profile or environment is
-involved. `mf query` by hand uses the semantic layer's dbt profile (transform/serving_profile/)
+MetricFlow reads the project's semantic manifest (transform.parsed_project) and compiles a
+request into SQL, kept for the next time the same request is asked (serving/compiled_queries.py);
+the SQL runs on an in-memory DuckDB session that attaches the serving file read-only under the
+working database's name (`warehouse`), so the relation names dbt wrote into the manifest resolve
+to the published copies while the pipeline keeps writing. No dbt adapter, profile or environment
+is involved. `mf query` by hand uses the semantic layer's dbt profile (transform/serving_profile/)
 under `metricflow_env` (README, "Metrics").
 """
 
