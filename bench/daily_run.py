@@ -1,7 +1,7 @@
 """What a daily run costs after a history: wall time, the CPU of the run's own process (Dagster,
 ingest, gate, publish) and of its children (dbt), and the run's stages.
 
-    .venv/bin/python bench/daily_run.py [--days 28] [--scale tiny] [--repeat 3] [--workdir DIR]
+    .venv/bin/python bench/daily_run.py [--days 28] [--scale tiny] [--repeat 3] [--workdir DIR] [--start DAY]
 
 It simulates `--days` batch days (seed 7) into <workdir>/landing, runs all but the last as one run
 into a fresh <workdir>/home, then runs the last day `--repeat` times as a scheduler would (each run
@@ -49,6 +49,9 @@ def main() -> None:
     parser.add_argument("--scale", default="tiny", choices=["tiny", "small", "large"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument(
+        "--start", type=date.fromisoformat, default=START, help="first simulated day (a year must end before today)"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="daily_run_"))
     landing, home = workdir / "landing", workdir / "home"
@@ -57,10 +60,10 @@ def main() -> None:
     from simulator import simulate
 
     if not (landing / "_simulation.json").exists():
-        simulate(landing, START, args.days, scale=args.scale, seed=7)
+        simulate(landing, args.start, args.days, scale=args.scale, seed=7)
     settings = load_settings(home=home, landing_override=landing)
-    last = START + timedelta(days=args.days - 1)
-    rows = [("history", timed_run(settings, START, last - timedelta(days=1)))]
+    last = args.start + timedelta(days=args.days - 1)
+    rows = [("history", timed_run(settings, args.start, last - timedelta(days=1)))]
     rows += [(f"daily {n + 1}", timed_run(settings, last, last)) for n in range(args.repeat)]
     columns = list(rows[0][1])
     print(f"{args.scale} shop, {args.days} days, in {workdir}")
