@@ -35,7 +35,10 @@ class CompiledQueries:
             entry = json.loads(path.read_text())
         except (OSError, ValueError):  # not compiled yet, or a file cut short: compile again
             return None
-        os.utime(path)  # recently used: pruned last
+        try:
+            os.utime(path)  # recently used: pruned last
+        except OSError:  # a home this user may read but not write
+            pass
         return entry
 
     def put(self, request: object, entry: dict) -> None:
