@@ -2,7 +2,11 @@
 dashboards and the fault-tolerance tests compare. Two serving databases with the same marts rows
 have the same checksum whatever their file bytes (DuckDB's block layout is not deterministic).
 Tables that describe the run itself rather than the data (their rows carry run ids and times)
-are left out."""
+are left out.
+
+Per table: the row count and the sum of DuckDB's 64-bit hash of every row, a multiset digest that
+needs no sort (sorting every row as text took ~2 s of a medium shop's publish; this takes 0.1 s).
+It detects changes, not tampering, and a DuckDB release that changes `hash` changes it once."""
 
 from __future__ import annotations
 
@@ -23,10 +27,9 @@ def marts_checksum(con: duckdb.DuckDBPyConnection, schema: str = "marts") -> str
     for (table,) in tables:
         if table in RUN_SPECIFIC_TABLES:
             continue
-        # every row as text, in a total order: independent of insertion order and threads
+        # independent of the rows' order, hence of insertion order and threads
         rows = con.execute(
-            f"SELECT count(*), md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) "
-            f'FROM {schema}."{table}" AS t'
+            f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {schema}."{table}" AS t'
         ).fetchone()
         digest.update(f"{table}:{rows[0]}:{rows[1]}\n".encode())
     return digest.hexdigest()
