@@ -63,6 +63,10 @@ def _types(kind: str) -> tuple[pa.DataType, str]:
     raise ValueError(f"a landed column of Spark type {kind}: not a type the marts use")
 
 
+def _spark_q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -75,7 +79,7 @@ def land_table(con: duckdb.DuckDBPyConnection, cursor, schema: str, table: str, 
     if sorted(wanted) == sorted(n for n, _ in spark_columns):
         kinds = dict(spark_columns)
         spark_columns = [(n, kinds[n]) for n in wanted]
-    selected = ", ".join(f"CAST(`{n}` AS STRING)" if k in _TEXT else f"`{n}`" for n, k in spark_columns)
+    selected = ", ".join(f"CAST({_spark_q(n)} AS STRING)" if k in _TEXT else _spark_q(n) for n, k in spark_columns)
     cursor.execute(f"SELECT {selected} FROM {schema}.{table}")
     rows = []
     while batch := cursor.fetchmany(FETCH_ROWS):
