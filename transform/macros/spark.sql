@@ -87,7 +87,9 @@
   Spark's marts (and the tables read after dbt, var `landed_tables`: "schema.table,...") into the
   working DuckDB database from their Parquet files (transform/engine.py); Spark writes no file for
   a table without rows, so the probe, one row of nulls with the table's columns and types
-  (`landing_probe.<schema>__<table>`), gives the landing the types. Nothing to do on DuckDB.
+  (`landing_probe.<schema>__<table>`), gives the landing the types. Nothing to do on DuckDB, nor
+  through a Thrift server: that landing reads each table's types from the server
+  (transform/spark_server.py), and a count per table costs a Spark job each.
 -#}
 {% macro landing_probes() -%}
   {{ return(adapter.dispatch('landing_probes', 'shop_warehouse')()) }}
@@ -98,7 +100,7 @@
 {%- endmacro %}
 
 {% macro spark__landing_probes() -%}
-  {%- if execute and flags.WHICH in ('build', 'run') -%}
+  {%- if execute and flags.WHICH in ('build', 'run') and target.method != 'thrift' -%}
     {%- set tables = [] -%}
     {%- for node in graph.nodes.values() | sort(attribute='name')
         if node.resource_type == 'model' and node.schema == 'marts'
