@@ -18,6 +18,7 @@ from quality import CheckOutcome, dbt_test_outcomes, record_outcomes
 from transform import (
     RUN_EXCLUDES,
     RUN_LOG_LEVEL,
+    RUN_QUIET_FILES,
     build_args,
     carry_parse_state,
     clear_run_window,
@@ -28,6 +29,7 @@ from transform import (
     set_run_window,
     vars_arg,
 )
+from transform.build_results import BuildResults
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -99,16 +101,20 @@ def dbt_build_args(
     config: TransformConfig,
     full_refresh: bool = False,
     engine: tuple[list[str], dict[str, str]] = ([], {}),
+    dbt_files: bool = False,
 ) -> list[str]:
     """The one `dbt build` of a run: the settings as vars (the window is in the working database,
     transform/project.py), --full-refresh when asked for (config) or when it is cheaper
-    (`full_refresh`); dbt's unit tests left out, its log file at info level. `engine`: the
-    arguments and vars another engine adds (transform/engine.py, Spark)."""
+    (`full_refresh`); dbt's unit tests left out; dbt's JSON artifacts and log file (info level)
+    only with `dbt_files`, else the run keeps what dbt prints (transform/build_results.py).
+    `engine`: the arguments and vars another engine adds (transform/engine.py, Spark)."""
     engine_args, engine_vars = engine
     variables = {**engine_vars, **({} if config.lookback_days is None else {"lookback_days": config.lookback_days})}
     refresh = config.full_refresh or full_refresh
-    return ["build", *engine_args, *RUN_EXCLUDES, *vars_arg(settings, variables), *RUN_LOG_LEVEL] + (
-        ["--full-refresh"] if refresh else []
+    return (
+        ["build", *engine_args, *RUN_EXCLUDES, *vars_arg(settings, variables)]
+        + (RUN_LOG_LEVEL if dbt_files else RUN_QUIET_FILES)
+        + (["--full-refresh"] if refresh else [])
     )
 
 
@@ -144,12 +150,25 @@ def build_transform_assets(project: DbtProject):
         carry_parse_state(settings, target)
         spark = settings.engine == "spark"
         engine = build_args(settings, (window["min_date"], window["max_date"])) if spark else ([], {})
-        invocation = dbt.cli(
-            dbt_build_args(settings, config, cheaper, engine), context=context, raise_on_error=False, target_path=target
-        )
-        for event in invocation.stream():
-            if not isinstance(event, AssetObservation):  # a test's result: recorded below instead
-                yield event
+        # Spark's landing reads the tables' columns from the run's manifest.json: dbt writes its files
+        args = dbt_build_args(settings, config, cheaper, engine, dbt_files=spark)
+        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
+        results = BuildResults()
+        for line in invocation.stream_raw_events():
+            results.add(line.raw_event)
+            yield from (
+                event
+                for event in line.to_default_asset_events(
+                    manifest=invocation.manifest,
+                    dagster_dbt_translator=invocation.dagster_dbt_translator,
+                    context=context,
+                    target_path=target,
+                    project=invocation.project,
+                )
+                if not isinstance(event, AssetObservation)  # a test's result: recorded below instead
+            )
+        if not spark:
+            results.write(target)
         # a build that stopped half-way leaves the window; the next run replaces it
         with working_db(settings) as con:
             clear_run_window(con)
@@ -159,7 +178,7 @@ def build_transform_assets(project: DbtProject):
         keep_parse_state(settings, target)
         prune_runs(settings)
         # before failing: a failed build still leaves its record
-        for outcome in record_dbt_tests(context, invocation, settings, window):
+        for outcome in record_dbt_tests(context, invocation.manifest, results.run_results(), settings, window):
             if not outcome.passed:
                 context.log_event(
                     AssetObservation(
@@ -172,19 +191,19 @@ def build_transform_assets(project: DbtProject):
                     )
                 )
         if not invocation.is_successful():
-            raise Failure(description=dbt_failure_summary(invocation.get_artifact("run_results.json")))
+            raise Failure(description=dbt_failure_summary(results.run_results()))
 
     return transform_assets
 
 
 def record_dbt_tests(
-    context: AssetExecutionContext, invocation, settings: Settings, window: Mapping[str, str]
+    context: AssetExecutionContext,
+    manifest: Mapping[str, Any],
+    run_results: Mapping[str, Any],
+    settings: Settings,
+    window: Mapping[str, str],
 ) -> list[CheckOutcome]:
     """Every data test of this dbt build into ops.check_results (quality/results.py)."""
-    try:
-        run_results = invocation.get_artifact("run_results.json")
-    except FileNotFoundError:  # dbt stopped before running anything
-        return []
     partition = (
         window["min_date"]
         if window["min_date"] == window["max_date"]
@@ -192,7 +211,7 @@ def record_dbt_tests(
     )
     outcomes = dbt_test_outcomes(
         run_results,
-        invocation.manifest,
+        manifest,
         partition,
         asset_of=lambda props: ".".join(translator.get_asset_key(props).path),
     )

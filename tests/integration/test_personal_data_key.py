@@ -111,7 +111,7 @@ def test_daily_runs_write_nothing_in_the_code_directory_and_keep_their_state_bou
     dbt_bytes = sum(p.stat().st_size for p in _files(home / "dbt"))
     assert dbt_bytes <= (KEEP_RUNS + 2) * max(sizes), (dbt_bytes, sizes)
     # every invocation after the first parsed only what changed (nothing): the window is not a var
-    full_parses = [run.name for run in runs if "UnableToPartialParse" in (run / "dbt.log").read_text()]
+    full_parses = [run.name for run in runs if "Unable to do partial parsing" in (run / "dbt.log").read_text()]
     assert full_parses == []
     # and the window each one read is gone once its build is done
     tables = read_table(home / "warehouse.duckdb", "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'ops'")
@@ -136,7 +136,7 @@ def test_the_key_is_in_no_file_but_its_own(read_only_run):
     assert hashed and hashed <= {hashlib.sha256(key + b":" + ip.encode()).hexdigest() for ip in clear}
     inside = [p for p in _files(home) if p.name != "hash_key"]
     assert any(p.suffix == ".sql" for p in inside), "the run left compiled SQL to search"
-    assert any(p.name == "manifest.json" for p in inside) and any(p.name == "run_results.json" for p in inside)
+    assert any(p.name == "dbt.log" for p in inside) and any(p.name == "run_results.json" for p in inside)
     assert _holding(inside, key) == []
     assert _holding(_files(PROJECT, _NOT_PROJECT_FILES), key) == []
     assert all(key.decode() not in done.stdout + done.stderr for done in results)

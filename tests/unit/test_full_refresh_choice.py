@@ -53,7 +53,8 @@ def test_full_refresh_flag_reaches_dbt(tmp_path):
     settings = load_settings(home=tmp_path)
     args = dbt_build_args(settings, TransformConfig())
     assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
-    assert args[5:] == ["--log-level-file", "info"]
+    assert args[5:] == ["--no-write-json", "--log-level-file", "none"]
+    assert dbt_build_args(settings, TransformConfig(), dbt_files=True)[5:] == ["--log-level-file", "info"]
     # the settings as vars, the same every run (the window goes through the working database), and
     # never the personal-data key
     assert json.loads(args[4]) == dbt_vars(settings)
