@@ -24,11 +24,15 @@ LINES = [
     _line("LogTestResult", FAIL, status="fail", num_failures=2, execution_time=0.19),
     _line("LogModelResult", BROKEN, status="error", execution_time=0.29),
     _line("LogTestResult", WARN, status="warn", num_failures=1, execution_time=0.1),
-    _line("LogTestResult", PASS, "4 of 5 \x1b[32mPASS\x1b[0m pass_me", status="pass", num_failures=0, execution_time=0.1),
+    _line(
+        "LogTestResult", PASS, "4 of 5 \x1b[32mPASS\x1b[0m pass_me", status="pass", num_failures=0, execution_time=0.1
+    ),
     _line("LogModelResult", OK, status="OK", execution_time=0.5),
     _line("RunResultFailure", FAIL, node_name="fail_me", resource_type="test"),
     _line("RunResultError", FAIL, msg="Got 2 results, configured to fail if != 0"),
-    _line("RunResultError", BROKEN, msg="Runtime Error in model broken (models/broken.sql)\n  Catalog Error: no table x"),
+    _line(
+        "RunResultError", BROKEN, msg="Runtime Error in model broken (models/broken.sql)\n  Catalog Error: no table x"
+    ),
     _line("RunResultWarningMessage", WARN, msg="Got 1 result, configured to warn if != 0"),
 ]
 
