@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from dagster import DagsterInstance
 
 from config import Settings, private_dir
 
+# Dagster's default storages, except the event log's class (orchestration/event_storage.py): same
+# files in the same place, `history/runs/` under the instance's folder.
 _INSTANCE_YAML = """\
 telemetry:
   enabled: false
+event_log_storage:
+  module: orchestration.event_storage
+  class: WarehouseEventLogStorage
+  config:
+    base_dir: {events}
 """
 
 
@@ -23,6 +31,8 @@ def dagster_instance(settings: Settings) -> DagsterInstance:
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     private_dir(settings.dagster_home)  # run and event logs: 0700 (docs/design.md)
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(_INSTANCE_YAML)
+    # written again when it differs: a home made before, or moved (the path is absolute)
+    wanted = _INSTANCE_YAML.format(events=json.dumps(str(settings.dagster_home / "history" / "runs")))
+    if not config.exists() or config.read_text() != wanted:
+        config.write_text(wanted)
     return DagsterInstance.from_config(str(settings.dagster_home))

@@ -1,10 +1,11 @@
 """The dbt project (models, macros, tests, seeds in this folder) and the little Python that goes
 with it: how the warehouse invokes dbt (project.py: settings as vars, artifacts under the home,
-the parsed manifest), the docs outside dbt (docs.py: the marts' descriptions, the offline docs
+the parsed manifest; build_results.py: what a build did, from the lines dbt prints), the docs outside dbt (docs.py: the marts' descriptions, the offline docs
 site), the DuckDB session plugin that holds the personal-data key (pseudonym.py, loaded by dbt
 itself), and the Spark engine (engine.py: a run's build on Spark and the landing of its tables;
 spark.py: the standalone build and comparison tools)."""
 
+from transform.build_results import BuildResults
 from transform.docs import build_docs, mart_descriptions
 from transform.engine import build_args, land_spark_tables
 from transform.project import (
@@ -29,6 +30,7 @@ from transform.project import (
 )
 
 __all__ = [
+    "BuildResults",
     "KEEP_RUNS",
     "RUN_EXCLUDES",
     "RUN_LOG_LEVEL",

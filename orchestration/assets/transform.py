@@ -19,6 +19,7 @@ from transform import (
     RUN_EXCLUDES,
     RUN_LOG_LEVEL,
     RUN_QUIET_FILES,
+    BuildResults,
     build_args,
     carry_parse_state,
     clear_run_window,
@@ -29,7 +30,6 @@ from transform import (
     set_run_window,
     vars_arg,
 )
-from transform.build_results import BuildResults
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
