@@ -26,9 +26,9 @@ PREPARED_TARGET = TRANSFORM_DIR / "target"
 # them, on its critical path.
 RUN_EXCLUDES = ["--exclude-resource-type", "unit_test"]
 
-# dbt's log file of a run at info level (each node's start, result and errors): at debug level it
-# holds every statement dbt sends, about 30 MB for one day of the tiny shop, written on the run's
-# critical path and kept for the last KEEP_RUNS invocations.
+# dbt's log file at info level (each node's start, result and errors), where dbt writes its own
+# files (Spark, the standalone tools): at debug level it holds every statement dbt sends, about
+# 30 MB for one day of the tiny shop, written on the run's critical path.
 RUN_LOG_LEVEL = ["--log-level-file", "info"]
 
 # A run's build on DuckDB writes neither dbt's JSON artifacts nor its log file; the results and the
@@ -36,8 +36,9 @@ RUN_LOG_LEVEL = ["--log-level-file", "info"]
 RUN_QUIET_FILES = ["--no-write-json", "--log-level-file", "none"]
 
 # Artifacts of this many recent dbt invocations are kept under $WAREHOUSE_HOME/dbt/runs for
-# debugging; older ones are removed, so disk use does not grow with the number of runs.
-KEEP_RUNS = 5
+# debugging (a failed run, the one before it and its rerun); older ones are removed, so disk use
+# does not grow with the number of runs.
+KEEP_RUNS = 3
 
 _WATCHED_FOLDERS = ("models", "macros", "seeds", "tests", "snapshots")
 
