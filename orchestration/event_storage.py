@@ -1,10 +1,10 @@
 """Dagster's SQLite event log (one database per run plus an index), keeping its SQLAlchemy
 engines for the life of the process.
 
-Dagster's own SqliteEventLogStorage builds an engine for every event it writes or reads and
-disposes of it after: a tiny shop's daily run writes ~600 events, and building engines and
-compiling the same INSERT again for each was about a third of the run process's CPU
-(docs/performance.md). Connections are still opened and closed for each use (NullPool), so another
+Dagster's own SqliteEventLogStorage builds an engine for every event it writes or reads (and one
+more to ask whether an index table exists) and disposes of it after: a tiny shop's daily run
+writes ~600 events, and building engines and compiling the same INSERT again for each was about
+a third of the run process's CPU (docs/performance.md). Connections are still opened and closed for each use (NullPool), so another
 process (the UI) sees every write as before; files, layout and schema stay Dagster's. Configured
 in the instance's dagster.yaml (orchestration/instance.py); tests/unit/test_event_storage.py fails
 if Dagster renames what this replaces.
@@ -29,6 +29,7 @@ KEEP_ENGINES = 8
 class WarehouseEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict = OrderedDict()  # before Dagster's __init__, which may connect
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -53,6 +54,12 @@ class WarehouseEventLogStorage(SqliteEventLogStorage):
                 self._engines.popitem(last=False)[1].dispose()
             with engine.connect() as conn, conn.begin():
                 yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        # asked for each asset event (with an engine of its own); a table, once there, stays
+        if table_name not in self._tables_present and super().has_table(table_name):
+            self._tables_present.add(table_name)
+        return table_name in self._tables_present
 
     def dispose(self) -> None:
         with self._db_lock:

@@ -19,7 +19,7 @@ def counted() -> int:
 
 
 def test_it_replaces_what_dagster_still_has():
-    for name in ("_connect", "from_config_value", "dispose"):
+    for name in ("_connect", "from_config_value", "has_table", "dispose"):
         assert name in vars(SqliteEventLogStorage), f"Dagster no longer has {name}: the override is dead code"
 
 
@@ -30,6 +30,8 @@ def test_a_run_writes_dagsters_files_that_dagsters_own_storage_reads(tmp_path):
         run_id = materialize([counted], instance=instance).run_id
         kept = len(instance.event_log_storage._engines)
         assert 0 < kept <= KEEP_ENGINES
+        assert instance.event_log_storage.has_table("asset_check_executions")
+        assert not instance.event_log_storage.has_table("no_such_table")
     # the same folder read by Dagster's default class, as a home made before would be
     plain = SqliteEventLogStorage(str(settings.dagster_home / "history" / "runs"))
     try:
