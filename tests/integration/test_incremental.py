@@ -28,6 +28,7 @@ from orchestration.runner import run_window
 from tests.reference.compare import mismatches
 from tests.reference.kpi_daily import compute_kpi_daily
 from tests.support.warehouse import SIM_DAYS, SIM_SEED, SIM_START, new_settings, read_table
+from transform import runs_dir
 
 # The simulated shop of conftest (SIM_START, SIM_DAYS, SIM_SEED: its batches pass every gate), its
 # last day run as the daily run. The 90-day comparison is the benchmark's (docs/design.md).
@@ -226,6 +227,8 @@ def shop(tmp_path_factory):
     state = {"settings": settings, "landing": landing}
 
     state["history_run"] = run_ok(settings, START, DAILY - timedelta(days=1)).run_id  # a first (full) build
+    # its dbt folders, before later runs prune them (the last KEEP_RUNS are kept)
+    state["history_run_folders"] = list(runs_dir(settings).glob(f"{state['history_run'][:8]}-*"))
     state["rowids_before_daily"] = _max_rowids(settings.working_db, facts)
     state["rows_before_daily"] = {
         t: read_table(
@@ -262,8 +265,6 @@ def shop(tmp_path_factory):
 def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
     from dagster import DagsterInstance
 
-    from transform import runs_dir
-
     run_id = shop["history_run"]
     with DagsterInstance.from_config(str(shop["settings"].dagster_home)) as instance:
         run = instance.get_run_by_id(run_id)
@@ -272,7 +273,7 @@ def test_a_range_of_days_is_one_run_with_one_dbt_invocation(shop):
     assert run.tags["dagster/asset_partition_range_end"] == (DAILY - timedelta(days=1)).isoformat()
     assert steps.count("transform") == 1
     # every dbt invocation leaves its artifacts in a folder of its own, named after the run
-    assert len(list(runs_dir(shop["settings"]).glob(f"{run_id[:8]}-*"))) == 1
+    assert len(shop["history_run_folders"]) == 1
 
 
 # -- a daily run rebuilds only the days its batch touches -----------------------------------------
