@@ -8,6 +8,7 @@ import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -55,6 +56,43 @@ def test_ensure_schema_is_idempotent_and_matches_design(tmp_path):
     assert views == {e.name for e in ENTITIES}
     assert all(con.execute(f"SELECT count(*) FROM raw.{e.name}").fetchone()[0] == 0 for e in ENTITIES)
     assert (tmp_path / "lake" / "raw").is_dir() and oct((tmp_path / "lake").stat().st_mode & 0o777) == "0o700"
+
+
+def test_views_are_created_again_only_when_they_change_or_are_missing(tmp_path):
+    db = tmp_path / "w.duckdb"
+
+    def opened() -> dict[str, str]:
+        """ensure_schema on a new connection: the raw views' statements."""
+        con = duckdb.connect(str(db))
+        try:
+            ensure_schema(con)
+            return dict(con.execute("SELECT view_name, sql FROM duckdb_views() WHERE schema_name = 'raw'").fetchall())
+        finally:
+            con.close()
+
+    first = opened()
+    before = db.read_bytes()
+    assert opened() == first and db.read_bytes() == before  # opened again: nothing created, nothing written
+    con = duckdb.connect(str(db))
+    con.execute("DROP VIEW raw.shop_refunds")
+    con.close()
+    assert opened() == first  # a missing view comes back
+    # the lake gains an entity's first files (written by another process): its view now reads them
+    assert "read_parquet" not in first["shop_orders"]
+    day = tmp_path / "lake" / "raw" / "shop_orders" / "batch_dt=2026-03-01"
+    day.mkdir(parents=True)
+    con = duckdb.connect()
+    con.execute(f"COPY ({_empty_raw_select('shop_orders')}) TO '{day / 'data_0.parquet'}'")
+    con.close()
+    assert "read_parquet" in opened()["shop_orders"]
+
+
+def _empty_raw_select(name: str) -> str:
+    from ingest.lake import view_sql
+
+    entity = next(e for e in ENTITIES if e.name == name)
+    # the contract's columns without the batch day (a folder of the file's path), no row
+    return f"SELECT * EXCLUDE (_batch_dt) FROM ({view_sql(Path('/nowhere'), entity).split(' AS ', 1)[1]})"
 
 
 def test_a_working_database_from_before_the_lake_keeps_its_raw_rows(tmp_path):
