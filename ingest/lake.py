@@ -106,16 +106,14 @@ def ensure_raw_views(con: duckdb.DuckDBPyConnection, lake: Path | None = None) -
         if entity.name in tables:
             _move_table_into_lake(con, lake, entity)  # its files, then its view
             continue
-        statement = view_sql(lake, entity)
-        if entity.name not in views or _VIEWS.get((db, entity.name)) != statement:
-            con.execute(statement)
-            _VIEWS[(db, entity.name)] = statement
+        if entity.name not in views or _VIEWS.get((db, entity.name)) != view_sql(lake, entity):
+            _create_view(con, lake, entity, db)
 
 
-def _create_view(con: duckdb.DuckDBPyConnection, lake: Path, entity: Entity) -> None:
+def _create_view(con: duckdb.DuckDBPyConnection, lake: Path, entity: Entity, db: Path | None = None) -> None:
     statement = view_sql(lake, entity)
     con.execute(statement)
-    _VIEWS[(_database_file(con), entity.name)] = statement
+    _VIEWS[(db or _database_file(con), entity.name)] = statement
 
 
 def _move_table_into_lake(con: duckdb.DuckDBPyConnection, lake: Path, entity: Entity) -> None:

@@ -4,10 +4,10 @@ engines for the life of the process.
 Dagster's own SqliteEventLogStorage builds an engine for every event it writes or reads (and one
 more to ask whether an index table exists) and disposes of it after: a tiny shop's daily run
 writes ~600 events, and building engines and compiling the same INSERT again for each was about
-a third of the run process's CPU (docs/performance.md). Connections are still opened and closed for each use (NullPool), so another
-process (the UI) sees every write as before; files, layout and schema stay Dagster's. Configured
-in the instance's dagster.yaml (orchestration/instance.py); tests/unit/test_event_storage.py fails
-if Dagster renames what this replaces.
+a third of the run process's CPU (docs/performance.md). Connections are still opened and closed
+for each use (NullPool), so another process (the UI) sees every write as before; files, layout
+and schema stay Dagster's. Configured in the instance's dagster.yaml (orchestration/instance.py);
+tests/unit/test_event_storage.py fails if Dagster renames what this replaces.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The dbt project (models, macros, tests, seeds in this folder) and the little Python that goes
 with it: how the warehouse invokes dbt (project.py: settings as vars, artifacts under the home,
-the parsed manifest; build_results.py: what a build did, from the lines dbt prints), the docs outside dbt (docs.py: the marts' descriptions, the offline docs
-site), the DuckDB session plugin that holds the personal-data key (pseudonym.py, loaded by dbt
-itself), and the Spark engine (engine.py: a run's build on Spark and the landing of its tables;
-spark.py: the standalone build and comparison tools)."""
+the parsed manifest; build_results.py: what a build did, from the lines dbt prints), the docs
+outside dbt (docs.py: the marts' descriptions, the offline docs site), the DuckDB session plugin
+that holds the personal-data key (pseudonym.py, loaded by dbt itself), and the Spark engine
+(engine.py: a run's build on Spark and the landing of its tables; spark.py: the standalone build
+and comparison tools)."""
 
 from transform.build_results import BuildResults
 from transform.docs import build_docs, mart_descriptions
