@@ -49,7 +49,10 @@ def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
 def lake_of(con: duckdb.DuckDBPyConnection) -> Path:
     """The lake of the working database `con` is connected to: the one its views were pointed at,
     else the folder `lake` beside the database file."""
-    db = _database_file(con)
+    return _lake_of(_database_file(con))
+
+
+def _lake_of(db: Path) -> Path:
     return _LAKES.get(db, db.parent / "lake")
 
 
@@ -95,25 +98,25 @@ def ensure_raw_views(con: duckdb.DuckDBPyConnection, lake: Path | None = None) -
     """Every entity's view, pointing at `lake` (default: beside the database, where it is now: a
     home that moved keeps its raw data). A raw table left by an earlier version of the warehouse is
     moved into the lake first."""
+    db = _database_file(con)
     if lake is not None:
-        _LAKES[_database_file(con)] = Path(lake).resolve()
-    lake = private_dir(lake_of(con))
+        _LAKES[db] = Path(lake).resolve()
+    lake = private_dir(_lake_of(db))
     private_dir(lake / "raw")
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
     views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE schema_name = 'raw'").fetchall()}
-    db = _database_file(con)
     for entity in ENTITIES:
         if entity.name in tables:
             _move_table_into_lake(con, lake, entity)  # its files, then its view
             continue
-        if entity.name not in views or _VIEWS.get((db, entity.name)) != view_sql(lake, entity):
-            _create_view(con, lake, entity, db)
+        statement = view_sql(lake, entity)
+        if entity.name not in views or _VIEWS.get((db, entity.name)) != statement:
+            _create_view(con, db, entity, statement)
 
 
-def _create_view(con: duckdb.DuckDBPyConnection, lake: Path, entity: Entity, db: Path | None = None) -> None:
-    statement = view_sql(lake, entity)
+def _create_view(con: duckdb.DuckDBPyConnection, db: Path, entity: Entity, statement: str) -> None:
     con.execute(statement)
-    _VIEWS[(db or _database_file(con), entity.name)] = statement
+    _VIEWS[(db, entity.name)] = statement
 
 
 def _move_table_into_lake(con: duckdb.DuckDBPyConnection, lake: Path, entity: Entity) -> None:
@@ -147,4 +150,4 @@ def write_days(con: duckdb.DuckDBPyConnection, lake: Path, entity: Entity, rows_
                 new.rename(current)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _create_view(con, lake, entity)
+    _create_view(con, _database_file(con), entity, view_sql(lake, entity))

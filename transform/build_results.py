@@ -22,6 +22,7 @@ from typing import Any
 RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
 # the reason of a node that failed, errored or warned, printed in dbt's end-of-run summary
 MESSAGE_EVENTS = frozenset({"RunResultError", "RunResultWarningMessage"})
+_ABOUT_A_NODE = RESULT_EVENTS | MESSAGE_EVENTS
 
 RESULTS_FILE = "run_results.json"
 LOG_FILE = "dbt.log"
@@ -42,7 +43,7 @@ class BuildResults:
         node = data.get("node_info") or {}
         unique_id = node.get("unique_id")
         name = info.get("name")
-        if not unique_id or name not in RESULT_EVENTS | MESSAGE_EVENTS:
+        if not unique_id or name not in _ABOUT_A_NODE:
             return
         result = self._results.setdefault(unique_id, {"unique_id": unique_id, "status": None, "message": None})
         if name in MESSAGE_EVENTS:
