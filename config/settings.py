@@ -388,6 +388,16 @@ def check_home_and_landing(settings: Settings, need_landing: bool) -> None:
         )
 
 
+def java_home() -> str | None:
+    """The Java runtime a local Spark runs on: JAVA_HOME, else Debian's Java 17
+    (openjdk-17-jre-headless, whose folder is named for the machine's architecture), else none
+    (Spark then takes `java` from the PATH)."""
+    if os.environ.get("JAVA_HOME"):
+        return os.environ["JAVA_HOME"]
+    found = sorted(Path("/usr/lib/jvm").glob("java-17-openjdk-*"))
+    return str(found[0]) if found else None
+
+
 def check_engine(settings: Settings) -> None:
     """What the chosen engine needs before a run starts (SettingsError naming the variable): for
     Spark, its packages (the extra `spark`), and a Java runtime for a local Spark (a Thrift server
@@ -414,8 +424,8 @@ def check_engine(settings: Settings) -> None:
         )
     if settings.spark_thrift:
         return
-    java_home = os.environ.get("JAVA_HOME") or "/usr/lib/jvm/java-17-openjdk-amd64"
-    if not (Path(java_home) / "bin" / "java").exists() and shutil.which("java") is None:
+    home = java_home()
+    if not (home and (Path(home) / "bin" / "java").exists()) and shutil.which("java") is None:
         raise SettingsError(
             "WAREHOUSE_ENGINE=spark is not usable: no Java runtime (apt-get install -y openjdk-17-jre-headless)"
         )

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from config import hash_key_of, load_settings, private_dir, write_private_text
+from config import hash_key_of, java_home, load_settings, private_dir, write_private_text
 from transform.project import RUN_LOG_LEVEL, TRANSFORM_DIR, dbt_executable, dbt_vars
 
 RAW_SCHEMA = "raw"
@@ -41,7 +41,6 @@ RAW_SCHEMA = "raw"
 BATCH_COLUMN = "_batch_dt"
 LAKE_PARTITION = "batch_dt"
 MART_SCHEMA = "marts"
-DEFAULT_JAVA_HOME = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 # Spark's log: errors only (the file says why).
 SPARK_LOG_CONFIG = TRANSFORM_DIR / "spark-log4j2.properties"
 
@@ -167,8 +166,8 @@ def spark_environment() -> dict[str, str]:
     """The environment of the dbt process: Java for Spark, nothing of the warehouse's settings
     (dbt reads vars only; transform/project.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WAREHOUSE_", "DBT_"))}
-    if not env.get("JAVA_HOME") and DEFAULT_JAVA_HOME.is_dir():
-        env["JAVA_HOME"] = str(DEFAULT_JAVA_HOME)
+    if java := java_home():
+        env["JAVA_HOME"] = java
     # a local Spark binds to loopback, whatever the host name resolves to
     env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     env.setdefault("PYSPARK_PYTHON", sys.executable)

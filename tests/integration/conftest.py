@@ -12,7 +12,7 @@ HERE = Path(__file__).resolve().parent
 
 # The longest files, started first: the suite runs a whole file per worker (`--dist loadfile`), so
 # a long file collected last would keep one worker busy after the other has finished.
-LONGEST_FIRST = ("test_personal_data_key.py", "test_incremental.py", "test_fault_tolerance.py")
+LONGEST_FIRST = ("test_spark_build.py", "test_personal_data_key.py", "test_incremental.py", "test_fault_tolerance.py")
 
 
 def pytest_collection_modifyitems(config, items):

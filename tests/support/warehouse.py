@@ -62,14 +62,14 @@ def new_settings(home: Path, landing: Path, **overrides: str) -> Settings:
         return use_warehouse(mp, home, landing, **overrides)
 
 
-def run_window_as(settings: Settings, start: date, end: date) -> RunReport:
+def run_window_as(settings: Settings, start: date, end: date, full_refresh: bool = False) -> RunReport:
     """One run of the pipeline with exactly `settings` (Dagster hands them to every asset as a
     resource; the environment plays no part)."""
-    return run_window(settings, start, end)
+    return run_window(settings, start, end, full_refresh=full_refresh)
 
 
-def run_ok(settings: Settings, start: date, end: date) -> RunReport:
-    report = run_window_as(settings, start, end)
+def run_ok(settings: Settings, start: date, end: date, full_refresh: bool = False) -> RunReport:
+    report = run_window_as(settings, start, end, full_refresh)
     assert report.success, report.one_line()
     return report
 

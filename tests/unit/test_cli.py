@@ -123,6 +123,23 @@ def test_a_spark_thrift_server_that_does_not_answer_is_one_line(tmp_path):
     assert not (tmp_path / "home" / "lake").exists()
 
 
+def test_a_local_spark_without_java_is_one_line(tmp_path):
+    """No JAVA_HOME with a java in it and none on the PATH: the run stops before it starts."""
+    pytest.importorskip("pyspark", reason="the Spark engine's packages: the packages' line comes first")
+    (tmp_path / "jre").mkdir()
+    env = {
+        "PATH": str(tmp_path),
+        "HOME": str(tmp_path),
+        "JAVA_HOME": str(tmp_path / "jre"),
+        "WAREHOUSE_HOME": str(tmp_path / "home"),
+        "WAREHOUSE_ENGINE": "spark",
+    }
+    result = _warehouse_env("run", "--date", "2026-03-01", env=env)
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and len(lines) == 1, result.stderr
+    assert "WAREHOUSE_ENGINE=spark is not usable: no Java runtime" in lines[0]
+
+
 def test_help_lists_every_setting_and_the_exit_codes(tmp_path):
     from config import SETTINGS_HELP
 
