@@ -6,6 +6,7 @@ parsed manifest the orchestration and the semantic layer read."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import shutil
 import subprocess
@@ -132,19 +133,33 @@ def clear_run_window(con) -> None:
 PARSE_STATE = "partial_parse.msgpack"
 
 
+def _kept_parse_state(settings: Settings) -> Path:
+    """Where the home keeps the parse state, named for the project folder it was made from. The
+    state holds that folder's absolute paths (a seed is loaded from its path) and dbt does not
+    notice a project that moved (a new release in a new folder): carried over, an unchanged
+    seed's old path fails the run once the old folder is gone."""
+    folder = hashlib.sha256(str(TRANSFORM_DIR).encode()).hexdigest()[:16]
+    return settings.dbt_dir / f"partial_parse-{folder}.msgpack"
+
+
 def carry_parse_state(settings: Settings, target: Path) -> None:
-    """Put the warehouse's last parse state into `target` before an invocation."""
-    kept = settings.dbt_dir / PARSE_STATE
+    """Put the warehouse's last parse state of this project folder into `target` before an
+    invocation (none: dbt parses the whole project)."""
+    kept = _kept_parse_state(settings)
     if kept.exists():
         target.mkdir(parents=True, exist_ok=True)
         _copy_private(kept, target / PARSE_STATE)
 
 
 def keep_parse_state(settings: Settings, target: Path) -> None:
-    """Keep the parse state an invocation left in `target` for the next one."""
+    """Keep the parse state an invocation left in `target` for the next one, and only that one."""
     state = target / PARSE_STATE
     if state.exists():
-        _copy_private(state, private_dir(settings.dbt_dir) / PARSE_STATE)
+        kept = _kept_parse_state(settings)
+        _copy_private(state, private_dir(settings.dbt_dir) / kept.name)
+        for other in settings.dbt_dir.glob("partial_parse*.msgpack"):
+            if other != kept:
+                other.unlink(missing_ok=True)
 
 
 def _copy_private(source: Path, destination: Path) -> None:

@@ -96,4 +96,28 @@ def test_the_parse_state_is_carried_from_one_invocation_to_the_next(tmp_path):
     keep_parse_state(settings, first)
     carry_parse_state(settings, second)
     assert (second / "partial_parse.msgpack").read_bytes() == b"state of 1"
-    assert (settings.dbt_dir / "partial_parse.msgpack").stat().st_mode & 0o777 == 0o600
+    assert [p.stat().st_mode & 0o777 for p in settings.dbt_dir.glob("partial_parse*")] == [0o600]
+
+
+def test_a_parse_state_of_another_project_folder_is_not_carried(tmp_path, monkeypatch):
+    """The state names the project's files by absolute path: after the project moved (a release in
+    a new folder), dbt would load the seeds of the old folder. It parses the project afresh instead,
+    and the old folder's state is dropped once the new one is kept."""
+    from config import load_settings
+    from transform import carry_parse_state, keep_parse_state, project
+
+    settings = load_settings(home=tmp_path / "home")
+    old_release = tmp_path / "runs" / "old"
+    old_release.mkdir(parents=True)
+    (old_release / "partial_parse.msgpack").write_bytes(b"state of the old folder")
+    monkeypatch.setattr(project, "TRANSFORM_DIR", tmp_path / "releases" / "1" / "transform")
+    keep_parse_state(settings, old_release)
+    monkeypatch.undo()
+
+    moved = tmp_path / "runs" / "moved"
+    carry_parse_state(settings, moved)
+    assert not (moved / "partial_parse.msgpack").exists()
+    moved.mkdir(parents=True)
+    (moved / "partial_parse.msgpack").write_bytes(b"state of this folder")
+    keep_parse_state(settings, moved)
+    assert [p.read_bytes() for p in settings.dbt_dir.glob("partial_parse*")] == [b"state of this folder"]
