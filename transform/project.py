@@ -155,8 +155,9 @@ def keep_parse_state(settings: Settings, target: Path) -> None:
     """Keep the parse state an invocation left in `target` for the next one, and only that one."""
     state = target / PARSE_STATE
     if state.exists():
+        private_dir(settings.dbt_dir)
         kept = _kept_parse_state(settings)
-        _copy_private(state, private_dir(settings.dbt_dir) / kept.name)
+        _copy_private(state, kept)
         for other in settings.dbt_dir.glob("partial_parse*.msgpack"):
             if other != kept:
                 other.unlink(missing_ok=True)

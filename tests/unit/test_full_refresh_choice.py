@@ -101,8 +101,9 @@ def test_the_parse_state_is_carried_from_one_invocation_to_the_next(tmp_path):
 
 def test_a_parse_state_of_another_project_folder_is_not_carried(tmp_path, monkeypatch):
     """The state names the project's files by absolute path: after the project moved (a release in
-    a new folder), dbt would load the seeds of the old folder. It parses the project afresh instead,
-    and the old folder's state is dropped once the new one is kept."""
+    a new folder), dbt would look for unchanged seeds in the old folder, and fail once it is gone.
+    It parses the project afresh instead, and the old folder's state is dropped once the new one
+    is kept."""
     from config import load_settings
     from transform import carry_parse_state, keep_parse_state, project
 
