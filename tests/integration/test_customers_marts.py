@@ -1,8 +1,9 @@
 """customer_rfm and cohort_retention: the real pipeline against the independent reference
 (tests/reference/customers.py) on the `customers_shop` fixture, on the simulated shop (which
 crosses 2025 -> 2026) and on a simulated shop whose last month is partial (data through
-4 December: the provisional marks of cohort_retention, kpi_daily and session_paths). The
-reference against hand-worked numbers: tests/unit/test_reference_customers.py."""
+4 December: the provisional marks of cohort_retention, kpi_daily and session_paths); and, as
+customers_shop sends no plan/targets, its empty target_tracking. The reference against hand-worked
+numbers: tests/unit/test_reference_customers.py."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from tests.reference.compare import as_expected, frame_differences, mismatches
 from tests.reference.customers import compute_cohort_retention, compute_customer_rfm
 from tests.reference.kpi_daily import compute_kpi_daily
+from tests.reference.targets import compute_target_tracking
 from tests.support.paths import FIXTURES
 from tests.support.warehouse import kpi_daily, new_settings, read_table, run_ok
 
@@ -62,6 +64,13 @@ def test_pipeline_cohort_retention_matches_the_reference(customers_shop_run):
     mart = _cohort_mart(settings)
     assert mart.height == 28
     assert frame_differences(mart, compute_cohort_retention(settings.landing), ["cohort_month", "month_offset"]) == []
+
+
+def test_a_shop_without_targets_publishes_an_empty_target_tracking(customers_shop_run):
+    """customers_shop sends no plan/targets: target_tracking is published, empty, with its columns."""
+    mart = read_table(customers_shop_run.serving_db, "SELECT * FROM marts.target_tracking")
+    reference = compute_target_tracking(CUSTOMERS_SHOP)
+    assert mart.columns == reference.columns and mart.height == reference.height == 0
 
 
 def test_pipeline_customer_rfm_matches_the_reference_simulated(simulated_shop):

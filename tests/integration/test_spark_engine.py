@@ -2,9 +2,9 @@
 shop run through the real pipeline twice, once built by DuckDB and once by a local in-process Spark
 (dbt-spark, session mode, Java 17), publishes the same marts cell for cell (tests/support/engines.py).
 
-Then both re-run the last three batch days as one incremental run (the last re-sent without its
-orders and with late events of the first, the middle one unchanged) and must still agree; the
-orders-only shop runs on Spark; and a Spark Thrift Server started on 127.0.0.1
+dbt's unit tests pass on the Spark catalog. Both re-run the last three batch days as one
+incremental run (the last re-sent without its orders and with late events of the first, the middle
+one unchanged) and must still agree; the orders-only shop runs on Spark; and a Spark Thrift Server started on 127.0.0.1
 (WAREHOUSE_SPARK_THRIFT) builds and lands the same marts.
 
 The module takes ~20 minutes on 2 cores: it is marked `spark_long` and left out of
@@ -47,6 +47,22 @@ def shops(tmp_path_factory):
     run_ok(duck, START, END)
     run_ok(spark, START, END)
     return duck, spark
+
+
+def test_dbt_unit_tests_pass_on_spark(shops):
+    """dbt's unit tests, which a run leaves out, on the Spark catalog the run built (they read its
+    tables' column types): the models' hand-worked cases, computed by Spark."""
+    from transform import build_args, dbt_command
+
+    _, spark = shops
+    engine_args, engine_vars = build_args(spark, (START.isoformat(), END.isoformat()))
+    target = spark.home / "dbt" / "unit-tests"
+    command = dbt_command(spark, ["test", "--select", "test_type:unit", *engine_args], target, engine_vars)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=spark.home)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert done.returncode == 0, done.stdout[-2000:]
+    units = [r for r in results if r["unique_id"].startswith("unit_test.")]  # not the on-run-start hooks
+    assert len(units) >= 50 and {r["status"] for r in units} == {"pass"}
 
 
 def _rewrite(landing: Path, lost: date, late_of: date) -> None:

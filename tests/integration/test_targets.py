@@ -1,5 +1,5 @@
-"""target_tracking: the real pipeline on the hand-worked `targets_shop` fixture, and on an
-orders-only shop without plan/targets (empty mart with its columns).
+"""target_tracking: the real pipeline on the hand-worked `targets_shop` fixture (a shop without
+plan/targets: test_customers_marts.py).
 
 targets_shop (tests/fixtures/targets_shop/, batch days 2026-05-31, 06-01, 06-15; the last complete
 day is 06-15, so June is exactly half elapsed: 15 of 30 days; money CNY):
@@ -105,11 +105,3 @@ def test_target_tracking_matches_the_reference(shop, request):
     # a run-rate projection scales a month's money (rounded to 4 places per order in the mart) by
     # days in month / days elapsed: relative, not absolute, agreement
     assert frame_differences(mart, reference, ["month", "metric", "channel"], rel_tol=1e-6) == []
-
-
-def test_orders_only_shop_publishes_an_empty_target_tracking(tmp_path):
-    """customers_shop sends no plan/targets: the mart is published, empty, with its columns."""
-    settings = new_settings(tmp_path / "home", FIXTURES / "customers_shop")
-    run_ok(settings, date(2026, 1, 31), date(2026, 2, 10))
-    mart = read_table(settings.serving_db, "SELECT * FROM marts.target_tracking")
-    assert tuple(mart.columns) == COLUMNS and mart.height == 0
