@@ -13,18 +13,19 @@ HERE = Path(__file__).resolve().parent
 # The longest files, longest first; the others follow in collection order. The suite runs a whole
 # file per worker (`--dist loadfile`, in this order: scripts/test turns off xdist's own reordering by
 # test count), so a long file started last would keep one worker busy after the other has finished.
-# Seconds measured on 2 cores on 2026-12-06, for re-sorting when a file grows.
+# Seconds each took in a whole suite on 2 cores (2026-12-06), for re-sorting when a file grows.
 LONGEST_FIRST = (
-    "test_spark_build.py",  # 265
-    "test_personal_data_key.py",  # 229
-    "test_fault_tolerance.py",  # 185
-    "test_dashboards_browser.py",  # 150
-    "test_incremental.py",  # 150
-    "test_alert_delivery.py",  # 138
-    "test_pipeline_edge_shop.py",  # 136
-    "test_cli_console.py",  # 130
-    "test_customers_marts.py",  # 120
-    "test_sparse_history.py",  # 110
+    "test_personal_data_key.py",  # 352
+    "test_spark_build.py",  # 325
+    "test_fault_tolerance.py",  # 245
+    "test_pipeline_edge_shop.py",  # 199
+    "test_dashboards_browser.py",  # 169
+    "test_incremental.py",  # 169
+    "test_alert_delivery.py",  # 146
+    "test_cli_console.py",  # 145
+    "test_sparse_history.py",  # 136
+    "test_customers_marts.py",  # 104
+    "test_serving_readers.py",  # 104
 )
 
 

@@ -4,8 +4,8 @@ shop run through the real pipeline twice, once built by DuckDB and once by a loc
 
 dbt's unit tests pass on the Spark catalog. Both re-run the last three batch days as one
 incremental run (the last re-sent without its orders and with late events of the first, the middle
-one unchanged) and must still agree; the orders-only shop runs on Spark; and a Spark Thrift Server started on 127.0.0.1
-(WAREHOUSE_SPARK_THRIFT) builds and lands the same marts.
+one unchanged) and must still agree; the orders-only shop runs on Spark; and a Spark Thrift Server
+started on 127.0.0.1 (WAREHOUSE_SPARK_THRIFT) builds and lands the same marts.
 
 The module takes ~20 minutes on 2 cores: it is marked `spark_long` and left out of
 `./scripts/test`, which runs the short Spark build of test_spark_build.py instead. Run it with
