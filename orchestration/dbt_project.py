@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource, DbtProject
 from packaging.version import Version
 
 from config import Settings
-from transform import TRANSFORM_DIR, dbt_executable, parsed_project
+from transform import TRANSFORM_DIR, dbt_launcher, parsed_project
 
 
 def dbt_project(settings: Settings) -> DbtProject:
@@ -34,8 +34,13 @@ class WarehouseDbtCli(DbtCliResource):
         return None
 
 
-def dbt_resource(project: DbtProject) -> DbtCliResource:
-    return WarehouseDbtCli(project_dir=project, profiles_dir=str(TRANSFORM_DIR), dbt_executable=str(dbt_executable()))
+def dbt_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
+    """dbt started in the warehouse home (transform/launch.py): dagster-dbt puts the launcher's
+    arguments between the executable and dbt's own."""
+    python, *launcher = dbt_launcher(settings.home)
+    return WarehouseDbtCli(
+        project_dir=project, profiles_dir=str(TRANSFORM_DIR), dbt_executable=python, global_config_flags=launcher
+    )
 
 
 def manifest_path(settings: Settings) -> Path:

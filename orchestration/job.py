@@ -51,7 +51,7 @@ def _definitions(settings: Settings, start: date) -> Definitions:
         # New `dt=` folders, late folders of old days and changed files: a run as soon as they
         # settle (orchestration/sensors.py).
         sensors=[build_landing_sensor(job)],
-        resources={"dbt": dbt_resource(project), "warehouse": WarehouseResource.of(settings)},
+        resources={"dbt": dbt_resource(project, settings), "warehouse": WarehouseResource.of(settings)},
         # Dagster's messages go to the warehouse log, not the console (orchestration/run_events.py)
         loggers={"warehouse": dagster_logger},
     )

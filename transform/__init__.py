@@ -1,12 +1,14 @@
 """The dbt project (models, macros, tests, seeds in this folder) and the little Python that goes
 with it: how the warehouse invokes dbt (project.py: settings as vars, artifacts under the home,
-the parsed manifest; build_results.py: what a build did, from the lines dbt prints), the docs
+the parsed manifest; launch.py: dbt started in the warehouse home; build_results.py: what a build
+did, from the lines dbt prints; data_tests.py: the data tests as a run runs them), the docs
 outside dbt (docs.py: the marts' descriptions, the offline docs site), the DuckDB session plugin
 that holds the personal-data key (pseudonym.py, loaded by dbt itself), and the Spark engine
 (engine.py: a run's build on Spark and the landing of its tables; spark.py: the standalone build
 and comparison tools)."""
 
 from transform.build_results import BuildResults
+from transform.data_tests import TESTS_LEFT_TO_THE_RUN, data_tests, run_data_tests
 from transform.docs import build_docs, mart_descriptions
 from transform.engine import build_args, land_spark_tables
 from transform.project import (
@@ -20,6 +22,7 @@ from transform.project import (
     clear_run_window,
     dbt_command,
     dbt_executable,
+    dbt_launcher,
     dbt_vars,
     keep_parse_state,
     parsed_project,
@@ -32,6 +35,9 @@ from transform.project import (
 
 __all__ = [
     "BuildResults",
+    "TESTS_LEFT_TO_THE_RUN",
+    "data_tests",
+    "run_data_tests",
     "KEEP_RUNS",
     "RUN_EXCLUDES",
     "RUN_LOG_LEVEL",
@@ -44,6 +50,7 @@ __all__ = [
     "clear_run_window",
     "dbt_command",
     "dbt_executable",
+    "dbt_launcher",
     "dbt_vars",
     "keep_parse_state",
     "land_spark_tables",

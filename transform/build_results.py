@@ -54,6 +54,19 @@ class BuildResults:
         result["execution_time"] = data.get("execution_time")
         result["timing"] = [{"name": "execute", "completed_at": _utc(node.get("node_finished_at"))}]
 
+    def extend(self, results: list[dict[str, Any]]) -> None:
+        """Add results made outside dbt's build (the data tests, transform/data_tests.py)."""
+        for result in results:
+            self._results[result["unique_id"]] = result
+
+    def statuses(self) -> dict[str, str]:
+        """unique_id -> status of every node that ran."""
+        return {r["unique_id"]: r["status"] for r in self.run_results()["results"]}
+
+    def failed(self) -> bool:
+        """Whether a node failed or errored (a failing test of severity warn only warns)."""
+        return any(r["status"] in ("error", "fail", "runtime error") for r in self.run_results()["results"])
+
     def run_results(self) -> dict[str, Any]:
         """The nodes that ran, as dbt's run_results.json holds them: {"results": [...]}."""
         return {"results": [r for r in self._results.values() if r["status"] is not None]}

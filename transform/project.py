@@ -11,7 +11,6 @@ import json
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from config import Settings, private_dir, private_opener
@@ -49,12 +48,18 @@ def dbt_executable() -> Path:
     return Path(sys.executable).parent / "dbt"
 
 
+def dbt_launcher(home: Path) -> list[str]:
+    """The command that starts dbt with `home` as its working directory (transform/launch.py);
+    dbt's own arguments follow it. -P: the working directory of the caller (the project folder,
+    for dagster-dbt) is not put on the module path."""
+    return [sys.executable, "-P", "-m", "transform.launch", str(home)]
+
+
 def dbt_vars(settings: Settings) -> dict[str, str]:
-    """The settings dbt reads (profiles.yml, macros/settings.sql). The personal-data key is not
-    among them: the DuckDB session gets it from the plugin transform/pseudonym.py."""
+    """The settings dbt reads (profiles.yml, macros/settings.sql). Not the home's paths: dbt runs in
+    the home (dbt_launcher), so warehouses with the same settings share one parse state. Not the
+    personal-data key: the DuckDB session gets it from the plugin transform/pseudonym.py."""
     return {
-        "working_db": str(settings.working_db),
-        "warehouse_home": str(settings.home),
         "memory_limit": settings.memory_limit,
         "reporting_tz": settings.tz,
         "base_currency": settings.base_currency,
@@ -63,25 +68,31 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
     }
 
 
+def default_vars() -> dict[str, str]:
+    """The vars of a warehouse with default settings, whatever this process's environment says:
+    the parse at setup uses them, so its parse state fits such a warehouse's first run."""
+    defaults = Settings.model_construct()  # defaults only: neither validated nor read from the environment
+    return dbt_vars(defaults)
+
+
 def vars_arg(settings: Settings | None, extra: dict | None = None) -> list[str]:
-    """`--vars` with the settings and `extra` (the run's window...)."""
-    variables = dbt_vars(settings) if settings else _SETUP_VARS
+    """`--vars` with the settings (default ones without `settings`) and `extra`."""
+    variables = dbt_vars(settings) if settings else default_vars()
     return ["--vars", json.dumps({**variables, **(extra or {})}, sort_keys=True)]
 
 
-# Parsing at setup time, before any warehouse exists. The file name matters, not the folder: dbt
-# names every relation of the manifest after the database file ("warehouse"."marts"."kpi_daily"),
-# and the semantic layer resolves those names against the served copy.
-_SETUP_VARS = {"working_db": str(Path(tempfile.gettempdir()) / "warehouse.duckdb"), "warehouse_home": ""}
-
-
 def dbt_command(
-    settings: Settings | None, args: list[str], target_path: Path, extra_vars: dict | None = None
+    settings: Settings | None,
+    args: list[str],
+    target_path: Path,
+    extra_vars: dict | None = None,
+    home: Path | None = None,
 ) -> list[str]:
-    """A whole dbt command line for this warehouse (for scripts, tests and benchmarks; the
-    pipeline goes through dagster-dbt with the same arguments)."""
+    """A whole dbt command line for this warehouse, run in `home` (default: the warehouse's; without
+    `settings`, at setup: `target_path`). For scripts, tests and benchmarks; the pipeline goes
+    through dagster-dbt with the same launcher and arguments."""
     return [
-        str(dbt_executable()),
+        *dbt_launcher(home or (settings.home if settings else target_path)),
         *args,
         "--project-dir",
         str(TRANSFORM_DIR),
@@ -144,8 +155,11 @@ def _kept_parse_state(settings: Settings) -> Path:
 
 def carry_parse_state(settings: Settings, target: Path) -> None:
     """Put the warehouse's last parse state of this project folder into `target` before an
-    invocation (none: dbt parses the whole project)."""
+    invocation; a warehouse without one gets the state of the parsed project (parsed_project),
+    which fits when its settings are the ones that parse used (else dbt parses the whole project)."""
     kept = _kept_parse_state(settings)
+    if not kept.exists():
+        kept = parsed_project(settings) / PARSE_STATE
     if kept.exists():
         target.mkdir(parents=True, exist_ok=True)
         _copy_private(kept, target / PARSE_STATE)
@@ -176,13 +190,13 @@ def _newest_project_mtime() -> float:
     return max(p.stat().st_mtime for p in watched if p.exists())
 
 
+def newer_than_the_project(path: Path) -> bool:
+    """Whether `path` exists and no project file changed after it was written."""
+    return path.exists() and path.stat().st_mtime >= _newest_project_mtime()
+
+
 def _current(target: Path) -> bool:
-    manifest = target / "manifest.json"
-    return (
-        manifest.exists()
-        and (target / "semantic_manifest.json").exists()
-        and manifest.stat().st_mtime >= _newest_project_mtime()
-    )
+    return newer_than_the_project(target / "manifest.json") and (target / "semantic_manifest.json").exists()
 
 
 def _parse(settings: Settings | None, target: Path) -> None:

@@ -17,14 +17,17 @@ VARIABLE = "pii_hash_key"
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        home = str(plugin_config.get("home") or "")
-        # No home: parsing or linting, where nothing is hashed; hash_pii then fails on use.
-        self._key = hash_key_of(Path(home)) if home else None
+        # the home: dbt's working directory (transform/launch.py) unless the profile names another
+        self._home = Path(str(plugin_config.get("home") or "."))
+        self._key: str | None = None
 
     def _set_key(self, con) -> None:
-        if self._key is not None:
-            # a bound parameter: the key is not part of any statement text
-            con.execute(f"SET VARIABLE {VARIABLE} = ?", [self._key])
+        # read on the first session, not when dbt loads the plugin: a parse opens none and must
+        # not leave a key file where it runs
+        if self._key is None:
+            self._key = hash_key_of(self._home)
+        # a bound parameter: the key is not part of any statement text
+        con.execute(f"SET VARIABLE {VARIABLE} = ?", [self._key])
 
     def configure_connection(self, conn) -> None:
         self._set_key(conn)

@@ -140,6 +140,7 @@ def spark_vars(paths: SparkPaths, warehouse: Path, window: tuple[str, str] | Non
     settings = load_settings(home=paths.home)
     variables = {
         **dbt_vars(settings),
+        "warehouse_home": str(paths.home),
         "working_db": str(Path(warehouse).resolve()),
         "lake": str(paths.lake),
         "spark_dir": str(paths.spark_dir),

@@ -1,7 +1,9 @@
-"""Every dbt model as an asset, built with its tests by ONE `dbt build`
-per run whatever the number of batch days: the window is handed to dbt in the working database."""
+"""Every dbt model as an asset, built by ONE `dbt build` per run whatever the number of batch days
+(the window is handed to dbt in the working database), then checked by the project's data tests
+(transform/data_tests.py; on Spark dbt's build runs them)."""
 
 import time
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,13 +21,16 @@ from transform import (
     RUN_EXCLUDES,
     RUN_LOG_LEVEL,
     RUN_QUIET_FILES,
+    TESTS_LEFT_TO_THE_RUN,
     BuildResults,
     build_args,
     carry_parse_state,
     clear_run_window,
+    data_tests,
     keep_parse_state,
     land_spark_tables,
     prune_runs,
+    run_data_tests,
     runs_dir,
     set_run_window,
     vars_arg,
@@ -102,10 +107,12 @@ def dbt_build_args(
     full_refresh: bool = False,
     engine: tuple[list[str], dict[str, str]] = ([], {}),
     dbt_files: bool = False,
+    dbt_tests: bool = False,
 ) -> list[str]:
     """The one `dbt build` of a run: the settings as vars (the window is in the working database,
     transform/project.py), --full-refresh when asked for (config) or when it is cheaper
-    (`full_refresh`); dbt's unit tests left out; dbt's JSON artifacts and log file (info level)
+    (`full_refresh`); dbt's unit tests left out, and its data tests too unless `dbt_tests` (the run
+    runs them itself: transform/data_tests.py); dbt's JSON artifacts and log file (info level)
     only with `dbt_files`, else the run keeps what dbt prints (transform/build_results.py).
     `engine`: the arguments and vars another engine adds (transform/engine.py, Spark)."""
     engine_args, engine_vars = engine
@@ -114,6 +121,7 @@ def dbt_build_args(
     return (
         ["build", *engine_args, *RUN_EXCLUDES, *vars_arg(settings, variables)]
         + (RUN_LOG_LEVEL if dbt_files else RUN_QUIET_FILES)
+        + ([] if dbt_tests else TESTS_LEFT_TO_THE_RUN)
         + (["--full-refresh"] if refresh else [])
     )
 
@@ -150,8 +158,9 @@ def build_transform_assets(project: DbtProject):
         carry_parse_state(settings, target)
         spark = settings.engine == "spark"
         engine = build_args(settings, (window["min_date"], window["max_date"])) if spark else ([], {})
-        # Spark's landing reads the tables' columns from the run's manifest.json: dbt writes its files
-        args = dbt_build_args(settings, config, cheaper, engine, dbt_files=spark)
+        # Spark's landing reads the tables' columns from the run's manifest.json: dbt writes its
+        # files; Spark runs dbt's tests in dbt (the compiled tests here are DuckDB's SQL)
+        args = dbt_build_args(settings, config, cheaper, engine, dbt_files=spark, dbt_tests=spark)
         invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
         results = BuildResults()
         for line in invocation.stream_raw_events():
@@ -167,14 +176,25 @@ def build_transform_assets(project: DbtProject):
                 )
                 if not isinstance(event, AssetObservation)  # a test's result: recorded below instead
             )
-        if not spark:
-            results.write(target)
         # a build that stopped half-way leaves the window; the next run replaces it
         with working_db(settings) as con:
             clear_run_window(con)
             if spark and invocation.is_successful():
                 landed = land_spark_tables(con, settings, invocation.get_artifact("manifest.json"))
                 context.log.info(f"Spark's build landed in the working database: {len(landed)} tables")
+            if not spark:
+                # after a failed build, only the tests of what it built
+                built = None if invocation.is_successful() else results.statuses()
+                started = time.perf_counter()
+                tested = run_data_tests(con, data_tests(settings), built)
+                results.extend(tested)
+                counts = Counter(r["status"] for r in tested)
+                context.log.info(
+                    f"{len(tested)} data tests in {time.perf_counter() - started:.1f}s: "
+                    + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+                )
+        if not spark:
+            results.write(target)
         keep_parse_state(settings, target)
         prune_runs(settings)
         # before failing: a failed build still leaves its record
@@ -190,7 +210,7 @@ def build_transform_assets(project: DbtProject):
                         },
                     )
                 )
-        if not invocation.is_successful():
+        if not invocation.is_successful() or results.failed():
             raise Failure(description=dbt_failure_summary(results.run_results()))
 
     return transform_assets

@@ -53,8 +53,12 @@ def test_full_refresh_flag_reaches_dbt(tmp_path):
     settings = load_settings(home=tmp_path)
     args = dbt_build_args(settings, TransformConfig())
     assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
-    assert args[5:] == ["--no-write-json", "--log-level-file", "none"]
-    assert dbt_build_args(settings, TransformConfig(), dbt_files=True)[5:] == ["--log-level-file", "info"]
+    # the data tests are the run's (transform/data_tests.py) unless dbt runs them (Spark)
+    assert args[5:] == ["--no-write-json", "--log-level-file", "none", "--exclude-resource-type", "test"]
+    assert dbt_build_args(settings, TransformConfig(), dbt_files=True, dbt_tests=True)[5:] == [
+        "--log-level-file",
+        "info",
+    ]
     # the settings as vars, the same every run (the window goes through the working database), and
     # never the personal-data key
     assert json.loads(args[4]) == dbt_vars(settings)
@@ -83,15 +87,20 @@ def test_the_window_reaches_dbt_through_the_working_database(tmp_path):
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dbt_run_window'").fetchone() == (0,)
 
 
+def _parsed_state(settings) -> bytes:
+    from transform import parsed_project
+
+    return (parsed_project(settings) / "partial_parse.msgpack").read_bytes()
+
+
 def test_the_parse_state_is_carried_from_one_invocation_to_the_next(tmp_path):
     from config import load_settings
     from transform import carry_parse_state, keep_parse_state
 
     settings = load_settings(home=tmp_path / "home")
     first, second = tmp_path / "runs" / "1", tmp_path / "runs" / "2"
-    carry_parse_state(settings, first)  # the warehouse's first invocation: nothing to carry
-    assert not (first / "partial_parse.msgpack").exists()
-    first.mkdir(parents=True)
+    carry_parse_state(settings, first)  # the warehouse's first invocation: the parsed project's state
+    assert (first / "partial_parse.msgpack").read_bytes() == _parsed_state(settings)
     (first / "partial_parse.msgpack").write_bytes(b"state of 1")
     keep_parse_state(settings, first)
     carry_parse_state(settings, second)
@@ -102,8 +111,8 @@ def test_the_parse_state_is_carried_from_one_invocation_to_the_next(tmp_path):
 def test_a_parse_state_of_another_project_folder_is_not_carried(tmp_path, monkeypatch):
     """The state names the project's files by absolute path: after the project moved (a release in
     a new folder), dbt would look for unchanged seeds in the old folder, and fail once it is gone.
-    It parses the project afresh instead, and the old folder's state is dropped once the new one
-    is kept."""
+    It starts from the parsed project's state instead, and the old folder's state is dropped once
+    the new one is kept."""
     from config import load_settings
     from transform import carry_parse_state, keep_parse_state, project
 
@@ -117,8 +126,7 @@ def test_a_parse_state_of_another_project_folder_is_not_carried(tmp_path, monkey
 
     moved = tmp_path / "runs" / "moved"
     carry_parse_state(settings, moved)
-    assert not (moved / "partial_parse.msgpack").exists()
-    moved.mkdir(parents=True)
+    assert (moved / "partial_parse.msgpack").read_bytes() == _parsed_state(settings)
     (moved / "partial_parse.msgpack").write_bytes(b"state of this folder")
     keep_parse_state(settings, moved)
     assert [p.read_bytes() for p in settings.dbt_dir.glob("partial_parse*")] == [b"state of this folder"]
