@@ -12,10 +12,11 @@ wall time, peak memory, rows per second):
   floor        bench/floor.sql: the three core marts straight from the landing files
   ingest       the raw assets' ingest (full contract checks, quarantine, ingest log), fresh home
   gate         the raw assets' quality gate (GX suites)
-  dbt_core     `dbt build --select +kpi_daily +channel_daily +funnel_daily` (cautious tests)
+  dbt_core     `dbt build --select +kpi_daily +channel_daily +funnel_daily`, then the data tests
+               of what it built (as a run runs them: transform/data_tests.py)
   compare      the floor's marts equal the pipeline's? (not timed as a stage of the pipeline)
-  dbt_rest     the rest of the pipeline's `dbt build`: every other model and its tests (the
-               16 tests joining a core mart with another mart are left out; end_to_end runs all)
+  dbt_rest     the rest of the pipeline's `dbt build`: every other model, then its data tests
+               (the tests joining a core mart with another mart are left out; end_to_end runs all)
   publish      the Python marts (experiment results, GMV forecast), write-audit-publish into serving
   reads        every mart through `warehouse query`'s code path (ms per query) + dashboards build
   end_to_end   `warehouse backfill --start D1 --end DN` on a fresh home: one Dagster run
@@ -192,24 +193,12 @@ class Ladder:
         )
 
     def dbt(self, name: str, extra: list[str]) -> dict:
-        """`dbt build` as the transform asset runs it: the settings in its environment, the window as
-        vars and, the window holding every loaded batch day, --full-refresh (FULL_REFRESH_SHARE)."""
-        from config import load_settings
-        from transform import RUN_EXCLUDES, dbt_command
-
-        settings = load_settings(
-            home=self.home,
-            landing_override=self.landing,
-            base_currency="CNY",
-            home_country="CN",
-            max_quarantine_share=0.05,
-        )
-        window = {"min_date": self.start.isoformat(), "max_date": self.end.isoformat()}
-        argv = dbt_command(
-            settings, ["build", "--full-refresh", *RUN_EXCLUDES, *extra], self.work / "dbt-target", window
-        )
+        """`dbt build` and the data tests as the transform asset runs them (bench/stages.py dbt): the
+        settings in its environment, the window as vars and, the window holding every loaded batch
+        day, --full-refresh (FULL_REFRESH_SHARE)."""
+        window = ["--start", self.start.isoformat(), "--end", self.end.isoformat()]
         env = {"WAREHOUSE_HASH_KEY": self.args.hash_key}
-        return self.stage(name, argv, rows=self.input_rows, extra_env=env)
+        return self.stage(name, [PY, str(STAGES), "dbt", *window, "--", *extra], rows=self.input_rows, extra_env=env)
 
     def plan(self) -> list[tuple[str, object]]:
         """(stage name, what runs it), in order."""

@@ -4,13 +4,14 @@
     python bench/stages.py bare-read --landing L --db D     DuckDB's bare read_csv/read_json into tables
     python bench/stages.py ingest --start D1 --end D2       ingest with full contract checks (as the raw assets)
     python bench/stages.py gate --start D1 --end D2         the quality gate (GX suites) of the raw assets
+    python bench/stages.py dbt --start D1 --end D2 -- SEL   dbt build of a selection, then its data tests
     python bench/stages.py publish                          write-audit-publish into serving.duckdb
     python bench/stages.py floor --landing L --db D         bench/floor.sql over the landing files
     python bench/stages.py compare --floor-db D             the floor's three marts vs the pipeline's
     python bench/stages.py reads [--repeat N]               mart reads through `warehouse query`'s code path
 
 Settings (WAREHOUSE_HOME, WAREHOUSE_LANDING, WAREHOUSE_TZ, ...) come from the environment, as for
-`warehouse`. dbt and the end-to-end run are plain commands; run.py starts them itself.
+`warehouse`. The end-to-end run is a plain command; run.py starts it itself.
 """
 
 from __future__ import annotations
@@ -111,6 +112,46 @@ def gate(args) -> dict:
             failed += sum(not o.passed for o in outcomes)
             rows += con.execute(f"SELECT count(*) FROM raw.{entity.name}").fetchone()[0]
     return {"rows": rows, "checks": checks, "failed": failed}
+
+
+def dbt(args) -> dict:
+    """`dbt build --full-refresh` of the selected models over the window (vars) as the transform
+    asset runs it on a window holding every loaded batch day, then the data tests whose models it
+    built, as the asset runs them (transform/data_tests.py)."""
+    import os
+    import subprocess
+
+    from config import load_settings
+    from orchestration.db import working_db
+    from transform import (
+        RUN_EXCLUDES,
+        RUN_QUIET_FILES,
+        TESTS_LEFT_TO_THE_RUN,
+        BuildResults,
+        data_tests,
+        dbt_command,
+        run_data_tests,
+    )
+
+    settings = load_settings()
+    window = {"min_date": args.start, "max_date": args.end}
+    select = args.select[1:] if args.select[:1] == ["--"] else args.select
+    build = ["build", "--full-refresh", *RUN_EXCLUDES, *TESTS_LEFT_TO_THE_RUN, *RUN_QUIET_FILES, *select]
+    command = dbt_command(settings, build, settings.dbt_dir / "bench", window)
+    done = subprocess.run(command, env={**os.environ, "DBT_LOG_FORMAT": "json"}, capture_output=True, text=True)
+    results = BuildResults()
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            results.add(json.loads(line))
+    if done.returncode != 0:
+        raise SystemExit(f"dbt build failed ({done.returncode}): {done.stdout[-2000:]}")
+    built = results.statuses()
+    with working_db(settings) as con:
+        tested = run_data_tests(con, [t for t in data_tests(settings) if set(t.depends_on) <= set(built)], built)
+    failed = [r["unique_id"] for r in tested if r["status"] in ("fail", "error")]
+    if failed:
+        raise SystemExit(f"{len(failed)} data tests failed: {failed[:3]}")
+    return {"nodes": len(built), "tests": len(tested)}
 
 
 def publish(args) -> dict:
@@ -318,6 +359,10 @@ def main(argv: list[str] | None = None) -> None:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--start", required=True)
         p.add_argument("--end", required=True)
+    p = sub.add_parser("dbt", help="dbt build --full-refresh of a selection, then its data tests")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.add_argument("select", nargs=argparse.REMAINDER, help="dbt's selection arguments, after --")
     sub.add_parser("publish", help="publish the working database's marts into serving.duckdb")
     p = sub.add_parser("floor", help="run bench/floor.sql over the landing files")
     p.add_argument("--landing", required=True)
@@ -333,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
         "bare-read": bare_read,
         "ingest": ingest,
         "gate": gate,
+        "dbt": dbt,
         "publish": publish,
         "floor": floor,
         "compare": compare,
