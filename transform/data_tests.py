@@ -109,7 +109,9 @@ def data_tests(settings: Settings) -> list[DataTest]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         found = _load(folder, variables)
         if found is None:
-            shutil.copyfile(parsed_project(settings) / PARSE_STATE, folder / PARSE_STATE)
+            state = parsed_project(settings) / PARSE_STATE
+            if state.exists():
+                shutil.copyfile(state, folder / PARSE_STATE)
             compile_data_tests(folder, settings)
             found = _load(folder, variables)
     return found
