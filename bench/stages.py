@@ -124,6 +124,7 @@ def dbt(args) -> dict:
     from config import load_settings
     from orchestration.db import working_db
     from transform import (
+        FAILED_STATUSES,
         RUN_EXCLUDES,
         RUN_QUIET_FILES,
         TESTS_LEFT_TO_THE_RUN,
@@ -148,7 +149,7 @@ def dbt(args) -> dict:
     built = results.statuses()
     with working_db(settings) as con:
         tested = run_data_tests(con, [t for t in data_tests(settings) if set(t.depends_on) <= set(built)], built)
-    failed = [r["unique_id"] for r in tested if r["status"] in ("fail", "error")]
+    failed = [r["unique_id"] for r in tested if r["status"] in FAILED_STATUSES]
     if failed:
         raise SystemExit(f"{len(failed)} data tests failed: {failed[:3]}")
     return {"nodes": len(built), "tests": len(tested)}

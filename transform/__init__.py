@@ -7,7 +7,7 @@ that holds the personal-data key (pseudonym.py, loaded by dbt itself), and the S
 (engine.py: a run's build on Spark and the landing of its tables; spark.py: the standalone build
 and comparison tools)."""
 
-from transform.build_results import BuildResults
+from transform.build_results import FAILED_STATUSES, BuildResults
 from transform.data_tests import TESTS_LEFT_TO_THE_RUN, data_tests, run_data_tests
 from transform.docs import build_docs, mart_descriptions
 from transform.engine import build_args, land_spark_tables
@@ -35,6 +35,7 @@ from transform.project import (
 
 __all__ = [
     "BuildResults",
+    "FAILED_STATUSES",
     "TESTS_LEFT_TO_THE_RUN",
     "data_tests",
     "run_data_tests",

@@ -24,6 +24,9 @@ RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult
 MESSAGE_EVENTS = frozenset({"RunResultError", "RunResultWarningMessage"})
 _ABOUT_A_NODE = RESULT_EVENTS | MESSAGE_EVENTS
 
+# the statuses of a node that did not pass (a test that only warns is `warn`)
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
 RESULTS_FILE = "run_results.json"
 LOG_FILE = "dbt.log"
 
@@ -65,7 +68,7 @@ class BuildResults:
 
     def failed(self) -> bool:
         """Whether a node failed or errored (a failing test of severity warn only warns)."""
-        return any(r["status"] in ("error", "fail", "runtime error") for r in self.run_results()["results"])
+        return any(r["status"] in FAILED_STATUSES for r in self.run_results()["results"])
 
     def run_results(self) -> dict[str, Any]:
         """The nodes that ran, as dbt's run_results.json holds them: {"results": [...]}."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -34,6 +33,7 @@ from transform.project import (
     default_vars,
     newer_than_the_project,
     parsed_project,
+    run_dbt,
 )
 
 COMPILED_TESTS = "data_tests.json"
@@ -68,10 +68,7 @@ def compile_data_tests(folder: Path, settings: Settings | None = None) -> Path:
         if (folder / PARSE_STATE).exists():
             shutil.copyfile(folder / PARSE_STATE, target / PARSE_STATE)
         command = dbt_command(None, ["compile", "--select", "test_type:data", "--quiet"], target, variables, home)
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0:
-            detail = (done.stdout + done.stderr).strip().splitlines()
-            raise RuntimeError(f"dbt compile of the data tests failed: {detail[-1] if detail else done.returncode}")
+        run_dbt(command, "dbt compile of the data tests")
         manifest = json.loads((target / "manifest.json").read_text())
     tests = [asdict(_data_test(node)) for node in manifest["nodes"].values() if node["resource_type"] == "test"]
     path = folder / COMPILED_TESTS

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 from config import Settings, private_dir
-from transform.project import dbt_command, parsed_project
+from transform.project import dbt_command, parsed_project, run_dbt
 
 MARTS_SCHEMA = "marts"
 
@@ -44,9 +43,8 @@ def build_docs(settings: Settings) -> Path:
     command = dbt_command(
         settings, ["docs", "generate", "--static", "--empty-catalog", "--no-compile", "--quiet"], target
     )
-    done = subprocess.run(command, capture_output=True, text=True, cwd=target)
+    run_dbt(command, "dbt docs generate")
     site = target / "static_index.html"
-    if done.returncode != 0 or not site.exists():
-        detail = (done.stdout + done.stderr).strip().splitlines()
-        raise RuntimeError(f"dbt docs generate failed: {detail[-1] if detail else done.returncode}")
+    if not site.exists():
+        raise RuntimeError(f"dbt docs generate failed: it wrote no {site.name}")
     return site

@@ -106,6 +106,14 @@ def dbt_command(
     ]
 
 
+def run_dbt(command: list[str], what: str) -> None:
+    """Run a dbt command line (dbt_command) to its end; RuntimeError with dbt's last line if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        detail = (done.stdout + done.stderr).strip().splitlines()
+        raise RuntimeError(f"{what} failed: {detail[-1] if detail else done.returncode}")
+
+
 def runs_dir(settings: Settings) -> Path:
     """Where each dbt invocation of a run leaves its artifacts (one folder each)."""
     return settings.dbt_dir / "runs"
@@ -207,11 +215,7 @@ def _parse(settings: Settings | None, target: Path) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _current(target):
             return
-        command = dbt_command(settings, ["parse", "--quiet"], target)
-        done = subprocess.run(command, capture_output=True, text=True, cwd=target)
-        if done.returncode != 0:
-            detail = (done.stdout + done.stderr).strip().splitlines()
-            raise RuntimeError(f"dbt parse failed: {detail[-1] if detail else done.returncode}")
+        run_dbt(dbt_command(settings, ["parse", "--quiet"], target), "dbt parse")
 
 
 def parsed_project(settings: Settings) -> Path:

@@ -18,6 +18,7 @@ from orchestration.run_events import DBT_TEST_METADATA
 from orchestration.window import window_of_run
 from quality import CheckOutcome, dbt_test_outcomes, record_outcomes
 from transform import (
+    FAILED_STATUSES,
     RUN_EXCLUDES,
     RUN_LOG_LEVEL,
     RUN_QUIET_FILES,
@@ -243,7 +244,7 @@ def record_dbt_tests(
 def dbt_failure_summary(run_results: Mapping[str, Any], limit: int = 3) -> str:
     """One line naming what failed in a dbt invocation: `dbt build failed: model int_orders
     (Out of Range Error: ...); test unique_kpi_daily_date (Got 2 results, ...)`."""
-    failed = [r for r in run_results.get("results", []) if r.get("status") in ("error", "fail", "runtime error")]
+    failed = [r for r in run_results.get("results", []) if r.get("status") in FAILED_STATUSES]
     if not failed:
         return "dbt build failed (see the log)"
     parts = []
