@@ -1,11 +1,13 @@
-"""Write–audit–publish: copy the audited marts (and ops history) into a new DuckDB file and swap
-it over the serving database with an atomic rename. Readers hold either the old file or the new
-one, never a mix, and never wait on a lock: nobody but this function writes serving files.
-`marts.data_health` is built on the way from `ops.check_results` (quality/results.py)."""
+"""Write–audit–publish: bring a copy of the serving database up to date with the audited marts
+(and ops history), writing only what changed, and swap it over the serving database with an
+atomic rename. Readers hold either the old file or the new one, never a mix, and never wait on a
+lock: nobody but this function writes serving files. `marts.data_health` is built on the way from
+`ops.check_results` (quality/results.py)."""
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +18,8 @@ from config import make_shared
 from ingest import ENTITIES
 from quality import DATA_HEALTH_SQL
 from serving.checksum import marts_checksum
-from serving.semantic_sources import publish_semantic_sources
+from serving.semantic_sources import DAY_COLUMNS, SEMANTIC_SOURCES, semantic_source_selects
+from serving.table_refresh import refresh_table
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
@@ -68,6 +71,18 @@ def _comment_marts(con, descriptions: Mapping[str, tuple[str, Mapping[str, str]]
                 con.execute(f'COMMENT ON COLUMN marts."{table}"."{column}" IS {_quoted(text)}')
 
 
+def _start_from_last(serving_db: Path, staged: Path) -> duckdb.DuckDBPyConnection:
+    """The staged copy, opened: a copy of the last serving file, so that only what changed is
+    written (serving/table_refresh.py); an empty file when there is none or it cannot be opened."""
+    if serving_db.exists():
+        try:
+            shutil.copyfile(serving_db, staged)
+            return duckdb.connect(str(staged))
+        except (OSError, duckdb.Error):
+            staged.unlink(missing_ok=True)
+    return duckdb.connect(str(staged))
+
+
 def publish(
     working_db: Path,
     serving_db: Path,
@@ -84,7 +99,7 @@ def publish(
         stale.unlink(missing_ok=True)
     staged = serving_db.parent / f".{serving_db.name}.{run_id}.tmp"
     rows: dict[str, int] = {}
-    con = duckdb.connect(str(staged))
+    con = _start_from_last(serving_db, staged)
     try:
         con.execute(f"ATTACH '{working_db}' AS work (READ_ONLY)")
         schemas = ", ".join(f"'{s}'" for s in PUBLISHED_SCHEMAS)
@@ -92,13 +107,21 @@ def publish(
             f"SELECT schema_name, table_name FROM duckdb_tables() "
             f"WHERE database_name = 'work' AND schema_name IN ({schemas}) ORDER BY 1, 2"
         ).fetchall()
-        for schema in PUBLISHED_SCHEMAS:
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         # the tables the semantic layer reads, in the same swap as the marts
-        rows.update(publish_semantic_sources(con))
-        for schema, table in tables:
-            con.execute(f'CREATE TABLE {schema}."{table}" AS {_served_select(schema, table)}')
-            rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0]
+        served = semantic_source_selects(con)
+        served.update({(schema, table): _served_select(schema, table) for schema, table in tables})
+        # what the last publication held and this one does not; data_health and the publication
+        # record are made anew below
+        for schema, table in con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall():
+            if (schema, table) not in served:
+                con.execute(f'DROP TABLE {schema}."{table}"')
+        for schema in sorted({*PUBLISHED_SCHEMAS, *(schema for schema, _ in served)}):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        for (schema, table), select in served.items():
+            day = DAY_COLUMNS.get(table) if (schema, table) in SEMANTIC_SOURCES else None
+            rows[f"{schema}.{table}"] = refresh_table(con, f'{schema}."{table}"', select, day).rows
         if ("ops", "check_results") in tables:
             # built here, not by dbt: it must hold the dbt tests of the very build being published
             con.execute(f"CREATE TABLE marts.data_health AS {DATA_HEALTH_SQL}")

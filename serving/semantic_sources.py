@@ -34,10 +34,23 @@ SEMANTIC_SOURCES = (
 WITHHELD_COLUMNS = ("customer_id", "user_id")
 
 
-def publish_semantic_sources(con: duckdb.DuckDBPyConnection, source: str = "work") -> dict[str, int]:
-    """Copy the semantic sources from the attached database `source` into `con`'s own database;
-    return rows per `schema.table`. Tables the working database lacks (a scratch database without
-    dbt models) are skipped: then no metric can be queried, and `warehouse metrics` says so."""
+# The day column by which publish rewrites only the days that changed (serving/table_refresh.py):
+# these tables hold every session or order of the shop's history, and a run changes a few days.
+DAY_COLUMNS = {
+    "int_orders": "order_date",
+    "int_order_items": "order_date",
+    "int_order_item_costs": "order_date",
+    "int_refunds": "order_date",
+    "int_sessions": "session_date",
+    "int_session_channels": "session_date",
+    "int_tickets": "ticket_date",
+}
+
+
+def semantic_source_selects(con: duckdb.DuckDBPyConnection, source: str = "work") -> dict[tuple[str, str], str]:
+    """What publish serves of each semantic source: (schema, table) -> SELECT over the attached
+    database `source`. Tables the working database lacks (a scratch database without dbt models)
+    are left out: then no metric can be queried, and `warehouse metrics` says so."""
     present = {
         (schema, table): columns
         for schema, table, columns in con.execute(
@@ -46,13 +59,11 @@ def publish_semantic_sources(con: duckdb.DuckDBPyConnection, source: str = "work
             [source],
         ).fetchall()
     }
-    rows: dict[str, int] = {}
+    selects = {}
     for schema, table in SEMANTIC_SOURCES:
         if (schema, table) not in present:
             continue
         withheld = [c for c in WITHHELD_COLUMNS if c in present[(schema, table)]]
         exclude = f" EXCLUDE ({', '.join(withheld)})" if withheld else ""
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        con.execute(f'CREATE TABLE {schema}."{table}" AS SELECT *{exclude} FROM {source}.{schema}."{table}"')
-        rows[f"{schema}.{table}"] = con.execute(f'SELECT count(*) FROM {schema}."{table}"').fetchone()[0]
-    return rows
+        selects[(schema, table)] = f'SELECT *{exclude} FROM {source}.{schema}."{table}"'
+    return selects
