@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # kpis.md is_final: a day is final once it is at least this many days before the last complete day
     refund_window_days: int = 30
     stale_after_days: int = 2
+    # a run's data tests read every row at least this often (days; 0: every run), else only the
+    # days an incremental run rebuilt (transform/data_test_scope.py; not in architecture.md)
+    full_tests_every_days: int = 7
     blocking_checks: str = ""
     # DuckDB's memory_limit for every connection of the pipeline and the dbt build (not in
     # architecture.md; docs/design.md): with a limit DuckDB spills to disk instead of using 80 % of RAM.

@@ -8,7 +8,7 @@ that holds the personal-data key (pseudonym.py, loaded by dbt itself), and the S
 and comparison tools)."""
 
 from transform.build_results import FAILED_STATUSES, BuildResults
-from transform.data_tests import TESTS_LEFT_TO_THE_RUN, data_tests, run_data_tests
+from transform.data_tests import TESTS_LEFT_TO_THE_RUN, data_test_pass, data_tests, run_data_tests
 from transform.docs import build_docs, mart_descriptions
 from transform.engine import build_args, land_spark_tables
 from transform.project import (
@@ -39,6 +39,7 @@ __all__ = [
     "TESTS_LEFT_TO_THE_RUN",
     "data_tests",
     "run_data_tests",
+    "data_test_pass",
     "KEEP_RUNS",
     "RUN_EXCLUDES",
     "RUN_LOG_LEVEL",

@@ -17,6 +17,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -25,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from config import Settings, private_opener
+from transform.build_results import FAILED_STATUSES
+from transform.data_test_scope import FULL, choose_scope, record_pass, scoped_tests, tests_digest
 from transform.project import (
     PARSE_STATE,
     PREPARED_TARGET,
@@ -41,6 +44,9 @@ COMPILED_TESTS = "data_tests.json"
 # the run's `dbt build` leaves them to run_data_tests (unit tests: RUN_EXCLUDES)
 TESTS_LEFT_TO_THE_RUN = ["--exclude-resource-type", "test"]
 
+# the tag of the tests that read all of history whatever a run changed (reconciliations with raw)
+FULL_PASS_ONLY = "full_pass_only"
+
 # DuckDB runs each query on every core; two at once keep both busy while Python fetches a result
 THREADS = 2
 
@@ -55,6 +61,7 @@ class DataTest:
     fail_calc: str
     limit: int | None
     depends_on: tuple[str, ...]  # the models and seeds it reads
+    full_pass_only: bool = False  # reads all of history whatever changed: full passes only
 
 
 def compile_data_tests(folder: Path, settings: Settings | None = None) -> Path:
@@ -88,6 +95,7 @@ def _data_test(node: Mapping[str, Any]) -> DataTest:
         fail_calc=config.get("fail_calc") or "count(*)",
         limit=config.get("limit"),
         depends_on=tuple(n for n in node["depends_on"]["nodes"] if n.startswith(("model.", "seed.", "snapshot."))),
+        full_pass_only=FULL_PASS_ONLY in (config.get("tags") or []),
     )
 
 
@@ -176,6 +184,37 @@ def _result(test: DataTest, status: str, failures: int | None, message: str | No
         "execution_time": seconds,
         "timing": [{"name": "execute", "completed_at": finished}],
     }
+
+
+@dataclass(frozen=True)
+class DataTestPass:
+    results: list[dict[str, Any]]  # as run_data_tests returns them
+    scope: str  # data_test_scope.FULL | CHANGED_DAYS
+    reason: str
+    seconds: float
+
+    def summary(self) -> str:
+        counts = Counter(r["status"] for r in self.results)
+        return (
+            f"{len(self.results)} data tests over {'every row' if self.scope == FULL else 'the rebuilt days'} "
+            f"({self.reason}) in {self.seconds:.1f}s: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        )
+
+
+def data_test_pass(
+    con, settings: Settings, run_id: str, full_refresh: bool, built: Mapping[str, str] | None = None
+) -> DataTestPass:
+    """A run's data tests after its build (`built`: the statuses of a build that failed), over the
+    rows its scope says (transform/data_test_scope.py), recorded in ops.data_test_passes."""
+    started = time.perf_counter()
+    tests = data_tests(settings)
+    digest = tests_digest(tests)
+    scope, reason = choose_scope(con, full_refresh, settings.full_tests_every_days, digest, datetime.now(UTC))
+    with scoped_tests(con, scope):
+        results = run_data_tests(con, [t for t in tests if scope == FULL or not t.full_pass_only], built)
+    failed = sum(r["status"] in FAILED_STATUSES for r in results) + (built is not None)
+    record_pass(con, run_id, scope, digest, len(results), failed, datetime.now(UTC))
+    return DataTestPass(results, scope, reason, time.perf_counter() - started)
 
 
 def prepare_data_tests() -> Path | None:

@@ -3,7 +3,6 @@
 (transform/data_tests.py; on Spark dbt's build runs them)."""
 
 import time
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,11 +26,10 @@ from transform import (
     build_args,
     carry_parse_state,
     clear_run_window,
-    data_tests,
+    data_test_pass,
     keep_parse_state,
     land_spark_tables,
     prune_runs,
-    run_data_tests,
     runs_dir,
     set_run_window,
     vars_arg,
@@ -186,14 +184,9 @@ def build_transform_assets(project: DbtProject):
             if not spark:
                 # after a failed build, only the tests of what it built
                 built = None if invocation.is_successful() else results.statuses()
-                started = time.perf_counter()
-                tested = run_data_tests(con, data_tests(settings), built)
-                results.extend(tested)
-                counts = Counter(r["status"] for r in tested)
-                context.log.info(
-                    f"{len(tested)} data tests in {time.perf_counter() - started:.1f}s: "
-                    + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-                )
+                tested = data_test_pass(con, settings, context.run_id, config.full_refresh or cheaper, built)
+                results.extend(tested.results)
+                context.log.info(tested.summary())
         if not spark:
             results.write(target)
         keep_parse_state(settings, target)

@@ -4,6 +4,8 @@
 -- (instead of validity ranges), no intermediate models. Tolerance 0.01 (kpi_daily rounds each
 -- day to 4 decimals).
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
+-- all of history at once: a run's full pass only (transform/data_tests.py)
+{{ config(tags=['full_pass_only']) }}
 {{ config(severity='error') }}
 
 with order_versions as (

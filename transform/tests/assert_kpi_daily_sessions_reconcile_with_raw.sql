@@ -2,6 +2,8 @@
 -- every session starts on exactly one local day, and kpi_daily covers every day a session
 -- started on.
 {{ config(meta={'dagster': {'ref': {'name': 'kpi_daily'}}}) }}
+-- all of history at once: a run's full pass only (transform/data_tests.py)
+{{ config(tags=['full_pass_only']) }}
 with from_raw as (
 
     select count(distinct session_id) as sessions from {{ source('raw', 'traffic_events') }}

@@ -5,6 +5,8 @@
 -- the order date" (base currency at 1). Tolerance: 0.01 plus 0.0001 per product row of the day
 -- (each mart row is rounded to 4 decimals).
 {{ config(meta={'dagster': {'ref': {'name': 'product_daily'}}}) }}
+-- all of history at once: a run's full pass only (transform/data_tests.py)
+{{ config(tags=['full_pass_only']) }}
 with paid_orders as (
 
     select order_id, created_date as order_date, currency

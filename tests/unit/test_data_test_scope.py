@@ -1,0 +1,66 @@
+"""When a run's data tests may read only the days it rebuilt: after a full pass that passed, with
+the same tests, less than full_tests_every_days ago, and nothing failed since."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pytest
+
+from transform.data_test_scope import CHANGED_DAYS, FULL, choose_scope, record_pass, scoped_tests
+
+NOW = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def con():
+    con = duckdb.connect()
+    yield con
+    con.close()
+
+
+def _scope(con, full_refresh=False, every_days=7, digest="d1", now=NOW):
+    return choose_scope(con, full_refresh, every_days, digest, now)[0]
+
+
+def test_a_new_warehouse_starts_with_a_full_pass_then_tests_changed_days(con):
+    assert _scope(con) == FULL
+    record_pass(con, "r1", FULL, "d1", 300, 0, NOW - timedelta(days=1))
+    assert _scope(con) == CHANGED_DAYS
+    record_pass(con, "r2", CHANGED_DAYS, "d1", 297, 0, NOW - timedelta(hours=1))
+    assert _scope(con) == CHANGED_DAYS
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        (dict(full_refresh=True), FULL),
+        (dict(every_days=0), FULL),
+        (dict(digest="d2"), FULL),  # a new release or other settings: new tests
+        (dict(now=NOW + timedelta(days=6)), FULL),  # the full pass is 7 days old
+        (dict(now=NOW + timedelta(days=5)), CHANGED_DAYS),
+    ],
+)
+def test_what_makes_a_full_pass(con, case, expected):
+    record_pass(con, "r1", FULL, "d1", 300, 0, NOW - timedelta(days=1))
+    assert _scope(con, **case) == expected
+
+
+def test_a_failure_is_followed_by_full_passes_until_one_passes(con):
+    record_pass(con, "r1", FULL, "d1", 300, 0, NOW - timedelta(days=2))
+    record_pass(con, "r2", CHANGED_DAYS, "d1", 297, 1, NOW - timedelta(days=1))
+    assert _scope(con) == FULL
+    record_pass(con, "r3", FULL, "d1", 300, 2, NOW - timedelta(hours=2))
+    assert _scope(con) == FULL
+    record_pass(con, "r4", FULL, "d1", 300, 0, NOW - timedelta(hours=1))
+    assert _scope(con) == CHANGED_DAYS
+
+
+def test_the_scope_holds_only_while_the_tests_run(con):
+    with scoped_tests(con, CHANGED_DAYS):
+        assert con.execute("SELECT * FROM ops.data_test_scope").fetchall() == [(True,)]
+    assert con.execute("SELECT count(*) FROM ops.data_test_scope").fetchone() == (0,)
+    with pytest.raises(RuntimeError), scoped_tests(con, CHANGED_DAYS):
+        raise RuntimeError("a test pass that breaks off")
+    assert con.execute("SELECT count(*) FROM ops.data_test_scope").fetchone() == (0,)

@@ -1,0 +1,79 @@
+"""Which rows a run's data tests read: every row (a full pass), or only the days the run rebuilt
+in the incremental models that declare them (macros/test_scope.sql). A daily run of a year-old
+shop rebuilds a few days; testing all of history again cost most of its data tests' time.
+
+A run tests the changed days only when the rows it did not touch are known good: a full pass
+passed since, nothing failed after it, and the tests themselves did not change. Otherwise, on a
+full refresh, and at least every `full_tests_every_days` days (a setting), it runs a full pass.
+Each run's pass is recorded in ops.data_test_passes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+FULL, CHANGED_DAYS = "full", "changed days"
+
+SCOPE_TABLE = "ops.data_test_scope"  # read by the compiled tests (macros/test_scope.sql)
+PASSES_TABLE = "ops.data_test_passes"
+
+
+def _ensure_tables(con) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {SCOPE_TABLE} (changed_days_only BOOLEAN NOT NULL)")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {PASSES_TABLE} (run_id VARCHAR NOT NULL, finished_at TIMESTAMPTZ NOT NULL, "
+        "scope VARCHAR NOT NULL, tests_digest VARCHAR NOT NULL, tests INTEGER NOT NULL, failed INTEGER NOT NULL)"
+    )
+
+
+def tests_digest(tests: Iterable) -> str:
+    """What the tests are: a new release or other settings make a new digest, hence a full pass."""
+    digest = hashlib.sha256()
+    for test in sorted(tests, key=lambda t: t.unique_id):
+        digest.update(f"{test.unique_id}\n{test.sql}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def choose_scope(con, full_refresh: bool, every_days: int, digest: str, now: datetime) -> tuple[str, str]:
+    """(FULL or CHANGED_DAYS, the reason in words) for the data tests of a run."""
+    if full_refresh:
+        return FULL, "full refresh"
+    if every_days <= 0:
+        return FULL, "a full pass every run (full_tests_every_days = 0)"
+    _ensure_tables(con)
+    last = con.execute(f"SELECT failed FROM {PASSES_TABLE} ORDER BY finished_at DESC LIMIT 1").fetchone()
+    full = con.execute(
+        f"SELECT finished_at, tests_digest FROM {PASSES_TABLE} WHERE scope = ? ORDER BY finished_at DESC LIMIT 1",
+        [FULL],
+    ).fetchone()
+    if last is None or full is None:
+        return FULL, "no full pass yet"
+    if last[0]:
+        return FULL, "the last run's build or tests failed"
+    if full[1] != digest:
+        return FULL, "the tests changed since the last full pass"
+    if now - full[0] >= timedelta(days=every_days):
+        return FULL, f"the last full pass is {every_days} days old or more"
+    return CHANGED_DAYS, f"full pass of {full[0]:%Y-%m-%d %H:%M} UTC"
+
+
+@contextmanager
+def scoped_tests(con, scope: str) -> Iterator[None]:
+    """Tell the compiled tests their scope for the time of the pass; afterwards (and for a `dbt
+    test` by hand) they read every row."""
+    _ensure_tables(con)
+    con.execute(f"DELETE FROM {SCOPE_TABLE}")
+    if scope == CHANGED_DAYS:
+        con.execute(f"INSERT INTO {SCOPE_TABLE} VALUES (true)")
+    try:
+        yield
+    finally:
+        con.execute(f"DELETE FROM {SCOPE_TABLE}")
+
+
+def record_pass(con, run_id: str, scope: str, digest: str, tests: int, failed: int, now: datetime) -> None:
+    _ensure_tables(con)
+    con.execute(f"INSERT INTO {PASSES_TABLE} VALUES (?, ?, ?, ?, ?, ?)", [run_id, now, scope, digest, tests, failed])
