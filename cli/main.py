@@ -406,7 +406,7 @@ def ui(port) -> None:
     from orchestration import dagster_instance
 
     settings = _settings(reads_landing=True)
-    dagster_instance(settings)  # writes dagster.yaml on first use
+    dagster_instance(settings).dispose()  # writes dagster.yaml on first use
     click.echo(f"Dagster UI on http://127.0.0.1:{port} (instance {settings.dagster_home})", err=True)
     # Ctrl-C or SIGTERM stops the webserver, the daemon and every process they started.
     result = run_dagster_ui(port, settings.dagster_home)

@@ -130,20 +130,20 @@ def _run_summary(instance, run) -> dict[str, Any]:
 def collect_status(settings: Settings, runs: int = 5) -> dict[str, Any]:
     today = settings.yesterday() + timedelta(days=1)
     publication, sources = _serving(settings, today)
-    instance = dagster_instance(settings)
-    finished = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
-    last = instance.get_runs(RunsFilter(statuses=finished), limit=1)
-    recent = instance.get_runs(RunsFilter(), limit=runs)
-    return {
-        "checked_at": datetime.now(UTC).isoformat(),
-        "today": today.isoformat(),
-        "stale_after_days": settings.stale_after_days,
-        "serving": publication,
-        "sources": sources,
-        "last_run": _run_summary(instance, last[0]) if last else None,
-        "alert_delivery": last_alert_delivery(instance),
-        "recent_runs": [{"run_id": r.run_id, "status": r.status.value, "batch_days": _window(r)} for r in recent],
-    }
+    with dagster_instance(settings) as instance:
+        finished = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+        last = instance.get_runs(RunsFilter(statuses=finished), limit=1)
+        recent = instance.get_runs(RunsFilter(), limit=runs)
+        return {
+            "checked_at": datetime.now(UTC).isoformat(),
+            "today": today.isoformat(),
+            "stale_after_days": settings.stale_after_days,
+            "serving": publication,
+            "sources": sources,
+            "last_run": _run_summary(instance, last[0]) if last else None,
+            "alert_delivery": last_alert_delivery(instance),
+            "recent_runs": [{"run_id": r.run_id, "status": r.status.value, "batch_days": _window(r)} for r in recent],
+        }
 
 
 def exit_code(status: dict[str, Any]) -> int:

@@ -126,26 +126,27 @@ def run_window(
         raise ValueError(f"--end {end} is before --start {start}")
     check_window(settings, start, end)
     secure_home(settings)  # the modes of docs/design.md, also for a home an older version wrote
-    instance = dagster_instance(settings)
-    from orchestration.job import JOB_NAME, build_definitions  # imported late: loading parses the dbt project
+    # disposed at the end: the event log keeps its SQLite connections open while it lives
+    with dagster_instance(settings) as instance:
+        from orchestration.job import JOB_NAME, build_definitions  # imported late: loading parses the dbt project
 
-    job = build_definitions(settings).resolve_job_def(JOB_NAME)
-    with run_lock(settings, on_wait):
-        # after a key rotation every model is rebuilt, until one run has done it successfully
-        rebuild = key_rebuild_pending(settings.home)
-        result = job.execute_in_process(
-            instance=instance,
-            tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
-            run_config=run_config(full_refresh or rebuild),
-            raise_on_error=False,
-        )
-        if rebuild and result.success:
-            key_rebuilt(settings.home)
-        with working_db(settings) as con:  # dbt's tests are counted in ops, not in Dagster's events
-            dbt_tests = CheckCounts(*dbt_test_counts(con, result.run_id))
-    report = RunReport(result.run_id, result.success, start, end, dbt_checks=dbt_tests)
-    _read_events(report, result.all_events)
-    report.stage_seconds = _stage_seconds(instance, result.run_id)
+        job = build_definitions(settings).resolve_job_def(JOB_NAME)
+        with run_lock(settings, on_wait):
+            # after a key rotation every model is rebuilt, until one run has done it successfully
+            rebuild = key_rebuild_pending(settings.home)
+            result = job.execute_in_process(
+                instance=instance,
+                tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
+                run_config=run_config(full_refresh or rebuild),
+                raise_on_error=False,
+            )
+            if rebuild and result.success:
+                key_rebuilt(settings.home)
+            with working_db(settings) as con:  # dbt's tests are counted in ops, not in Dagster's events
+                dbt_tests = CheckCounts(*dbt_test_counts(con, result.run_id))
+        report = RunReport(result.run_id, result.success, start, end, dbt_checks=dbt_tests)
+        _read_events(report, result.all_events)
+        report.stage_seconds = _stage_seconds(instance, result.run_id)
     return report
 
 

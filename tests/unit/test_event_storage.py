@@ -28,18 +28,21 @@ def test_a_run_writes_dagsters_files_that_dagsters_own_storage_reads(tmp_path):
     with dagster_instance(settings) as instance:
         assert isinstance(instance.event_log_storage, WarehouseEventLogStorage)
         run_id = materialize([counted], instance=instance).run_id
-        kept = len(instance.event_log_storage._engines)
-        assert 0 < kept <= KEEP_ENGINES
+        engines = instance.event_log_storage._engines
+        assert 0 < len(engines) <= KEEP_ENGINES
+        assert all(engine.pool.checkedin() == 1 for engine in engines.values())  # connections kept open
         assert instance.event_log_storage.has_table("asset_check_executions")
         assert not instance.event_log_storage.has_table("no_such_table")
-    # the same folder read by Dagster's default class, as a home made before would be
-    plain = SqliteEventLogStorage(str(settings.dagster_home / "history" / "runs"))
-    try:
-        logged = [e.dagster_event.event_type_value for e in plain.get_logs_for_run(run_id) if e.dagster_event]
-        assert "ASSET_MATERIALIZATION" in logged and logged[-1] == "PIPELINE_SUCCESS"
-        assert plain.get_latest_materialization_events([counted.key])[counted.key] is not None
-    finally:
-        plain.dispose()
+        # the same folder read by Dagster's default class (another process, a home made before)
+        # while this instance still holds its connections
+        plain = SqliteEventLogStorage(str(settings.dagster_home / "history" / "runs"))
+        try:
+            logged = [e.dagster_event.event_type_value for e in plain.get_logs_for_run(run_id) if e.dagster_event]
+            assert "ASSET_MATERIALIZATION" in logged and logged[-1] == "PIPELINE_SUCCESS"
+            assert plain.get_latest_materialization_events([counted.key])[counted.key] is not None
+        finally:
+            plain.dispose()
+    assert engines == {}
 
 
 def test_engines_are_kept_for_the_last_databases_only(tmp_path):
