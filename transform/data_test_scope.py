@@ -37,10 +37,11 @@ def tests_digest(tests: Iterable) -> str:
     return digest.hexdigest()[:16]
 
 
-def choose_scope(con, full_refresh: bool, every_days: int, digest: str, now: datetime) -> tuple[str, str]:
-    """(FULL or CHANGED_DAYS, the reason in words) for the data tests of a run."""
-    if full_refresh:
-        return FULL, "full refresh"
+def choose_scope(con, full_because: str | None, every_days: int, digest: str, now: datetime) -> tuple[str, str]:
+    """(FULL or CHANGED_DAYS, the reason in words) for the data tests of a run; `full_because`:
+    the run's own reason for a full pass (a full refresh), if any."""
+    if full_because:
+        return FULL, full_because
     if every_days <= 0:
         return FULL, "a full pass every run (full_tests_every_days = 0)"
     _ensure_tables(con)

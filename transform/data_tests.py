@@ -202,14 +202,15 @@ class DataTestPass:
 
 
 def data_test_pass(
-    con, settings: Settings, run_id: str, full_refresh: bool, built: Mapping[str, str] | None = None
+    con, settings: Settings, run_id: str, full_because: str | None, built: Mapping[str, str] | None = None
 ) -> DataTestPass:
     """A run's data tests after its build (`built`: the statuses of a build that failed), over the
-    rows its scope says (transform/data_test_scope.py), recorded in ops.data_test_passes."""
+    rows its scope says (transform/data_test_scope.py; `full_because`: the run's reason for a full
+    pass, if it has one), recorded in ops.data_test_passes."""
     started = time.perf_counter()
     tests = data_tests(settings)
     digest = tests_digest(tests)
-    scope, reason = choose_scope(con, full_refresh, settings.full_tests_every_days, digest, datetime.now(UTC))
+    scope, reason = choose_scope(con, full_because, settings.full_tests_every_days, digest, datetime.now(UTC))
     with scoped_tests(con, scope):
         results = run_data_tests(con, [t for t in tests if scope == FULL or not t.full_pass_only], built)
     failed = sum(r["status"] in FAILED_STATUSES for r in results) + (built is not None)

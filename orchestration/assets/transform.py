@@ -125,6 +125,17 @@ def dbt_build_args(
     )
 
 
+def full_test_pass_because(config: TransformConfig, full_refresh: bool) -> str | None:
+    """Why this run's data tests must read every row whatever they passed before, if they must:
+    a full refresh rebuilds every row; another lookback rebuilds other session days than the ones
+    the compiled tests name (macros/test_scope.sql)."""
+    if config.full_refresh or full_refresh:
+        return "full refresh"
+    if config.lookback_days is not None:
+        return f"lookback_days {config.lookback_days}"
+    return None
+
+
 def build_transform_assets(project: DbtProject):
     """Every dbt model and test of the project, built by one `dbt build` per run (not partitioned:
     the window comes from the run's tags, orchestration/window.py)."""
@@ -184,7 +195,7 @@ def build_transform_assets(project: DbtProject):
             if not spark:
                 # after a failed build, only the tests of what it built
                 built = None if invocation.is_successful() else results.statuses()
-                tested = data_test_pass(con, settings, context.run_id, config.full_refresh or cheaper, built)
+                tested = data_test_pass(con, settings, context.run_id, full_test_pass_because(config, cheaper), built)
                 results.extend(tested.results)
                 context.log.info(tested.summary())
         if not spark:

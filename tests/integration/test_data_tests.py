@@ -80,13 +80,13 @@ def test_an_incremental_runs_tests_read_the_days_it_rebuilt_until_something_fail
     events = "staging.stg_traffic__events"
     first, last = con.execute(f"SELECT min(event_date), max(event_date) FROM {events}").fetchone()
 
-    def unique_event_ids(run_id: str, full_refresh: bool = False):
-        tested = data_test_pass(con, simulated_shop, run_id, full_refresh)
+    def unique_event_ids(run_id: str, full_because: str | None = None):
+        tested = data_test_pass(con, simulated_shop, run_id, full_because)
         result = next(r for r in tested.results if r["unique_id"].startswith(UNIQUE_EVENT_ID))
         return tested.scope, len(tested.results), result["status"], result["failures"]
 
     everything = len(data_tests(simulated_shop))
-    assert unique_event_ids("r1", full_refresh=True) == (FULL, everything, "pass", 0)
+    assert unique_event_ids("r1", full_because="full refresh") == (FULL, everything, "pass", 0)
     # the run rebuilt the last day; a duplicated event on the first day is outside what it changed
     con.execute("CREATE OR REPLACE TABLE intermediate.int_traffic_rebuild_days AS SELECT ?::DATE AS event_date", [last])
     con.execute(f"INSERT INTO {events} SELECT * FROM {events} WHERE event_date = ? LIMIT 1", [first])

@@ -20,8 +20,8 @@ def con():
     con.close()
 
 
-def _scope(con, full_refresh=False, every_days=7, digest="d1", now=NOW):
-    return choose_scope(con, full_refresh, every_days, digest, now)[0]
+def _scope(con, full_because=None, every_days=7, digest="d1", now=NOW):
+    return choose_scope(con, full_because, every_days, digest, now)[0]
 
 
 def test_a_new_warehouse_starts_with_a_full_pass_then_tests_changed_days(con):
@@ -35,7 +35,7 @@ def test_a_new_warehouse_starts_with_a_full_pass_then_tests_changed_days(con):
 @pytest.mark.parametrize(
     "case, expected",
     [
-        (dict(full_refresh=True), FULL),
+        (dict(full_because="full refresh"), FULL),
         (dict(every_days=0), FULL),
         (dict(digest="d2"), FULL),  # a new release or other settings: new tests
         (dict(now=NOW + timedelta(days=6)), FULL),  # the full pass is 7 days old

@@ -130,3 +130,19 @@ def test_a_parse_state_of_another_project_folder_is_not_carried(tmp_path, monkey
     (moved / "partial_parse.msgpack").write_bytes(b"state of this folder")
     keep_parse_state(settings, moved)
     assert [p.read_bytes() for p in settings.dbt_dir.glob("partial_parse*")] == [b"state of this folder"]
+
+
+@pytest.mark.parametrize(
+    "config, cheaper, because",
+    [
+        ({}, False, None),
+        ({}, True, "full refresh"),
+        ({"full_refresh": True}, False, "full refresh"),
+        # sessions rebuilt over another lookback than the one the compiled tests name
+        ({"lookback_days": 5}, False, "lookback_days 5"),
+    ],
+)
+def test_what_makes_a_runs_data_tests_read_every_row(config, cheaper, because):
+    from orchestration.assets.transform import TransformConfig, full_test_pass_because
+
+    assert full_test_pass_because(TransformConfig(**config), cheaper) == because
