@@ -9,8 +9,9 @@ a third of the run process's CPU (docs/performance.md). Opening a SQLite connect
 event and flushing each commit to disk cost ~2.3 s more per 600 events; pooled connections with
 `synchronous = NORMAL` commit them in ~0.1 s. The databases are in WAL mode (Dagster's), so
 another process (the UI, `warehouse status`) sees every committed event as before, and an idle
-pooled connection holds no lock. Files, layout and schema stay Dagster's. Configured in the instance's dagster.yaml (orchestration/instance.py);
-tests/unit/test_event_storage.py fails if Dagster renames what this replaces.
+pooled connection holds no lock. Files, layout and schema stay Dagster's. Configured in the
+instance's dagster.yaml (orchestration/instance.py); tests/unit/test_event_storage.py fails if
+Dagster renames what this replaces.
 """
 
 from __future__ import annotations

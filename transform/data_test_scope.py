@@ -3,8 +3,9 @@ in the incremental models that declare them (macros/test_scope.sql). A daily run
 shop rebuilds a few days; testing all of history again cost most of its data tests' time.
 
 A run tests the changed days only when the rows it did not touch are known good: a full pass
-passed since, nothing failed after it, and the tests themselves did not change. Otherwise, on a
-full refresh, and at least every `full_tests_every_days` days (a setting), it runs a full pass.
+passed since, nothing failed after it, and the tests themselves did not change. Otherwise, when
+the run has its own reason (a full refresh, another lookback), and at least every
+`full_tests_every_days` days (a setting), it runs a full pass.
 Each run's pass is recorded in ops.data_test_passes."""
 
 from __future__ import annotations
