@@ -121,7 +121,7 @@ def publish(
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         for (schema, table), select in served.items():
             day = DAY_COLUMNS.get(table) if (schema, table) in SEMANTIC_SOURCES else None
-            rows[f"{schema}.{table}"] = refresh_table(con, f'{schema}."{table}"', select, day).rows
+            rows[f"{schema}.{table}"] = refresh_table(con, schema, table, select, day).rows
         if ("ops", "check_results") in tables:
             # built here, not by dbt: it must hold the dbt tests of the very build being published
             con.execute(f"CREATE TABLE marts.data_health AS {DATA_HEALTH_SQL}")

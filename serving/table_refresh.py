@@ -24,13 +24,16 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, s
     return [(name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {relation}").fetchall()]
 
 
-def refresh_table(con: duckdb.DuckDBPyConnection, target: str, select: str, day_column: str | None = None) -> Refreshed:
-    """Make `target` (schema."table" of `con`'s database) hold exactly the rows of `select`.
-    With `day_column`, only the days whose rows differ are rewritten."""
+def refresh_table(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, select: str, day_column: str | None = None
+) -> Refreshed:
+    """Make `schema`.`table` of `con`'s database hold exactly the rows of `select`. With
+    `day_column`, only the days whose rows differ are rewritten."""
+    target = f'{schema}."{table}"'
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND format('{}.\"{}\"', schema_name, table_name) = ?",
-        [target],
+        "AND schema_name = ? AND table_name = ?",
+        [schema, table],
     ).fetchone()[0]
     if exists and _columns(con, target) == _columns(con, f"({select})"):
         how = _refresh_days(con, target, select, day_column) if day_column else _refresh_whole(con, target, select)

@@ -29,9 +29,9 @@ def _rows(con, relation):
 
 
 def test_a_new_table_is_created_and_an_unchanged_one_kept(con):
-    assert refresh_table(con, 's."t"', "SELECT * FROM src").how == "created"
-    assert refresh_table(con, 's."t"', "SELECT * FROM src").how == "kept"
-    assert refresh_table(con, 's."t"', "SELECT * FROM src", "day").how == "kept"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src").how == "created"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src").how == "kept"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src", "day").how == "kept"
 
 
 @pytest.mark.parametrize(
@@ -45,29 +45,29 @@ def test_a_new_table_is_created_and_an_unchanged_one_kept(con):
     ],
 )
 def test_only_the_days_that_changed_are_rewritten_and_the_table_equals_the_source(con, change, days):
-    refresh_table(con, 's."t"', "SELECT * FROM src", "day")
+    refresh_table(con, "s", "t", "SELECT * FROM src", "day")
     con.execute(change)
-    refreshed = refresh_table(con, 's."t"', "SELECT * FROM src", "day")
+    refreshed = refresh_table(con, "s", "t", "SELECT * FROM src", "day")
     assert refreshed.how == f"{days} days"
     assert _rows(con, 's."t"') == _rows(con, "src")
     assert refreshed.rows == con.execute("SELECT count(*) FROM src").fetchone()[0]
-    assert refresh_table(con, 's."t"', "SELECT * FROM src", "day").how == "kept"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src", "day").how == "kept"
 
 
 def test_a_changed_table_without_a_day_column_is_replaced(con):
-    refresh_table(con, 's."t"', "SELECT * FROM src")
+    refresh_table(con, "s", "t", "SELECT * FROM src")
     con.execute("UPDATE src SET x = 0 WHERE i = 1")
-    assert refresh_table(con, 's."t"', "SELECT * FROM src").how == "replaced"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src").how == "replaced"
     assert _rows(con, 's."t"') == _rows(con, "src")
 
 
 def test_a_table_whose_columns_changed_is_replaced(con):
-    refresh_table(con, 's."t"', "SELECT * FROM src", "day")
+    refresh_table(con, "s", "t", "SELECT * FROM src", "day")
     con.execute("ALTER TABLE src ADD COLUMN y INTEGER DEFAULT 1")
-    assert refresh_table(con, 's."t"', "SELECT * FROM src", "day").how == "replaced"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src", "day").how == "replaced"
     assert _rows(con, 's."t"') == _rows(con, "src")
     con.execute("ALTER TABLE src ALTER COLUMN y TYPE BIGINT")
-    assert refresh_table(con, 's."t"', "SELECT * FROM src", "day").how == "replaced"
+    assert refresh_table(con, "s", "t", "SELECT * FROM src", "day").how == "replaced"
     assert (
         con.execute("SELECT data_type FROM duckdb_columns() WHERE column_name = 'y' AND table_name = 't'").fetchone()[0]
         == "BIGINT"
