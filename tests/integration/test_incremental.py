@@ -38,7 +38,12 @@ LATE = DAILY + timedelta(days=1)  # a batch of late rows only
 OLD_DAYS = [LATE - timedelta(days=k) for k in (5, 4, 3)]
 TZ = ZoneInfo("Asia/Shanghai")
 LOOKBACK = 2  # dbt var lookback_days (transform/dbt_project.yml)
-REBUILD_TABLES = {"int_traffic_rebuild_days", "int_service_rebuild_days", "int_order_rebuild_days"}
+REBUILD_TABLES = {
+    "int_traffic_rebuild_days",
+    "int_service_rebuild_days",
+    "int_order_rebuild_days",
+    "int_product_view_rebuild_days",
+}
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
 SESSIONS_PER_DAY, CONVERTED_PER_DAY = 12, 3  # late sessions written per old day, of which converted
@@ -91,12 +96,30 @@ def _csv(landing: Path, folder: str) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal")
 
 
-def write_late_batch(landing: Path) -> dict[date, dict]:
+def _product_views(landing: Path) -> pl.DataFrame:
+    """session_id, product_id and local day of every product_view event in the landing files."""
+    rows = []
+    for path in sorted((landing / "traffic" / "events").glob("dt=*/*.jsonl*")):
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt") as handle:
+            for line in handle:
+                if line.strip():
+                    event = json.loads(line)
+                    if event.get("event_name") == "product_view" and event.get("product_id"):
+                        rows.append((event.get("session_id"), event["product_id"], _local_date(event["event_ts"])))
+    return pl.DataFrame(rows, schema=["session_id", "product_id", "day"], orient="row")
+
+
+def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[date]]:
     """Late rows for OLD_DAYS in batch LATE: per day SESSIONS_PER_DAY new sessions of 5 events
     (CONVERTED_PER_DAY of them end in a purchase, none is a bounce, no page load times); one paid
     base-currency order of that day, its customer's only order, cancelled; a few other paid
-    orders of any day re-sent, still paid (no KPI changes). Returns what each day must change
-    by, worked out from these rows and the landed files alone."""
+    orders of any day re-sent, still paid (no KPI changes); one paid order of an older day
+    re-sent without its session (an upstream correction: the products its session viewed are no
+    longer purchased in it). Returns what each day must change by, worked out from these rows
+    and the landed files alone; the days of the unlinked session's views of its order's products;
+    and the days of every view whose purchase these rows change (those, and the views of the
+    cancelled orders' products in their sessions)."""
     orders = _csv(landing, "shop/orders")
     latest = (
         orders.with_columns(
@@ -163,6 +186,24 @@ def write_late_batch(landing: Path) -> dict[date, dict]:
     ).sort("order_id")
     for other in still_paid.head(15).iter_rows(named=True):
         order_rows.append({**other, "status": NEXT_STATUS.get(other["status"], other["status"]), "updated_at": late_ts})
+    # far enough from OLD_DAYS that no late event rebuilds the days of its session's views
+    older = still_paid.slice(15).filter(
+        pl.col("session_id").is_not_null() & (pl.col("_day") < min(OLD_DAYS) - timedelta(days=4 * LOOKBACK))
+    )
+    views = _product_views(landing)
+
+    def view_days(order: dict) -> set[date]:
+        products = items.filter(pl.col("order_id") == order["order_id"])["product_id"]
+        return set(views.filter((pl.col("session_id") == order["session_id"]) & pl.col("product_id").is_in(products))["day"])
+
+    flip_days = set().union(*(view_days(row) for row in order_rows if row["status"] == "cancelled"))
+    unlinked_view_days: set[date] = set()
+    for candidate in older.iter_rows(named=True):
+        unlinked_view_days = view_days(candidate)
+        if unlinked_view_days:
+            order_rows.append({**candidate, "session_id": None, "updated_at": late_ts})
+            flip_days |= unlinked_view_days
+            break
     folder = landing / "traffic" / "events" / f"dt={LATE}"
     folder.mkdir(parents=True)
     (folder / "late-app.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
@@ -170,7 +211,7 @@ def write_late_batch(landing: Path) -> dict[date, dict]:
     folder.mkdir(parents=True)
     columns = [c for c in orders.columns if not c.startswith("_")]
     pl.DataFrame(order_rows).select(columns).write_csv(folder / "orders.csv")
-    return changes
+    return changes, unlinked_view_days, flip_days
 
 
 def _max_rowids(db: Path, tables: dict[str, str]) -> dict[str, int]:
@@ -245,10 +286,13 @@ def shop(tmp_path_factory):
     }
 
     state["kpi_before_late"] = read_table(settings.serving_db, "select * from marts.kpi_daily order by date")
-    state["late_changes"] = write_late_batch(landing)
+    state["late_changes"], state["unlinked_view_days"], state["purchase_flip_days"] = write_late_batch(landing)
     run_ok(settings, LATE, LATE)  # the late batch: incremental
     state["rebuilt_late"] = set(
         read_table(settings.working_db, "select * from intermediate.int_traffic_rebuild_days").to_series()
+    )
+    state["rebuilt_views_late"] = set(
+        read_table(settings.working_db, "select * from intermediate.int_product_view_rebuild_days").to_series()
     )
     state["kpi_after_late"] = read_table(settings.serving_db, "select * from marts.kpi_daily order by date")
 
@@ -314,6 +358,13 @@ def test_order_and_service_days_follow_their_batches(shop):
 
 def test_late_batch_rebuilds_its_old_days(shop):
     assert shop["rebuilt_late"] == set(OLD_DAYS)
+
+
+def test_late_batch_rebuilds_the_view_dates_whose_purchases_it_changed(shop):
+    # the order re-sent without its session: its views lie on days no late event touches
+    unlinked = shop["unlinked_view_days"]
+    assert unlinked and not unlinked & shop["rebuilt_late"]
+    assert shop["rebuilt_views_late"] == shop["rebuilt_late"] | shop["purchase_flip_days"]
 
 
 def test_late_batch_changes_exactly_those_days_kpis_by_the_late_rows(shop):
@@ -407,6 +458,10 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
         "intermediate.int_sessions",
         "intermediate.int_session_paths",
         "intermediate.int_order_items",
+        "intermediate.int_product_view_sessions",
+        "intermediate.int_session_channel_days",
+        "intermediate.int_traffic_days",
+        "intermediate.int_channel_visitor_days",
     } <= set(tables)
     assert _table_differences(working, settings.working_db, tables) == {}
     # a full refresh rebuilds from scratch: nothing is listed as a day to rebuild

@@ -180,3 +180,36 @@ rebuild_dates as (
     {{ session_rebuild_dates() }}
 ),
 {%- endmacro %}
+
+
+{#- Event days whose channel visitors are rebuilt (int_channel_visitor_days): a rebuilt session
+    is dated within lookback_days of a rebuilt event day and its events lie up to lookback_days
+    after its date, so every day from lookback_days before to 2 x lookback_days after. -#}
+{% macro channel_event_rebuild_dates() -%}
+  {%- set lookback = lookback_days() -%}
+  {%- for offset in range(-lookback, 2 * lookback + 1) %}
+select cast({{ dbt.dateadd('day', offset, 'event_date') }} as date) as event_date from {{ ref('int_traffic_rebuild_days') }}
+{{ 'union' if not loop.last }}
+  {%- endfor %}
+{%- endmacro %}
+
+
+{#- Condition on a date column: it is one of the days `days_sql` selects (one column). The range
+    test first lets the scan skip the row groups of other days of a table stored in day order. -#}
+{% macro on_rebuild_days(day_column, days_sql) -%}
+  ({{ day_column }} >= (select min(rebuild_day) from ({{ days_sql }}) as rebuild_days (rebuild_day))
+    and {{ day_column }} <= (select max(rebuild_day) from ({{ days_sql }}) as rebuild_days (rebuild_day))
+    and {{ day_column }} in (select rebuild_day from ({{ days_sql }}) as rebuild_days (rebuild_day)))
+{%- endmacro %}
+
+
+{#- (session, product) pairs of paid orders that name their session: a product viewed in the
+    session is purchased in it (int_product_view_sessions, int_product_view_rebuild_days). -#}
+{% macro paid_session_products() -%}
+    select distinct
+        session_id,
+        product_id
+    from {{ ref('int_order_items') }}
+    where order_is_paid
+        and session_id is not null
+{%- endmacro %}

@@ -14,15 +14,19 @@
 
 with
 
+-- each session's channel and campaign (utm_campaign trimmed, '(none)' when blank): the sessions
+-- of paid orders only, which is all attributed_orders reads
 session_campaigns as (
     select
         session_channels.session_id,
-        session_channels.session_date,
         session_channels.channel,
         coalesce(nullif(trim(sessions.utm_campaign), ''), '(none)') as campaign
     from {{ ref('int_session_channels') }} as session_channels
     inner join {{ ref('int_sessions') }} as sessions
         on sessions.session_id = session_channels.session_id
+    where session_channels.session_id in (
+        select session_id from {{ ref('int_orders') }} where is_paid
+    )
 ),
 
 -- gross margin of each paid order: its lines with a known cost (null when none has one)
@@ -57,9 +61,8 @@ session_days as (
         session_date as date_day,
         channel,
         campaign,
-        count(*) as sessions
-    from session_campaigns
-    group by session_date, channel, campaign
+        sessions
+    from {{ ref('int_session_channel_days') }}
 ),
 
 order_days as (

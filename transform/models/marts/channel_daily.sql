@@ -8,20 +8,8 @@
 --   * attributed_gross_margin: the gross margin of the attributed orders' lines with a known unit
 --     cost (int_order_item_costs); null where none of them has one, so poas is null there too;
 --   * ratios are null where their denominator is 0.
-{%- set events = ref('stg_traffic__events') %}
 
 with
-
-session_channels as (
-    select
-        session_channels.session_id,
-        session_channels.session_date,
-        session_channels.channel,
-        sessions.has_purchase
-    from {{ ref('int_session_channels') }} as session_channels
-    inner join {{ ref('int_sessions') }} as sessions
-        on sessions.session_id = session_channels.session_id
-),
 
 -- gross margin of each paid order: its lines with a known cost (null when none has one)
 order_margins as (
@@ -43,7 +31,7 @@ attributed_orders as (
         order_margins.gross_margin,
         coalesce(session_channels.channel, 'direct') as channel
     from {{ ref('int_orders') }} as orders
-    left join session_channels
+    left join {{ ref('int_session_channels') }} as session_channels
         on session_channels.session_id = orders.session_id
     left join order_margins
         on order_margins.order_id = orders.order_id
@@ -54,22 +42,19 @@ session_days as (
     select
         session_date as date_day,
         channel,
-        count(*) as sessions,
-        {{ count_where('has_purchase') }} as converted_sessions
-    from session_channels
+        sum(sessions) as sessions,
+        sum(converted_sessions) as converted_sessions
+    from {{ ref('int_session_channel_days') }}
     group by session_date, channel
 ),
 
 -- visitors: distinct anonymous_id with an event that day, in a session of the channel
 visitor_days as (
     select
-        events.event_date as date_day,
-        session_channels.channel,
-        count(distinct events.anonymous_id_hash) as visitors
-    from {{ events }} as events
-    inner join session_channels
-        on session_channels.session_id = events.session_id
-    group by events.event_date, session_channels.channel
+        event_date as date_day,
+        channel,
+        visitors
+    from {{ ref('int_channel_visitor_days') }}
 ),
 
 order_days as (

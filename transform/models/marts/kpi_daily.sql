@@ -106,12 +106,11 @@ session_days as (
 traffic_event_days as (
     select
         event_date as date_day,
-        count(distinct anonymous_id_hash) as visitors,
-        count(distinct case when event_name = 'purchase' then anonymous_id_hash end) as purchasing_visitors,
-        {{ percentile_cont("case when event_name = 'page_view' then page_load_ms end", 0.5) }} as page_load_p50_ms,
-        {{ percentile_cont("case when event_name = 'page_view' then page_load_ms end", 0.9) }} as page_load_p90_ms
-    from {{ ref('stg_traffic__events') }}
-    group by event_date
+        visitors,
+        purchasing_visitors,
+        page_load_p50_ms,
+        page_load_p90_ms
+    from {{ ref('int_traffic_days') }}
 ),
 
 -- customer service --------------------------------------------------------------------------

@@ -5,6 +5,16 @@
 -- Views count on the local date of the view event itself (a session that views a product on
 -- both sides of midnight views it on both days). Presence, not order: the order may come
 -- before or after the view, and on another day, as long as it is the same session.
+--
+-- Incremental, keyed on view_date: a run rebuilds the dates of int_product_view_rebuild_days (the
+-- rebuilt event days, and the dates whose purchase flags the paid orders changed).
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuild_days('view_date', 'select view_date from ' ~ ref('int_product_view_rebuild_days')) }}",
+    **rebuild_days_strategy('view_date')
+) }}
+-- depends_on: {{ ref('int_product_view_rebuild_days') }}
 with product_views as (
 
     select
@@ -15,19 +25,16 @@ with product_views as (
     from {{ ref('stg_traffic__events') }}
     where event_name = 'product_view'
         and product_id is not null
+        {% if is_incremental() %}
+        and {{ on_rebuild_days('event_date', 'select view_date from ' ~ ref('int_product_view_rebuild_days')) }}
+        {% endif %}
     group by event_date, product_id, session_id
 
 ),
 
--- (session, product) pairs of paid orders that name their session
 purchased_in_session as (
 
-    select distinct
-        session_id,
-        product_id
-    from {{ ref('int_order_items') }}
-    where order_is_paid
-        and session_id is not null
+    {{ paid_session_products() }}
 
 )
 
