@@ -44,6 +44,8 @@ REBUILD_TABLES = {
     "int_order_rebuild_days",
     "int_product_view_rebuild_days",
 }
+# what a run rebuilds, not data: the days and ids of its window, empty after a full refresh
+BOOKKEEPING = REBUILD_TABLES | {"stg_shop__order_rebuild_ids"}
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
 SESSIONS_PER_DAY, CONVERTED_PER_DAY = 12, 3  # late sessions written per old day, of which converted
@@ -281,6 +283,9 @@ def shop(tmp_path_factory):
     state["rebuilt"] = {
         t: set(read_table(settings.working_db, f"select * from intermediate.{t}").to_series()) for t in REBUILD_TABLES
     }
+    state["rebuilt_order_ids"] = set(
+        read_table(settings.working_db, "select * from staging.stg_shop__order_rebuild_ids").to_series()
+    )
     state["rows_after_daily"] = {
         t: read_table(settings.working_db, f"select {c} as day, rowid as row_id from {t}") for t, c in facts.items()
     }
@@ -351,6 +356,12 @@ def test_order_and_service_days_follow_their_batches(shop):
     orders = shop["rebuilt"]["int_order_rebuild_days"]
     assert DAILY in orders and len(orders) < HISTORY_DAYS
     assert DAILY in shop["rebuilt"]["int_service_rebuild_days"]
+    # the order ids rebuilt are those of the daily batch's order versions and lines
+    batch = DAILY.isoformat()
+    expected = set(_csv(shop["landing"], "shop/orders").filter(pl.col("_batch") == batch)["order_id"]) | set(
+        _csv(shop["landing"], "shop/order_items").filter(pl.col("_batch") == batch)["order_id"]
+    )
+    assert shop["rebuilt_order_ids"] == expected
 
 
 # -- a late batch updates the days it belongs to ---------------------------------------------------
@@ -451,12 +462,15 @@ def test_every_published_mart_equals_a_full_refresh(shop):
 def test_every_dbt_table_equals_a_full_refresh(shop):
     settings, snapshots = shop["settings"], shop["snapshots"]
     working = snapshots / "working_incremental.duckdb"
-    tables = [t for t in _dbt_tables(working) if t.split(".")[1] not in REBUILD_TABLES]
+    tables = [t for t in _dbt_tables(working) if t.split(".")[1] not in BOOKKEEPING]
     assert {
         "staging.stg_traffic__events",
         "staging.stg_service__events",
         "intermediate.int_sessions",
         "intermediate.int_session_paths",
+        "staging.stg_shop__orders",
+        "staging.stg_shop__order_versions",
+        "staging.stg_shop__order_items",
         "intermediate.int_order_items",
         "intermediate.int_product_view_sessions",
         "intermediate.int_session_channel_days",

@@ -70,12 +70,23 @@ window_ids as (
 
 select {{ to_local_date(ts_column) }} as event_date
 from {{ raw_relation }}
-where {{ id_column }} in (select {{ id_column }} from window_ids)
+where {{ in_id_range(id_column, 'window_ids') }}
 union
 select event_date
 from {{ staged }}
-where {{ id_column }} in (select {{ id_column }} from window_ids)
+where {{ in_id_range(id_column, 'window_ids') }}
   {%- endif %}
+{%- endmacro %}
+
+
+{#- `id_column` is one of the ids of `ids_relation`. The range test first lets a scan skip the row
+    groups (and Parquet files) of other ids where ids grow with time (sequences, ULIDs, UUIDv7): a
+    year of the medium shop's clickstream is read in 0.15 s instead of 1 s. Random ids cost what
+    the IN alone costs. -#}
+{% macro in_id_range(id_column, ids_relation) -%}
+  ({{ id_column }} >= (select min({{ id_column }}) from {{ ids_relation }})
+    and {{ id_column }} <= (select max({{ id_column }}) from {{ ids_relation }})
+    and {{ id_column }} in (select {{ id_column }} from {{ ids_relation }}))
 {%- endmacro %}
 
 
@@ -212,4 +223,42 @@ select cast({{ dbt.dateadd('day', offset, 'event_date') }} as date) as event_dat
     from {{ ref('int_order_items') }}
     where order_is_paid
         and session_id is not null
+{%- endmacro %}
+
+
+{#-
+  Staging tables of change-captured entities, kept by entity id (the order's versions, latest
+  state and lines): a run rebuilds the ids that `keys_model` lists (the ids its batch window
+  brings, or brought before a re-ingest) from every raw row of those ids, so the result equals a
+  full refresh. DuckDB: incremental, the ids deleted first (an id that lost every row is emptied
+  too), then delete+insert on the id. Spark's Parquet tables have no DELETE: a whole table.
+  `{{ config(**rebuild_keys_config('order_id', 'stg_shop__order_rebuild_ids')) }}`
+-#}
+{% macro rebuild_keys_config(key, keys_model) -%}
+  {{ return(adapter.dispatch('rebuild_keys_config', 'shop_warehouse')(key, keys_model)) }}
+{%- endmacro %}
+
+{% macro default__rebuild_keys_config(key, keys_model) -%}
+  {{ return({
+      'materialized': 'incremental',
+      'incremental_strategy': 'delete+insert',
+      'unique_key': key,
+      'on_schema_change': 'fail',
+      'pre_hook': "{{ delete_rebuild_days('" ~ key ~ "', 'select " ~ key ~ " from ' ~ ref('" ~ keys_model ~ "')) }}",
+  }) }}
+{%- endmacro %}
+
+{% macro spark__rebuild_keys_config(key, keys_model) -%}
+  {{ return({'materialized': 'table'}) }}
+{%- endmacro %}
+
+
+{#- The raw rows a keyed staging table reads: on an incremental run only those of the ids in
+    `keys_relation`, otherwise all of them. -#}
+{% macro rows_of_rebuilt_keys(raw_relation, key, keys_relation) -%}
+  {%- if is_incremental() -%}
+(select * from {{ raw_relation }} where {{ key }} in (select {{ key }} from {{ keys_relation }})) as rebuilt_rows
+  {%- else -%}
+{{ raw_relation }}
+  {%- endif -%}
 {%- endmacro %}

@@ -9,15 +9,22 @@
     **rebuild_days_strategy('event_date')
 ) }}
 -- depends_on: {{ ref('int_service_rebuild_days') }}
-with source as (
+with
+{% if is_incremental() %}
+rebuilt_day_ids as (
+
+    select event_id
+    from {{ source('raw', 'service_events') }}
+    where {{ on_local_days('event_ts', ref('int_service_rebuild_days')) }}
+
+),
+{% endif %}
+
+source as (
 
     select * from {{ source('raw', 'service_events') }}
     {% if is_incremental() %}
-    where event_id in (
-        select event_id
-        from {{ source('raw', 'service_events') }}
-        where {{ on_local_days('event_ts', ref('int_service_rebuild_days')) }}
-    )
+    where {{ in_id_range('event_id', 'rebuilt_day_ids') }}
     {% endif %}
 
 ),

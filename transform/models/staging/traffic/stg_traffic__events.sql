@@ -23,15 +23,19 @@
 
 with
 {% if is_incremental() %}
+rebuilt_day_ids as (
+
+    select event_id
+    from {{ source('raw', 'traffic_events') }}
+    where {{ on_local_days('event_ts', ref('int_traffic_rebuild_days')) }}
+
+),
+
 scoped_raw as (
 
     select *
     from {{ source('raw', 'traffic_events') }}
-    where event_id in (
-        select event_id
-        from {{ source('raw', 'traffic_events') }}
-        where {{ on_local_days('event_ts', ref('int_traffic_rebuild_days')) }}
-    )
+    where {{ in_id_range('event_id', 'rebuilt_day_ids') }}
 
 ),
 {% endif %}
