@@ -14,19 +14,24 @@
 
 with
 
--- each session's channel and campaign (utm_campaign trimmed, '(none)' when blank): the sessions
--- of paid orders only, which is all attributed_orders reads
+-- the channel and campaign (utm_campaign trimmed, '(none)' when blank) of the sessions of paid
+-- orders, which is all attributed_orders reads
+paid_order_sessions as (
+    select distinct session_id
+    from {{ ref('int_orders') }}
+    where is_paid
+),
+
 session_campaigns as (
     select
         session_channels.session_id,
         session_channels.channel,
         coalesce(nullif(trim(sessions.utm_campaign), ''), '(none)') as campaign
-    from {{ ref('int_session_channels') }} as session_channels
+    from paid_order_sessions
+    inner join {{ ref('int_session_channels') }} as session_channels
+        on session_channels.session_id = paid_order_sessions.session_id
     inner join {{ ref('int_sessions') }} as sessions
         on sessions.session_id = session_channels.session_id
-    where session_channels.session_id in (
-        select session_id from {{ ref('int_orders') }} where is_paid
-    )
 ),
 
 -- gross margin of each paid order: its lines with a known cost (null when none has one)
