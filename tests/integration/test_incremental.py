@@ -196,7 +196,9 @@ def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[da
 
     def view_days(order: dict) -> set[date]:
         products = items.filter(pl.col("order_id") == order["order_id"])["product_id"]
-        return set(views.filter((pl.col("session_id") == order["session_id"]) & pl.col("product_id").is_in(products))["day"])
+        return set(
+            views.filter((pl.col("session_id") == order["session_id"]) & pl.col("product_id").is_in(products))["day"]
+        )
 
     flip_days = set().union(*(view_days(row) for row in order_rows if row["status"] == "cancelled"))
     unlinked_view_days: set[date] = set()

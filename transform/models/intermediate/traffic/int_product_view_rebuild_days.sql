@@ -8,7 +8,8 @@
 {%- set previous = previous_state('int_product_view_sessions') if execute else none %}
 {% if should_full_refresh() or not execute or previous is none %}
 -- full refresh or first build: int_product_view_sessions is built whole
-select cast(null as date) as view_date where 1 = 0
+select cast(null as date) as view_date
+where 1 = 0
 {% else %}
 with
 

@@ -25,9 +25,9 @@ with product_views as (
     from {{ ref('stg_traffic__events') }}
     where event_name = 'product_view'
         and product_id is not null
-        {% if is_incremental() %}
+    {% if is_incremental() %}
         and {{ on_rebuild_days('event_date', 'select view_date from ' ~ ref('int_product_view_rebuild_days')) }}
-        {% endif %}
+    {% endif %}
     group by event_date, product_id, session_id
 
 ),
