@@ -115,3 +115,9 @@
   cross join {{ bounds_relation }} as b
   where day_offsets.day_offset <= {{ dbt.datediff('b.' ~ start_day, 'b.' ~ end_day, 'day') }}
 {%- endmacro %}
+
+
+{#- A campaign name as the campaign marts group by: trimmed, '(none)' when missing or blank. -#}
+{% macro campaign_or_none(expression) -%}
+  coalesce(nullif(trim({{ expression }}), ''), '(none)')
+{%- endmacro %}

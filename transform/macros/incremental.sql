@@ -103,6 +103,28 @@ where {{ in_id_range(id_column, 'window_ids') }}
 {%- endmacro %}
 
 
+{#- The first CTEs of an event staging model on an incremental run: `scoped_raw`, every raw
+    copy of the events that have a copy dated on a day of `days_relation` (the first arrival of
+    an id is judged over all its copies, wherever they are dated). -#}
+{% macro rebuilt_events_ctes(raw_relation, days_relation) -%}
+rebuilt_day_ids as (
+
+    select event_id
+    from {{ raw_relation }}
+    where {{ on_local_days('event_ts', days_relation) }}
+
+),
+
+scoped_raw as (
+
+    select *
+    from {{ raw_relation }}
+    where {{ in_id_range('event_id', 'rebuilt_day_ids') }}
+
+),
+{%- endmacro %}
+
+
 {#- Session dates to rebuild: every day within lookback_days of a rebuilt event day. -#}
 {% macro session_rebuild_dates() -%}
   {%- set lookback = lookback_days() -%}

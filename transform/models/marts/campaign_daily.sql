@@ -26,7 +26,7 @@ session_campaigns as (
     select
         session_channels.session_id,
         session_channels.channel,
-        coalesce(nullif(trim(sessions.utm_campaign), ''), '(none)') as campaign
+        {{ campaign_or_none('sessions.utm_campaign') }} as campaign
     from paid_order_sessions
     inner join {{ ref('int_session_channels') }} as session_channels
         on session_channels.session_id = paid_order_sessions.session_id
@@ -98,12 +98,12 @@ spend_days as (
     select
         spend_date as date_day,
         channel,
-        coalesce(nullif(trim(campaign), ''), '(none)') as campaign,
+        {{ campaign_or_none('campaign') }} as campaign,
         sum(spend_base) as spend,
         sum(impressions) as impressions,
         sum(clicks) as clicks
     from {{ ref('int_marketing_spend') }}
-    group by spend_date, channel, coalesce(nullif(trim(campaign), ''), '(none)')
+    group by spend_date, channel, {{ campaign_or_none('campaign') }}
 ),
 
 keys as (

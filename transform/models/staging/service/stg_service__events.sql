@@ -11,30 +11,15 @@
 -- depends_on: {{ ref('int_service_rebuild_days') }}
 with
 {% if is_incremental() %}
-rebuilt_day_ids as (
-
-    select event_id
-    from {{ source('raw', 'service_events') }}
-    where {{ on_local_days('event_ts', ref('int_service_rebuild_days')) }}
-
-),
+{{ rebuilt_events_ctes(source('raw', 'service_events'), ref('int_service_rebuild_days')) }}
 {% endif %}
-
-source as (
-
-    select * from {{ source('raw', 'service_events') }}
-    {% if is_incremental() %}
-    where {{ in_id_range('event_id', 'rebuilt_day_ids') }}
-    {% endif %}
-
-),
 
 arrivals as (
 
     select
         *,
         row_number() over (partition by event_id order by {{ first_arrival_first() }}) as arrival_rank
-    from source
+    from {{ 'scoped_raw' if is_incremental() else source('raw', 'service_events') }}
 
 )
 

@@ -23,21 +23,7 @@
 
 with
 {% if is_incremental() %}
-rebuilt_day_ids as (
-
-    select event_id
-    from {{ source('raw', 'traffic_events') }}
-    where {{ on_local_days('event_ts', ref('int_traffic_rebuild_days')) }}
-
-),
-
-scoped_raw as (
-
-    select *
-    from {{ source('raw', 'traffic_events') }}
-    where {{ in_id_range('event_id', 'rebuilt_day_ids') }}
-
-),
+{{ rebuilt_events_ctes(source('raw', 'traffic_events'), ref('int_traffic_rebuild_days')) }}
 {% endif %}
 
 repeated_ids as (

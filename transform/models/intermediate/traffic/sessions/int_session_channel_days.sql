@@ -30,7 +30,7 @@ session_channels as (
 select
     session_channels.session_date,
     session_channels.channel,
-    coalesce(nullif(trim(sessions.utm_campaign), ''), '(none)') as campaign,
+    {{ campaign_or_none('sessions.utm_campaign') }} as campaign,
     count(*) as sessions,
     {{ count_where('sessions.has_purchase') }} as converted_sessions
 from session_channels
@@ -39,4 +39,4 @@ inner join sessions
 group by
     session_channels.session_date,
     session_channels.channel,
-    coalesce(nullif(trim(sessions.utm_campaign), ''), '(none)')
+    {{ campaign_or_none('sessions.utm_campaign') }}
