@@ -4,8 +4,8 @@ and Dagster's detail in the log file (or on the console with --verbose).
 On a terminal each stage is one live line (redrawn in place); when stderr is not a terminal each
 stage prints one plain line when it ends (no carriage returns, no colour). A run's progress comes
 from its own events: Dagster's step events (through the `warehouse` logger of the job, see
-`orchestration`) and dbt's "N of M" result lines (dagster-dbt writes them to stdout, which
-`DbtOutput` captures for the duration of the run). `simulate` reports its days (`Progress.update`).
+`orchestration`) and dbt's "N of M" result lines (the build writes them to stdout, as dagster-dbt
+does for Spark's dbt process, and `DbtOutput` captures them for the duration of the run). `simulate` reports its days (`Progress.update`).
 This module imports Dagster only when a run starts (`run_console`).
 """
 

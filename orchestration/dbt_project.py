@@ -1,16 +1,21 @@
-"""The dbt project in transform/ as Dagster sees it: its manifest and the dbt CLI resource."""
+"""The dbt project in transform/ as Dagster sees it: its manifest, the dbt CLI resource (Spark's
+build) and the build in the run's own process (DuckDB's)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from functools import cached_property
 from importlib.metadata import version
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.asset_utils import get_updated_cli_invocation_params_for_context
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from packaging.version import Version
 
 from config import Settings
-from transform import TRANSFORM_DIR, dbt_launcher, parsed_project
+from transform import TRANSFORM_DIR, dbt_launcher, in_process, parsed_project
 
 
 def dbt_project(settings: Settings) -> DbtProject:
@@ -35,7 +40,7 @@ class WarehouseDbtCli(DbtCliResource):
 
 
 def dbt_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
-    """dbt started in the warehouse home (transform/launch.py): dagster-dbt puts the launcher's
+    """Spark's build: dbt started in the warehouse home (transform/launch.py): dagster-dbt puts the launcher's
     arguments between the executable and dbt's own."""
     python, *launcher = dbt_launcher(settings.home)
     return WarehouseDbtCli(
@@ -45,3 +50,42 @@ def dbt_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
 
 def manifest_path(settings: Settings) -> Path:
     return parsed_project(settings) / "manifest.json"
+
+
+class InProcessBuild:
+    """A `dbt build` run in the run's own process (transform/in_process.py), seen through the part
+    of dagster-dbt's DbtCliInvocation the transform asset reads: the events (dbt's lines go to
+    stdout as dagster-dbt prints them, where the console counts them), the manifest and translator
+    of the asset, whether dbt succeeded. The subset of models a run selects becomes dbt's
+    selection as dagster-dbt makes it."""
+
+    def __init__(self, context, home: Path, args: list[str], target: Path):
+        params = get_updated_cli_invocation_params_for_context(
+            context=context, manifest={}, dagster_dbt_translator=None
+        )
+        self.manifest = params.manifest
+        self.dagster_dbt_translator = params.dagster_dbt_translator
+        self.project = params.dbt_project
+        indirect = ["--indirect-selection", params.indirect_selection] if params.indirect_selection else []
+        self._args = [*args, *params.selection_args, *indirect]
+        self._home, self._target = home, target
+        self._done: in_process.Invocation | None = None
+        context.log.info(f"Running dbt command in the run's process: `dbt {' '.join(self._args)}`.")
+
+    def stream_raw_events(self) -> Iterator[DbtCoreCliEventMessage]:
+        project_dir = Path(self.project.project_dir) if self.project else TRANSFORM_DIR
+        self._done = in_process.invoke(self._home, self._args, self._target, project_dir, on_line=_print)
+        for event in self._done.events:
+            yield DbtCoreCliEventMessage(raw_event=event, event_history_metadata={})
+
+    def is_successful(self) -> bool:
+        return bool(self._done and self._done.success)
+
+    @property
+    def error(self) -> str | None:
+        return self._done.error if self._done else None
+
+
+def _print(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

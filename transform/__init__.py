@@ -1,7 +1,7 @@
 """The dbt project (models, macros, tests, seeds in this folder) and the little Python that goes
 with it: how the warehouse invokes dbt (project.py: settings as vars, artifacts under the home,
-the parsed manifest; launch.py: dbt started in the warehouse home; build_results.py: what a build
-did, from the lines dbt prints; data_tests.py: the data tests as a run runs them), the docs
+the parsed manifest; launch.py: dbt started in the warehouse home; in_process.py: a run's build on
+DuckDB inside the run's process; build_results.py: what a build did, from the lines dbt prints; data_tests.py: the data tests as a run runs them), the docs
 outside dbt (docs.py: the marts' descriptions, the offline docs site), the DuckDB session plugin
 that holds the personal-data key (pseudonym.py, loaded by dbt itself), and the Spark engine
 (engine.py: a run's build on Spark and the landing of its tables; spark.py: the standalone build

@@ -191,16 +191,17 @@ def _copy_private(source: Path, destination: Path) -> None:
         shutil.copyfileobj(src, dst)
 
 
-def _newest_project_mtime() -> float:
-    watched = [TRANSFORM_DIR / "dbt_project.yml", TRANSFORM_DIR / "profiles.yml"]
+def newest_project_mtime(project_dir: Path = TRANSFORM_DIR) -> float:
+    """When a file of the dbt project in `project_dir` (or its profile) last changed."""
+    watched = [project_dir / "dbt_project.yml", TRANSFORM_DIR / "profiles.yml"]
     for folder in _WATCHED_FOLDERS:
-        watched += [p for p in (TRANSFORM_DIR / folder).rglob("*") if p.is_file()]
+        watched += [p for p in (project_dir / folder).rglob("*") if p.is_file()]
     return max(p.stat().st_mtime for p in watched if p.exists())
 
 
 def newer_than_the_project(path: Path) -> bool:
     """Whether `path` exists and no project file changed after it was written."""
-    return path.exists() and path.stat().st_mtime >= _newest_project_mtime()
+    return path.exists() and path.stat().st_mtime >= newest_project_mtime()
 
 
 def _current(target: Path) -> bool:

@@ -1,6 +1,7 @@
 """Every dbt model as an asset, built by ONE `dbt build` per run whatever the number of batch days
 (the window is handed to dbt in the working database), then checked by the project's data tests
-(transform/data_tests.py; on Spark dbt's build runs them)."""
+(transform/data_tests.py; on Spark dbt's build runs them). On DuckDB dbt runs in the run's own
+process (transform/in_process.py), on Spark in a dbt process of its own (dagster-dbt's CLI)."""
 
 import time
 from collections.abc import Mapping
@@ -11,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from config import Settings
 from orchestration.db import working_db
+from orchestration.dbt_project import InProcessBuild
 from orchestration.partitions import history_start
 from orchestration.resources import WarehouseResource
 from orchestration.run_events import DBT_TEST_METADATA
@@ -171,7 +173,10 @@ def build_transform_assets(project: DbtProject):
         # Spark's landing reads the tables' columns from the run's manifest.json: dbt writes its
         # files; Spark runs dbt's tests in dbt (the compiled tests here are DuckDB's SQL)
         args = dbt_build_args(settings, config, cheaper, engine, dbt_files=spark, dbt_tests=spark)
-        invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
+        if spark:
+            invocation = dbt.cli(args, context=context, raise_on_error=False, target_path=target)
+        else:
+            invocation = InProcessBuild(context, settings.home, args, target)
         results = BuildResults()
         for line in invocation.stream_raw_events():
             results.add(line.raw_event)
@@ -216,7 +221,7 @@ def build_transform_assets(project: DbtProject):
                     )
                 )
         if not invocation.is_successful() or results.failed():
-            raise Failure(description=dbt_failure_summary(results.run_results()))
+            raise Failure(description=dbt_failure_summary(results.run_results(), getattr(invocation, "error", None)))
 
     return transform_assets
 
@@ -245,12 +250,13 @@ def record_dbt_tests(
     return outcomes
 
 
-def dbt_failure_summary(run_results: Mapping[str, Any], limit: int = 3) -> str:
+def dbt_failure_summary(run_results: Mapping[str, Any], error: str | None = None, limit: int = 3) -> str:
     """One line naming what failed in a dbt invocation: `dbt build failed: model int_orders
-    (Out of Range Error: ...); test unique_kpi_daily_date (Got 2 results, ...)`."""
+    (Out of Range Error: ...); test unique_kpi_daily_date (Got 2 results, ...)`; `error`: why dbt
+    stopped before running a node, when it did."""
     failed = [r for r in run_results.get("results", []) if r.get("status") in FAILED_STATUSES]
     if not failed:
-        return "dbt build failed (see the log)"
+        return f"dbt build failed: {error}" if error else "dbt build failed (see the log)"
     parts = []
     for result in failed[:limit]:
         kind, _, name = result["unique_id"].partition(".")
