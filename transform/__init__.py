@@ -7,6 +7,7 @@ that holds the personal-data key (pseudonym.py, loaded by dbt itself), and the S
 (engine.py: a run's build on Spark and the landing of its tables; spark.py: the standalone build
 and comparison tools)."""
 
+from transform import in_process
 from transform.build_results import FAILED_STATUSES, BuildResults
 from transform.data_tests import TESTS_LEFT_TO_THE_RUN, data_test_pass, data_tests, run_data_tests
 from transform.docs import build_docs, mart_descriptions
@@ -40,6 +41,7 @@ __all__ = [
     "data_tests",
     "run_data_tests",
     "data_test_pass",
+    "in_process",
     "KEEP_RUNS",
     "RUN_EXCLUDES",
     "RUN_LOG_LEVEL",

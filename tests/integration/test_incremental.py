@@ -45,7 +45,7 @@ REBUILD_TABLES = {
     "int_product_view_rebuild_days",
 }
 # what a run rebuilds, not data: the days and ids of its window, empty after a full refresh
-BOOKKEEPING = REBUILD_TABLES | {"stg_shop__order_rebuild_ids"}
+BOOKKEEPING = REBUILD_TABLES | {"stg_shop__order_rebuild_ids", "int_order_rebuild_ids"}
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
 SESSIONS_PER_DAY, CONVERTED_PER_DAY = 12, 3  # late sessions written per old day, of which converted
@@ -288,6 +288,9 @@ def shop(tmp_path_factory):
     state["rebuilt_order_ids"] = set(
         read_table(settings.working_db, "select * from staging.stg_shop__order_rebuild_ids").to_series()
     )
+    state["rebuilt_int_order_ids"] = set(
+        read_table(settings.working_db, "select * from intermediate.int_order_rebuild_ids").to_series()
+    )
     state["rows_after_daily"] = {
         t: read_table(settings.working_db, f"select {c} as day, rowid as row_id from {t}") for t, c in facts.items()
     }
@@ -364,6 +367,14 @@ def test_order_and_service_days_follow_their_batches(shop):
         _csv(shop["landing"], "shop/order_items").filter(pl.col("_batch") == batch)["order_id"]
     )
     assert shop["rebuilt_order_ids"] == expected
+    # int_orders also rebuilds every order dated from the earliest fx rate of the batch on (the
+    # rate also serves later dates without their own)
+    rates = _csv(shop["landing"], "finance/fx_rates").filter(pl.col("_batch") == batch)
+    assert rates.height > 0
+    first_rate = date.fromisoformat(rates["date"].min())
+    orders = _csv(shop["landing"], "shop/orders").sort("updated_at").unique("order_id", keep="last")
+    dated = {oid for oid, ts in orders.select("order_id", "created_at").iter_rows() if _local_date(ts) >= first_rate}
+    assert shop["rebuilt_int_order_ids"] == expected | dated
 
 
 # -- a late batch updates the days it belongs to ---------------------------------------------------

@@ -284,3 +284,11 @@ select cast({{ dbt.dateadd('day', offset, 'event_date') }} as date) as event_dat
 {{ raw_relation }}
   {%- endif -%}
 {%- endmacro %}
+
+
+{#- The earliest date of an fx rate that the batch window brings (null when it brings none): a
+    rate also serves the later dates that have none of their own, so every order from this date
+    on may convert at another rate. -#}
+{% macro earliest_new_fx_date() -%}
+(select min({{ adapter.quote('date') }}) from {{ source('raw', 'finance_fx_rates') }} where {{ in_batch_window('_batch_dt') }})
+{%- endmacro %}

@@ -8,7 +8,6 @@
 {%- if previous is not none and '_order_batch_dt' not in (adapter.get_columns_in_relation(previous) | map(attribute='name') | list) %}
   {%- set previous = none %}{# built before the lines carried their batches: rebuild every date #}
 {%- endif %}
-{%- set window_start = "(select min(" ~ adapter.quote('date') ~ ") from " ~ source('raw', 'finance_fx_rates') ~ " where " ~ in_batch_window('_batch_dt') ~ ")" %}
 {% if should_full_refresh() or not execute %}
 select cast(null as date) as order_date where 1 = 0
 {% elif previous is none %}
@@ -32,5 +31,5 @@ select order_date from {{ ref('int_orders') }} where order_id in (select order_i
 union
 select order_date from {{ previous }} where order_id in (select order_id from window_orders)
 union
-select order_date from {{ ref('int_orders') }} where order_date >= {{ window_start }}
+select order_date from {{ ref('int_orders') }} where order_date >= {{ earliest_new_fx_date() }}
 {% endif %}

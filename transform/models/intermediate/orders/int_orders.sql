@@ -1,8 +1,13 @@
 -- One row per order in its latest state, with its order date, the KPI flags and every amount
 -- converted to the base currency at the rate of the order date (kpis.md: Conventions).
+--
+-- Kept by order id: a run rebuilds the orders of int_order_rebuild_ids (the ones the keyed
+-- staging tables rebuild, and every order from the earliest fx rate the window brings).
+{{ config(**rebuild_keys_config('order_id', 'int_order_rebuild_ids')) }}
+-- depends_on: {{ ref('int_order_rebuild_ids') }}
 with orders as (
 
-    select * from {{ ref('stg_shop__orders') }}
+    select * from {{ rows_of_rebuilt_keys(ref('stg_shop__orders'), 'order_id', ref('int_order_rebuild_ids')) }}
 
 ),
 

@@ -1,8 +1,4 @@
 -- Latest state of every payment attempt.
---
--- A table, like stg_shop__orders: as a view, each of its six data tests and its reader ranked
--- every payment version again (~0.4 s each on a year of the medium shop, against ~0.7 s to build).
-{{ config(materialized='table') }}
 with latest_versions as (
 
     {{ latest_version(source('raw', 'shop_payments'), 'payment_id') }}
