@@ -46,6 +46,20 @@
   quantile_cont({{ expression }}, {{ fraction }})
 {%- endmacro %}
 
+{#- The same over a window frame (`... over (order by ... range between ...)`): Spark's
+    percentile_cont takes no frame, its `percentile` (also interpolating) does. -#}
+{% macro windowed_percentile_cont(expression, fraction) -%}
+  {{ return(adapter.dispatch('windowed_percentile_cont', 'shop_warehouse')(expression, fraction)) }}
+{%- endmacro %}
+
+{% macro default__windowed_percentile_cont(expression, fraction) -%}
+  {{ percentile_cont(expression, fraction) }}
+{%- endmacro %}
+
+{% macro spark__windowed_percentile_cont(expression, fraction) -%}
+  percentile({{ expression }}, {{ fraction }})
+{%- endmacro %}
+
 
 {#- Lower-case hex SHA-256 of a string expression (null stays null). -#}
 {% macro sha256_hex(expression) -%}
@@ -107,6 +121,21 @@
 
 {% macro default__timestamp_diff(first, second, datepart) -%}
   ({{ dbt.datediff(first, second, datepart) }})
+{%- endmacro %}
+
+{#- DuckDB: from the instants' epoch milliseconds and microseconds. Its date_diff on TIMESTAMPTZ
+    goes through the calendar of the session's time zone: ~1.2 s for the sessions of a year on the
+    medium shop (5.8M) against ~0.1 s, with the same results. -#}
+{% macro duckdb__timestamp_diff(first, second, datepart) -%}
+  {%- if datepart == 'second' -%}
+    (epoch_ms({{ second }}) // 1000 - epoch_ms({{ first }}) // 1000)
+  {%- elif datepart == 'millisecond' -%}
+    (epoch_ms({{ second }}) - epoch_ms({{ first }}))
+  {%- elif datepart == 'microsecond' -%}
+    (epoch_us({{ second }}) - epoch_us({{ first }}))
+  {%- else -%}
+    ({{ dbt.datediff(first, second, datepart) }})
+  {%- endif -%}
 {%- endmacro %}
 
 {% macro spark__timestamp_diff(first, second, datepart) -%}

@@ -279,7 +279,7 @@ select cast({{ dbt.dateadd('day', offset, 'event_date') }} as date) as event_dat
     `keys_relation`, otherwise all of them. -#}
 {% macro rows_of_rebuilt_keys(raw_relation, key, keys_relation) -%}
   {%- if is_incremental() -%}
-(select * from {{ raw_relation }} where {{ key }} in (select {{ key }} from {{ keys_relation }})) as rebuilt_rows
+(select * from {{ raw_relation }} where {{ in_id_range(key, keys_relation) }}) as rebuilt_rows
   {%- else -%}
 {{ raw_relation }}
   {%- endif -%}

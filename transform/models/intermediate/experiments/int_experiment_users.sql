@@ -28,9 +28,8 @@ purchases as (
 
     select
         anonymous_id_hash,
-        event_ts as purchased_at
-    from {{ ref('stg_traffic__events') }}
-    where event_name = 'purchase'
+        purchased_at
+    from {{ ref('int_purchase_events') }}
 
 ),
 

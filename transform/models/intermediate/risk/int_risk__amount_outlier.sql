@@ -17,48 +17,43 @@ paid_orders as (
 
 ),
 
-outlier_days as (
+with_trailing_median as (
 
-    select distinct order_date from paid_orders
-
-),
-
-trailing_medians as (
-
-    -- the trailing 30 days of an order date D are D - 30 .. D - 1 (the day itself is not its own yardstick)
+    -- the trailing 30 days of an order date D are D - 30 .. D - 1 (the day itself is not its own
+    -- yardstick): a window over the day number, which engines compute without joining every
+    -- order to a month of earlier ones (null before the first earlier paid order)
     select
-        outlier_days.order_date,
-        {{ percentile_cont('earlier_orders.total_amount_base', 0.5) }} as median_total
-    from outlier_days
-    inner join paid_orders as earlier_orders
-        on earlier_orders.order_date < outlier_days.order_date
-        and earlier_orders.order_date >= cast({{ dbt.dateadd('day', -outlier['trailing_days'], 'outlier_days.order_date') }} as date)
-    group by outlier_days.order_date
+        order_id,
+        order_date,
+        total_amount_base,
+        {{ windowed_percentile_cont('total_amount_base', 0.5) }} over (
+            order by {{ dbt.datediff("cast('1970-01-01' as date)", 'order_date', 'day') }}
+            range between {{ outlier['trailing_days'] }} preceding and 1 preceding
+        ) as median_total
+    from paid_orders
 
 ),
 
 outlier_alerts as (
 
     select
-        paid_orders.order_date as alert_date,
+        orders.order_date as alert_date,
         'amount_outlier' as alert_type,
         'order' as entity_type,
-        paid_orders.order_id as entity,
-        paid_orders.total_amount_base as metric_value,
-        {{ outlier['median_multiple'] }} * trailing_medians.median_total as threshold,
-        {{ risk_severity('amount_outlier', 'paid_orders.total_amount_base / trailing_medians.median_total') }} as severity,
+        orders.order_id as entity,
+        orders.total_amount_base as metric_value,
+        {{ outlier['median_multiple'] }} * orders.median_total as threshold,
+        {{ risk_severity('amount_outlier', 'orders.total_amount_base / orders.median_total') }} as severity,
         (
-            'Order ' || paid_orders.order_id || ' was paid at '
-            || {{ format_thousands('paid_orders.total_amount_base') }} || ' {{ base_currency() }}, '
-            || {{ fmt_number('paid_orders.total_amount_base / trailing_medians.median_total', 1) }}
-            || ' times the typical order of ' || {{ format_thousands('trailing_medians.median_total') }}
+            'Order ' || orders.order_id || ' was paid at '
+            || {{ format_thousands('orders.total_amount_base') }} || ' {{ base_currency() }}, '
+            || {{ fmt_number('orders.total_amount_base / orders.median_total', 1) }}
+            || ' times the typical order of ' || {{ format_thousands('orders.median_total') }}
             || ' {{ base_currency() }} over the last {{ outlier["trailing_days"] }} days'
         ) as explanation
-    from paid_orders
-    inner join trailing_medians
-        on trailing_medians.order_date = paid_orders.order_date
-    where trailing_medians.median_total > 0
-        and paid_orders.total_amount_base > {{ outlier['median_multiple'] }} * trailing_medians.median_total
+    from with_trailing_median as orders
+    where orders.median_total > 0
+        and orders.total_amount_base > {{ outlier['median_multiple'] }} * orders.median_total
 
 )
 
