@@ -1,5 +1,6 @@
 """What a daily run costs after a history: wall time, the CPU of the run's own process (Dagster,
-ingest, gate, publish) and of its children (dbt), and the run's stages.
+ingest, gate, dbt on DuckDB, publish) and of its child processes (dbt on Spark), and the run's
+stages.
 
     .venv/bin/python bench/daily_run.py [--days 28] [--scale tiny] [--repeat 3] [--workdir DIR] [--start DAY]
 
@@ -38,7 +39,7 @@ def timed_run(settings, first: date, last: date) -> dict:
     return {
         "wall": time.perf_counter() - t0,
         "run process CPU": _cpu(resource.RUSAGE_SELF) - self0,
-        "dbt CPU": _cpu(resource.RUSAGE_CHILDREN) - children0,
+        "child processes CPU": _cpu(resource.RUSAGE_CHILDREN) - children0,
         **report.stage_seconds,
     }
 
