@@ -45,7 +45,11 @@ REBUILD_TABLES = {
     "int_product_view_rebuild_days",
 }
 # what a run rebuilds, not data: the days and ids of its window, empty after a full refresh
-BOOKKEEPING = REBUILD_TABLES | {"stg_shop__order_rebuild_ids", "int_order_rebuild_ids"}
+KEYS_REBUILT = {
+    "stg_shop__customer_rebuild_ids": ("shop/customers", "customer_id"),
+    "stg_shop__payment_rebuild_ids": ("shop/payments", "payment_id"),
+}
+BOOKKEEPING = REBUILD_TABLES | set(KEYS_REBUILT) | {"stg_shop__order_rebuild_ids", "int_order_rebuild_ids"}
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
 SESSIONS_PER_DAY, CONVERTED_PER_DAY = 12, 3  # late sessions written per old day, of which converted
@@ -291,6 +295,9 @@ def shop(tmp_path_factory):
     state["rebuilt_int_order_ids"] = set(
         read_table(settings.working_db, "select * from intermediate.int_order_rebuild_ids").to_series()
     )
+    state["rebuilt_keys"] = {
+        t: set(read_table(settings.working_db, f"select * from staging.{t}").to_series()) for t in KEYS_REBUILT
+    }
     state["rows_after_daily"] = {
         t: read_table(settings.working_db, f"select {c} as day, rowid as row_id from {t}") for t, c in facts.items()
     }
@@ -375,6 +382,14 @@ def test_order_and_service_days_follow_their_batches(shop):
     orders = _csv(shop["landing"], "shop/orders").sort("updated_at").unique("order_id", keep="last")
     dated = {oid for oid, ts in orders.select("order_id", "created_at").iter_rows() if _local_date(ts) >= first_rate}
     assert shop["rebuilt_int_order_ids"] == expected | dated
+
+
+def test_latest_state_tables_rebuild_the_keys_their_batch_brings(shop):
+    batch = DAILY.isoformat()
+    for table, (folder, key) in KEYS_REBUILT.items():
+        expected = set(_csv(shop["landing"], folder).filter(pl.col("_batch") == batch)[key])
+        assert expected, table
+        assert shop["rebuilt_keys"][table] == expected, table
 
 
 # -- a late batch updates the days it belongs to ---------------------------------------------------
@@ -492,6 +507,8 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
         "intermediate.int_experiment_exposure_days",
         "intermediate.int_purchase_events",
         "intermediate.int_orders",
+        "staging.stg_shop__customers",
+        "staging.stg_shop__payments",
     } <= set(tables)
     assert _table_differences(working, settings.working_db, tables) == {}
     # a full refresh rebuilds from scratch: nothing is listed as a day to rebuild

@@ -292,3 +292,20 @@ select cast({{ dbt.dateadd('day', offset, 'event_date') }} as date) as event_dat
 {% macro earliest_new_fx_date() -%}
 (select min({{ adapter.quote('date') }}) from {{ source('raw', 'finance_fx_rates') }} where {{ in_batch_window('_batch_dt') }})
 {%- endmacro %}
+
+
+{#- The keys a table of latest versions kept by key (rebuild_keys_config) rebuilds this run: every
+    key of a raw row that the batch window brings, and of a row the table loaded from a batch of
+    the window (a re-ingest may have dropped that version). Built before the table changes. The
+    table without a previous state (a full refresh, a first build) is built whole and does not
+    read the list. -#}
+{% macro changed_keys(raw_table, key, keyed_model) -%}
+  {%- set previous = previous_state(keyed_model) if execute else none -%}
+  {%- if should_full_refresh() or previous is none -%}
+select cast(null as {{ dbt.type_string() }}) as {{ key }} where 1 = 0
+  {%- else -%}
+select {{ key }} from {{ source('raw', raw_table) }} where {{ in_batch_window('_batch_dt') }}
+union
+select {{ key }} from {{ previous }} where {{ in_batch_window('_batch_dt') }}
+  {%- endif -%}
+{%- endmacro %}

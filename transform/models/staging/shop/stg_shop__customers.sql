@@ -1,7 +1,11 @@
--- Latest state of every customer; personal data replaced by keyed hashes.
+-- Latest state of every customer; personal data replaced by keyed hashes. Kept by customer id: a
+-- run ranks and hashes again only the customers of stg_shop__customer_rebuild_ids
+-- (macros/incremental.sql, rebuild_keys_config).
+{{ config(**rebuild_keys_config('customer_id', 'stg_shop__customer_rebuild_ids')) }}
+-- depends_on: {{ ref('stg_shop__customer_rebuild_ids') }}
 with latest_versions as (
 
-    {{ latest_version(source('raw', 'shop_customers'), 'customer_id') }}
+    {{ latest_version(rows_of_rebuilt_keys(source('raw', 'shop_customers'), 'customer_id', ref('stg_shop__customer_rebuild_ids')), 'customer_id') }}
 
 )
 

@@ -1,7 +1,10 @@
--- Latest state of every payment attempt.
+-- Latest state of every payment attempt. Kept by payment id: a run ranks again only the payments
+-- of stg_shop__payment_rebuild_ids (macros/incremental.sql, rebuild_keys_config).
+{{ config(**rebuild_keys_config('payment_id', 'stg_shop__payment_rebuild_ids')) }}
+-- depends_on: {{ ref('stg_shop__payment_rebuild_ids') }}
 with latest_versions as (
 
-    {{ latest_version(source('raw', 'shop_payments'), 'payment_id') }}
+    {{ latest_version(rows_of_rebuilt_keys(source('raw', 'shop_payments'), 'payment_id', ref('stg_shop__payment_rebuild_ids')), 'payment_id') }}
 
 )
 
