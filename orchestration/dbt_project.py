@@ -40,8 +40,8 @@ class WarehouseDbtCli(DbtCliResource):
 
 
 def dbt_resource(project: DbtProject, settings: Settings) -> DbtCliResource:
-    """Spark's build: dbt started in the warehouse home (transform/launch.py): dagster-dbt puts the launcher's
-    arguments between the executable and dbt's own."""
+    """Spark's build, in a dbt process started in the warehouse home (transform/launch.py);
+    dagster-dbt puts the launcher's arguments between the executable and dbt's own."""
     python, *launcher = dbt_launcher(settings.home)
     return WarehouseDbtCli(
         project_dir=project, profiles_dir=str(TRANSFORM_DIR), dbt_executable=python, global_config_flags=launcher

@@ -69,39 +69,43 @@ def invoke(
     where = ["--project-dir", str(project_dir), "--profiles-dir", str(TRANSFORM_DIR), "--target-path", str(target)]
     with _LOCK, _working_directory(home):
         try:
-            manifest = _manifest(project_dir, _vars_of(args), where)
+            manifest, parse_error = _manifest(project_dir, _vars_of(args), where)
             if manifest is None:
-                done.error = "dbt could not parse the project (see the log)"
+                done.error = f"dbt could not parse the project: {parse_error}"
                 return done
             result = dbtRunner(manifest=manifest, callbacks=[keep]).invoke([*args, *where, *_SILENT])
         finally:
             _close_duckdb()
     done.success = bool(result.success)
     if result.exception is not None:
-        text = str(result.exception).strip()
-        done.error = text.splitlines()[0] if text else repr(result.exception)
+        done.error = _first_line(result.exception)
     return done
+
+
+def _first_line(exception: BaseException) -> str:
+    text = str(exception).strip()
+    return text.splitlines()[0] if text else repr(exception)
 
 
 def _vars_of(args: list[str]) -> str:
     return args[args.index("--vars") + 1] if "--vars" in args else "{}"
 
 
-def _manifest(project_dir: Path, variables: str, where: list[str]):
-    """dbt's manifest of the project with these vars: kept from an earlier invocation of this
-    process while no project file changed since, else parsed (partially, from the parse state
-    carried into the target folder)."""
+def _manifest(project_dir: Path, variables: str, where: list[str]) -> tuple[Any, str | None]:
+    """(dbt's manifest of the project with these vars, None), or (None, why it could not be
+    parsed): kept from an earlier invocation of this process while no project file changed since,
+    else parsed (partially, from the parse state carried into the target folder)."""
     from dbt.cli.main import dbtRunner
 
     key = (str(project_dir), variables, newest_project_mtime(project_dir))
     if key not in _manifests:
         parsed = dbtRunner().invoke(["parse", *where, "--vars", variables, *_SILENT])
         if not parsed.success:
-            return None
+            return None, _first_line(parsed.exception) if parsed.exception else "see dbt's messages"
         while len(_manifests) >= KEEP_MANIFESTS:
             _manifests.pop(next(iter(_manifests)))
         _manifests[key] = parsed.result
-    return _manifests[key]
+    return _manifests[key], None
 
 
 def _close_duckdb() -> None:

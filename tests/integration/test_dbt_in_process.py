@@ -62,3 +62,12 @@ def test_a_failing_invocation_says_why_and_leaves_the_process_as_it_was(tmp_path
     assert not failed.success
     assert "no_such_macro" in (failed.error or "") + " ".join(e["info"]["msg"] for e in failed.events)
     assert os.getcwd() == before
+
+
+def test_a_project_dbt_cannot_parse_is_named_in_one_line(tmp_path):
+    settings = _new_home(tmp_path)
+    target = settings.dbt_dir / "runs" / "unparsable"
+    failed = in_process.invoke(settings.home, ["seed", "--vars", "{not: [closed"], target)
+    assert not failed.success
+    assert failed.error.startswith("dbt could not parse the project: "), failed.error
+    assert "\n" not in failed.error

@@ -3,7 +3,7 @@
 -- changes (an order row, an order line, or a line or latest order version it used to hold before
 -- a re-ingest), and every date from the earliest fx rate the window brings (a rate also serves
 -- later dates without their own rate). Built before int_order_items changes.
--- depends_on: {{ ref('int_orders') }}, {{ source('raw', 'shop_orders') }}, {{ source('raw', 'shop_order_items') }}
+-- depends_on: {{ ref('int_orders') }}, {{ source('raw', 'shop_orders') }}, {{ source('raw', 'shop_order_items') }}, {{ source('raw', 'finance_fx_rates') }}
 {%- set previous = previous_state('int_order_items') if execute else none %}
 {%- if previous is not none and '_order_batch_dt' not in (adapter.get_columns_in_relation(previous) | map(attribute='name') | list) %}
   {%- set previous = none %}{# built before the lines carried their batches: rebuild every date #}
