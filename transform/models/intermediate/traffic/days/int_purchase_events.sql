@@ -4,12 +4,7 @@
 --
 -- Incremental like stg_traffic__events (delete+insert on event_date, the same days).
 -- depends_on: {{ ref('int_traffic_rebuild_days') }}
-{{ config(
-    materialized='incremental',
-    on_schema_change='fail',
-    pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}",
-    **rebuild_days_strategy('event_date')
-) }}
+{{ config(pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}", **rebuild_days_strategy('event_date')) }}
 select
     event_date,
     anonymous_id_hash,
