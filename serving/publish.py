@@ -19,7 +19,7 @@ from ingest import ENTITIES
 from quality import DATA_HEALTH_SQL
 from serving.checksum import marts_checksum
 from serving.semantic_sources import DAY_COLUMNS, SEMANTIC_SOURCES, semantic_source_selects
-from serving.table_refresh import refresh_table
+from serving.table_refresh import DIGESTS_SCHEMA, digests_name, refresh_table
 
 PUBLISHED_SCHEMAS = ("marts", "ops")
 
@@ -112,10 +112,11 @@ def publish(
         served.update({(schema, table): _served_select(schema, table) for schema, table in tables})
         # what the last publication held and this one does not; data_health and the publication
         # record are made anew below
+        kept_digests = {digests_name(schema, table) for schema, table in served}
         for schema, table in con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
         ).fetchall():
-            if (schema, table) not in served:
+            if (schema, table) not in served and not (schema == DIGESTS_SCHEMA and table in kept_digests):
                 con.execute(f'DROP TABLE {schema}."{table}"')
         for schema in sorted({*PUBLISHED_SCHEMAS, *(schema for schema, _ in served)}):
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

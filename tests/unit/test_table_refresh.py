@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from serving.publish import publish
-from serving.table_refresh import refresh_table
+from serving.table_refresh import DIGESTS_SCHEMA, digests_name, refresh_table
 
 
 @pytest.fixture
@@ -52,6 +52,46 @@ def test_only_the_days_that_changed_are_rewritten_and_the_table_equals_the_sourc
     assert _rows(con, 's."t"') == _rows(con, "src")
     assert refreshed.rows == con.execute("SELECT count(*) FROM src").fetchone()[0]
     assert refresh_table(con, "s", "t", "SELECT * FROM src", "day").how == "kept"
+
+
+def _stored_digests(con, table="t"):
+    return sorted(con.execute(f'SELECT * FROM {DIGESTS_SCHEMA}."{digests_name("s", table)}"').fetchall(), key=repr)
+
+
+def _digests_of_rows(con, relation, day="day"):
+    return sorted(
+        con.execute(
+            f"SELECT {day}, count(*), coalesce(sum(hash(r)::HUGEINT), 0) FROM {relation} AS r GROUP BY ALL"
+        ).fetchall(),
+        key=repr,
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE src SET x = -1 WHERE i = 7",
+        "DELETE FROM src WHERE day = DATE '2026-03-02'",
+        "INSERT INTO src VALUES (NULL, 102, 0)",
+        "ALTER TABLE src ADD COLUMN y INTEGER DEFAULT 1",  # the table is replaced
+    ],
+)
+def test_the_kept_digests_are_those_of_the_rows_the_table_holds(con, change):
+    refresh_table(con, "s", "t", "SELECT * FROM src", "day")
+    assert _stored_digests(con) == _digests_of_rows(con, 's."t"')
+    con.execute(change)
+    refresh_table(con, "s", "t", "SELECT * FROM src", "day")
+    assert _stored_digests(con) == _digests_of_rows(con, 's."t"') == _digests_of_rows(con, "src")
+
+
+def test_a_table_without_kept_digests_is_digested_from_its_rows(con):
+    """A serving file written before the digests were kept: the days that differ are still found."""
+    refresh_table(con, "s", "t", "SELECT * FROM src", "day")
+    con.execute(f'DROP TABLE {DIGESTS_SCHEMA}."{digests_name("s", "t")}"')
+    con.execute("UPDATE src SET x = -1 WHERE i = 7")
+    assert refresh_table(con, "s", "t", "SELECT * FROM src", "day").how == "1 days"
+    assert _rows(con, 's."t"') == _rows(con, "src")
+    assert _stored_digests(con) == _digests_of_rows(con, "src")
 
 
 def test_a_changed_table_without_a_day_column_is_replaced(con):
