@@ -49,10 +49,18 @@ KEYS_REBUILT = {
     "stg_shop__customer_rebuild_ids": ("shop/customers", "customer_id"),
     "stg_shop__payment_rebuild_ids": ("shop/payments", "payment_id"),
 }
-BOOKKEEPING = REBUILD_TABLES | set(KEYS_REBUILT) | {"stg_shop__order_rebuild_ids", "int_order_rebuild_ids"}
+BOOKKEEPING = (
+    REBUILD_TABLES
+    | set(KEYS_REBUILT)
+    | {"stg_shop__order_rebuild_ids", "int_order_rebuild_ids", "int_order_attribution_rebuild_ids"}
+)
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
 SESSIONS_PER_DAY, CONVERTED_PER_DAY = 12, 3  # late sessions written per old day, of which converted
+RETOUCH_CAMPAIGN = "late-win-back"
+CHANNELS = set(
+    pl.read_csv(Path(__file__).parents[2] / "transform" / "seeds" / "channel_rules.csv")["channel"]
+)  # the campaign of a late first event of an existing session
 NEXT_STATUS = {"paid": "shipped", "shipped": "delivered"}
 
 
@@ -102,6 +110,16 @@ def _csv(landing: Path, folder: str) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal")
 
 
+def _events(landing: Path) -> list[dict]:
+    """Every clickstream event in the landing files."""
+    events = []
+    for path in sorted((landing / "traffic" / "events").glob("dt=*/*.jsonl*")):
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt") as handle:
+            events += [json.loads(line) for line in handle if line.strip()]
+    return events
+
+
 def _product_views(landing: Path) -> pl.DataFrame:
     """session_id, product_id and local day of every product_view event in the landing files."""
     rows = []
@@ -116,7 +134,38 @@ def _product_views(landing: Path) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["session_id", "product_id", "day"], orient="row")
 
 
-def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[date]]:
+def hold_back_a_session(landing: Path) -> str:
+    """Move every event of the session of a paid order placed the day before DAILY into batch
+    DAILY (the order has no version in that batch): the history run sees the order without its
+    session, the daily run brings the session. Returns the order id."""
+    day = DAILY - timedelta(days=1)
+    versions = _csv(landing, "shop/orders")
+    updated_daily = versions.filter(pl.col("_batch") == DAILY.isoformat())["order_id"]
+    orders = versions.filter(
+        (pl.col("_batch") == day.isoformat())
+        & pl.col("status").is_in(["paid", "shipped", "delivered"])
+        & pl.col("session_id").is_not_null()
+        & ~pl.col("order_id").is_in(updated_daily.to_list())
+    )
+    order = orders.filter(pl.col("created_at").map_elements(_local_date, return_dtype=pl.Date) == day).sort("order_id")
+    order_id, session_id = order["order_id"][0], order["session_id"][0]
+    held = []
+    for path in sorted((landing / "traffic" / "events").glob("dt=*/*.jsonl*")):
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt") as handle:
+            lines = [line for line in handle if line.strip()]
+        kept = [line for line in lines if json.loads(line).get("session_id") != session_id]
+        if len(kept) < len(lines):
+            assert path.parent.name < f"dt={DAILY}"
+            held += [line for line in lines if json.loads(line).get("session_id") == session_id]
+            with opener(path, "wt") as handle:
+                handle.writelines(kept)
+    assert held, f"the session {session_id} of order {order_id} has no events"
+    (landing / "traffic" / "events" / f"dt={DAILY}" / "held-back.jsonl").write_text("".join(held))
+    return order_id
+
+
+def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[date], str]:
     """Late rows for OLD_DAYS in batch LATE: per day SESSIONS_PER_DAY new sessions of 5 events
     (CONVERTED_PER_DAY of them end in a purchase, none is a bounce, no page load times); one paid
     base-currency order of that day, its customer's only order, cancelled; a few other paid
@@ -125,7 +174,8 @@ def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[da
     longer purchased in it). Returns what each day must change by, worked out from these rows
     and the landed files alone; the days of the unlinked session's views of its order's products;
     and the days of every view whose purchase these rows change (those, and the views of the
-    cancelled orders' products in their sessions)."""
+    cancelled orders' products in their sessions). And one paid order of an old day, not re-sent,
+    whose session gains an earlier first event from RETOUCH_CAMPAIGN: its id is returned last."""
     orders = _csv(landing, "shop/orders")
     latest = (
         orders.with_columns(
@@ -212,6 +262,44 @@ def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[da
             order_rows.append({**candidate, "session_id": None, "updated_at": late_ts})
             flip_days |= unlinked_view_days
             break
+    # the order's channel and campaign follow its session (int_order_attribution): a late first
+    # event of a session that already has several, on its date, moves its paid order to email
+    resent = {row["order_id"] for row in order_rows}
+    sessions: dict[str, list[dict]] = {}
+    for event in _events(landing):
+        sessions.setdefault(event.get("session_id"), []).append(event)
+    retouched = None
+    for candidate in (
+        latest.filter(
+            pl.col("_day").is_in(OLD_DAYS)
+            & pl.col("status").is_in(["paid", "shipped", "delivered"])
+            & pl.col("session_id").is_not_null()
+            & ~pl.col("order_id").is_in(list(resent))
+        )
+        .sort("order_id")
+        .iter_rows(named=True)
+    ):
+        session = sorted(sessions.get(candidate["session_id"], []), key=lambda e: e["event_ts"])
+        first = datetime.fromisoformat(session[0]["event_ts"].replace("Z", "+00:00")) if session else None
+        if len(session) >= 2 and first.astimezone(TZ).date() in OLD_DAYS and first.astimezone(TZ).hour >= 1:
+            retouched = candidate["order_id"]
+            events.append(
+                {
+                    **{
+                        k: session[0].get(k)
+                        for k in ("anonymous_id", "session_id", "platform", "device_type", "country")
+                    },
+                    "event_id": "late-retouch",
+                    "event_ts": (first - timedelta(seconds=1)).isoformat().replace("+00:00", "Z"),
+                    "event_name": "page_view",
+                    "page_type": "home",
+                    "utm_source": "newsletter",
+                    "utm_medium": "email",
+                    "utm_campaign": RETOUCH_CAMPAIGN,
+                }
+            )
+            break
+    assert retouched, "no paid order of an old day has a session of several events"
     folder = landing / "traffic" / "events" / f"dt={LATE}"
     folder.mkdir(parents=True)
     (folder / "late-app.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
@@ -219,7 +307,7 @@ def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[da
     folder.mkdir(parents=True)
     columns = [c for c in orders.columns if not c.startswith("_")]
     pl.DataFrame(order_rows).select(columns).write_csv(folder / "orders.csv")
-    return changes, unlinked_view_days, flip_days
+    return changes, unlinked_view_days, flip_days, retouched
 
 
 def _max_rowids(db: Path, tables: dict[str, str]) -> dict[str, int]:
@@ -274,10 +362,13 @@ def shop(tmp_path_factory):
     snapshots = tmp_path_factory.mktemp("incr_snapshots")
     facts = {"staging.stg_traffic__events": "event_date", "intermediate.int_sessions": "session_date"}
     state = {"settings": settings, "landing": landing}
+    held_back = state["held_back_order"] = hold_back_a_session(landing)
+    attribution_of = "select channel, session_date from intermediate.int_order_attribution where order_id = '{}'"
 
     state["history_run"] = run_ok(settings, START, DAILY - timedelta(days=1)).run_id  # a first (full) build
     # its dbt folders, before later runs prune them (the last KEEP_RUNS are kept)
     state["history_run_folders"] = list(runs_dir(settings).glob(f"{state['history_run'][:8]}-*"))
+    state["held_back_before"] = read_table(settings.working_db, attribution_of.format(held_back)).row(0)
     state["rowids_before_daily"] = _max_rowids(settings.working_db, facts)
     state["rows_before_daily"] = {
         t: read_table(
@@ -286,6 +377,7 @@ def shop(tmp_path_factory):
         for t, c in facts.items()
     }
     run_ok(settings, DAILY, DAILY)  # a daily run: incremental
+    state["held_back_after"] = read_table(settings.working_db, attribution_of.format(held_back)).row(0)
     state["rebuilt"] = {
         t: set(read_table(settings.working_db, f"select * from intermediate.{t}").to_series()) for t in REBUILD_TABLES
     }
@@ -303,8 +395,15 @@ def shop(tmp_path_factory):
     }
 
     state["kpi_before_late"] = read_table(settings.serving_db, "select * from marts.kpi_daily order by date")
-    state["late_changes"], state["unlinked_view_days"], state["purchase_flip_days"] = write_late_batch(landing)
+    late_changes, state["unlinked_view_days"], state["purchase_flip_days"], retouched = write_late_batch(landing)
+    state["late_changes"], state["retouched_order"] = late_changes, retouched
+    attribution = f"select channel, campaign from intermediate.int_order_attribution where order_id = '{retouched}'"
+    state["retouched_before"] = read_table(settings.working_db, attribution).row(0)
     run_ok(settings, LATE, LATE)  # the late batch: incremental
+    state["retouched_after"] = read_table(settings.working_db, attribution).row(0)
+    state["late_int_order_ids"] = set(
+        read_table(settings.working_db, "select * from intermediate.int_order_rebuild_ids").to_series()
+    )
     state["rebuilt_late"] = set(
         read_table(settings.working_db, "select * from intermediate.int_traffic_rebuild_days").to_series()
     )
@@ -404,6 +503,21 @@ def test_late_batch_rebuilds_the_view_dates_whose_purchases_it_changed(shop):
     unlinked = shop["unlinked_view_days"]
     assert unlinked and not unlinked & shop["rebuilt_late"]
     assert shop["rebuilt_views_late"] == shop["rebuilt_late"] | shop["purchase_flip_days"]
+
+
+def test_daily_run_attributes_an_earlier_order_to_the_session_it_brings(shop):
+    # the order is not in the daily batch: its session's events are
+    assert shop["held_back_order"] not in shop["rebuilt_int_order_ids"]
+    assert shop["held_back_before"] == ("direct", None)
+    channel, session_date = shop["held_back_after"]
+    assert session_date is not None and channel in CHANNELS
+
+
+def test_late_batch_reattributes_the_order_whose_session_it_changed(shop):
+    # the order itself is not in the batch: only its session's new first event moves it
+    assert shop["retouched_order"] not in shop["late_int_order_ids"]
+    assert shop["retouched_before"][1] != RETOUCH_CAMPAIGN
+    assert shop["retouched_after"] == ("email", RETOUCH_CAMPAIGN)
 
 
 def test_late_batch_changes_exactly_those_days_kpis_by_the_late_rows(shop):
@@ -507,6 +621,7 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
         "intermediate.int_experiment_exposure_days",
         "intermediate.int_purchase_events",
         "intermediate.int_orders",
+        "intermediate.int_order_attribution",
         "staging.stg_shop__customers",
         "staging.stg_shop__payments",
     } <= set(tables)

@@ -7,32 +7,13 @@
 --   * a row for every (date, channel, campaign) with a session starting, an attributed paid order
 --     or a spend row; a spend campaign no session carries still has its row, with 0 sessions,
 --     orders and revenue, a null margin and poas, roas 0;
---   * attribution is last-touch on the order's own session, as in channel_daily: a paid order
---     whose session_id is null or matches no session counts as `direct` / `(none)`;
+--   * attribution is last-touch on the order's own session, as in channel_daily
+--     (int_order_attribution): a paid order whose session_id is null or matches no session counts
+--     as `direct` / `(none)`;
 --   * attributed_gross_margin is null where none of the attributed orders' lines has a known cost;
 --   * ratios are null where their denominator is 0.
 
 with
-
--- the channel and campaign (utm_campaign trimmed, '(none)' when blank) of the sessions of paid
--- orders, which is all attributed_orders reads
-paid_order_sessions as (
-    select distinct session_id
-    from {{ ref('int_orders') }}
-    where is_paid
-),
-
-session_campaigns as (
-    select
-        session_channels.session_id,
-        session_channels.channel,
-        {{ campaign_or_none('sessions.utm_campaign') }} as campaign
-    from paid_order_sessions
-    inner join {{ ref('int_session_channels') }} as session_channels
-        on session_channels.session_id = paid_order_sessions.session_id
-    inner join {{ ref('int_sessions') }} as sessions
-        on sessions.session_id = session_channels.session_id
-),
 
 -- gross margin of each paid order: its lines with a known cost (null when none has one)
 order_margins as (
@@ -44,21 +25,18 @@ order_margins as (
     group by order_id
 ),
 
--- paid orders with the channel and campaign of their own session (unknown: direct, (none))
+-- paid orders with the channel and campaign they are attributed to (int_order_attribution)
 attributed_orders as (
     select
-        orders.order_id,
-        orders.order_date,
-        orders.total_amount_base,
+        attribution.order_id,
+        attribution.order_date,
+        attribution.total_amount_base,
         order_margins.gross_margin,
-        coalesce(session_campaigns.channel, 'direct') as channel,
-        coalesce(session_campaigns.campaign, '(none)') as campaign
-    from {{ ref('int_orders') }} as orders
-    left join session_campaigns
-        on session_campaigns.session_id = orders.session_id
+        attribution.channel,
+        attribution.campaign
+    from {{ ref('int_order_attribution') }} as attribution
     left join order_margins
-        on order_margins.order_id = orders.order_id
-    where orders.is_paid
+        on order_margins.order_id = attribution.order_id
 ),
 
 session_days as (

@@ -3,8 +3,8 @@
 -- in channel_daily.yml, word for word from kpis.md. Rules we chose:
 --   * a row for every (date, channel) with a session starting, a visitor's event, an attributed
 --     paid order or a spend row; counts and sums are 0 where that (date, channel) has none;
---   * attribution is last-touch on the order's own session_id; a paid order whose session_id is
---     null or matches no session counts as `direct`;
+--   * attribution is last-touch on the order's own session_id (int_order_attribution); a paid order
+--     whose session_id is null or matches no session counts as `direct`;
 --   * attributed_gross_margin: the gross margin of the attributed orders' lines with a known unit
 --     cost (int_order_item_costs); null where none of them has one, so poas is null there too;
 --   * ratios are null where their denominator is 0.
@@ -21,21 +21,17 @@ order_margins as (
     group by order_id
 ),
 
--- paid orders with the channel of their own session (unknown session -> direct)
+-- paid orders with the channel they are attributed to (int_order_attribution)
 attributed_orders as (
     select
-        orders.order_id,
-        orders.customer_id,
-        orders.order_date,
-        orders.total_amount_base,
+        attribution.order_id,
+        attribution.order_date,
+        attribution.total_amount_base,
         order_margins.gross_margin,
-        coalesce(session_channels.channel, 'direct') as channel
-    from {{ ref('int_orders') }} as orders
-    left join {{ ref('int_session_channels') }} as session_channels
-        on session_channels.session_id = orders.session_id
+        attribution.channel
+    from {{ ref('int_order_attribution') }} as attribution
     left join order_margins
-        on order_margins.order_id = orders.order_id
-    where orders.is_paid
+        on order_margins.order_id = attribution.order_id
 ),
 
 session_days as (
