@@ -622,6 +622,9 @@ def test_every_dbt_table_equals_a_full_refresh(shop):
         "intermediate.int_purchase_events",
         "intermediate.int_orders",
         "intermediate.int_order_attribution",
+        "intermediate.int_order_fulfilment",
+        "intermediate.int_risk__order_velocity",
+        "intermediate.int_risk__amount_outlier",
         "staging.stg_shop__customers",
         "staging.stg_shop__payments",
     } <= set(tables)

@@ -309,3 +309,15 @@ union
 select {{ key }} from {{ previous }} where {{ in_batch_window('_batch_dt') }}
   {%- endif -%}
 {%- endmacro %}
+
+
+{#- The alert dates an order-based risk rule rebuilds: every order date of int_order_rebuild_days
+    and the `days_after` dates after each (a rule whose look-back reaches `days_after` days back
+    judges those dates on the rebuilt orders too). Models using it declare
+    `-- depends_on: {{ ref('int_order_rebuild_days') }}`. -#}
+{% macro order_alert_dates(days_after) -%}
+  {%- for offset in range(days_after + 1) %}
+select cast({{ dbt.dateadd('day', offset, 'order_date') }} as date) as alert_date from {{ ref('int_order_rebuild_days') }}
+{{ 'union' if not loop.last }}
+  {%- endfor %}
+{%- endmacro %}

@@ -7,6 +7,12 @@
 --   * orders never in paid, shipped or delivered (pending, or cancelled before payment) have no
 --     row: they never enter a fulfilment day.
 
+--
+-- Kept by order id: a run rebuilds the orders whose versions stg_shop__order_versions rebuilds
+-- (stg_shop__order_rebuild_ids), from every version of those orders.
+{{ config(**rebuild_keys_config('order_id', 'stg_shop__order_rebuild_ids')) }}
+-- depends_on: {{ ref('stg_shop__order_rebuild_ids') }}
+
 -- One aggregate over the versions (one per order and updated_at after staging), no window: the
 -- latest version that has a value is the one with the greatest updated_at among them.
 with events as (
@@ -22,7 +28,7 @@ with events as (
         max_by(promised_delivery_date, updated_at) filter (
             where promised_delivery_date is not null
         ) as promised_delivery_date
-    from {{ ref('stg_shop__order_versions') }}
+    from {{ rows_of_rebuilt_keys(ref('stg_shop__order_versions'), 'order_id', ref('stg_shop__order_rebuild_ids')) }}
     group by order_id
 
 )

@@ -2,10 +2,29 @@
 -- order total of the trailing 30 days. One alert per order. Thresholds and severity ladder:
 -- macros/risk_rules.sql; choices: the model's YAML.
 
+--
+-- Incremental by alert date: a run rebuilds the order dates of int_order_rebuild_days and the
+-- trailing_days dates after each (their medians read the rebuilt dates), from the paid orders of
+-- those dates and of the trailing_days before them.
 {%- set outlier = risk_rules()['amount_outlier'] %}
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ delete_rebuild_days('alert_date', order_alert_dates(risk_rules()['amount_outlier']['trailing_days'])) }}",
+    **rebuild_days_strategy('alert_date')
+) }}
+-- depends_on: {{ ref('int_order_rebuild_days') }}
 
 with
 
+{% if is_incremental() %}
+alert_dates as (
+
+    {{ order_alert_dates(outlier['trailing_days']) }}
+
+),
+
+{% endif %}
 paid_orders as (
 
     select
@@ -14,6 +33,12 @@ paid_orders as (
         cast(total_amount_base as {{ type_double() }}) as total_amount_base
     from {{ ref('int_orders') }}
     where is_paid
+    {% if is_incremental() %}
+        and order_date >= (
+            select cast({{ dbt.dateadd('day', -outlier['trailing_days'], 'min(alert_date)') }} as date)
+            from alert_dates
+        )
+    {% endif %}
 
 ),
 
@@ -54,6 +79,9 @@ outlier_alerts as (
     from with_trailing_median as orders
     where orders.median_total > 0
         and orders.total_amount_base > {{ outlier['median_multiple'] }} * orders.median_total
+    {% if is_incremental() %}
+        and orders.order_date in (select alert_date from alert_dates)
+    {% endif %}
 
 )
 
