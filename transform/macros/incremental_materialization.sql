@@ -8,14 +8,14 @@
   dbt applies it (process_schema_changes, with the view as the source), and the rows are inserted
   by name. A model without such a pre-hook is an error at run time, not a silent duplicate. A
   first build or a full refresh replaces the table in one transaction, as the table
-  materialization does (macros/table_materialization.sql). Spark keeps dbt-spark's own.
+  materialization does (replace_table_in_place, macros/table_materialization.sql). Spark keeps
+  dbt-spark's own.
 -#}
 {% materialization incremental, adapter='duckdb' %}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
   {%- set unique_key = config.get('unique_key') -%}
   {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'), default='ignore') -%}
-  {%- set grant_config = config.get('grants') -%}
   {%- set full_refresh_mode = should_full_refresh() or existing_relation is none or existing_relation.is_view -%}
 
   {%- if not full_refresh_mode -%}
@@ -36,13 +36,7 @@
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
   {% if full_refresh_mode %}
-    {% if existing_relation is not none %}
-      {% do adapter.ensure_transaction() %}
-      {{ drop_relation_if_exists(existing_relation) }}
-    {% endif %}
-    {% call statement('main') -%}
-      {{ create_table_as(False, target_relation, compiled_code) }}
-    {%- endcall %}
+    {% do replace_table_in_place(existing_relation, target_relation) %}
   {% else %}
     {#- no database or schema: DuckDB's temporary catalog -#}
     {%- set new_rows = make_temp_relation(target_relation).incorporate(type='view') -%}
@@ -61,12 +55,7 @@
     {%- endcall %}
   {% endif %}
 
-  {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% set should_revoke = should_revoke(existing_relation, full_refresh_mode) %}
-  {% do apply_grants(target_relation, grant_config, should_revoke=should_revoke) %}
-  {% do persist_docs(target_relation, model) %}
-  {{ adapter.commit() }}
-  {{ run_hooks(post_hooks, inside_transaction=False) }}
+  {% do finish_duckdb_model(existing_relation, target_relation, full_refresh_mode) %}
 
   {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}

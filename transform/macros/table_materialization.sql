@@ -11,11 +11,20 @@
 {% materialization table, adapter='duckdb' %}
   {%- set existing_relation = load_cached_relation(this) -%}
   {%- set target_relation = this.incorporate(type='table') -%}
-  {%- set grant_config = config.get('grants') -%}
 
   {{ run_hooks(pre_hooks, inside_transaction=False) }}
   {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
+  {% do replace_table_in_place(existing_relation, target_relation) %}
+  {% do finish_duckdb_model(existing_relation, target_relation, full_refresh_mode=True) %}
+
+  {{ return({'relations': [target_relation]}) }}
+{% endmaterialization %}
+
+
+{#- The table's new rows in place of its old ones, in the open transaction (the drop is rolled back
+    with a failed create). Also an incremental model's first build or full refresh. -#}
+{% macro replace_table_in_place(existing_relation, target_relation) %}
   {% if existing_relation is not none %}
     {% do adapter.ensure_transaction() %}
     {{ drop_relation_if_exists(existing_relation) }}
@@ -23,13 +32,16 @@
   {% call statement('main') -%}
     {{ create_table_as(False, target_relation, compiled_code) }}
   {%- endcall %}
+{% endmacro %}
 
+
+{#- What follows a DuckDB model's write, as dbt-duckdb does it: the post-hooks, grants and docs,
+    the commit. -#}
+{% macro finish_duckdb_model(existing_relation, target_relation, full_refresh_mode) %}
   {{ run_hooks(post_hooks, inside_transaction=True) }}
-  {% set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) %}
-  {% do apply_grants(target_relation, grant_config, should_revoke=should_revoke) %}
+  {% set should_revoke = should_revoke(existing_relation, full_refresh_mode=full_refresh_mode) %}
+  {% do apply_grants(target_relation, config.get('grants'), should_revoke=should_revoke) %}
   {% do persist_docs(target_relation, model) %}
   {{ adapter.commit() }}
   {{ run_hooks(post_hooks, inside_transaction=False) }}
-
-  {{ return({'relations': [target_relation]}) }}
-{% endmaterialization %}
+{% endmacro %}
