@@ -16,6 +16,7 @@ import gzip
 import json
 import math
 import shutil
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -74,22 +75,26 @@ def _local_date(ts: str) -> date:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(TZ).date()
 
 
-def _traffic_events(landing: Path, day: date | None = None) -> pl.DataFrame:
-    """event_id, event_ts and batch of every clickstream event loaded (of one batch day): exact
-    duplicates, records identical to one of an earlier batch or earlier in the same batch, are
-    dropped at ingest (docs/design.md) and left out here too."""
-    rows, seen = [], set()
-    pattern = f"dt={day}" if day else "dt=*"
+def _landed_events(landing: Path, pattern: str = "dt=*") -> Iterator[tuple[Path, dict]]:
+    """Every clickstream event in the landing files (of the batch folders `pattern`), with its file."""
     for path in sorted((landing / "traffic" / "events").glob(f"{pattern}/*.jsonl*")):
         opener = gzip.open if path.name.endswith(".gz") else open
         with opener(path, "rt") as handle:
             for line in handle:
                 if line.strip():
-                    event = json.loads(line)
-                    record = json.dumps(event, sort_keys=True)
-                    if record not in seen:
-                        seen.add(record)
-                        rows.append((event["event_id"], event["event_ts"], path.parent.name[3:]))
+                    yield path, json.loads(line)
+
+
+def _traffic_events(landing: Path, day: date | None = None) -> pl.DataFrame:
+    """event_id, event_ts and batch of every clickstream event loaded (of one batch day): exact
+    duplicates, records identical to one of an earlier batch or earlier in the same batch, are
+    dropped at ingest (docs/design.md) and left out here too."""
+    rows, seen = [], set()
+    for path, event in _landed_events(landing, f"dt={day}" if day else "dt=*"):
+        record = json.dumps(event, sort_keys=True)
+        if record not in seen:
+            seen.add(record)
+            rows.append((event["event_id"], event["event_ts"], path.parent.name[3:]))
     return pl.DataFrame(rows, schema=["event_id", "event_ts", "batch"], orient="row")
 
 
@@ -110,27 +115,13 @@ def _csv(landing: Path, folder: str) -> pl.DataFrame:
     return pl.concat(frames, how="diagonal")
 
 
-def _events(landing: Path) -> list[dict]:
-    """Every clickstream event in the landing files."""
-    events = []
-    for path in sorted((landing / "traffic" / "events").glob("dt=*/*.jsonl*")):
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt") as handle:
-            events += [json.loads(line) for line in handle if line.strip()]
-    return events
-
-
-def _product_views(landing: Path) -> pl.DataFrame:
-    """session_id, product_id and local day of every product_view event in the landing files."""
-    rows = []
-    for path in sorted((landing / "traffic" / "events").glob("dt=*/*.jsonl*")):
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt") as handle:
-            for line in handle:
-                if line.strip():
-                    event = json.loads(line)
-                    if event.get("event_name") == "product_view" and event.get("product_id"):
-                        rows.append((event.get("session_id"), event["product_id"], _local_date(event["event_ts"])))
+def _product_views(events: list[dict]) -> pl.DataFrame:
+    """session_id, product_id and local day of every product_view event of `events`."""
+    rows = [
+        (event.get("session_id"), event["product_id"], _local_date(event["event_ts"]))
+        for event in events
+        if event.get("event_name") == "product_view" and event.get("product_id")
+    ]
     return pl.DataFrame(rows, schema=["session_id", "product_id", "day"], orient="row")
 
 
@@ -246,7 +237,8 @@ def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[da
     older = still_paid.slice(15).filter(
         pl.col("session_id").is_not_null() & (pl.col("_day") < min(OLD_DAYS) - timedelta(days=4 * LOOKBACK))
     )
-    views = _product_views(landing)
+    landed = [event for _, event in _landed_events(landing)]
+    views = _product_views(landed)
 
     def view_days(order: dict) -> set[date]:
         products = items.filter(pl.col("order_id") == order["order_id"])["product_id"]
@@ -266,7 +258,7 @@ def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[da
     # event of a session that already has several, on its date, moves its paid order to email
     resent = {row["order_id"] for row in order_rows}
     sessions: dict[str, list[dict]] = {}
-    for event in _events(landing):
+    for event in landed:
         sessions.setdefault(event.get("session_id"), []).append(event)
     retouched = None
     for candidate in (
