@@ -1,7 +1,6 @@
 -- Risk rule amount_outlier (kpis.md "Risk early warning"): a paid order above 10 x the median
 -- order total of the trailing 30 days. One alert per order. Thresholds and severity ladder:
 -- macros/risk_rules.sql; choices: the model's YAML.
-
 --
 -- Incremental by alert date: a run rebuilds the order dates of int_order_rebuild_days and the
 -- trailing_days dates after each (their medians read the rebuilt dates), from the paid orders of

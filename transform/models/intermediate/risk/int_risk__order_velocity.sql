@@ -1,7 +1,6 @@
 -- Risk rule order_velocity (kpis.md "Risk early warning"): >= 5 orders from one device_id or one
 -- ip_address within 60 minutes. One alert per device / IP and local day of the window's last
 -- order. Thresholds and severity ladder: macros/risk_rules.sql; choices: the model's YAML.
-
 --
 -- Incremental by alert date: a run rebuilds the order dates of int_order_rebuild_days and the
 -- date after each (a window that ends after midnight counts orders of the day before), from the
