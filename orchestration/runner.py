@@ -11,7 +11,7 @@ from datetime import date
 from dagster import DagsterEventType
 
 from config import Settings, key_rebuild_pending, key_rebuilt, private_opener, rotate_hash_key, secure_home
-from orchestration.db import working_db
+from orchestration.db import holding_working_db, working_db
 from orchestration.instance import dagster_instance
 from orchestration.partitions import history_start, landed_range
 from orchestration.run_events import STAGES, dbt_test_failure, stage_of
@@ -134,16 +134,18 @@ def run_window(
         with run_lock(settings, on_wait):
             # after a key rotation every model is rebuilt, until one run has done it successfully
             rebuild = key_rebuild_pending(settings.home)
-            result = job.execute_in_process(
-                instance=instance,
-                tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
-                run_config=run_config(full_refresh or rebuild),
-                raise_on_error=False,
-            )
+            # the working database stays open from the run's first step to its last (orchestration/db.py)
+            with holding_working_db(settings):
+                result = job.execute_in_process(
+                    instance=instance,
+                    tags={RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()},
+                    run_config=run_config(full_refresh or rebuild),
+                    raise_on_error=False,
+                )
+                with working_db(settings) as con:  # dbt's tests are counted in ops, not in Dagster's events
+                    dbt_tests = CheckCounts(*dbt_test_counts(con, result.run_id))
             if rebuild and result.success:
                 key_rebuilt(settings.home)
-            with working_db(settings) as con:  # dbt's tests are counted in ops, not in Dagster's events
-                dbt_tests = CheckCounts(*dbt_test_counts(con, result.run_id))
         report = RunReport(result.run_id, result.success, start, end, dbt_checks=dbt_tests)
         _read_events(report, result.all_events)
         report.stage_seconds = _stage_seconds(instance, result.run_id)

@@ -11,7 +11,7 @@ from alerting import deliver_alerts
 from config import alert_targets
 from dashboards import build_site
 from orchestration.assets.analytics import ANALYTICS_KEYS
-from orchestration.db import working_db
+from orchestration.db import release_working_db, working_db
 from orchestration.resources import WarehouseResource
 from orchestration.run_events import ALERTS_KEY
 from serving import connect_serving, publish
@@ -36,6 +36,7 @@ def serving_assets(mart_keys) -> list:
     def serving_database(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings()
         descriptions = mart_descriptions(parsed_project(settings))
+        release_working_db(settings)  # publish attaches the file read-only: checkpointed and closed first
         rows = publish(settings.working_db, settings.serving_db, context.run_id, descriptions, settings.engine)
         context.log.info(f"published {len(rows)} tables to {settings.serving_db}")
         return MaterializeResult(metadata={"path": str(settings.serving_db), **{k: v for k, v in rows.items()}})
