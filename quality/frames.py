@@ -191,13 +191,22 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
             || coalesce(': ' || array_to_string(b.sample, ', '), '') AS bad_total_detail""")
         joins.append("LEFT JOIN bad_totals b USING (batch_dt)")
     if name in ("shop_order_items", "shop_payments", "shop_refunds"):
+        # the orders of the window's rows only, not every order of the history: the semi join
+        # lets DuckDB skip the order files whose ids cannot match
         ctes.append(f"""
+    window_rows AS (
+        SELECT _batch_dt, order_id FROM raw.{name} WHERE _batch_dt BETWEEN $first AND $last
+    ),
+    known_orders AS (
+        SELECT order_id, min(_batch_dt) AS first_dt FROM raw.shop_orders
+        WHERE order_id IN (SELECT order_id FROM window_rows) GROUP BY 1
+    ),
     unknown_orders AS (
         SELECT c._batch_dt AS batch_dt, count(*) AS n,
                list_sort(list_distinct(list(c.order_id)))[1:{SAMPLE}] AS sample
-        FROM raw.{name} c
-        LEFT JOIN (SELECT order_id, min(_batch_dt) AS first_dt FROM raw.shop_orders GROUP BY 1) o USING (order_id)
-        WHERE c._batch_dt BETWEEN $first AND $last AND (o.first_dt IS NULL OR o.first_dt > c._batch_dt)
+        FROM window_rows c
+        LEFT JOIN known_orders o USING (order_id)
+        WHERE o.first_dt IS NULL OR o.first_dt > c._batch_dt
         GROUP BY 1
     )""")
         columns.append("""
