@@ -7,7 +7,8 @@ incremental. Then the same files with dbt --full-refresh. Checked:
 - a late batch (events and order status changes for days 3-5 days old) changes exactly those
   days' KPIs, by numbers worked out from the late rows themselves, and kpi_daily then equals the
   independent reference computed from the landing files;
-- every published mart, and every table dbt builds, equals a full refresh of the same files.
+- every published mart, and every table dbt builds, equals a full refresh of the same files, after
+  a last run re-delivers the daily batch corrected (a visitor's events lose their assignment).
 """
 
 from __future__ import annotations
@@ -53,7 +54,12 @@ KEYS_REBUILT = {
 BOOKKEEPING = (
     REBUILD_TABLES
     | set(KEYS_REBUILT)
-    | {"stg_shop__order_rebuild_ids", "int_order_rebuild_ids", "int_order_attribution_rebuild_ids"}
+    | {
+        "stg_shop__order_rebuild_ids",
+        "int_order_rebuild_ids",
+        "int_order_attribution_rebuild_ids",
+        "int_experiment_rebuild_visitors",
+    }
 )
 # what the run journal says, not the data: differs between any two runs
 NOT_DATA = {"data_health"}
@@ -154,6 +160,31 @@ def hold_back_a_session(landing: Path) -> str:
     assert held, f"the session {session_id} of order {order_id} has no events"
     (landing / "traffic" / "events" / f"dt={DAILY}" / "held-back.jsonl").write_text("".join(held))
     return order_id
+
+
+def redeliver_daily_without_an_assignment(landing: Path) -> str:
+    """Re-deliver batch DAILY's clickstream with the experiment assignment taken off every event
+    of one visitor who has assigned events in it and in no other batch, and no purchase (an
+    upstream correction): the visitor's exposures on those days are gone, which only the rows as
+    the last run left them tell (int_experiment_rebuild_visitors). Returns the anonymous_id."""
+    batches: dict[str, set[str]] = {}  # visitor -> the batch folders of their assigned events
+    buyers = set()  # their purchase events would name them now too
+    for path, event in _landed_events(landing):
+        if event.get("experiment_id") and event.get("variant"):
+            batches.setdefault(event["anonymous_id"], set()).add(path.parent.name)
+        if event.get("event_name") == "purchase":
+            buyers.add(event["anonymous_id"])
+    visitor = min(v for v, folders in batches.items() if folders == {f"dt={DAILY.isoformat()}"} and v not in buyers)
+    for path in sorted((landing / "traffic" / "events" / f"dt={DAILY.isoformat()}").glob("*.jsonl*")):
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt") as handle:
+            events = [json.loads(line) for line in handle if line.strip()]
+        for event in events:
+            if event.get("anonymous_id") == visitor:
+                event["experiment_id"] = event["variant"] = None
+        with opener(path, "wt") as handle:
+            handle.writelines(json.dumps(event) + "\n" for event in events)
+    return visitor
 
 
 def write_late_batch(landing: Path) -> tuple[dict[date, dict], set[date], set[date], str]:
@@ -403,6 +434,9 @@ def shop(tmp_path_factory):
         read_table(settings.working_db, "select * from intermediate.int_product_view_rebuild_days").to_series()
     )
     state["kpi_after_late"] = read_table(settings.serving_db, "select * from marts.kpi_daily order by date")
+    # batch DAILY again, corrected: a visitor loses the assignment of their events (no KPI changes)
+    state["unassigned_visitor"] = redeliver_daily_without_an_assignment(landing)
+    run_ok(settings, DAILY, DAILY)
 
     shutil.copy(settings.serving_db, snapshots / "serving_incremental.duckdb")
     shutil.copy(settings.working_db, snapshots / "working_incremental.duckdb")

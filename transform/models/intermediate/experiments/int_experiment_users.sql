@@ -5,9 +5,15 @@
 -- The first exposure is the visitor's earliest event carrying any assignment of the experiment
 -- (for a kept visitor that is their one variant). Any `purchase` event of the visitor counts,
 -- whether or not it carries the assignment itself.
+--
+-- Kept by visitor, as int_experiment_exposures: a run rebuilds the visitors in
+-- int_experiment_rebuild_visitors (their assigned or purchase events changed).
+{{ config(**rebuild_keys_config('anonymous_id_hash', 'int_experiment_rebuild_visitors')) }}
+-- depends_on: {{ ref('int_experiment_rebuild_visitors') }}
 with exposures as (
 
-    select * from {{ ref('int_experiment_exposures') }}
+    select *
+    from {{ rows_of_rebuilt_keys(ref('int_experiment_exposures'), 'anonymous_id_hash', ref('int_experiment_rebuild_visitors')) }}
 
 ),
 
@@ -29,7 +35,7 @@ purchases as (
     select
         anonymous_id_hash,
         purchased_at
-    from {{ ref('int_purchase_events') }}
+    from {{ rows_of_rebuilt_keys(ref('int_purchase_events'), 'anonymous_id_hash', ref('int_experiment_rebuild_visitors')) }}
 
 ),
 

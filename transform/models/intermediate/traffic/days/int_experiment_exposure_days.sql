@@ -5,7 +5,8 @@
 --
 -- Incremental like stg_traffic__events (delete+insert on event_date, the same days): a day's rows
 -- depend only on that day's events.
--- depends_on: {{ ref('int_traffic_rebuild_days') }}
+-- int_experiment_rebuild_visitors reads this table as the last run left it: built after it.
+-- depends_on: {{ ref('int_traffic_rebuild_days') }}, {{ ref('int_experiment_rebuild_visitors') }}
 {{ config(pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}", **rebuild_days_strategy('event_date')) }}
 select
     event_date,

@@ -3,7 +3,8 @@
 -- among every event of the clickstream each run.
 --
 -- Incremental like stg_traffic__events (delete+insert on event_date, the same days).
--- depends_on: {{ ref('int_traffic_rebuild_days') }}
+-- int_experiment_rebuild_visitors reads this table as the last run left it: built after it.
+-- depends_on: {{ ref('int_traffic_rebuild_days') }}, {{ ref('int_experiment_rebuild_visitors') }}
 {{ config(pre_hook="{{ delete_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}", **rebuild_days_strategy('event_date')) }}
 select
     event_date,
