@@ -5,9 +5,10 @@ Outside a run, `working_db` opens the file and closes it at once. Within `holdin
 `working_db` is a session (a DuckDB cursor) of that one open database: opening the file reads its
 catalog and closing it checkpoints, ~50-80 ms each, and a run's steps asked for it ~40 times. dbt,
 run in the same process (transform/in_process.py), connects to the same open database (DuckDB
-shares one instance per file and configuration in a process), so the run's writes reach the file in
-one checkpoint at the end. Code that must open the file another way (publish's read-only ATTACH)
-calls `release_working_db` first; the next `working_db` of the run opens it again.
+shares one instance per file and configuration in a process): the run's writes are checkpointed
+when the database closes or its log outgrows DuckDB's threshold, not at every step. Code that must
+open the file another way (publish's read-only ATTACH) calls `release_working_db` first; the next
+`working_db` of the run opens it again.
 
 The working database holds personal data in clear text (raw tables, `ops.quarantine`): it is
 created 0600 without a moment where others could open it, its write-ahead log is kept 0600 and
