@@ -121,3 +121,10 @@
 {% macro campaign_or_none(expression) -%}
   coalesce(nullif(trim({{ expression }}), ''), '(none)')
 {%- endmacro %}
+
+
+{#- A clickstream event carries an experiment assignment when both experiment_id and variant are
+    set; one of them alone assigns nothing (docs/design.md, "Experiments"). -#}
+{% macro carries_assignment() -%}
+  (experiment_id is not null and variant is not null)
+{%- endmacro %}

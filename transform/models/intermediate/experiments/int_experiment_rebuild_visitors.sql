@@ -15,7 +15,7 @@ select cast(null as {{ dbt.type_string() }}) as anonymous_id_hash where 1 = 0
 {% else %}
 select anonymous_id_hash
 from {{ ref('stg_traffic__events') }}
-where ((experiment_id is not null and variant is not null) or event_name = 'purchase')
+where ({{ carries_assignment() }} or event_name = 'purchase')
     and {{ on_rebuild_days('event_date', rebuild_days) }}
 {%- for previous in [exposure_days, purchases] if previous is not none %}
 union

@@ -16,8 +16,7 @@ select
     min(event_ts) as first_exposed_at,
     count(*) as exposure_events
 from {{ ref('stg_traffic__events') }}
-where experiment_id is not null
-    and variant is not null
+where {{ carries_assignment() }}
 {% if is_incremental() %}
     and {{ on_rebuild_days('event_date', 'select event_date from ' ~ ref('int_traffic_rebuild_days')) }}
 {% endif %}
