@@ -20,6 +20,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -81,11 +82,15 @@ def _local_date(ts: str) -> date:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(TZ).date()
 
 
+def _open_events(path: Path, mode: str) -> IO[str]:
+    """A landed clickstream file as text (`rt` or `wt`), gzipped or not as its name says."""
+    return gzip.open(path, mode) if path.name.endswith(".gz") else open(path, mode)
+
+
 def _landed_events(landing: Path, pattern: str = "dt=*") -> Iterator[tuple[Path, dict]]:
     """Every clickstream event in the landing files (of the batch folders `pattern`), with its file."""
     for path in sorted((landing / "traffic" / "events").glob(f"{pattern}/*.jsonl*")):
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt") as handle:
+        with _open_events(path, "rt") as handle:
             for line in handle:
                 if line.strip():
                     yield path, json.loads(line)
@@ -148,14 +153,13 @@ def hold_back_a_session(landing: Path) -> str:
     order_id, session_id = order["order_id"][0], order["session_id"][0]
     held = []
     for path in sorted((landing / "traffic" / "events").glob("dt=*/*.jsonl*")):
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt") as handle:
+        with _open_events(path, "rt") as handle:
             lines = [line for line in handle if line.strip()]
         kept = [line for line in lines if json.loads(line).get("session_id") != session_id]
         if len(kept) < len(lines):
             assert path.parent.name < f"dt={DAILY}"
             held += [line for line in lines if json.loads(line).get("session_id") == session_id]
-            with opener(path, "wt") as handle:
+            with _open_events(path, "wt") as handle:
                 handle.writelines(kept)
     assert held, f"the session {session_id} of order {order_id} has no events"
     (landing / "traffic" / "events" / f"dt={DAILY}" / "held-back.jsonl").write_text("".join(held))
@@ -176,13 +180,12 @@ def redeliver_daily_without_an_assignment(landing: Path) -> str:
             buyers.add(event["anonymous_id"])
     visitor = min(v for v, folders in batches.items() if folders == {f"dt={DAILY.isoformat()}"} and v not in buyers)
     for path in sorted((landing / "traffic" / "events" / f"dt={DAILY.isoformat()}").glob("*.jsonl*")):
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt") as handle:
+        with _open_events(path, "rt") as handle:
             events = [json.loads(line) for line in handle if line.strip()]
         for event in events:
             if event.get("anonymous_id") == visitor:
                 event["experiment_id"] = event["variant"] = None
-        with opener(path, "wt") as handle:
+        with _open_events(path, "wt") as handle:
             handle.writelines(json.dumps(event) + "\n" for event in events)
     return visitor
 
