@@ -6,24 +6,27 @@ A run tests the changed days only when the rows it did not touch are known good:
 passed since, nothing failed after it, and the tests themselves did not change. Otherwise, when
 the run has its own reason (a full refresh, another lookback), and at least every
 `full_tests_every_days` days (a setting), it runs a full pass.
-Each run's pass is recorded in ops.data_test_passes."""
+Each run's pass is recorded in ops.data_test_passes.
+
+The compiled tests read every row; the condition that keeps a model's rebuilt days is in them
+as a comment between two marks (macros/test_scope.sql), which `scoped_sql` takes away for a
+pass over the changed days."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 FULL, CHANGED_DAYS = "full", "changed days"
 
-SCOPE_TABLE = "ops.data_test_scope"  # read by the compiled tests (macros/test_scope.sql)
+# around the condition on a model's rebuilt days in a compiled test (macros/test_scope.sql)
+CHANGED_DAYS_MARKS = ("/* changed days only:", ":changed days only */")
 PASSES_TABLE = "ops.data_test_passes"
 
 
 def _ensure_tables(con) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {SCOPE_TABLE} (changed_days_only BOOLEAN NOT NULL)")
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {PASSES_TABLE} (run_id VARCHAR NOT NULL, finished_at TIMESTAMPTZ NOT NULL, "
         "scope VARCHAR NOT NULL, tests_digest VARCHAR NOT NULL, tests INTEGER NOT NULL, failed INTEGER NOT NULL)"
@@ -62,18 +65,13 @@ def choose_scope(con, full_because: str | None, every_days: int, digest: str, no
     return CHANGED_DAYS, f"full pass of {full[0]:%Y-%m-%d %H:%M} UTC"
 
 
-@contextmanager
-def scoped_tests(con, scope: str) -> Iterator[None]:
-    """Tell the compiled tests their scope for the time of the pass; afterwards (and for a `dbt
-    test` by hand) they read every row."""
-    _ensure_tables(con)
-    con.execute(f"DELETE FROM {SCOPE_TABLE}")
-    if scope == CHANGED_DAYS:
-        con.execute(f"INSERT INTO {SCOPE_TABLE} VALUES (true)")
-    try:
-        yield
-    finally:
-        con.execute(f"DELETE FROM {SCOPE_TABLE}")
+def scoped_sql(sql: str, scope: str) -> str:
+    """A compiled test's SQL for a pass of `scope`: over the changed days, with the conditions on
+    the rebuilt days made part of the query; as compiled (every row) for a full pass."""
+    if scope != CHANGED_DAYS:
+        return sql
+    opening, closing = CHANGED_DAYS_MARKS
+    return sql.replace(opening, "").replace(closing, "")
 
 
 def record_pass(con, run_id: str, scope: str, digest: str, tests: int, failed: int, now: datetime) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 
 from config import Settings, private_opener
 from transform.build_results import FAILED_STATUSES
-from transform.data_test_scope import FULL, choose_scope, record_pass, scoped_tests, tests_digest
+from transform.data_test_scope import FULL, choose_scope, record_pass, scoped_sql, tests_digest
 from transform.project import (
     PARSE_STATE,
     PREPARED_TARGET,
@@ -132,9 +132,12 @@ def _load(folder: Path, variables: Mapping[str, str]) -> list[DataTest] | None:
     return [DataTest(**{**test, "depends_on": tuple(test["depends_on"])}) for test in compiled["tests"]]
 
 
-def run_data_tests(con, tests: Iterable[DataTest], built: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """Run `tests` on the working database; one result per test in the shape of dbt's
-    run_results.json (status pass | warn | fail | error, failures, message, timing). With `built`
+def run_data_tests(
+    con, tests: Iterable[DataTest], built: Mapping[str, str] | None = None, scope: str = FULL
+) -> list[dict[str, Any]]:
+    """Run `tests` on the working database over the rows of `scope` (data_test_scope.py); one
+    result per test in the shape of dbt's run_results.json (status pass | warn | fail | error,
+    failures, message, timing). With `built`
     (unique_id -> status of the nodes a failed build ran), a test of a node that did not build is
     skipped, as `dbt build` skips it."""
     runnable, results = [], []
@@ -145,11 +148,11 @@ def run_data_tests(con, tests: Iterable[DataTest], built: Mapping[str, str] | No
         else:
             runnable.append(test)
     with ThreadPoolExecutor(THREADS) as pool:
-        results += pool.map(lambda test: _run_one(con.cursor(), test), runnable)
+        results += pool.map(lambda test: _run_one(con.cursor(), test, scoped_sql(test.sql, scope)), runnable)
     return results
 
 
-def _run_one(cursor, test: DataTest) -> dict[str, Any]:
+def _run_one(cursor, test: DataTest, sql: str) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         cursor.execute("SET TimeZone = 'UTC'")  # as dbt's session (profiles.yml)
@@ -157,7 +160,7 @@ def _run_one(cursor, test: DataTest) -> dict[str, Any]:
         failures, should_warn, should_error = cursor.execute(
             f"select {test.fail_calc} as failures, {test.fail_calc} {test.warn_if} as should_warn, "
             f"{test.fail_calc} {test.error_if} as should_error "
-            f"from (\n{test.sql}\n{limit}\n) dbt_internal_test"
+            f"from (\n{sql}\n{limit}\n) dbt_internal_test"
         ).fetchone()
     except Exception as exc:  # a test that cannot run is an error of that test, as in dbt
         return _result(test, "error", None, " ".join(str(exc).split()), time.perf_counter() - started)
@@ -211,8 +214,7 @@ def data_test_pass(
     tests = data_tests(settings)
     digest = tests_digest(tests)
     scope, reason = choose_scope(con, full_because, settings.full_tests_every_days, digest, datetime.now(UTC))
-    with scoped_tests(con, scope):
-        results = run_data_tests(con, [t for t in tests if scope == FULL or not t.full_pass_only], built)
+    results = run_data_tests(con, [t for t in tests if scope == FULL or not t.full_pass_only], built, scope)
     failed = sum(r["status"] in FAILED_STATUSES for r in results) + (built is not None)
     record_pass(con, run_id, scope, digest, len(results), failed, datetime.now(UTC))
     return DataTestPass(results, scope, reason, time.perf_counter() - started)

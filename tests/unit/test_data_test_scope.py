@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from transform.data_test_scope import CHANGED_DAYS, FULL, choose_scope, record_pass, scoped_tests
+from transform.data_test_scope import CHANGED_DAYS, CHANGED_DAYS_MARKS, FULL, choose_scope, record_pass, scoped_sql
 
 NOW = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
 
@@ -57,10 +57,10 @@ def test_a_failure_is_followed_by_full_passes_until_one_passes(con):
     assert _scope(con) == CHANGED_DAYS
 
 
-def test_the_scope_holds_only_while_the_tests_run(con):
-    with scoped_tests(con, CHANGED_DAYS):
-        assert con.execute("SELECT * FROM ops.data_test_scope").fetchall() == [(True,)]
-    assert con.execute("SELECT count(*) FROM ops.data_test_scope").fetchone() == (0,)
-    with pytest.raises(RuntimeError), scoped_tests(con, CHANGED_DAYS):
-        raise RuntimeError("a test pass that breaks off")
-    assert con.execute("SELECT count(*) FROM ops.data_test_scope").fetchone() == (0,)
+def test_a_pass_over_the_changed_days_makes_the_commented_condition_part_of_the_query(con):
+    con.execute("CREATE TABLE events AS SELECT range AS day FROM range(10)")
+    opening, closing = CHANGED_DAYS_MARKS
+    # as macros/test_scope.sql compiles it: every row unless the marks are taken away
+    sql = f"select count(*) from events where (true {opening} and day in (select 9) {closing})"
+    assert con.execute(scoped_sql(sql, FULL)).fetchone() == (10,)
+    assert con.execute(scoped_sql(sql, CHANGED_DAYS)).fetchone() == (1,)
