@@ -7,6 +7,7 @@ tests/integration/test_quality_gates.py."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import replace
 from datetime import date, timedelta
@@ -16,7 +17,7 @@ import pytest
 
 from ingest.contract import ENTITIES, ENTITY_BY_NAME
 from ingest.load import ensure_schema, ingest_partition, landed_batch_days
-from quality import gate, suites
+from quality import gate, gx_runner, suites
 from quality.gate import MASK, validate_raw
 from quality.suites import check_names
 from tests.support.landing import csv_text, record, write_bytes
@@ -215,6 +216,20 @@ def test_each_kind_of_expectation_fails_on_a_bad_partition(editable_raw, entity_
         assert phrase in outcome.detail, (phrase, outcome.detail)
     if check != "contract_schema":  # a wrong column type leaves the other checks standing
         assert [n for n, o in outcomes.items() if not o.passed] == [check]
+
+
+def test_keeping_each_expectations_configuration_during_a_validation_changes_no_outcome(editable_raw, monkeypatch):
+    """gx_runner keeps the configuration GX builds for an expectation while a validation runs;
+    with every bad partition above at once, each entity's outcomes equal those GX gives when it
+    builds the configuration at every read."""
+    for _, _, breaking_sql, _ in BAD_PARTITIONS:
+        editable_raw.execute(breaking_sql)
+    timeless = lambda outcomes: {n: replace(o, checked_at=None) for n, o in outcomes.items()}  # noqa: E731
+    kept = {e.name: timeless(_outcomes(editable_raw, e.name)) for e in ENTITIES}
+    monkeypatch.setattr(gx_runner, "_kept_configurations", contextlib.nullcontext)
+    built = {e.name: timeless(_outcomes(editable_raw, e.name)) for e in ENTITIES}
+    assert kept == built
+    assert sum(not o.passed for outcomes in kept.values() for o in outcomes.values()) >= len(BAD_PARTITIONS) // 2
 
 
 def test_validating_in_chunks_of_days_gives_the_outcomes_of_one_frame(editable_raw, monkeypatch):
