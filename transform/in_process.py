@@ -99,7 +99,8 @@ def _manifest(project_dir: Path, variables: str, where: list[str]) -> tuple[Any,
 
     key = (str(project_dir), variables, newest_project_mtime(project_dir))
     if key not in _manifests:
-        parsed = dbtRunner().invoke(["parse", *where, "--vars", variables, *_SILENT])
+        # no manifest.json written (~1 s): the run reads the parsed result; the parse state is written
+        parsed = dbtRunner().invoke(["parse", *where, "--vars", variables, "--no-write-json", *_SILENT])
         if not parsed.success:
             return None, _first_line(parsed.exception) if parsed.exception else "see dbt's messages"
         while len(_manifests) >= KEEP_MANIFESTS:
