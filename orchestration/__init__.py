@@ -4,7 +4,8 @@ what the Dagster UI loads), assets, checks, partitions, sensors, the schedule an
 
 Interface (`from orchestration import name`): `run_window` (one Dagster run over a window of batch
 days; `WindowOutsideHistory`; `landed_range`), `rotate_key` (a new personal-data key between
-runs) and `step_failure_message` (a failed step's message), the Dagster instance of a warehouse
+runs) and `step_failure_message` (a failed step's message), `watch_once` (one pass of `warehouse
+watch`: the batch days landed or changed since, run in this process), the Dagster instance of a warehouse
 (`dagster_instance`), the run tags of a window (`PARTITION_TAG`, `RANGE_START_TAG`,
 `RANGE_END_TAG`), the logger a run reports through, its stages and its dbt tests that did not pass
 (`DAGSTER_LOGGER`, `stage_of`, `dbt_test_failure`), the last alert delivery (`last_alert_delivery`).
@@ -28,6 +29,7 @@ _EXPORTS = {
         ("WindowOutsideHistory", "rotate_key", "run_window", "step_failure_message"), "orchestration.runner"
     ),
     **dict.fromkeys(("landed_range",), "orchestration.partitions"),
+    **dict.fromkeys(("watch_once",), "orchestration.watch"),
     **dict.fromkeys(("build_definitions",), "orchestration.job"),
     **dict.fromkeys(("dagster_instance",), "orchestration.instance"),
     **dict.fromkeys(("PARTITION_TAG", "RANGE_END_TAG", "RANGE_START_TAG"), "orchestration.window"),
