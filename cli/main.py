@@ -243,13 +243,19 @@ def watch(every, settle, once, verbose) -> None:
     New `dt=` folders, late folders of old days and changed files are run once their files
     settled, up to yesterday (a day runs once it is complete). The runs are the ones `warehouse
     run` makes, on the same Dagster instance, but the process stays: from the second run on, a
-    daily run skips the start a new process pays (imports, dbt's parse, GX), ~15 s of a small
+    daily run skips the start a new process pays (imports, dbt's parse, GX), ~15 s of a tiny
     shop's ~30 s. Stop with Ctrl-C. Use this or the Dagster daemon's landing sensor, not both."""
+    import signal
+
     from cli.console import Progress, render_summary, run_console
     from ingest import ENTITIES
     from orchestration import watch_once
 
     settings = _settings(reads_landing=True)
+    # SIGTERM (a service manager's stop) ends the watcher as Ctrl-C does, also when it was started
+    # in the background, where SIGINT is ignored (Dagster maps SIGTERM to SIGINT's handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"watching {settings.landing} (every {every}s, files settled for {settle}s); Ctrl-C stops", err=True)
     failed = False
     try:
