@@ -63,9 +63,8 @@ def watch_once(
     settings: Settings,
     settle_seconds: float,
     on_start: Callable[[date, date], None] = lambda start, end: None,
-    on_done: Callable[[RunReport], None] = lambda report: None,
 ) -> Pass:
-    """One pass: the due batch days run as one run, if any are due."""
+    """One pass: the due batch days run as one run, if any are due (`on_start` hears of it first)."""
     landed = landed_days(settings.landing)
     processed = _cursor(settings)
     if processed is None:
@@ -88,5 +87,4 @@ def watch_once(
     report = run_window(settings, start, end)
     # asked for, whatever the outcome: a failed day runs again when its files change
     _save_cursor(settings, plan.processed)
-    on_done(report)
     return Pass(report, len(plan.waiting) + len(later))

@@ -6,7 +6,7 @@ imported on first use only: it takes seconds to import and nothing but a validat
 
 GX builds an expectation's configuration anew (a pydantic dict of every field, then a new
 object) each time any part of it reads it, ~100 times per expectation of a validation: a third of
-the gate's time on a small shop's day. While `validate` runs, each expectation object's
+the gate's time on the tiny shop's day. While `validate` runs, each expectation object's
 configuration is built once and kept (`_kept_configurations`); nothing in a validation changes an
 expectation's fields, and the callers that change a configuration copy it first.
 """
