@@ -257,15 +257,15 @@ def watch(every, settle, once, verbose) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     click.echo(f"watching {settings.landing} (every {every}s, files settled for {settle}s); Ctrl-C stops", err=True)
+
+    def starting(start: date, end: date) -> None:
+        window = f"{start}" if start == end else f"{start}..{end}"
+        click.echo(f"{time.strftime('%H:%M:%S')} running batch days {window} as one Dagster run", err=True)
+
     failed = False
     try:
         while True:
             started = time.monotonic()
-
-            def starting(start: date, end: date) -> None:
-                window = f"{start}" if start == end else f"{start}..{end}"
-                click.echo(f"{time.strftime('%H:%M:%S')} running batch days {window} as one Dagster run", err=True)
-
             with run_console(Progress(), verbose, raw_steps=len(ENTITIES)):
                 done = watch_once(settings, settle, on_start=starting)
             if done.run is not None:
