@@ -112,3 +112,11 @@ def test_a_query_piped_into_head_is_not_an_error(tiny_run):
     )
     assert done.stdout.splitlines() == ["range", "0"] and done.stderr == ""
     assert "BrokenPipe" not in (home / "logs" / "warehouse.log").read_text()
+
+
+def test_watch_once_trusts_the_ingest_log_and_runs_nothing_already_run(tiny_run):
+    home, env, _ = tiny_run
+    watched = _warehouse("watch", "--once", "--settle", "0", env=env)
+    assert watched.returncode == 0, watched.stderr
+    assert "no new or changed batch days" in watched.stderr and watched.stdout == ""
+    assert (home / "watch.json").exists()
