@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -82,12 +83,22 @@ class SettingsError(ValueError):
     """A setting with a value the warehouse cannot use; the message is one line."""
 
 
+# The reference lists the validators check against, read once per process: a run validates its
+# settings at every step (orchestration/resources.py), and listing the time zones walks the zone
+# database's folders each time.
+@cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@cache
 def _iso_currencies() -> frozenset[str]:
     from babel.numbers import list_currencies
 
     return frozenset(list_currencies())
 
 
+@cache
 def _iso_countries() -> frozenset[str]:
     from babel.core import get_global
 
@@ -137,7 +148,7 @@ class Settings(BaseSettings):
     @field_validator("tz")
     @classmethod
     def _zone(cls, value: str) -> str:
-        if value not in available_timezones():
+        if value not in _known_zones():
             try:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):

@@ -53,21 +53,29 @@ def _quoted(text: str) -> str:
 
 def _comment_marts(con, descriptions: Mapping[str, tuple[str, Mapping[str, str]]]) -> None:
     """The dbt docs' definitions as comments on the published marts and their columns: what a BI
-    tool (DBeaver, Superset) shows beside a table or column."""
-    present = {
-        (table, column)
-        for table, column in con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'marts'"
+    tool (DBeaver, Superset) shows beside a table or column. Only comments that differ are written:
+    the staged copy keeps the last publication's, and a mart left as it was needs none of its
+    hundreds of statements again."""
+    columns_now = {
+        (table, column): comment
+        for table, column, comment in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'marts'"
         ).fetchall()
     }
-    tables = {table for table, _ in present}
+    tables_now = dict(
+        con.execute(
+            "SELECT table_name, comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = 'marts'"
+        ).fetchall()
+    )
     for table, (description, columns) in descriptions.items():
-        if table not in tables:
+        if table not in tables_now:
             continue
-        if description:
+        if description and tables_now[table] != description:
             con.execute(f'COMMENT ON TABLE marts."{table}" IS {_quoted(description)}')
         for column, text in columns.items():
-            if text and (table, column) in present:
+            if text and (table, column) in columns_now and columns_now[(table, column)] != text:
                 con.execute(f'COMMENT ON COLUMN marts."{table}"."{column}" IS {_quoted(text)}')
 
 

@@ -51,3 +51,25 @@ def test_reader_keeps_its_version_while_a_new_one_is_published(tmp_path):
     fresh = duckdb.connect(str(serving), read_only=True)
     assert fresh.execute("SELECT gmv FROM marts.kpi_daily").fetchall() == [(200,)]
     fresh.close()
+
+
+def test_comments_follow_the_docs_when_a_mart_or_its_description_changes(tmp_path):
+    work, serving = tmp_path / "w.duckdb", tmp_path / "serving.duckdb"
+
+    def comments():
+        with duckdb.connect(str(serving), read_only=True) as con:
+            return con.execute(
+                "SELECT t.comment, c.comment FROM duckdb_tables() t JOIN duckdb_columns() c USING (table_name) "
+                "WHERE t.table_name = 'kpi_daily' AND c.column_name = 'gmv'"
+            ).fetchone()
+
+    _working(work, 100)
+    publish(work, serving, "run1", {"kpi_daily": ("Headline KPIs per day.", {"gmv": "Sum of line subtotals."})})
+    assert comments() == ("Headline KPIs per day.", "Sum of line subtotals.")
+    # the same mart and docs: the comments stay
+    publish(work, serving, "run2", {"kpi_daily": ("Headline KPIs per day.", {"gmv": "Sum of line subtotals."})})
+    assert comments() == ("Headline KPIs per day.", "Sum of line subtotals.")
+    # a rebuilt mart with a new column description: both comments are the docs' again
+    _working(work, 200)
+    publish(work, serving, "run3", {"kpi_daily": ("Headline KPIs per day.", {"gmv": "Gross merchandise value."})})
+    assert comments() == ("Headline KPIs per day.", "Gross merchandise value.")

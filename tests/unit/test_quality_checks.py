@@ -418,3 +418,29 @@ def test_a_clean_simulated_day_of_fifty_thousand_events_passes_every_check(tmp_p
     outcomes = _outcomes(con, "traffic_events", (day, day))
     assert {name: o.detail for name, o in outcomes.items() if not o.passed} == {}
     assert len(outcomes) == len(check_names("traffic_events"))
+
+
+def test_recording_a_steps_outcomes_again_replaces_that_runs_rows_and_keeps_the_rest():
+    from quality.outcome import CheckOutcome
+    from quality.results import record_outcomes
+
+    con = duckdb.connect()
+
+    def outcome(name: str, passed: bool, rows: int | None) -> CheckOutcome:
+        return CheckOutcome(name, "raw.shop_orders", "2026-03-01", passed, rows, f"{name} detail")
+
+    record_outcomes(con, "run-a", [outcome("key_unique", True, None), outcome("not_null", False, 3)])
+    record_outcomes(con, "run-b", [outcome("key_unique", False, 7)])
+    # a retry of run-a's step: its two checks replaced, a third added, run-b untouched
+    record_outcomes(
+        con, "run-a", [outcome("key_unique", False, 2), outcome("not_null", True, None), outcome("fresh", True, 0)]
+    )
+    rows = con.execute(
+        "SELECT run_id, check_name, passed, rows_affected FROM ops.check_results ORDER BY run_id, check_name"
+    ).fetchall()
+    assert rows == [
+        ("run-a", "raw.shop_orders:fresh", True, 0),
+        ("run-a", "raw.shop_orders:key_unique", False, 2),
+        ("run-a", "raw.shop_orders:not_null", True, None),
+        ("run-b", "raw.shop_orders:key_unique", False, 7),
+    ]
