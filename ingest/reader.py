@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -100,14 +101,17 @@ def batch_days(landing: Path, entity: Entity) -> list[date]:
     if not root.is_dir():
         return []
     days = set()
-    for child in root.iterdir():
-        if child.is_dir() and child.name.startswith("dt="):
-            try:
-                day = date.fromisoformat(child.name[3:])
-            except ValueError:
-                continue
-            if child.name[3:] == day.isoformat():
-                days.add(day)
+    # scandir: the folder's entries say what they are without a stat each (years of days, every
+    # entity, a few times per run)
+    with os.scandir(root) as children:
+        for child in children:
+            if child.name.startswith("dt=") and child.is_dir():
+                try:
+                    day = date.fromisoformat(child.name[3:])
+                except ValueError:
+                    continue
+                if child.name[3:] == day.isoformat():
+                    days.add(day)
     return sorted(days)
 
 

@@ -24,10 +24,11 @@ from orchestration.sensors import build_landing_sensor
 JOB_NAME = "warehouse_job"
 
 
-def build_definitions(settings: Settings) -> Definitions:
+def build_definitions(settings: Settings, start: date | None = None) -> Definitions:
     """Ingest -> gate -> dbt build -> statistics marts -> publish -> dashboards, for one batch day
-    or a range, as one run. Built once per process for the same settings and history start."""
-    return _definitions(settings, history_start(settings))
+    or a range, as one run. Built once per process for the same settings and history start
+    (`start`: the history start, when the caller knows it already)."""
+    return _definitions(settings, start or history_start(settings))
 
 
 @lru_cache(maxsize=8)

@@ -28,9 +28,13 @@ def landed_range(settings: Settings) -> tuple[date, date] | None:
 
 def history_start(settings: Settings) -> date:
     """The first partition: WAREHOUSE_HISTORY_START, the earliest `dt=` folder, or yesterday."""
+    return history_start_from(settings, None if settings.history_start else landed_range(settings))
+
+
+def history_start_from(settings: Settings, landed: tuple[date, date] | None) -> date:
+    """`history_start`, given the landing zone's `landed_range` a caller has just listed."""
     if settings.history_start:
         return settings.history_start
-    landed = landed_range(settings)
     return min(landed[0], settings.yesterday()) if landed else settings.yesterday()
 
 

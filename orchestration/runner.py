@@ -13,7 +13,7 @@ from dagster import DagsterEventType
 from config import Settings, key_rebuild_pending, key_rebuilt, private_opener, rotate_hash_key, secure_home
 from orchestration.db import holding_working_db, working_db
 from orchestration.instance import dagster_instance
-from orchestration.partitions import history_start, landed_range
+from orchestration.partitions import history_start_from, landed_range
 from orchestration.run_events import STAGES, dbt_test_failure, stage_of
 from orchestration.window import RANGE_END_TAG, RANGE_START_TAG
 from quality import dbt_test_counts
@@ -85,18 +85,20 @@ def step_failure_message(data) -> str:
     return user or _first_line(data.error.message if data.error else "")
 
 
-def check_window(settings: Settings, start: date, end: date) -> None:
+def check_window(settings: Settings, start: date, end: date) -> date:
     """WindowOutsideHistory unless start..end lies within the batch days that can run: from the
-    history start to the last `dt=` folder, and not after yesterday (the last complete day)."""
+    history start to the last `dt=` folder, and not after yesterday (the last complete day).
+    Returns the history start."""
     landed = landed_range(settings)
     if landed is None:
         raise WindowOutsideHistory(f"the landing zone {settings.landing} holds no batch day (no dt= folder) yet")
-    first = history_start(settings)
+    first = history_start_from(settings, landed)
     last = min(landed[1], settings.yesterday())
     if start < first or end > last:
         asked = f"{start}" if start == end else f"{start}..{end}"
         later = f" (days after {last} are not complete yet in {settings.tz})" if landed[1] > last else ""
         raise WindowOutsideHistory(f"no batch days {asked} to run: the landing zone holds {first}..{last}{later}")
+    return first
 
 
 def run_config(full_refresh: bool = False) -> dict:
@@ -124,13 +126,13 @@ def run_window(
     another run of this warehouse holds the lock."""
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")
-    check_window(settings, start, end)
+    first = check_window(settings, start, end)
     secure_home(settings)  # the modes of docs/design.md, also for a home an older version wrote
     # disposed at the end: the event log keeps its SQLite connections open while it lives
     with dagster_instance(settings) as instance:
         from orchestration.job import JOB_NAME, build_definitions  # imported late: loading parses the dbt project
 
-        job = build_definitions(settings).resolve_job_def(JOB_NAME)
+        job = build_definitions(settings, first).resolve_job_def(JOB_NAME)
         with run_lock(settings, on_wait):
             # after a key rotation every model is rebuilt, until one run has done it successfully
             rebuild = key_rebuild_pending(settings.home)

@@ -191,15 +191,18 @@ def batches_frame(con, entity: Entity, days: list[date]) -> pd.DataFrame:
             || coalesce(': ' || array_to_string(b.sample, ', '), '') AS bad_total_detail""")
         joins.append("LEFT JOIN bad_totals b USING (batch_dt)")
     if name in ("shop_order_items", "shop_payments", "shop_refunds"):
-        # the orders of the window's rows only, not every order of the history: the semi join
-        # lets DuckDB skip the order files whose ids cannot match
+        # the orders of the window's rows only, not every order of the history: the range test
+        # first lets the scan skip the order files whose ids cannot match where ids grow with time
+        # (macros/incremental.sql, in_id_range: ~0.2 s a day on a year of the medium shop)
         ctes.append(f"""
     window_rows AS (
         SELECT _batch_dt, order_id FROM raw.{name} WHERE _batch_dt BETWEEN $first AND $last
     ),
     known_orders AS (
         SELECT order_id, min(_batch_dt) AS first_dt FROM raw.shop_orders
-        WHERE order_id IN (SELECT order_id FROM window_rows) GROUP BY 1
+        WHERE order_id >= (SELECT min(order_id) FROM window_rows)
+          AND order_id <= (SELECT max(order_id) FROM window_rows)
+          AND order_id IN (SELECT order_id FROM window_rows) GROUP BY 1
     ),
     unknown_orders AS (
         SELECT c._batch_dt AS batch_dt, count(*) AS n,
