@@ -27,6 +27,7 @@ from transform import (
     BuildResults,
     build_args,
     carry_parse_state,
+    checkpoint_behind,
     clear_run_window,
     data_test_pass,
     keep_parse_state,
@@ -193,14 +194,18 @@ def build_transform_assets(project: DbtProject):
             )
         # a build that stopped half-way leaves the window; the next run replaces it
         with working_db(settings) as con:
-            clear_run_window(con)
-            if spark and invocation.is_successful():
-                landed = land_spark_tables(con, settings, invocation.get_artifact("manifest.json"))
-                context.log.info(f"Spark's build landed in the working database: {len(landed)} tables")
-            if not spark:
-                # after a failed build, only the tests of what it built
-                built = None if invocation.is_successful() else results.statuses()
-                tested = data_test_pass(con, settings, context.run_id, full_test_pass_because(config, cheaper), built)
+            if spark:
+                clear_run_window(con)
+                if invocation.is_successful():
+                    landed = land_spark_tables(con, settings, invocation.get_artifact("manifest.json"))
+                    context.log.info(f"Spark's build landed in the working database: {len(landed)} tables")
+            else:
+                with checkpoint_behind(con):
+                    # after a failed build, only the tests of what it built
+                    built = None if invocation.is_successful() else results.statuses()
+                    because = full_test_pass_because(config, cheaper)
+                    tested = data_test_pass(con, settings, context.run_id, because, built)
+                clear_run_window(con)  # after the tests: the checkpoint waits for no write (they read none of it)
                 results.extend(tested.results)
                 context.log.info(tested.summary())
         if not spark:

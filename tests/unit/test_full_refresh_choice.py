@@ -87,6 +87,31 @@ def test_the_window_reaches_dbt_through_the_working_database(tmp_path):
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'dbt_run_window'").fetchone() == (0,)
 
 
+def test_the_builds_writes_are_checkpointed_behind_while_the_tests_read(tmp_path):
+    """After the build the write-ahead log is moved into the database file on a cursor of its own,
+    while the caller reads the tables (the run's data tests)."""
+    from transform import checkpoint_behind
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("SET checkpoint_threshold = '1GB'")  # the build's writes stay in the log, as on a daily run
+    con.execute("CREATE TABLE facts (id BIGINT, h VARCHAR)")
+    # less than a row group per insert: logged row by row, as a day's rebuilt rows are
+    for start in (0, 100000):
+        con.execute(
+            f"INSERT INTO facts SELECT range, md5(CAST(range AS VARCHAR)) FROM range({start}, {start + 100000})"
+        )
+    wal = tmp_path / "w.duckdb.wal"
+    assert wal.stat().st_size > 1_000_000
+    reader = con.cursor()
+    with checkpoint_behind(con):
+        assert reader.execute("SELECT count(DISTINCT h) FROM facts").fetchone() == (200000,)
+    assert not wal.exists() or wal.stat().st_size < 10_000
+    con.close()
+    with duckdb.connect(str(path), read_only=True) as again:
+        assert again.execute("SELECT count(*) FROM facts").fetchone() == (200000,)
+
+
 def _parsed_state(settings) -> bytes:
     from transform import parsed_project
 
