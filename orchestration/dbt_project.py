@@ -72,9 +72,14 @@ class InProcessBuild:
         self._done: in_process.Invocation | None = None
         context.log.info(f"Running dbt command in the run's process: `dbt {' '.join(self._args)}`.")
 
+    def run(self) -> None:
+        """dbt's build, to its end (once): `stream_raw_events` then gives its events."""
+        if self._done is None:
+            project_dir = Path(self.project.project_dir) if self.project else TRANSFORM_DIR
+            self._done = in_process.invoke(self._home, self._args, self._target, project_dir, on_line=_print)
+
     def stream_raw_events(self) -> Iterator[DbtCoreCliEventMessage]:
-        project_dir = Path(self.project.project_dir) if self.project else TRANSFORM_DIR
-        self._done = in_process.invoke(self._home, self._args, self._target, project_dir, on_line=_print)
+        self.run()
         for event in self._done.events:
             yield DbtCoreCliEventMessage(raw_event=event, event_history_metadata={})
 

@@ -179,36 +179,26 @@ def build_transform_assets(project: DbtProject):
         else:
             invocation = InProcessBuild(context, settings.home, args, target)
         results = BuildResults()
-        for line in invocation.stream_raw_events():
-            results.add(line.raw_event)
-            yield from (
-                event
-                for event in line.to_default_asset_events(
-                    manifest=invocation.manifest,
-                    dagster_dbt_translator=invocation.dagster_dbt_translator,
-                    context=context,
-                    target_path=target,
-                    project=invocation.project,
-                )
-                if not isinstance(event, AssetObservation)  # a test's result: recorded below instead
-            )
-        # a build that stopped half-way leaves the window; the next run replaces it
-        with working_db(settings) as con:
-            if spark:
+        if spark:
+            yield from _asset_events(context, invocation, target, results)
+            # a build that stopped half-way leaves the window; the next run replaces it
+            with working_db(settings) as con:
                 clear_run_window(con)
                 if invocation.is_successful():
                     landed = land_spark_tables(con, settings, invocation.get_artifact("manifest.json"))
                     context.log.info(f"Spark's build landed in the working database: {len(landed)} tables")
-            else:
+        else:
+            invocation.run()  # to its end: its events follow while its writes are checkpointed
+            with working_db(settings) as con:
                 with checkpoint_behind(con):
+                    yield from _asset_events(context, invocation, target, results)
                     # after a failed build, only the tests of what it built
                     built = None if invocation.is_successful() else results.statuses()
                     because = full_test_pass_because(config, cheaper)
                     tested = data_test_pass(con, settings, context.run_id, because, built)
-                clear_run_window(con)  # after the tests: the checkpoint waits for no write (they read none of it)
-                results.extend(tested.results)
-                context.log.info(tested.summary())
-        if not spark:
+                clear_run_window(con)  # after the tests, which do not read it
+            results.extend(tested.results)
+            context.log.info(tested.summary())
             results.write(target)
         keep_parse_state(settings, target)
         prune_runs(settings)
@@ -229,6 +219,24 @@ def build_transform_assets(project: DbtProject):
             raise Failure(description=dbt_failure_summary(results.run_results(), getattr(invocation, "error", None)))
 
     return transform_assets
+
+
+def _asset_events(context: AssetExecutionContext, invocation, target, results: BuildResults):
+    """The Dagster events of dbt's events (a model's materialization), each kept in `results`; a
+    test's result is left out (record_dbt_tests records it)."""
+    for line in invocation.stream_raw_events():
+        results.add(line.raw_event)
+        yield from (
+            event
+            for event in line.to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=context,
+                target_path=target,
+                project=invocation.project,
+            )
+            if not isinstance(event, AssetObservation)
+        )
 
 
 def record_dbt_tests(
