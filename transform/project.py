@@ -11,8 +11,8 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -160,25 +160,20 @@ def checkpoint_behind(con) -> Iterator[None]:
     transactions that began after the last write: the run's data tests read meanwhile. Leaving
     the block waits for it and raises what it raised."""
     cursor = con.cursor()
-    failed: list[BaseException] = []
-
-    def checkpoint() -> None:
-        try:
-            cursor.execute("CHECKPOINT")
-        except duckdb.TransactionException:
-            pass  # a session is mid-write: DuckDB then checkpoints at a later commit by itself
-        except BaseException as error:  # raised in the caller's thread below
-            failed.append(error)
-
-    behind = threading.Thread(target=checkpoint, name="checkpoint")
-    behind.start()
     try:
-        yield
+        with ThreadPoolExecutor(1, thread_name_prefix="checkpoint") as behind:
+            done = behind.submit(_checkpoint, cursor)
+            yield
+            done.result()
     finally:
-        behind.join()
         cursor.close()
-    if failed:
-        raise failed[0]
+
+
+def _checkpoint(cursor) -> None:
+    try:
+        cursor.execute("CHECKPOINT")
+    except duckdb.TransactionException:
+        pass  # a session is mid-write: DuckDB then checkpoints at a later commit by itself
 
 
 # dbt's parse state of the warehouse's latest invocation (dbt: partial_parse.msgpack). Each
