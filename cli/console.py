@@ -122,8 +122,8 @@ class _ProgressHandler(logging.Handler):
         kind = event.event_type_value
         if kind == "STEP_START":
             self.progress.step_started(stage, self.raw_steps if stage == "ingest + gate" else 0)
-        elif kind == "STEP_SUCCESS" and stage == "ingest + gate":
-            self.progress.advance(stage, label=event.step_key.removeprefix("raw__"))
+        elif kind == "ASSET_MATERIALIZATION" and stage == "ingest + gate":
+            self.progress.advance(stage, label=event.asset_key.path[-1])  # one entity loaded and checked
         elif kind == "STEP_FAILURE":
             self.progress.failed(stage)
 

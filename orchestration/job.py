@@ -40,7 +40,7 @@ def _definitions(settings: Settings, start: date) -> Definitions:
     job = define_asset_job(JOB_NAME, selection=AssetSelection.all())
     return Definitions(
         assets=[
-            *raw_assets(partitions, settings),
+            raw_assets(partitions, settings),
             transform,
             *analytics_assets(),
             *serving_assets(mart_keys(transform)),

@@ -15,9 +15,12 @@ DAGSTER_LOGGER = "warehouse.dagster"
 # tests are not Dagster asset checks: orchestration/assets/transform.py).
 DBT_TEST_METADATA = "dbt_test"
 
+# The one step that loads and checks every landing entity (orchestration/assets/ingest.py).
+RAW_STEP = "raw"
+
 # Stages of a run, by the step keys of their assets (orchestration/job.py), in run order.
 STAGES = (
-    ("ingest + gate", "raw__"),
+    ("ingest + gate", RAW_STEP),
     ("dbt build", "transform"),
     ("statistics", "marts__"),
     ("publish", "serving__serving_database"),

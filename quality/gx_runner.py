@@ -41,6 +41,11 @@ BATCH = "window"
 # expectation object's id -> (the object, its configuration), while a validation of this thread runs
 _kept = threading.local()
 
+# One validation at a time: the batch's frame is held by the one dataframe asset every suite
+# shares, and GX's context is not made for threads. Validating is Python (one core at a time
+# anyway); the raw step checks one entity while it loads another (orchestration/entity_schedule.py).
+_one_at_a_time = threading.Lock()
+
 
 @dataclass(frozen=True)
 class ExpectationResult:
@@ -130,7 +135,7 @@ def validate(
             "unexpected_index_column_names": index_columns,
             "return_unexpected_index_query": False,
         }
-    with warnings.catch_warnings(), _kept_configurations():
+    with _one_at_a_time, warnings.catch_warnings(), _kept_configurations():
         warnings.simplefilter("ignore")
         batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
         validation = batch.validate(suite, result_format=result_format)
