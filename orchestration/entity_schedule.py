@@ -1,8 +1,8 @@
 """The order in which one step loads and checks the landing entities, two at a time.
 
 Loading an entity is mostly DuckDB and polars (both cores) and checking it mostly GX (Python,
-one core at a time): one entity's checks run beside another's load, and a daily run of the medium
-shop's twelve entities takes ~3.6 s instead of ~5.1 s one after another (docs/performance.md).
+one core at a time): one entity's checks run beside another's load. A daily run of the medium
+shop loads and checks its twelve entities in ~3-4 s instead of ~5 s (docs/performance.md).
 
 An entity waits for the entities its rows point into (`upstream`: the orders, before their
 lines, payments and refunds) when they are loaded in the same step, and is not loaded when one of
