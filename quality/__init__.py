@@ -7,9 +7,9 @@ Interface (`from quality import name`; none of it imports GX until something is 
   blocking (`WAREHOUSE_BLOCKING_CHECKS`).
 - `validate_raw(con, entity, days, tz, max_share, blocks)`: evaluate them over the run's batch
   days; one `CheckOutcome` per check.
-- `record_outcomes`, `dbt_test_outcomes`, `dbt_test_counts`: `ops.check_results` (every check
-  evaluation of every run, GX checks and dbt tests alike), and `DATA_HEALTH_SQL`, the published
-  `marts.data_health`.
+- `record_outcomes`, `ensure_check_results`, `dbt_test_outcomes`, `dbt_test_counts`:
+  `ops.check_results` (every check evaluation of every run, GX checks and dbt tests alike), and
+  `DATA_HEALTH_SQL`, the published `marts.data_health`.
 
 Each name is imported on first use (PEP 562 `__getattr__`): the settings read `OPT_IN_CHECKS`
 when the `warehouse` command starts, which must not pay for DuckDB and pandas.
@@ -24,7 +24,10 @@ _EXPORTS = {
     **dict.fromkeys(("OPT_IN_CHECKS", "check_names", "check_specs", "upstream_entities"), "quality.suites"),
     **dict.fromkeys(("validate_raw",), "quality.gate"),
     **dict.fromkeys(("CheckOutcome",), "quality.outcome"),
-    **dict.fromkeys(("DATA_HEALTH_SQL", "dbt_test_counts", "dbt_test_outcomes", "record_outcomes"), "quality.results"),
+    **dict.fromkeys(
+        ("DATA_HEALTH_SQL", "dbt_test_counts", "dbt_test_outcomes", "ensure_check_results", "record_outcomes"),
+        "quality.results",
+    ),
 }
 
 __all__ = list(_EXPORTS)

@@ -31,7 +31,14 @@ from orchestration.partitions import single_run
 from orchestration.resources import WarehouseResource
 from orchestration.run_events import RAW_STEP
 from orchestration.window import batch_days_of
-from quality import CheckOutcome, check_specs, record_outcomes, upstream_entities, validate_raw
+from quality import (
+    CheckOutcome,
+    check_specs,
+    ensure_check_results,
+    record_outcomes,
+    upstream_entities,
+    validate_raw,
+)
 
 _TOTALS = ("files", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")
 
@@ -147,6 +154,9 @@ def raw_assets(partitions_def, settings: Settings) -> AssetsDefinition:
         with working_db(settings) as con, ExitStack() as sessions:
             # a session per entity, opened here: the workers only use them
             session = {e.name: sessions.enter_context(closing(con.cursor())) for e in selected}
+            # the table every worker records its checks in, created before they start: two
+            # sessions creating it at once conflict in DuckDB's catalog (a new warehouse's first run)
+            ensure_check_results(con)
             for folder in log_unknown_folders(con, settings.landing):
                 context.log.warning(
                     f"landing folder {folder}/ is not a system or entity of the contract: not loaded "
