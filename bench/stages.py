@@ -73,7 +73,9 @@ def bare_read(args) -> dict:
 
 
 def ingest(args) -> dict:
-    """Every entity over the window, exactly as the raw assets load it (ingest_window)."""
+    """Every entity over the window, as the raw step loads it (ingest_window), one entity after
+    another: the step loads two at a time, each with its checks (the gate stage below), so this
+    stage and the gate's add up to more than the step takes."""
     from config import load_settings
     from ingest.load import ingest_window
     from orchestration.db import working_db
