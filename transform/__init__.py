@@ -13,12 +13,14 @@ from transform.data_tests import TESTS_LEFT_TO_THE_RUN, data_test_pass, data_tes
 from transform.docs import build_docs, mart_descriptions
 from transform.engine import build_args, land_spark_tables
 from transform.project import (
+    DBT_THREADS,
     KEEP_RUNS,
     RUN_EXCLUDES,
     RUN_LOG_LEVEL,
     RUN_QUIET_FILES,
     RUN_WINDOW_TABLE,
     TRANSFORM_DIR,
+    all_cores,
     carry_parse_state,
     checkpoint_behind,
     clear_run_window,
@@ -32,6 +34,8 @@ from transform.project import (
     prune_runs,
     runs_dir,
     set_run_window,
+    share_cores,
+    shares_cores,
     vars_arg,
 )
 
@@ -43,12 +47,14 @@ __all__ = [
     "run_data_tests",
     "data_test_pass",
     "in_process",
+    "DBT_THREADS",
     "KEEP_RUNS",
     "RUN_EXCLUDES",
     "RUN_LOG_LEVEL",
     "RUN_QUIET_FILES",
     "RUN_WINDOW_TABLE",
     "TRANSFORM_DIR",
+    "all_cores",
     "build_args",
     "build_docs",
     "carry_parse_state",
@@ -66,5 +72,7 @@ __all__ = [
     "prune_runs",
     "runs_dir",
     "set_run_window",
+    "share_cores",
+    "shares_cores",
     "vars_arg",
 ]

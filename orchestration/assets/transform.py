@@ -25,6 +25,7 @@ from transform import (
     RUN_QUIET_FILES,
     TESTS_LEFT_TO_THE_RUN,
     BuildResults,
+    all_cores,
     build_args,
     carry_parse_state,
     checkpoint_behind,
@@ -35,6 +36,8 @@ from transform import (
     prune_runs,
     runs_dir,
     set_run_window,
+    share_cores,
+    shares_cores,
     vars_arg,
 )
 
@@ -161,6 +164,10 @@ def build_transform_assets(project: DbtProject):
             if not config.full_refresh:
                 in_window, loaded = batch_days_in_window(con, window)
                 cheaper = full_refresh_is_cheaper(in_window, loaded)
+            spark = settings.engine == "spark"
+            # a small run: each query on a share of the cores, its tests too (DuckDB's setting is the database's)
+            if not spark and shares_cores(window["min_date"], window["max_date"], config.full_refresh or cheaper):
+                share_cores(con)
         if cheaper:
             context.log.info(
                 f"the window holds {in_window} of the {loaded} loaded batch days: dbt --full-refresh "
@@ -169,7 +176,6 @@ def build_transform_assets(project: DbtProject):
         # artifacts under the home (never in the code), one folder per invocation, the last few kept
         target = runs_dir(settings) / f"{context.run_id[:8]}-{time.strftime('%Y%m%dT%H%M%S')}"
         carry_parse_state(settings, target)
-        spark = settings.engine == "spark"
         engine = build_args(settings, (window["min_date"], window["max_date"])) if spark else ([], {})
         # Spark's landing reads the tables' columns from the run's manifest.json: dbt writes its
         # files; Spark runs dbt's tests in dbt (the compiled tests here are DuckDB's SQL)
@@ -197,6 +203,7 @@ def build_transform_assets(project: DbtProject):
                     because = full_test_pass_because(config, cheaper)
                     tested = data_test_pass(con, settings, context.run_id, because, built)
                 clear_run_window(con)  # after the tests, which do not read it
+                all_cores(con)
             results.extend(tested.results)
             context.log.info(tested.summary())
             results.write(target)
