@@ -4,6 +4,7 @@
     python bench/stages.py bare-read --landing L --db D     DuckDB's bare read_csv/read_json into tables
     python bench/stages.py ingest --start D1 --end D2       ingest with full contract checks (as the raw assets)
     python bench/stages.py gate --start D1 --end D2         the quality gate (GX suites) of the raw assets
+    python bench/stages.py raw --start D1 --end D2          both as the raw step runs them: two entities at a time
     python bench/stages.py dbt --start D1 --end D2 -- SEL   dbt build of a selection, then its data tests
     python bench/stages.py publish                          write-audit-publish into serving.duckdb
     python bench/stages.py floor --landing L --db D         bench/floor.sql over the landing files
@@ -114,6 +115,27 @@ def gate(args) -> dict:
             failed += sum(not o.passed for o in outcomes)
             rows += con.execute(f"SELECT count(*) FROM raw.{entity.name}").fetchone()[0]
     return {"rows": rows, "checks": checks, "failed": failed}
+
+
+def raw(args) -> dict:
+    """The raw step's work as a run does it (orchestration.assets.ingest.load_and_check): every
+    entity loaded and checked, two at a time, one entity's checks beside another's load."""
+    from config import load_settings
+    from orchestration.assets.ingest import load_and_check
+    from orchestration.db import working_db
+
+    settings = load_settings()
+    rows = checks = failed = 0
+    not_loaded = []
+    with working_db(settings) as con:
+        for done in load_and_check(con, settings, "bench", list(ENTITIES), _days(args)):
+            if done.skipped_because or done.result.rejected:
+                not_loaded.append(done.name)
+                continue
+            rows += done.result.totals["rows_read"]
+            checks += len(done.result.outcomes)
+            failed += sum(not o.passed for o in done.result.outcomes)
+    return {"rows": rows, "checks": checks, "failed": failed, "not_loaded": not_loaded}
 
 
 def dbt(args) -> dict:
@@ -358,6 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, helptext in (
         ("ingest", "ingest with contract checks, as the raw assets"),
         ("gate", "quality gate of the raw assets"),
+        ("raw", "ingest and quality gate as the raw step runs them, two entities at a time"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--start", required=True)
@@ -381,6 +404,7 @@ def main(argv: list[str] | None = None) -> None:
         "bare-read": bare_read,
         "ingest": ingest,
         "gate": gate,
+        "raw": raw,
         "dbt": dbt,
         "publish": publish,
         "floor": floor,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,7 @@ from dagster import (
 from config import Settings
 from ingest import ENTITIES, ENTITY_BY_NAME, Entity, FileRejected, ingest_window, log_unknown_folders, partition_dir
 from orchestration.db import working_db
-from orchestration.entity_schedule import run_entities
+from orchestration.entity_schedule import Done, run_entities
 from orchestration.partitions import single_run
 from orchestration.resources import WarehouseResource
 from orchestration.run_events import RAW_STEP
@@ -48,7 +49,7 @@ def raw_key(entity: Entity) -> AssetKey:
 
 
 @dataclass
-class _Loaded:
+class LoadedEntity:
     """One entity's load and checks, as its worker leaves them for the step to report."""
 
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_TOTALS, 0))
@@ -104,9 +105,9 @@ def _window_bytes(landing: Path, entity: Entity, days: list[date]) -> int:
     return total
 
 
-def _load(session, settings: Settings, run_id: str, entity: Entity, days: list[date]) -> _Loaded:
+def _load(session, settings: Settings, run_id: str, entity: Entity, days: list[date]) -> LoadedEntity:
     """Load one entity's window and validate it, on a DuckDB session of its own."""
-    loaded = _Loaded()
+    loaded = LoadedEntity()
     try:
         results = ingest_window(session, settings.landing, entity, days, settings.tz)
     except FileRejected as rejected:
@@ -124,6 +125,26 @@ def _load(session, settings: Settings, run_id: str, entity: Entity, days: list[d
     record_outcomes(session, run_id, loaded.outcomes)
     loaded.check_seconds = time.perf_counter() - started
     return loaded
+
+
+def load_and_check(con, settings: Settings, run_id: str, entities: list[Entity], days: list[date]) -> Iterator[Done]:
+    """Load and check `entities` over `days` as the raw step does, two at a time, each on a DuckDB
+    session of its own (the step, and the benchmark's `raw` stage); each entity's outcome (a
+    `Done` of `LoadedEntity`) as it ends."""
+    with ExitStack() as sessions:
+        # a session per entity, opened here: the workers only use them
+        session = {e.name: sessions.enter_context(closing(con.cursor())) for e in entities}
+        # the table every worker records its checks in, created before they start: two
+        # sessions creating it at once conflict in DuckDB's catalog (a new warehouse's first run)
+        ensure_check_results(con)
+        sizes = {e.name: _window_bytes(settings.landing, e, days) for e in entities}
+        yield from run_entities(
+            [e.name for e in entities],
+            work=lambda name: _load(session[name], settings, run_id, ENTITY_BY_NAME[name], days),
+            upstream=lambda name: upstream_entities(ENTITY_BY_NAME[name]),
+            size=sizes.__getitem__,
+            stopped=lambda loaded: loaded.rejected is not None or loaded.blocked,
+        )
 
 
 def raw_assets(partitions_def, settings: Settings) -> AssetsDefinition:
@@ -151,25 +172,13 @@ def raw_assets(partitions_def, settings: Settings) -> AssetsDefinition:
         days = batch_days_of(context)
         selected = [e for e in ENTITIES if raw_key(e) in context.selected_asset_keys]
         rejected: list[str] = []
-        with working_db(settings) as con, ExitStack() as sessions:
-            # a session per entity, opened here: the workers only use them
-            session = {e.name: sessions.enter_context(closing(con.cursor())) for e in selected}
-            # the table every worker records its checks in, created before they start: two
-            # sessions creating it at once conflict in DuckDB's catalog (a new warehouse's first run)
-            ensure_check_results(con)
+        with working_db(settings) as con:
             for folder in log_unknown_folders(con, settings.landing):
                 context.log.warning(
                     f"landing folder {folder}/ is not a system or entity of the contract: not loaded "
                     "(ops.ingest_log, warehouse status)"
                 )
-            sizes = {e.name: _window_bytes(settings.landing, e, days) for e in selected}
-            for done in run_entities(
-                [e.name for e in selected],
-                work=lambda name: _load(session[name], settings, context.run_id, ENTITY_BY_NAME[name], days),
-                upstream=lambda name: upstream_entities(ENTITY_BY_NAME[name]),
-                size=sizes.__getitem__,
-                stopped=lambda loaded: loaded.rejected is not None or loaded.blocked,
-            ):
+            for done in load_and_check(con, settings, context.run_id, selected, days):
                 entity = ENTITY_BY_NAME[done.name]
                 if done.skipped_because:
                     context.log.warning(f"{entity.name}: not loaded, because {done.skipped_because} stopped the run")
