@@ -111,6 +111,7 @@ class _ProgressHandler(logging.Handler):
         self.progress = progress
         self.raw_steps = raw_steps
         self.stage_of = stage_of
+        self._loaded: set[str] = set()  # entities the raw step materialized (once per batch day each)
 
     def emit(self, record: logging.LogRecord) -> None:
         event = getattr(record, "dagster_event", None)
@@ -123,7 +124,10 @@ class _ProgressHandler(logging.Handler):
         if kind == "STEP_START":
             self.progress.step_started(stage, self.raw_steps if stage == "ingest + gate" else 0)
         elif kind == "ASSET_MATERIALIZATION" and stage == "ingest + gate":
-            self.progress.advance(stage, label=event.asset_key.path[-1])  # one entity loaded and checked
+            entity = event.asset_key.path[-1]
+            if entity not in self._loaded:  # one entity loaded and checked, for every day of the window
+                self._loaded.add(entity)
+                self.progress.advance(stage, done=len(self._loaded), label=entity)
         elif kind == "STEP_FAILURE":
             self.progress.failed(stage)
 

@@ -4,12 +4,15 @@ through the real `warehouse` command with its output piped (not a terminal)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+from ingest import ENTITIES
 
 WAREHOUSE = str(Path(sys.executable).parent / "warehouse")
 DAYS = 7
@@ -46,6 +49,9 @@ def test_a_run_prints_a_short_plain_summary(tiny_run):
     assert "succeeded" in run.stdout and "shop_orders" in run.stdout and "quality checks:" in run.stdout
     for stage in ("ingest + gate", "dbt build", "publish", "dashboards"):
         assert f"  {stage}" in run.stderr
+    # the raw step's progress counts entities, not an entity's materialization of each batch day
+    loaded = re.search(r"ingest \+ gate\s+done in [\d.]+ s \((\d+)/(\d+)\)", run.stderr)
+    assert loaded and loaded.groups() == (str(len(ENTITIES)), str(len(ENTITIES))), run.stderr
 
 
 def test_the_log_holds_dbt_and_dagster_detail_but_no_third_party_chatter(tiny_run):
