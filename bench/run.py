@@ -17,6 +17,12 @@ wall time, peak memory, rows per second):
   dbt_core     `dbt build --select +kpi_daily +channel_daily +funnel_daily`, then the data tests
                of what it built (as a run runs them: transform/data_tests.py)
   compare      the floor's marts equal the pipeline's? (not timed as a stage of the pipeline)
+  dbt_core_rest  dbt_core again without stg_traffic__events (built by dbt_core): what dbt would
+               still do if the clickstream were staged while it is ingested
+  raw_others   the raw step without the clickstream, fresh home
+  one_pass     the clickstream read, checked and written once already staged (a prototype of
+               issue 20's one pass, bench/one_pass.py); with raw_others and dbt_core_rest, what
+               the core pipeline would cost built that way
   dbt_rest     the rest of the pipeline's `dbt build`: every other model, then its data tests
                (the tests joining a core mart with another mart are left out; end_to_end runs all)
   publish      the Python marts (experiment results, GMV forecast), write-audit-publish into serving
@@ -26,8 +32,8 @@ wall time, peak memory, rows per second):
                exists (`--backfill-compare`)
 
 Ratios measured in the same run: core pipeline (raw + dbt_core; ingest + gate + dbt_core when the
-raw stage was left out) / floor, and
-ingest / bare_read. Results: bench/results/<label>.json and a markdown table on stdout (paste it
+raw stage was left out) / floor, the one-pass projection (raw_others + one_pass + dbt_core_rest)
+/ floor, and ingest / bare_read. Results: bench/results/<label>.json and a markdown table on stdout (paste it
 into docs/performance.md). Benchmarks are not tests: nothing here asserts a time.
 """
 
@@ -213,6 +219,11 @@ class Ladder:
             shutil.rmtree(self.home, ignore_errors=True)
             self.stage(stage, [PY, str(STAGES), stage, *window])
 
+        def raw_others():
+            home = self.work / "home-others"
+            shutil.rmtree(home, ignore_errors=True)
+            self.stage("raw_others", [PY, str(STAGES), "raw", *window, "--skip", "traffic_events"], home=home)
+
         def end_to_end():
             shutil.rmtree(e2e_home, ignore_errors=True)
             self.stage("end_to_end", [str(BIN / "warehouse"), "backfill", *window], home=e2e_home, rows=self.input_rows)
@@ -263,6 +274,21 @@ class Ladder:
                 "compare",
                 lambda: self.stage(
                     "compare", [PY, str(STAGES), "compare", "--floor-db", str(self.work / "floor.duckdb")]
+                ),
+            ),
+            (
+                "dbt_core_rest",
+                lambda: self.dbt(
+                    "dbt_core_rest",
+                    ["--select", *CORE_SELECT, "--exclude", "stg_traffic__events", "--indirect-selection", "cautious"],
+                ),
+            ),
+            ("raw_others", raw_others),
+            (
+                "one_pass",
+                lambda: self.stage(
+                    "one_pass",
+                    [PY, str(STAGES), "one-pass", *window, "--db", str(self.work / "one_pass.duckdb")],
                 ),
             ),
         ]
@@ -323,6 +349,10 @@ class Ladder:
             out["core_pipeline_over_floor"] = round(core / wall["floor"], 2)
         if all(k in cpu for k in (*core_stages, "floor")):
             out["core_pipeline_over_floor_cpu"] = round(sum(cpu[k] for k in core_stages) / cpu["floor"], 2)
+        projection = ("raw_others", "one_pass", "dbt_core_rest")
+        if all(k in wall for k in (*projection, "floor")):
+            out["one_pass_projection_s"] = round(sum(wall[k] for k in projection), 2)
+            out["one_pass_projection_over_floor"] = round(out["one_pass_projection_s"] / wall["floor"], 2)
         if "ingest" in wall and "bare_read" in wall:
             out["ingest_over_bare_read"] = round(wall["ingest"] / wall["bare_read"], 2)
         if "ingest" in cpu and "bare_read" in cpu:

@@ -5,6 +5,9 @@
     python bench/stages.py ingest --start D1 --end D2       ingest with full contract checks (as the raw assets)
     python bench/stages.py gate --start D1 --end D2         the quality gate (GX suites) of the raw assets
     python bench/stages.py raw --start D1 --end D2          both as the raw step runs them: two entities at a time
+                           [--skip ENTITY ...]              (leaving entities out)
+    python bench/stages.py one-pass --start D1 --end D2 --db D   the clickstream read, checked and staged
+                                                            in one pass (a prototype: bench/one_pass.py)
     python bench/stages.py dbt --start D1 --end D2 -- SEL   dbt build of a selection, then its data tests
     python bench/stages.py publish                          write-audit-publish into serving.duckdb
     python bench/stages.py floor --landing L --db D         bench/floor.sql over the landing files
@@ -127,8 +130,9 @@ def raw(args) -> dict:
     settings = load_settings()
     rows = checks = failed = 0
     not_loaded = []
+    entities = [e for e in ENTITIES if e.name not in args.skip]
     with working_db(settings) as con:
-        for done in load_and_check(con, settings, "bench", list(ENTITIES), _days(args)):
+        for done in load_and_check(con, settings, "bench", entities, _days(args)):
             if done.skipped_because or done.result.rejected:
                 not_loaded.append(done.name)
                 continue
@@ -136,6 +140,15 @@ def raw(args) -> dict:
             checks += len(done.result.outcomes)
             failed += sum(not o.passed for o in done.result.outcomes)
     return {"rows": rows, "checks": checks, "failed": failed, "not_loaded": not_loaded}
+
+
+def one_pass(args) -> dict:
+    """The clickstream read, checked and written once already staged (bench/one_pass.py)."""
+    from bench.one_pass import run
+    from config import load_settings
+
+    settings = load_settings()
+    return run(settings.landing, Path(args.db), _days(args), settings.tz, args.sink)
 
 
 def dbt(args) -> dict:
@@ -385,6 +398,13 @@ def main(argv: list[str] | None = None) -> None:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--start", required=True)
         p.add_argument("--end", required=True)
+        if name == "raw":
+            p.add_argument("--skip", action="append", default=[], metavar="ENTITY", help="an entity not to load")
+    p = sub.add_parser("one-pass", help="the clickstream read, checked and staged in one pass (a prototype)")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.add_argument("--db", required=True, help="the prototype's database (replaced)")
+    p.add_argument("--sink", choices=["parquet", "table"], default="parquet", help="where the staged events go")
     p = sub.add_parser("dbt", help="dbt build --full-refresh of a selection, then its data tests")
     p.add_argument("--start", required=True)
     p.add_argument("--end", required=True)
@@ -405,6 +425,7 @@ def main(argv: list[str] | None = None) -> None:
         "ingest": ingest,
         "gate": gate,
         "raw": raw,
+        "one-pass": one_pass,
         "dbt": dbt,
         "publish": publish,
         "floor": floor,
