@@ -33,8 +33,8 @@ wall time, peak memory, rows per second):
 
 Ratios measured in the same run: core pipeline (raw + dbt_core; ingest + gate + dbt_core when the
 raw stage was left out) / floor, the one-pass projection (raw_others + one_pass + dbt_core_rest)
-/ floor, and ingest / bare_read. Results: bench/results/<label>.json and a markdown table on stdout (paste it
-into docs/performance.md). Benchmarks are not tests: nothing here asserts a time.
+/ floor, and ingest / bare_read. Results: bench/results/<label>.json and a markdown table on
+stdout (paste it into docs/performance.md). Benchmarks are not tests: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -418,7 +418,7 @@ def main() -> None:
     parser.add_argument("--workdir", help="default /tmp/bench/<label>")
     parser.add_argument("--label", help="name of the result file (default <scale>-<days>d)")
     parser.add_argument("--hash-key", default="bench", help="WAREHOUSE_HASH_KEY of every stage")
-    parser.add_argument("--core-only", action="store_true", help="stop after the floor comparison")
+    parser.add_argument("--core-only", action="store_true", help="stop after the core stages (up to one_pass)")
     parser.add_argument("--no-e2e", dest="e2e", action="store_false", help="skip the end-to-end Dagster run")
     parser.add_argument(
         "--backfill-compare",
