@@ -89,12 +89,19 @@ class _OnePass:
         db.unlink(missing_ok=True)
         self.parquet_dir = db.with_suffix(".parquet.d")
         shutil.rmtree(self.parquet_dir, ignore_errors=True)
-        self.parquet_dir.mkdir(parents=True)
+        if sink == "parquet":
+            self.parquet_dir.mkdir(parents=True)
         self.con = duckdb.connect(str(db))
         self.con.execute("SET enable_progress_bar = false")
         self.con.execute("SET memory_limit = '2GB'")  # the pipeline's budget (Settings.memory_limit)
         self.con.execute("SET VARIABLE one_pass_key = 'a throwaway key for measuring'")
         self.tz, self.sink, self.staged = tz, sink, _staged_columns(tz)
+        names = ", ".join(checks.sql_ident(f) for f in _EVENTS.field_names)
+        # the input of the checks statement, as ingest/reader.py's source_select gives it
+        self.source = (
+            f"SELECT {reader.TAGS}, {reader.LINE}, NULL::VARCHAR AS {reader.RAW}, NULL::VARCHAR AS "
+            f"{reader.MALFORMED}, {names}, NULL::VARCHAR[] AS {reader.EXTRA} FROM _one_pass_src"
+        )
         self.chunks = 0
         self.counts = dict(rows=0, rows_loaded=0, rows_quarantined=0, rows_duplicate=0)
         self.seconds = {"check": 0.0, "write": 0.0}
@@ -120,13 +127,8 @@ class _OnePass:
 
     def _check(self, days: list[date]) -> None:
         """The ingest's checks statement over the chunk, then its duplicate flags."""
-        names = ", ".join(checks.sql_ident(f) for f in _EVENTS.field_names)
-        source = (
-            f"SELECT {reader.TAGS}, {reader.LINE}, NULL::VARCHAR AS {reader.RAW}, NULL::VARCHAR AS "
-            f"{reader.MALFORMED}, {names}, NULL::VARCHAR[] AS {reader.EXTRA} FROM _one_pass_src"
-        )
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS " + checks.stage_sql(_EVENTS, days, self.tz, source)
+            f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS " + checks.stage_sql(_EVENTS, days, self.tz, self.source)
         )
         self.con.execute(checks.dedupe_batch_sql(_EVENTS, _STAGE))
         if self.chunks:
@@ -161,17 +163,17 @@ def run(landing: Path, db: Path, days: list[date], tz: str, sink: str = "parquet
     files = [(lf, dt) for dt in days for lf in (reader.list_partition(landing, _EVENTS, dt) or []) if lf.fmt == "jsonl"]
     one_pass = _OnePass(db, tz, sink)
     chunk: list[pa.Table] = []
+    chunk_days: set[date] = set()
     with ThreadPoolExecutor(2, thread_name_prefix="one-pass-read") as pool:
         reads = deque(pool.submit(_read, lf, i, dt) for i, (lf, dt) in enumerate(files[:READ_AHEAD]))
-        for i in range(len(files)):
+        for i, (_, dt) in enumerate(files):
             chunk.append(reads.popleft().result())
+            chunk_days.add(dt)
             if i + READ_AHEAD < len(files):
-                lf, dt = files[i + READ_AHEAD]
-                reads.append(pool.submit(_read, lf, i + READ_AHEAD, dt))
-            last = i + 1 == len(files)
-            if last or sum(t.num_rows for t in chunk) >= CHUNK_ROWS:
-                chunk_days = sorted({files[j][1] for j in range(i + 1 - len(chunk), i + 1)})
-                one_pass.load(chunk, chunk_days)
-                chunk = []
+                ahead, ahead_dt = files[i + READ_AHEAD]
+                reads.append(pool.submit(_read, ahead, i + READ_AHEAD, ahead_dt))
+            if i + 1 == len(files) or sum(t.num_rows for t in chunk) >= CHUNK_ROWS:
+                one_pass.load(chunk, sorted(chunk_days))
+                chunk, chunk_days = [], set()
     one_pass.con.close()
     return {**one_pass.counts, "files": len(files), "seconds": {k: round(v, 2) for k, v in one_pass.seconds.items()}}
